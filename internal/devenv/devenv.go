@@ -1,0 +1,102 @@
+// Package devenv provides what development mode runs on when nothing is configured: a private
+// PostgreSQL under DATA_DIR and the signing secret and secrets key kept beside it.
+package devenv
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/payplat/paygql/internal/pgserver"
+	"github.com/payplat/paygql/internal/secrets"
+)
+
+// DatabaseName is the database development mode creates in its private server.
+const DatabaseName = "paygql"
+
+// Database starts (or restarts) the private PostgreSQL under dataDir/pg, creates the
+// application database when missing and returns the server and its URL.
+func Database(ctx context.Context, dataDir string, logf func(string, ...any)) (*pgserver.Server, string, error) {
+	dir, err := filepath.Abs(filepath.Join(dataDir, "pg"))
+	if err != nil {
+		return nil, "", err
+	}
+	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+		return nil, "", fmt.Errorf("create DATA_DIR: %w", err)
+	}
+	srv, err := pgserver.Start(ctx, pgserver.Options{DataDir: dir, Logf: logf})
+	if err != nil {
+		return nil, "", err
+	}
+	if err := createDatabase(ctx, srv.URL("postgres"), DatabaseName); err != nil {
+		_ = srv.Stop()
+		return nil, "", err
+	}
+	return srv, srv.URL(DatabaseName), nil
+}
+
+func createDatabase(ctx context.Context, adminURL, name string) error {
+	conn, err := pgx.Connect(ctx, adminURL)
+	if err != nil {
+		return fmt.Errorf("connect to private postgres: %w", err)
+	}
+	defer conn.Close(ctx)
+	var exists bool
+	if err := conn.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)", name).Scan(&exists); err != nil {
+		return fmt.Errorf("look up database %s: %w", name, err)
+	}
+	if exists {
+		return nil
+	}
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
+		return fmt.Errorf("create database %s: %w", name, err)
+	}
+	return nil
+}
+
+// Secrets returns the development signing secret and secrets key kept in dataDir, creating
+// them on first use. They are files readable by their owner only.
+func Secrets(dataDir string) (hs256Secret, secretsKey []byte, err error) {
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return nil, nil, fmt.Errorf("create DATA_DIR: %w", err)
+	}
+	secret, err := keep(filepath.Join(dataDir, "dev-hs256.secret"))
+	if err != nil {
+		return nil, nil, err
+	}
+	encKey, err := keep(filepath.Join(dataDir, "dev-secrets.key"))
+	if err != nil {
+		return nil, nil, err
+	}
+	key, err := secrets.ParseKey(encKey)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", filepath.Join(dataDir, "dev-secrets.key"), err)
+	}
+	return []byte(secret), key, nil
+}
+
+// keep returns the random value stored in path, writing a new one when the file is missing.
+func keep(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err == nil {
+		return strings.TrimSpace(string(b)), nil
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		return "", err
+	}
+	raw := make([]byte, secrets.KeySize)
+	_, _ = rand.Read(raw)
+	v := base64.StdEncoding.EncodeToString(raw)
+	if err := os.WriteFile(path, []byte(v+"\n"), 0o600); err != nil {
+		return "", fmt.Errorf("keep dev secret: %w", err)
+	}
+	return v, nil
+}

@@ -1,0 +1,60 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/uptrace/bun"
+)
+
+// Audit actions.
+const (
+	actionCreate = "create"
+	actionUpdate = "update"
+)
+
+// AuditEntry is one committed change of a record.
+type AuditEntry struct {
+	bun.BaseModel `bun:"table:audit_log"`
+
+	ID         int64      `bun:"id,pk,autoincrement"`
+	EntityType string     `bun:"entity_type"`
+	EntityID   string     `bun:"entity_id"`
+	At         time.Time  `bun:"at"`
+	Actor      string     `bun:"actor"`
+	Action     string     `bun:"action"`
+	Version    int        `bun:"version"`
+	Changes    JSONObject `bun:"changes,type:jsonb"`
+}
+
+// writeAudit adds the audit row of a committed change inside tx.
+func writeAudit(ctx context.Context, tx bun.IDB, entityType, entityID, actor, action string, version int, at time.Time, p *patch) error {
+	changes := make(JSONObject, len(p.changes))
+	for k, v := range p.changes {
+		changes[k] = v
+	}
+	e := &AuditEntry{
+		EntityType: entityType, EntityID: entityID, At: at, Actor: actor,
+		Action: action, Version: version, Changes: changes,
+	}
+	if _, err := tx.NewInsert().Model(e).ExcludeColumn("id").Returning("NULL").Exec(ctx); err != nil {
+		return fmt.Errorf("write audit: %w", err)
+	}
+	return nil
+}
+
+// History returns a record's latest committed changes, newest first.
+func (s *Store) History(ctx context.Context, entityType, entityID string, first int) ([]*AuditEntry, error) {
+	if first < 1 || first > maxPageSize {
+		return nil, fmt.Errorf("%w: first must be between 1 and %d", ErrBadPage, maxPageSize)
+	}
+	var out []*AuditEntry
+	err := s.DB.NewSelect().Model(&out).
+		Where("entity_type = ? AND entity_id = ?", entityType, entityID).
+		OrderExpr("version DESC, id DESC").Limit(int64(first)).Scan(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("read history: %w", err)
+	}
+	return out, nil
+}

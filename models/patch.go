@@ -1,0 +1,120 @@
+package models
+
+import (
+	"bytes"
+	"encoding/json"
+
+	"github.com/99designs/gqlgen/graphql"
+
+	"github.com/payplat/paygql/internal/secrets"
+)
+
+// Change is one field's move, as the audit trail shows it.
+type Change struct {
+	From any `json:"from"`
+	To   any `json:"to"`
+}
+
+// patch is the work of one mutation on one record: the rules it broke and the fields it
+// changed. Entities merge their input into the stored record through it, so that every
+// entity gets the same partial-update semantics and audit trail.
+type patch struct {
+	Violations
+	// columns lists the changed columns, in the order they were patched.
+	columns []string
+	// changes maps a field path to its move, for the audit trail.
+	changes map[string]Change
+}
+
+func newPatch() *patch { return &patch{changes: map[string]Change{}} }
+
+// record notes that field (stored in column) moved from → to.
+func (p *patch) record(field, column string, from, to any) {
+	if column != "" {
+		p.columns = append(p.columns, column)
+	}
+	p.changes[field] = Change{From: from, To: to}
+}
+
+// changed reports whether anything moved.
+func (p *patch) changed() bool { return len(p.changes) > 0 }
+
+// setValue merges an input field into a non-nullable record field: left out keeps it, null is
+// refused as REQUIRED, a value different from the stored one is set.
+func setValue[T comparable](p *patch, in graphql.Omittable[*T], dst *T, field, column string) {
+	v, sent := in.ValueOK()
+	switch {
+	case !sent:
+	case v == nil:
+		p.Add(Path{field}, CodeRequired, "%s must not be null", field)
+	case *v != *dst:
+		p.record(field, column, *dst, *v)
+		*dst = *v
+	}
+}
+
+// setNullable merges an input field into a nullable record field: left out keeps it, null
+// clears it, a value different from the stored one is set.
+func setNullable[T comparable](p *patch, in graphql.Omittable[*T], dst **T, field, column string) {
+	v, sent := in.ValueOK()
+	if !sent || equalPtr(*dst, v) {
+		return
+	}
+	p.record(field, column, *dst, v)
+	if v != nil {
+		c := *v
+		v = &c
+	}
+	*dst = v
+}
+
+// setJSON merges a JSON object field; null is refused as REQUIRED.
+func setJSON(p *patch, in graphql.Omittable[JSONObject], dst *JSONObject, field, column string) {
+	v, sent := in.ValueOK()
+	switch {
+	case !sent:
+	case v == nil:
+		p.Add(Path{field}, CodeRequired, "%s must not be null", field)
+	case !sameJSON(*dst, v):
+		p.record(field, column, *dst, v)
+		*dst = v
+	}
+}
+
+// setSecret merges a write-only field: null clears it, a value is sealed. Re-sending a secret
+// counts as a change (a rotation), since the stored value is never compared in clear. The
+// audit trail only shows that it was set or cleared.
+func setSecret(p *patch, box *secrets.Box, in graphql.Omittable[*string], dst *[]byte, field, column string) {
+	v, sent := in.ValueOK()
+	switch {
+	case !sent:
+	case v == nil:
+		if *dst != nil {
+			p.record(field, column, secrets.Redacted, nil)
+			*dst = nil
+		}
+	case *v == "":
+		p.Add(Path{field}, CodeRequired, "%s must not be empty; send null to clear it", field)
+	default:
+		var from any
+		if *dst != nil {
+			from = secrets.Redacted
+		}
+		p.record(field, column, from, secrets.Redacted)
+		*dst = box.Seal(*v)
+	}
+}
+
+func equalPtr[T comparable](a, b *T) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return *a == *b
+}
+
+func sameJSON(a, b JSONObject) bool {
+	// encoding/json sorts map keys, so equal objects encode to equal bytes.
+	x, err1 := json.Marshal(a)
+	y, err2 := json.Marshal(b)
+	return err1 == nil && err2 == nil && bytes.Equal(x, y)
+}

@@ -1,0 +1,126 @@
+// Package models holds the records, their rules and the transactions that change them.
+//
+// Every mutation runs in one transaction: load the record FOR UPDATE, merge the patch,
+// validate the merged record, write the changed columns and child lists, add an audit row.
+package models
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"github.com/payplat/paygql/internal/secrets"
+)
+
+// Store reads and writes the records.
+type Store struct {
+	DB      *bun.DB
+	Secrets *secrets.Box
+}
+
+// errRollback ends a transaction that must not commit: a refused input or a dry run.
+var errRollback = errors.New("rollback")
+
+// inTx runs fn in one transaction and commits only when fn succeeds, p holds no violation
+// and this is no dry run.
+func (s *Store) inTx(ctx context.Context, p *patch, dryRun bool, fn func(ctx context.Context, tx bun.Tx) error) error {
+	err := s.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		if err := fn(ctx, tx); err != nil {
+			return err
+		}
+		if p.Failed() || dryRun {
+			return errRollback
+		}
+		return nil
+	})
+	if errors.Is(err, errRollback) {
+		return nil
+	}
+	return err
+}
+
+// newID returns a time-ordered id, so that paging by id lists records oldest first.
+func newID() uuid.UUID { return uuid.Must(uuid.NewV7()) }
+
+// now returns the current time as PostgreSQL stores it (UTC, microseconds), so that a record
+// held in memory equals the one read back.
+func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
+
+// Page bounds.
+const (
+	defaultPageSize = 20
+	maxPageSize     = 100
+)
+
+// ErrBadPage reports a page request that cannot be served.
+var ErrBadPage = errors.New("bad page request")
+
+// pageSize checks a requested page size.
+func pageSize(first *int) (int, error) {
+	if first == nil {
+		return defaultPageSize, nil
+	}
+	if *first < 1 || *first > maxPageSize {
+		return 0, fmt.Errorf("%w: first must be between 1 and %d", ErrBadPage, maxPageSize)
+	}
+	return *first, nil
+}
+
+// encodeCursor makes an opaque cursor of the last id on a page.
+func encodeCursor(id uuid.UUID) string {
+	return base64.RawURLEncoding.EncodeToString(id[:])
+}
+
+// decodeCursor reads a cursor made by encodeCursor; nil means from the start.
+func decodeCursor(after *string) (*uuid.UUID, error) {
+	if after == nil {
+		return nil, nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(*after)
+	if err != nil || len(b) != len(uuid.UUID{}) {
+		return nil, fmt.Errorf("%w: after is not a cursor of this list", ErrBadPage)
+	}
+	id := uuid.UUID(b)
+	return &id, nil
+}
+
+// PageInfo tells where a page of a list stands.
+type PageInfo struct {
+	HasNextPage bool
+	EndCursor   *string
+}
+
+// pageInfo trims the one-past-the-page row fetched to learn whether another page follows.
+func pageInfo[T any](rows []T, size int, id func(T) uuid.UUID) ([]T, PageInfo) {
+	var info PageInfo
+	if len(rows) > size {
+		rows, info.HasNextPage = rows[:size], true
+	}
+	if len(rows) > 0 {
+		c := encodeCursor(id(rows[len(rows)-1]))
+		info.EndCursor = &c
+	}
+	return rows, info
+}
+
+// checkVersion refuses a stale expectedVersion; it reports whether the mutation may go on.
+func checkVersion(p *patch, expected graphql.Omittable[*int], stored int) bool {
+	if v := expected.Value(); v != nil && *v != stored {
+		p.Add(Path{"expectedVersion"}, CodeVersionConflict,
+			"the record is at version %d, not %d: reload it and apply the change again", stored, *v)
+		return false
+	}
+	return true
+}
+
+// isDryRun reads an input's dryRun flag.
+func isDryRun(dryRun graphql.Omittable[*bool]) bool {
+	v := dryRun.Value()
+	return v != nil && *v
+}

@@ -1,0 +1,365 @@
+// Command paygql serves the payment-configuration GraphQL API.
+//
+// Usage:
+//
+//	paygql                       serve (development mode when DATABASE_URL is unset)
+//	paygql migrate up|down|status
+//	paygql seed                  load the demo records into an empty database
+//	paygql token --sub S --roles R [--customer-ids ID,…] [--dealer-codes CODE,…] [--ttl 1h]
+//
+// Configuration comes from the environment; see README.md.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/uptrace/bun"
+
+	"github.com/payplat/paygql/graph"
+	"github.com/payplat/paygql/internal/auth"
+	"github.com/payplat/paygql/internal/config"
+	"github.com/payplat/paygql/internal/database"
+	"github.com/payplat/paygql/internal/demo"
+	"github.com/payplat/paygql/internal/devenv"
+	"github.com/payplat/paygql/internal/middleware"
+	"github.com/payplat/paygql/internal/playground"
+	"github.com/payplat/paygql/internal/secrets"
+	"github.com/payplat/paygql/models"
+)
+
+// shutdownGrace is how long requests in flight may take to finish after SIGINT or SIGTERM.
+const shutdownGrace = 20 * time.Second
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "paygql:", err)
+		os.Exit(1)
+	}
+}
+
+// run dispatches a subcommand.
+func run(ctx context.Context, args []string, stdout io.Writer) error {
+	cfg, err := config.Load(os.Getenv)
+	if err != nil {
+		return fmt.Errorf("configuration: %w", err)
+	}
+	logger := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	slog.SetDefault(logger)
+	cmd := "serve"
+	if len(args) > 0 {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "serve":
+		return serve(ctx, cfg, logger, stdout)
+	case "migrate":
+		return migrateCmd(ctx, cfg, logger, args, stdout)
+	case "seed":
+		return withDatabase(ctx, cfg, logger, func(db *bun.DB) error {
+			store, err := newStore(cfg, db)
+			if err != nil {
+				return err
+			}
+			loaded, err := demo.Load(ctx, store)
+			if err == nil {
+				fmt.Fprintln(stdout, map[bool]string{true: "demo data loaded", false: "database not empty: nothing loaded"}[loaded])
+			}
+			return err
+		})
+	case "token":
+		return tokenCmd(cfg, args, stdout)
+	case "help", "-h", "--help":
+		fmt.Fprintln(stdout, "usage: paygql [serve | migrate up|down|status | seed | token --sub S --roles R]")
+		return nil
+	}
+	return fmt.Errorf("unknown command %q (want serve, migrate, seed or token)", cmd)
+}
+
+// withDatabase opens the configured database, or the private development one, runs fn and
+// closes everything again.
+func withDatabase(ctx context.Context, cfg *config.Config, logger *slog.Logger, fn func(*bun.DB) error) error {
+	url := cfg.DatabaseURL
+	if url == "" {
+		srv, devURL, err := devenv.Database(ctx, cfg.DataDir, func(f string, a ...any) {
+			logger.Info(fmt.Sprintf(f, a...))
+		})
+		if err != nil {
+			return fmt.Errorf("start private postgres (set DATABASE_URL to use your own): %w", err)
+		}
+		defer func() {
+			if err := srv.Stop(); err != nil {
+				logger.Warn("stop private postgres", "error", err)
+			}
+		}()
+		url = devURL
+	}
+	db, err := database.Open(ctx, url)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	return fn(db)
+}
+
+// devSecrets fills in the development signing secret and secrets key when unset.
+func devSecrets(cfg *config.Config) error {
+	if cfg.Production || (cfg.SecretsKey != nil && (cfg.HS256Secret != nil || cfg.JWKSURL != "")) {
+		return nil
+	}
+	hs, key, err := devenv.Secrets(cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	if cfg.HS256Secret == nil && cfg.JWKSURL == "" {
+		cfg.HS256Secret = hs
+	}
+	if cfg.SecretsKey == nil {
+		cfg.SecretsKey = key
+	}
+	return nil
+}
+
+func newStore(cfg *config.Config, db *bun.DB) (*models.Store, error) {
+	if err := devSecrets(cfg); err != nil {
+		return nil, err
+	}
+	box, err := secrets.NewBox(cfg.SecretsKey)
+	if err != nil {
+		return nil, fmt.Errorf("SECRETS_KEY: %w", err)
+	}
+	return &models.Store{DB: db, Secrets: box}, nil
+}
+
+func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger, stdout io.Writer) error {
+	dev := cfg.DatabaseURL == ""
+	return withDatabase(ctx, cfg, logger, func(db *bun.DB) error {
+		if _, err := database.Migrate(ctx, db); err != nil {
+			return err
+		}
+		store, err := newStore(cfg, db)
+		if err != nil {
+			return err
+		}
+		if dev {
+			if loaded, err := demo.Load(ctx, store); err != nil {
+				return err
+			} else if loaded {
+				logger.Info("demo data loaded")
+			}
+		}
+		verifier, err := auth.NewVerifier(auth.Config{
+			HS256Secret: cfg.HS256Secret, JWKSURL: cfg.JWKSURL,
+			Issuer: cfg.Issuer, Audience: cfg.Audience, Logger: logger,
+		})
+		if err != nil {
+			return fmt.Errorf("AUTH_HS256_SECRET / AUTH_JWKS_URL: %w", err)
+		}
+		ln, err := net.Listen("tcp", ":"+strconv.Itoa(cfg.Port))
+		if err != nil {
+			return fmt.Errorf("PORT: %w", err)
+		}
+		if dev {
+			if err := printWelcome(stdout, cfg); err != nil {
+				return err
+			}
+		}
+		logger.Info("serving", "addr", ln.Addr().String(), "development", dev)
+		return serveHTTP(ctx, ln, routes(cfg, logger, db, store, verifier), logger)
+	})
+}
+
+// routes wires the HTTP endpoints.
+func routes(cfg *config.Config, logger *slog.Logger, db *bun.DB, store *models.Store, verifier *auth.Verifier) http.Handler {
+	opts := graph.DefaultOptions
+	opts.Introspection = cfg.Introspection
+	api := graph.NewHandler(&graph.Resolver{Store: store, Logger: logger}, opts)
+
+	registry := prometheus.NewRegistry()
+	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	registry.MustRegister(middleware.Collectors...)
+
+	mux := http.NewServeMux()
+	mux.Handle("/query", middleware.Log(logger, "/query", verifier.Middleware(api)))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = io.WriteString(w, "ok\n")
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := db.PingContext(ctx); err != nil {
+			http.Error(w, "database unreachable", http.StatusServiceUnavailable)
+			return
+		}
+		_, _ = io.WriteString(w, "ready\n")
+	})
+	mux.Handle("GET /metrics", promhttp.HandlerFor(registry, promhttp.HandlerOpts{}))
+	if cfg.Playground {
+		mux.Handle("GET /playground/assets/", playground.Assets("/playground/assets/"))
+		mux.Handle("GET /{$}", playground.Handler("Payment configuration API", "/query", "/playground/assets/",
+			playground.WithUIHeaders(map[string]string{"Authorization": "Bearer <paste the token printed at start-up>"})))
+	}
+	return mux
+}
+
+// serveHTTP serves until ctx ends, then lets requests in flight finish within shutdownGrace.
+func serveHTTP(ctx context.Context, ln net.Listener, h http.Handler, logger *slog.Logger) error {
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down: draining requests in flight", "grace", shutdownGrace.String())
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("graceful shutdown: %w", err)
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// printWelcome shows a developer where to go and a ready-to-paste admin token. It goes to
+// stdout, never to the log.
+func printWelcome(w io.Writer, cfg *config.Config) error {
+	token, err := auth.MintHS256(cfg.HS256Secret, auth.Claims{
+		Subject: "dev-admin", Roles: []string{auth.RoleAdmin}, TTL: 24 * time.Hour,
+		Issuer: cfg.Issuer, Audience: cfg.Audience,
+	})
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(w, `
+Payment configuration API (development mode)
+  playground: http://localhost:%[1]d/
+  API:        http://localhost:%[1]d/query
+  data:       %[2]s
+
+Admin token (24 h) — paste into the playground's Headers tab:
+  {"Authorization": "Bearer %[3]s"}
+
+`, cfg.Port, cfg.DataDir, token)
+	return err
+}
+
+func migrateCmd(ctx context.Context, cfg *config.Config, logger *slog.Logger, args []string, stdout io.Writer) error {
+	if len(args) != 1 {
+		return errors.New("usage: paygql migrate up|down|status")
+	}
+	return withDatabase(ctx, cfg, logger, func(db *bun.DB) error {
+		m := database.Migrator(db)
+		if err := m.Init(ctx); err != nil {
+			return err
+		}
+		switch args[0] {
+		case "up":
+			g, err := database.Migrate(ctx, db)
+			if err != nil {
+				return err
+			}
+			if g.IsZero() {
+				fmt.Fprintln(stdout, "nothing to migrate")
+			} else {
+				fmt.Fprintf(stdout, "migrated to %s\n", g)
+			}
+		case "down":
+			g, err := m.Rollback(ctx)
+			if err != nil {
+				return err
+			}
+			if g.IsZero() {
+				fmt.Fprintln(stdout, "nothing to roll back")
+			} else {
+				fmt.Fprintf(stdout, "rolled back %s\n", g)
+			}
+		case "status":
+			ms, err := m.MigrationsWithStatus(ctx)
+			if err != nil {
+				return err
+			}
+			for _, mig := range ms {
+				state := "pending"
+				if mig.IsApplied() {
+					state = fmt.Sprintf("applied (group %d)", mig.GroupID)
+				}
+				fmt.Fprintf(stdout, "%s  %s\n", mig.Name, state)
+			}
+		default:
+			return fmt.Errorf("unknown migrate command %q (want up, down or status)", args[0])
+		}
+		return nil
+	})
+}
+
+func tokenCmd(cfg *config.Config, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("token", flag.ContinueOnError)
+	sub := fs.String("sub", "", "subject (the audit actor)")
+	roles := fs.String("roles", "", "comma-separated roles: admin, connector-admin, gateway-admin, dealer-admin")
+	customers := fs.String("customer-ids", "", "comma-separated customer ids (gateway-admin scope)")
+	dealers := fs.String("dealer-codes", "", "comma-separated dealer codes (dealer-admin scope)")
+	ttl := fs.Duration("ttl", time.Hour, "lifetime")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *sub == "" || *roles == "" {
+		return errors.New("token: --sub and --roles are required")
+	}
+	if cfg.HS256Secret == nil {
+		if cfg.Production {
+			return errors.New("token: AUTH_HS256_SECRET is not set")
+		}
+		if err := devSecrets(cfg); err != nil {
+			return err
+		}
+	}
+	token, err := auth.MintHS256(cfg.HS256Secret, auth.Claims{
+		Subject: *sub, Roles: split(*roles), CustomerIDs: split(*customers), DealerCodes: split(*dealers),
+		TTL: *ttl, Issuer: cfg.Issuer, Audience: cfg.Audience,
+	})
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintln(stdout, token)
+	return err
+}
+
+func split(s string) []string {
+	var out []string
+	for _, v := range strings.Split(s, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}
