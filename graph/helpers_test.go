@@ -1,0 +1,181 @@
+package graph_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/payplat/paygql/graph"
+	"github.com/payplat/paygql/internal/auth"
+	"github.com/payplat/paygql/internal/middleware"
+	"github.com/payplat/paygql/internal/pgtest"
+	"github.com/payplat/paygql/internal/secrets"
+	"github.com/payplat/paygql/migrations"
+	"github.com/payplat/paygql/models"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+// testSecret signs the tests' HS256 tokens.
+var testSecret = []byte("test-signing-secret-of-32-bytes-or-more")
+
+// env is one test's server: the real GraphQL handler behind the real auth middleware, on its
+// own migrated database.
+type env struct {
+	t     *testing.T
+	db    *bun.DB
+	store *models.Store
+	srv   *httptest.Server
+	admin string // a token with role admin
+}
+
+func newEnv(t *testing.T) *env {
+	return newEnvWith(t, graph.DefaultOptions)
+}
+
+func newEnvWith(t *testing.T, opts graph.Options) *env {
+	t.Helper()
+	db := pgtest.New(t, migrations.Migrations, migrations.FS)
+	key, err := secrets.ParseKey(secrets.NewKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	box, err := secrets.NewBox(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	verifier, err := auth.NewVerifier(auth.Config{HS256Secret: testSecret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := &models.Store{DB: db, Secrets: box}
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	h := graph.NewHandler(&graph.Resolver{Store: store, Logger: logger}, opts)
+	srv := httptest.NewServer(middleware.Log(logger, "/query", verifier.Middleware(h)))
+	t.Cleanup(srv.Close)
+	e := &env{t: t, db: db, store: store, srv: srv}
+	e.admin = e.token(auth.Claims{Subject: "alice", Roles: []string{auth.RoleAdmin}})
+	return e
+}
+
+// token mints a token signed with the test secret.
+func (e *env) token(c auth.Claims) string {
+	e.t.Helper()
+	tok, err := auth.MintHS256(testSecret, c)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return tok
+}
+
+// gqlError is one entry of a response's errors.
+type gqlError struct {
+	Message    string         `json:"message"`
+	Path       []any          `json:"path"`
+	Extensions map[string]any `json:"extensions"`
+}
+
+// response is a GraphQL response with its HTTP status.
+type response struct {
+	Status int
+	Data   json.RawMessage `json:"data"`
+	Errors []gqlError      `json:"errors"`
+	Body   string
+}
+
+// post sends a GraphQL request with token (none when empty).
+func (e *env) post(token, query string, vars map[string]any) response {
+	e.t.Helper()
+	body, err := json.Marshal(map[string]any{"query": query, "variables": vars})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return e.postRaw(token, "application/json", string(body))
+}
+
+func (e *env) postRaw(token, contentType, body string) response {
+	e.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.srv.URL, strings.NewReader(body))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", contentType)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	raw, err := io.ReadAll(res.Body)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	out := response{Status: res.StatusCode, Body: string(raw)}
+	if err := json.Unmarshal(raw, &out); err != nil {
+		e.t.Fatalf("response is not JSON: %v\n%s", err, raw)
+	}
+	return out
+}
+
+// do runs query as admin, fails the test on any GraphQL error and decodes data into out.
+func (e *env) do(query string, vars map[string]any, out any) {
+	e.t.Helper()
+	e.doAs(e.admin, query, vars, out)
+}
+
+func (e *env) doAs(token, query string, vars map[string]any, out any) {
+	e.t.Helper()
+	res := e.post(token, query, vars)
+	if res.Status != http.StatusOK || len(res.Errors) > 0 {
+		e.t.Fatalf("status %d, errors: %s", res.Status, res.Body)
+	}
+	if out != nil {
+		dec := json.NewDecoder(bytes.NewReader(res.Data))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(out); err != nil {
+			e.t.Fatalf("decode data: %v\n%s", err, res.Data)
+		}
+	}
+}
+
+// userError is a UserError as clients see it.
+type userError struct {
+	Field   []string `json:"field"`
+	Code    string   `json:"code"`
+	Message string   `json:"message"`
+}
+
+func (u userError) key() string { return strings.Join(u.Field, ".") + ":" + u.Code }
+
+// keys returns "path:CODE" of every user error, in order.
+func keys(errs []userError) []string {
+	out := []string{}
+	for _, u := range errs {
+		out = append(out, u.key())
+	}
+	return out
+}
+
+// codeOf returns the extensions.code of the first error.
+func (r response) codeOf() string {
+	if len(r.Errors) == 0 {
+		return ""
+	}
+	c, _ := r.Errors[0].Extensions["code"].(string)
+	return c
+}
+
+func graphDefaultOptions() graph.Options { return graph.DefaultOptions }
