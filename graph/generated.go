@@ -15,6 +15,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/introspection"
 	"github.com/google/uuid"
 	"github.com/payplat/paygql/models"
+	"github.com/shopspring/decimal"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -30,6 +31,7 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
 	ConnectorConfiguration() ConnectorConfigurationResolver
+	CustomerPaymentGateway() CustomerPaymentGatewayResolver
 	Mutation() MutationResolver
 	Query() QueryResolver
 }
@@ -91,9 +93,53 @@ type ComplexityRoot struct {
 		Warnings               func(childComplexity int) int
 	}
 
+	ConvenienceFee struct {
+		ApplyAtPaymentOfBoot   func(childComplexity int) int
+		ApplyAtPaymentOfNotice func(childComplexity int) int
+		ApplyAtPaymentOfTow    func(childComplexity int) int
+		ApplyConvenienceFee    func(childComplexity int) int
+		FeeAmount              func(childComplexity int) int
+		ID                     func(childComplexity int) int
+		MaxRange               func(childComplexity int) int
+		MinRange               func(childComplexity int) int
+		PaymentGatewayID       func(childComplexity int) int
+		PaymentType            func(childComplexity int) int
+		TotalPaymentAmount     func(childComplexity int) int
+	}
+
+	CustomerPaymentGateway struct {
+		AllowToken       func(childComplexity int) int
+		Applications     func(childComplexity int) int
+		BillTypes        func(childComplexity int) int
+		ConvenienceFees  func(childComplexity int) int
+		CreatedAt        func(childComplexity int) int
+		CustomerID       func(childComplexity int) int
+		DisplayName      func(childComplexity int) int
+		History          func(childComplexity int, first *int) int
+		ID               func(childComplexity int) int
+		MaxPaymentAmount func(childComplexity int) int
+		MerchantID       func(childComplexity int) int
+		MerchantKey      func(childComplexity int) int
+		MerchantPin      func(childComplexity int) int
+		MinPaymentAmount func(childComplexity int) int
+		PaymentTypes     func(childComplexity int) int
+		TestMode         func(childComplexity int) int
+		UpdatedAt        func(childComplexity int) int
+		Version          func(childComplexity int) int
+	}
+
+	CustomerPaymentGatewayPayload struct {
+		ClientMutationID       func(childComplexity int) int
+		CustomerPaymentGateway func(childComplexity int) int
+		UserErrors             func(childComplexity int) int
+		Warnings               func(childComplexity int) int
+	}
+
 	Mutation struct {
 		CreateConnectorConfiguration func(childComplexity int, input models.CreateConnectorConfigurationInput) int
+		CreateCustomerPaymentGateway func(childComplexity int, input models.CreateCustomerPaymentGatewayInput) int
 		UpdateConnectorConfiguration func(childComplexity int, input models.UpdateConnectorConfigurationInput) int
+		UpdateCustomerPaymentGateway func(childComplexity int, input models.UpdateCustomerPaymentGatewayInput) int
 	}
 
 	PageInfo struct {
@@ -101,10 +147,33 @@ type ComplexityRoot struct {
 		HasNextPage func(childComplexity int) int
 	}
 
+	PaymentGatewayApplication struct {
+		ApplicationID       func(childComplexity int) int
+		ID                  func(childComplexity int) int
+		IsActive            func(childComplexity int) int
+		PaymentGatewayID    func(childComplexity int) int
+		PrimaryPaymentVenue func(childComplexity int) int
+	}
+
+	PaymentGatewayBillType struct {
+		ApplyConvenienceFee func(childComplexity int) int
+		BillTypeID          func(childComplexity int) int
+		ID                  func(childComplexity int) int
+		PaymentGatewayID    func(childComplexity int) int
+	}
+
+	PaymentGatewayPaymentType struct {
+		ID               func(childComplexity int) int
+		PaymentGatewayID func(childComplexity int) int
+		PaymentType      func(childComplexity int) int
+	}
+
 	Query struct {
 		ConnectorConfiguration  func(childComplexity int, id uuid.UUID) int
 		ConnectorConfigurations func(childComplexity int, connectorID *uuid.UUID, isActive *bool, first *int, after *string) int
 		Connectors              func(childComplexity int) int
+		CustomerPaymentGateway  func(childComplexity int, customerID uuid.UUID, id uuid.UUID) int
+		CustomerPaymentGateways func(childComplexity int, customerID uuid.UUID) int
 	}
 
 	UserError struct {
@@ -134,14 +203,29 @@ type ConnectorConfigurationResolver interface {
 
 	History(ctx context.Context, obj *models.ConnectorConfiguration, first *int) ([]*models.AuditEntry, error)
 }
+type CustomerPaymentGatewayResolver interface {
+	MerchantKey(ctx context.Context, obj *models.CustomerPaymentGateway) (*string, error)
+	MerchantPin(ctx context.Context, obj *models.CustomerPaymentGateway) (*string, error)
+
+	BillTypes(ctx context.Context, obj *models.CustomerPaymentGateway) ([]*models.PaymentGatewayBillType, error)
+	Applications(ctx context.Context, obj *models.CustomerPaymentGateway) ([]*models.PaymentGatewayApplication, error)
+	PaymentTypes(ctx context.Context, obj *models.CustomerPaymentGateway) ([]*models.PaymentGatewayPaymentType, error)
+	ConvenienceFees(ctx context.Context, obj *models.CustomerPaymentGateway) ([]*models.ConvenienceFee, error)
+
+	History(ctx context.Context, obj *models.CustomerPaymentGateway, first *int) ([]*models.AuditEntry, error)
+}
 type MutationResolver interface {
 	CreateConnectorConfiguration(ctx context.Context, input models.CreateConnectorConfigurationInput) (*models.ConnectorConfigurationPayload, error)
 	UpdateConnectorConfiguration(ctx context.Context, input models.UpdateConnectorConfigurationInput) (*models.ConnectorConfigurationPayload, error)
+	CreateCustomerPaymentGateway(ctx context.Context, input models.CreateCustomerPaymentGatewayInput) (*models.CustomerPaymentGatewayPayload, error)
+	UpdateCustomerPaymentGateway(ctx context.Context, input models.UpdateCustomerPaymentGatewayInput) (*models.CustomerPaymentGatewayPayload, error)
 }
 type QueryResolver interface {
 	Connectors(ctx context.Context) ([]*models.Connector, error)
 	ConnectorConfiguration(ctx context.Context, id uuid.UUID) (*models.ConnectorConfiguration, error)
 	ConnectorConfigurations(ctx context.Context, connectorID *uuid.UUID, isActive *bool, first *int, after *string) (*models.ConnectorConfigurationConnection, error)
+	CustomerPaymentGateway(ctx context.Context, customerID uuid.UUID, id uuid.UUID) (*models.CustomerPaymentGateway, error)
+	CustomerPaymentGateways(ctx context.Context, customerID uuid.UUID) ([]*models.CustomerPaymentGateway, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -400,6 +484,212 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ConnectorConfigurationPayload.Warnings(childComplexity), true
 
+	case "ConvenienceFee.applyAtPaymentOfBoot":
+		if e.ComplexityRoot.ConvenienceFee.ApplyAtPaymentOfBoot == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConvenienceFee.ApplyAtPaymentOfBoot(childComplexity), true
+	case "ConvenienceFee.applyAtPaymentOfNotice":
+		if e.ComplexityRoot.ConvenienceFee.ApplyAtPaymentOfNotice == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConvenienceFee.ApplyAtPaymentOfNotice(childComplexity), true
+	case "ConvenienceFee.applyAtPaymentOfTow":
+		if e.ComplexityRoot.ConvenienceFee.ApplyAtPaymentOfTow == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConvenienceFee.ApplyAtPaymentOfTow(childComplexity), true
+	case "ConvenienceFee.applyConvenienceFee":
+		if e.ComplexityRoot.ConvenienceFee.ApplyConvenienceFee == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConvenienceFee.ApplyConvenienceFee(childComplexity), true
+	case "ConvenienceFee.feeAmount":
+		if e.ComplexityRoot.ConvenienceFee.FeeAmount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConvenienceFee.FeeAmount(childComplexity), true
+	case "ConvenienceFee.id":
+		if e.ComplexityRoot.ConvenienceFee.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConvenienceFee.ID(childComplexity), true
+	case "ConvenienceFee.maxRange":
+		if e.ComplexityRoot.ConvenienceFee.MaxRange == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConvenienceFee.MaxRange(childComplexity), true
+	case "ConvenienceFee.minRange":
+		if e.ComplexityRoot.ConvenienceFee.MinRange == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConvenienceFee.MinRange(childComplexity), true
+	case "ConvenienceFee.paymentGatewayId":
+		if e.ComplexityRoot.ConvenienceFee.PaymentGatewayID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConvenienceFee.PaymentGatewayID(childComplexity), true
+	case "ConvenienceFee.paymentType":
+		if e.ComplexityRoot.ConvenienceFee.PaymentType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConvenienceFee.PaymentType(childComplexity), true
+	case "ConvenienceFee.totalPaymentAmount":
+		if e.ComplexityRoot.ConvenienceFee.TotalPaymentAmount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConvenienceFee.TotalPaymentAmount(childComplexity), true
+
+	case "CustomerPaymentGateway.allowToken":
+		if e.ComplexityRoot.CustomerPaymentGateway.AllowToken == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerPaymentGateway.AllowToken(childComplexity), true
+	case "CustomerPaymentGateway.applications":
+		if e.ComplexityRoot.CustomerPaymentGateway.Applications == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerPaymentGateway.Applications(childComplexity), true
+	case "CustomerPaymentGateway.billTypes":
+		if e.ComplexityRoot.CustomerPaymentGateway.BillTypes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerPaymentGateway.BillTypes(childComplexity), true
+	case "CustomerPaymentGateway.convenienceFees":
+		if e.ComplexityRoot.CustomerPaymentGateway.ConvenienceFees == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerPaymentGateway.ConvenienceFees(childComplexity), true
+	case "CustomerPaymentGateway.createdAt":
+		if e.ComplexityRoot.CustomerPaymentGateway.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerPaymentGateway.CreatedAt(childComplexity), true
+	case "CustomerPaymentGateway.customerId":
+		if e.ComplexityRoot.CustomerPaymentGateway.CustomerID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerPaymentGateway.CustomerID(childComplexity), true
+	case "CustomerPaymentGateway.displayName":
+		if e.ComplexityRoot.CustomerPaymentGateway.DisplayName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerPaymentGateway.DisplayName(childComplexity), true
+	case "CustomerPaymentGateway.history":
+		if e.ComplexityRoot.CustomerPaymentGateway.History == nil {
+			break
+		}
+
+		args, err := ec.field_CustomerPaymentGateway_history_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.CustomerPaymentGateway.History(childComplexity, args["first"].(*int)), true
+	case "CustomerPaymentGateway.id":
+		if e.ComplexityRoot.CustomerPaymentGateway.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerPaymentGateway.ID(childComplexity), true
+	case "CustomerPaymentGateway.maxPaymentAmount":
+		if e.ComplexityRoot.CustomerPaymentGateway.MaxPaymentAmount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerPaymentGateway.MaxPaymentAmount(childComplexity), true
+	case "CustomerPaymentGateway.merchantId":
+		if e.ComplexityRoot.CustomerPaymentGateway.MerchantID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerPaymentGateway.MerchantID(childComplexity), true
+	case "CustomerPaymentGateway.merchantKey":
+		if e.ComplexityRoot.CustomerPaymentGateway.MerchantKey == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerPaymentGateway.MerchantKey(childComplexity), true
+	case "CustomerPaymentGateway.merchantPin":
+		if e.ComplexityRoot.CustomerPaymentGateway.MerchantPin == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerPaymentGateway.MerchantPin(childComplexity), true
+	case "CustomerPaymentGateway.minPaymentAmount":
+		if e.ComplexityRoot.CustomerPaymentGateway.MinPaymentAmount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerPaymentGateway.MinPaymentAmount(childComplexity), true
+	case "CustomerPaymentGateway.paymentTypes":
+		if e.ComplexityRoot.CustomerPaymentGateway.PaymentTypes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerPaymentGateway.PaymentTypes(childComplexity), true
+	case "CustomerPaymentGateway.testMode":
+		if e.ComplexityRoot.CustomerPaymentGateway.TestMode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerPaymentGateway.TestMode(childComplexity), true
+	case "CustomerPaymentGateway.updatedAt":
+		if e.ComplexityRoot.CustomerPaymentGateway.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerPaymentGateway.UpdatedAt(childComplexity), true
+	case "CustomerPaymentGateway.version":
+		if e.ComplexityRoot.CustomerPaymentGateway.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerPaymentGateway.Version(childComplexity), true
+
+	case "CustomerPaymentGatewayPayload.clientMutationId":
+		if e.ComplexityRoot.CustomerPaymentGatewayPayload.ClientMutationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerPaymentGatewayPayload.ClientMutationID(childComplexity), true
+	case "CustomerPaymentGatewayPayload.customerPaymentGateway":
+		if e.ComplexityRoot.CustomerPaymentGatewayPayload.CustomerPaymentGateway == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerPaymentGatewayPayload.CustomerPaymentGateway(childComplexity), true
+	case "CustomerPaymentGatewayPayload.userErrors":
+		if e.ComplexityRoot.CustomerPaymentGatewayPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerPaymentGatewayPayload.UserErrors(childComplexity), true
+	case "CustomerPaymentGatewayPayload.warnings":
+		if e.ComplexityRoot.CustomerPaymentGatewayPayload.Warnings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerPaymentGatewayPayload.Warnings(childComplexity), true
+
 	case "Mutation.createConnectorConfiguration":
 		if e.ComplexityRoot.Mutation.CreateConnectorConfiguration == nil {
 			break
@@ -411,6 +701,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateConnectorConfiguration(childComplexity, args["input"].(models.CreateConnectorConfigurationInput)), true
+	case "Mutation.createCustomerPaymentGateway":
+		if e.ComplexityRoot.Mutation.CreateCustomerPaymentGateway == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createCustomerPaymentGateway_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateCustomerPaymentGateway(childComplexity, args["input"].(models.CreateCustomerPaymentGatewayInput)), true
 	case "Mutation.updateConnectorConfiguration":
 		if e.ComplexityRoot.Mutation.UpdateConnectorConfiguration == nil {
 			break
@@ -422,6 +723,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateConnectorConfiguration(childComplexity, args["input"].(models.UpdateConnectorConfigurationInput)), true
+	case "Mutation.updateCustomerPaymentGateway":
+		if e.ComplexityRoot.Mutation.UpdateCustomerPaymentGateway == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateCustomerPaymentGateway_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateCustomerPaymentGateway(childComplexity, args["input"].(models.UpdateCustomerPaymentGatewayInput)), true
 
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
@@ -435,6 +747,81 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PageInfo.HasNextPage(childComplexity), true
+
+	case "PaymentGatewayApplication.applicationId":
+		if e.ComplexityRoot.PaymentGatewayApplication.ApplicationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PaymentGatewayApplication.ApplicationID(childComplexity), true
+	case "PaymentGatewayApplication.id":
+		if e.ComplexityRoot.PaymentGatewayApplication.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PaymentGatewayApplication.ID(childComplexity), true
+	case "PaymentGatewayApplication.isActive":
+		if e.ComplexityRoot.PaymentGatewayApplication.IsActive == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PaymentGatewayApplication.IsActive(childComplexity), true
+	case "PaymentGatewayApplication.paymentGatewayId":
+		if e.ComplexityRoot.PaymentGatewayApplication.PaymentGatewayID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PaymentGatewayApplication.PaymentGatewayID(childComplexity), true
+	case "PaymentGatewayApplication.primaryPaymentVenue":
+		if e.ComplexityRoot.PaymentGatewayApplication.PrimaryPaymentVenue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PaymentGatewayApplication.PrimaryPaymentVenue(childComplexity), true
+
+	case "PaymentGatewayBillType.applyConvenienceFee":
+		if e.ComplexityRoot.PaymentGatewayBillType.ApplyConvenienceFee == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PaymentGatewayBillType.ApplyConvenienceFee(childComplexity), true
+	case "PaymentGatewayBillType.billTypeId":
+		if e.ComplexityRoot.PaymentGatewayBillType.BillTypeID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PaymentGatewayBillType.BillTypeID(childComplexity), true
+	case "PaymentGatewayBillType.id":
+		if e.ComplexityRoot.PaymentGatewayBillType.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PaymentGatewayBillType.ID(childComplexity), true
+	case "PaymentGatewayBillType.paymentGatewayId":
+		if e.ComplexityRoot.PaymentGatewayBillType.PaymentGatewayID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PaymentGatewayBillType.PaymentGatewayID(childComplexity), true
+
+	case "PaymentGatewayPaymentType.id":
+		if e.ComplexityRoot.PaymentGatewayPaymentType.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PaymentGatewayPaymentType.ID(childComplexity), true
+	case "PaymentGatewayPaymentType.paymentGatewayId":
+		if e.ComplexityRoot.PaymentGatewayPaymentType.PaymentGatewayID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PaymentGatewayPaymentType.PaymentGatewayID(childComplexity), true
+	case "PaymentGatewayPaymentType.paymentType":
+		if e.ComplexityRoot.PaymentGatewayPaymentType.PaymentType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PaymentGatewayPaymentType.PaymentType(childComplexity), true
 
 	case "Query.connectorConfiguration":
 		if e.ComplexityRoot.Query.ConnectorConfiguration == nil {
@@ -464,6 +851,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Connectors(childComplexity), true
+	case "Query.customerPaymentGateway":
+		if e.ComplexityRoot.Query.CustomerPaymentGateway == nil {
+			break
+		}
+
+		args, err := ec.field_Query_customerPaymentGateway_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.CustomerPaymentGateway(childComplexity, args["customerId"].(uuid.UUID), args["id"].(uuid.UUID)), true
+	case "Query.customerPaymentGateways":
+		if e.ComplexityRoot.Query.CustomerPaymentGateways == nil {
+			break
+		}
+
+		args, err := ec.field_Query_customerPaymentGateways_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.CustomerPaymentGateways(childComplexity, args["customerId"].(uuid.UUID)), true
 
 	case "UserError.code":
 		if e.ComplexityRoot.UserError.Code == nil {
@@ -512,8 +921,14 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
+			graphql.NewInputUnmarshaler("ConvenienceFeeInput", ec.unmarshalInputConvenienceFeeInput),
 			graphql.NewInputUnmarshaler("CreateConnectorConfigurationInput", ec.unmarshalInputCreateConnectorConfigurationInput),
+			graphql.NewInputUnmarshaler("CreateCustomerPaymentGatewayInput", ec.unmarshalInputCreateCustomerPaymentGatewayInput),
+			graphql.NewInputUnmarshaler("PaymentGatewayApplicationInput", ec.unmarshalInputPaymentGatewayApplicationInput),
+			graphql.NewInputUnmarshaler("PaymentGatewayBillTypeInput", ec.unmarshalInputPaymentGatewayBillTypeInput),
+			graphql.NewInputUnmarshaler("PaymentGatewayPaymentTypeInput", ec.unmarshalInputPaymentGatewayPaymentTypeInput),
 			graphql.NewInputUnmarshaler("UpdateConnectorConfigurationInput", ec.unmarshalInputUpdateConnectorConfigurationInput),
+			graphql.NewInputUnmarshaler("UpdateCustomerPaymentGatewayInput", ec.unmarshalInputUpdateCustomerPaymentGatewayInput),
 		)
 	}
 	first := true
@@ -592,7 +1007,7 @@ func newExecutionContext(
 var sources = []*ast.Source{
 	{Name: "../schema.graphqls", Input: `# The payment-configuration API: read and update the payment platform's records.
 #
-# Sections: shared conventions, connectors and connector configurations.
+# Sections: shared conventions, connector configurations, customer payment gateways.
 # Every data operation needs ` + "`" + `Authorization: Bearer <JWT>` + "`" + `.
 
 # ---------------------------------------------------------------------------
@@ -633,6 +1048,17 @@ type Query {
     "The ` + "`" + `endCursor` + "`" + ` of the previous page."
     after: String
   ): ConnectorConfigurationConnection!
+
+  "One payment gateway of a customer, or null when it does not exist or is outside your scope."
+  customerPaymentGateway(
+    "The customer the gateway belongs to."
+    customerId: UUID!
+    "The gateway's id."
+    id: UUID!
+  ): CustomerPaymentGateway
+
+  "Every payment gateway of a customer, oldest first (empty outside your scope)."
+  customerPaymentGateways("The customer." customerId: UUID!): [CustomerPaymentGateway!]!
 }
 
 "The write operations. Each takes one ` + "`" + `input` + "`" + ` and runs as one transaction."
@@ -651,6 +1077,22 @@ type Mutation {
     "The configuration's id, the fields to change and the concurrency guard."
     input: UpdateConnectorConfigurationInput!
   ): ConnectorConfigurationPayload!
+
+  "Creates a payment gateway for a customer, with its lists."
+  createCustomerPaymentGateway(
+    "The new gateway's fields."
+    input: CreateCustomerPaymentGatewayInput!
+  ): CustomerPaymentGatewayPayload!
+
+  """
+  Changes exactly the fields that are sent. A list that is sent becomes exactly that list:
+  items with an id are updated in place, items without one are created, stored items left
+  out are deleted.
+  """
+  updateCustomerPaymentGateway(
+    "The gateway's key, the fields to change and the concurrency guard."
+    input: UpdateCustomerPaymentGatewayInput!
+  ): CustomerPaymentGatewayPayload!
 }
 
 "Why a mutation's input was refused."
@@ -890,8 +1332,272 @@ input UpdateConnectorConfigurationInput {
 
 "The result of creating or updating a connector configuration."
 type ConnectorConfigurationPayload {
-  "The configuration as stored (or as it would be, on a dry run); null when refused."
+  "The configuration as stored (or as it would be, on a dry run, even when refused); null when refused."
   connectorConfiguration: ConnectorConfiguration
+  "Every rule the input broke; when not empty nothing was changed."
+  userErrors: [UserError!]!
+  "Things worth knowing that did not stop the change."
+  warnings: [UserWarning!]!
+  "The input's ` + "`" + `clientMutationId` + "`" + `, echoed."
+  clientMutationId: String
+}
+
+# ---------------------------------------------------------------------------
+# Customer payment gateways
+# ---------------------------------------------------------------------------
+
+"""
+A customer's payment gateway: merchant credentials, payment limits and four lists (bill types,
+applications, payment types, convenience fees). Amounts are ` + "`" + `Decimal` + "`" + ` with 2 decimal places
+(` + "`" + `numeric(18,2)` + "`" + `). ` + "`" + `merchantKey` + "`" + ` and ` + "`" + `merchantPin` + "`" + ` are write-only secrets, read back masked.
+"""
+type CustomerPaymentGateway {
+  "The gateway's id."
+  id: UUID!
+  "The customer it belongs to."
+  customerId: UUID!
+  "The merchant id at the payment provider."
+  merchantId: String
+  "The merchant key, masked."
+  merchantKey: String
+  "The merchant PIN, masked."
+  merchantPin: String
+  "The name shown to payers; never empty."
+  displayName: String!
+  "Whether the gateway runs in test mode."
+  testMode: Boolean!
+  "Whether payers may store a card token."
+  allowToken: Boolean!
+  "The smallest payment accepted; at most maxPaymentAmount."
+  minPaymentAmount: Decimal
+  "The largest payment accepted."
+  maxPaymentAmount: Decimal
+  "The bill types the gateway serves, in the order sent."
+  billTypes: [PaymentGatewayBillType!]!
+  "The applications that use the gateway, in the order sent."
+  applications: [PaymentGatewayApplication!]!
+  "The payment types the gateway accepts, in the order sent."
+  paymentTypes: [PaymentGatewayPaymentType!]!
+  "The convenience fees charged, in the order sent."
+  convenienceFees: [ConvenienceFee!]!
+  "Starts at 1 and grows by 1 with every committed change; send it as ` + "`" + `expectedVersion` + "`" + `."
+  version: Int!
+  "When the gateway was created."
+  createdAt: DateTime!
+  "When it (or one of its lists) last changed."
+  updatedAt: DateTime!
+  "Its committed changes, newest first."
+  history("How many entries, newest first." first: Int = 20): [AuditEntry!]!
+}
+
+"A bill type a gateway serves."
+type PaymentGatewayBillType {
+  "The item's id; stable while the item is kept."
+  id: UUID!
+  "The gateway it belongs to."
+  paymentGatewayId: UUID!
+  "The bill type; unique within the gateway."
+  billTypeId: Int!
+  "Whether convenience fees apply to this bill type."
+  applyConvenienceFee: Boolean!
+}
+
+"An application that uses a gateway."
+type PaymentGatewayApplication {
+  "The item's id; stable while the item is kept."
+  id: UUID!
+  "The gateway it belongs to."
+  paymentGatewayId: UUID!
+  "The application; unique within the gateway."
+  applicationId: UUID!
+  "Whether the application may use the gateway now."
+  isActive: Boolean!
+  "Whether this gateway is the application's primary payment venue."
+  primaryPaymentVenue: Boolean!
+}
+
+"A payment type a gateway accepts."
+type PaymentGatewayPaymentType {
+  "The item's id; stable while the item is kept."
+  id: UUID!
+  "The gateway it belongs to."
+  paymentGatewayId: UUID!
+  "The payment type, e.g. ` + "`" + `CREDIT_CARD` + "`" + `; unique within the gateway."
+  paymentType: String!
+}
+
+"""
+A convenience fee for payments of one payment type within an amount range. A null ` + "`" + `minRange` + "`" + `
+means from 0, a null ` + "`" + `maxRange` + "`" + ` means no upper bound. Ranges of one payment type may touch
+(0–100 and 100–200) but not overlap.
+"""
+type ConvenienceFee {
+  "The item's id; stable while the item is kept."
+  id: UUID!
+  "The gateway it belongs to."
+  paymentGatewayId: UUID!
+  "The payment type it applies to; one of the gateway's paymentTypes."
+  paymentType: String!
+  "The smallest payment amount the fee applies to."
+  minRange: Decimal
+  "The largest payment amount the fee applies to."
+  maxRange: Decimal
+  "The fee."
+  feeAmount: Decimal
+  "Whether the fee applies at payment of a boot."
+  applyAtPaymentOfBoot: Boolean
+  "Whether the fee applies at payment of a notice."
+  applyAtPaymentOfNotice: Boolean
+  "Whether the fee applies at payment of a tow."
+  applyAtPaymentOfTow: Boolean
+  "The total payment amount the fee is computed for."
+  totalPaymentAmount: Decimal
+  "Whether the fee is charged."
+  applyConvenienceFee: Boolean
+}
+
+"A bill type in a gateway's list. Give ` + "`" + `id` + "`" + ` to keep and update a stored item; leave it out to add one."
+input PaymentGatewayBillTypeInput {
+  "The stored item to update in place; leave out for a new item."
+  id: UUID
+  "Must be the gateway's id when given."
+  paymentGatewayId: UUID
+  "The bill type; required for a new item."
+  billTypeId: Int
+  "Whether convenience fees apply; false for a new item when left out."
+  applyConvenienceFee: Boolean
+}
+
+"An application in a gateway's list. Give ` + "`" + `id` + "`" + ` to keep and update a stored item; leave it out to add one."
+input PaymentGatewayApplicationInput {
+  "The stored item to update in place; leave out for a new item."
+  id: UUID
+  "Must be the gateway's id when given."
+  paymentGatewayId: UUID
+  "The application; required for a new item."
+  applicationId: UUID
+  "Whether the application may use the gateway; false for a new item when left out."
+  isActive: Boolean
+  "Whether this is the primary payment venue; false for a new item when left out."
+  primaryPaymentVenue: Boolean
+}
+
+"A payment type in a gateway's list. Give ` + "`" + `id` + "`" + ` to keep and update a stored item; leave it out to add one."
+input PaymentGatewayPaymentTypeInput {
+  "The stored item to update in place; leave out for a new item."
+  id: UUID
+  "Must be the gateway's id when given."
+  paymentGatewayId: UUID
+  "The payment type; required for a new item."
+  paymentType: String
+}
+
+"A convenience fee in a gateway's list. Give ` + "`" + `id` + "`" + ` to keep and update a stored item; leave it out to add one."
+input ConvenienceFeeInput {
+  "The stored item to update in place; leave out for a new item."
+  id: UUID
+  "Must be the gateway's id when given."
+  paymentGatewayId: UUID
+  "The payment type; required for a new item; one of the gateway's paymentTypes."
+  paymentType: String
+  "The smallest amount the fee applies to (null: from 0)."
+  minRange: Decimal
+  "The largest amount the fee applies to (null: no bound)."
+  maxRange: Decimal
+  "The fee."
+  feeAmount: Decimal
+  "Whether the fee applies at payment of a boot."
+  applyAtPaymentOfBoot: Boolean
+  "Whether the fee applies at payment of a notice."
+  applyAtPaymentOfNotice: Boolean
+  "Whether the fee applies at payment of a tow."
+  applyAtPaymentOfTow: Boolean
+  "The total payment amount the fee is computed for."
+  totalPaymentAmount: Decimal
+  "Whether the fee is charged."
+  applyConvenienceFee: Boolean
+}
+
+"The fields of a new customer payment gateway."
+input CreateCustomerPaymentGatewayInput {
+  "The customer it belongs to."
+  customerId: UUID!
+  "The merchant id at the payment provider."
+  merchantId: String
+  "The merchant key (write-only)."
+  merchantKey: String
+  "The merchant PIN (write-only)."
+  merchantPin: String
+  "The name shown to payers; required."
+  displayName: String
+  "Whether the gateway runs in test mode; false when left out."
+  testMode: Boolean
+  "Whether payers may store a card token; false when left out."
+  allowToken: Boolean
+  "The smallest payment accepted."
+  minPaymentAmount: Decimal
+  "The largest payment accepted."
+  maxPaymentAmount: Decimal
+  "The bill types (at most 500)."
+  billTypes: [PaymentGatewayBillTypeInput!]
+  "The applications (at most 500)."
+  applications: [PaymentGatewayApplicationInput!]
+  "The payment types (at most 500)."
+  paymentTypes: [PaymentGatewayPaymentTypeInput!]
+  "The convenience fees (at most 500)."
+  convenienceFees: [ConvenienceFeeInput!]
+  "Echoed in the payload."
+  clientMutationId: String
+  "Validate and return the would-be record, commit nothing."
+  dryRun: Boolean
+}
+
+"""
+A partial update of a customer payment gateway. A field left out is unchanged, null clears it
+(null on a non-nullable field is refused with REQUIRED), a value sets it. A list left out is
+unchanged; a list sent (even ` + "`" + `[]` + "`" + `) becomes exactly that list.
+"""
+input UpdateCustomerPaymentGatewayInput {
+  "The customer the gateway belongs to."
+  customerId: UUID!
+  "The gateway to change."
+  id: UUID!
+  "When given, the update is refused with VERSION_CONFLICT unless the stored version is this."
+  expectedVersion: Int
+  "Echoed in the payload."
+  clientMutationId: String
+  "Validate and return the would-be record, commit nothing."
+  dryRun: Boolean
+  "The merchant id at the payment provider."
+  merchantId: String
+  "The merchant key (write-only)."
+  merchantKey: String
+  "The merchant PIN (write-only)."
+  merchantPin: String
+  "The name shown to payers."
+  displayName: String
+  "Whether the gateway runs in test mode."
+  testMode: Boolean
+  "Whether payers may store a card token."
+  allowToken: Boolean
+  "The smallest payment accepted."
+  minPaymentAmount: Decimal
+  "The largest payment accepted."
+  maxPaymentAmount: Decimal
+  "The bill types; replaces the list."
+  billTypes: [PaymentGatewayBillTypeInput!]
+  "The applications; replaces the list."
+  applications: [PaymentGatewayApplicationInput!]
+  "The payment types; replaces the list."
+  paymentTypes: [PaymentGatewayPaymentTypeInput!]
+  "The convenience fees; replaces the list."
+  convenienceFees: [ConvenienceFeeInput!]
+}
+
+"The result of creating or updating a customer payment gateway."
+type CustomerPaymentGatewayPayload {
+  "The gateway as stored (or as it would be, on a dry run, even when refused); null when refused."
+  customerPaymentGateway: CustomerPaymentGateway
   "Every rule the input broke; when not empty nothing was changed."
   userErrors: [UserError!]!
   "Things worth knowing that did not stop the change."
@@ -1013,6 +1719,90 @@ func (ec *executionContext) childFields_ConnectorConfigurationPayload(ctx contex
 	return nil, fmt.Errorf("no field named %q was found under type ConnectorConfigurationPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_ConvenienceFee(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ConvenienceFee_id(ctx, field)
+	case "paymentGatewayId":
+		return ec.fieldContext_ConvenienceFee_paymentGatewayId(ctx, field)
+	case "paymentType":
+		return ec.fieldContext_ConvenienceFee_paymentType(ctx, field)
+	case "minRange":
+		return ec.fieldContext_ConvenienceFee_minRange(ctx, field)
+	case "maxRange":
+		return ec.fieldContext_ConvenienceFee_maxRange(ctx, field)
+	case "feeAmount":
+		return ec.fieldContext_ConvenienceFee_feeAmount(ctx, field)
+	case "applyAtPaymentOfBoot":
+		return ec.fieldContext_ConvenienceFee_applyAtPaymentOfBoot(ctx, field)
+	case "applyAtPaymentOfNotice":
+		return ec.fieldContext_ConvenienceFee_applyAtPaymentOfNotice(ctx, field)
+	case "applyAtPaymentOfTow":
+		return ec.fieldContext_ConvenienceFee_applyAtPaymentOfTow(ctx, field)
+	case "totalPaymentAmount":
+		return ec.fieldContext_ConvenienceFee_totalPaymentAmount(ctx, field)
+	case "applyConvenienceFee":
+		return ec.fieldContext_ConvenienceFee_applyConvenienceFee(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ConvenienceFee", field.Name)
+}
+
+func (ec *executionContext) childFields_CustomerPaymentGateway(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_CustomerPaymentGateway_id(ctx, field)
+	case "customerId":
+		return ec.fieldContext_CustomerPaymentGateway_customerId(ctx, field)
+	case "merchantId":
+		return ec.fieldContext_CustomerPaymentGateway_merchantId(ctx, field)
+	case "merchantKey":
+		return ec.fieldContext_CustomerPaymentGateway_merchantKey(ctx, field)
+	case "merchantPin":
+		return ec.fieldContext_CustomerPaymentGateway_merchantPin(ctx, field)
+	case "displayName":
+		return ec.fieldContext_CustomerPaymentGateway_displayName(ctx, field)
+	case "testMode":
+		return ec.fieldContext_CustomerPaymentGateway_testMode(ctx, field)
+	case "allowToken":
+		return ec.fieldContext_CustomerPaymentGateway_allowToken(ctx, field)
+	case "minPaymentAmount":
+		return ec.fieldContext_CustomerPaymentGateway_minPaymentAmount(ctx, field)
+	case "maxPaymentAmount":
+		return ec.fieldContext_CustomerPaymentGateway_maxPaymentAmount(ctx, field)
+	case "billTypes":
+		return ec.fieldContext_CustomerPaymentGateway_billTypes(ctx, field)
+	case "applications":
+		return ec.fieldContext_CustomerPaymentGateway_applications(ctx, field)
+	case "paymentTypes":
+		return ec.fieldContext_CustomerPaymentGateway_paymentTypes(ctx, field)
+	case "convenienceFees":
+		return ec.fieldContext_CustomerPaymentGateway_convenienceFees(ctx, field)
+	case "version":
+		return ec.fieldContext_CustomerPaymentGateway_version(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_CustomerPaymentGateway_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_CustomerPaymentGateway_updatedAt(ctx, field)
+	case "history":
+		return ec.fieldContext_CustomerPaymentGateway_history(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CustomerPaymentGateway", field.Name)
+}
+
+func (ec *executionContext) childFields_CustomerPaymentGatewayPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "customerPaymentGateway":
+		return ec.fieldContext_CustomerPaymentGatewayPayload_customerPaymentGateway(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_CustomerPaymentGatewayPayload_userErrors(ctx, field)
+	case "warnings":
+		return ec.fieldContext_CustomerPaymentGatewayPayload_warnings(ctx, field)
+	case "clientMutationId":
+		return ec.fieldContext_CustomerPaymentGatewayPayload_clientMutationId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CustomerPaymentGatewayPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "hasNextPage":
@@ -1021,6 +1811,48 @@ func (ec *executionContext) childFields_PageInfo(ctx context.Context, field grap
 		return ec.fieldContext_PageInfo_endCursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
+}
+
+func (ec *executionContext) childFields_PaymentGatewayApplication(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_PaymentGatewayApplication_id(ctx, field)
+	case "paymentGatewayId":
+		return ec.fieldContext_PaymentGatewayApplication_paymentGatewayId(ctx, field)
+	case "applicationId":
+		return ec.fieldContext_PaymentGatewayApplication_applicationId(ctx, field)
+	case "isActive":
+		return ec.fieldContext_PaymentGatewayApplication_isActive(ctx, field)
+	case "primaryPaymentVenue":
+		return ec.fieldContext_PaymentGatewayApplication_primaryPaymentVenue(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PaymentGatewayApplication", field.Name)
+}
+
+func (ec *executionContext) childFields_PaymentGatewayBillType(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_PaymentGatewayBillType_id(ctx, field)
+	case "paymentGatewayId":
+		return ec.fieldContext_PaymentGatewayBillType_paymentGatewayId(ctx, field)
+	case "billTypeId":
+		return ec.fieldContext_PaymentGatewayBillType_billTypeId(ctx, field)
+	case "applyConvenienceFee":
+		return ec.fieldContext_PaymentGatewayBillType_applyConvenienceFee(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PaymentGatewayBillType", field.Name)
+}
+
+func (ec *executionContext) childFields_PaymentGatewayPaymentType(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_PaymentGatewayPaymentType_id(ctx, field)
+	case "paymentGatewayId":
+		return ec.fieldContext_PaymentGatewayPaymentType_paymentGatewayId(ctx, field)
+	case "paymentType":
+		return ec.fieldContext_PaymentGatewayPaymentType_paymentType(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PaymentGatewayPaymentType", field.Name)
 }
 
 func (ec *executionContext) childFields_UserError(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1177,6 +2009,20 @@ func (ec *executionContext) field_ConnectorConfiguration_history_args(ctx contex
 	return args, nil
 }
 
+func (ec *executionContext) field_CustomerPaymentGateway_history_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createConnectorConfiguration_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -1191,12 +2037,40 @@ func (ec *executionContext) field_Mutation_createConnectorConfiguration_args(ctx
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_createCustomerPaymentGateway_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (models.CreateCustomerPaymentGatewayInput, error) {
+			return ec.unmarshalNCreateCustomerPaymentGatewayInput2githubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐCreateCustomerPaymentGatewayInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_updateConnectorConfiguration_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (models.UpdateConnectorConfigurationInput, error) {
 			return ec.unmarshalNUpdateConnectorConfigurationInput2githubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐUpdateConnectorConfigurationInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateCustomerPaymentGateway_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (models.UpdateCustomerPaymentGatewayInput, error) {
+			return ec.unmarshalNUpdateCustomerPaymentGatewayInput2githubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐUpdateCustomerPaymentGatewayInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -1268,6 +2142,42 @@ func (ec *executionContext) field_Query_connectorConfigurations_args(ctx context
 		return nil, err
 	}
 	args["after"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_customerPaymentGateway_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "customerId",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNUUID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["customerId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNUUID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_customerPaymentGateways_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "customerId",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNUUID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["customerId"] = arg0
 	return args, nil
 }
 
@@ -2294,6 +3204,849 @@ func (ec *executionContext) fieldContext_ConnectorConfigurationPayload_clientMut
 	return graphql.NewScalarFieldContext("ConnectorConfigurationPayload", field, false, false, "String")
 }
 
+func (ec *executionContext) _ConvenienceFee_id(ctx context.Context, field graphql.CollectedField, obj *models.ConvenienceFee) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConvenienceFee_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNUUID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConvenienceFee_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConvenienceFee", field, false, false, "UUID")
+}
+
+func (ec *executionContext) _ConvenienceFee_paymentGatewayId(ctx context.Context, field graphql.CollectedField, obj *models.ConvenienceFee) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConvenienceFee_paymentGatewayId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PaymentGatewayID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNUUID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConvenienceFee_paymentGatewayId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConvenienceFee", field, false, false, "UUID")
+}
+
+func (ec *executionContext) _ConvenienceFee_paymentType(ctx context.Context, field graphql.CollectedField, obj *models.ConvenienceFee) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConvenienceFee_paymentType(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PaymentType, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConvenienceFee_paymentType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConvenienceFee", field, false, false, "String")
+}
+
+func (ec *executionContext) _ConvenienceFee_minRange(ctx context.Context, field graphql.CollectedField, obj *models.ConvenienceFee) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConvenienceFee_minRange(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MinRange, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *decimal.Decimal) graphql.Marshaler {
+			return ec.marshalODecimal2ᚖgithubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConvenienceFee_minRange(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConvenienceFee", field, false, false, "Decimal")
+}
+
+func (ec *executionContext) _ConvenienceFee_maxRange(ctx context.Context, field graphql.CollectedField, obj *models.ConvenienceFee) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConvenienceFee_maxRange(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MaxRange, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *decimal.Decimal) graphql.Marshaler {
+			return ec.marshalODecimal2ᚖgithubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConvenienceFee_maxRange(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConvenienceFee", field, false, false, "Decimal")
+}
+
+func (ec *executionContext) _ConvenienceFee_feeAmount(ctx context.Context, field graphql.CollectedField, obj *models.ConvenienceFee) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConvenienceFee_feeAmount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FeeAmount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *decimal.Decimal) graphql.Marshaler {
+			return ec.marshalODecimal2ᚖgithubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConvenienceFee_feeAmount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConvenienceFee", field, false, false, "Decimal")
+}
+
+func (ec *executionContext) _ConvenienceFee_applyAtPaymentOfBoot(ctx context.Context, field graphql.CollectedField, obj *models.ConvenienceFee) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConvenienceFee_applyAtPaymentOfBoot(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ApplyAtPaymentOfBoot, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConvenienceFee_applyAtPaymentOfBoot(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConvenienceFee", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _ConvenienceFee_applyAtPaymentOfNotice(ctx context.Context, field graphql.CollectedField, obj *models.ConvenienceFee) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConvenienceFee_applyAtPaymentOfNotice(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ApplyAtPaymentOfNotice, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConvenienceFee_applyAtPaymentOfNotice(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConvenienceFee", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _ConvenienceFee_applyAtPaymentOfTow(ctx context.Context, field graphql.CollectedField, obj *models.ConvenienceFee) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConvenienceFee_applyAtPaymentOfTow(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ApplyAtPaymentOfTow, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConvenienceFee_applyAtPaymentOfTow(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConvenienceFee", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _ConvenienceFee_totalPaymentAmount(ctx context.Context, field graphql.CollectedField, obj *models.ConvenienceFee) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConvenienceFee_totalPaymentAmount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalPaymentAmount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *decimal.Decimal) graphql.Marshaler {
+			return ec.marshalODecimal2ᚖgithubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConvenienceFee_totalPaymentAmount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConvenienceFee", field, false, false, "Decimal")
+}
+
+func (ec *executionContext) _ConvenienceFee_applyConvenienceFee(ctx context.Context, field graphql.CollectedField, obj *models.ConvenienceFee) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConvenienceFee_applyConvenienceFee(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ApplyConvenienceFee, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConvenienceFee_applyConvenienceFee(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConvenienceFee", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _CustomerPaymentGateway_id(ctx context.Context, field graphql.CollectedField, obj *models.CustomerPaymentGateway) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerPaymentGateway_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNUUID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerPaymentGateway_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerPaymentGateway", field, false, false, "UUID")
+}
+
+func (ec *executionContext) _CustomerPaymentGateway_customerId(ctx context.Context, field graphql.CollectedField, obj *models.CustomerPaymentGateway) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerPaymentGateway_customerId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CustomerID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNUUID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerPaymentGateway_customerId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerPaymentGateway", field, false, false, "UUID")
+}
+
+func (ec *executionContext) _CustomerPaymentGateway_merchantId(ctx context.Context, field graphql.CollectedField, obj *models.CustomerPaymentGateway) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerPaymentGateway_merchantId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MerchantID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerPaymentGateway_merchantId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerPaymentGateway", field, false, false, "String")
+}
+
+func (ec *executionContext) _CustomerPaymentGateway_merchantKey(ctx context.Context, field graphql.CollectedField, obj *models.CustomerPaymentGateway) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerPaymentGateway_merchantKey(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CustomerPaymentGateway().MerchantKey(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerPaymentGateway_merchantKey(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerPaymentGateway", field, true, true, "String")
+}
+
+func (ec *executionContext) _CustomerPaymentGateway_merchantPin(ctx context.Context, field graphql.CollectedField, obj *models.CustomerPaymentGateway) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerPaymentGateway_merchantPin(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CustomerPaymentGateway().MerchantPin(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerPaymentGateway_merchantPin(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerPaymentGateway", field, true, true, "String")
+}
+
+func (ec *executionContext) _CustomerPaymentGateway_displayName(ctx context.Context, field graphql.CollectedField, obj *models.CustomerPaymentGateway) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerPaymentGateway_displayName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DisplayName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerPaymentGateway_displayName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerPaymentGateway", field, false, false, "String")
+}
+
+func (ec *executionContext) _CustomerPaymentGateway_testMode(ctx context.Context, field graphql.CollectedField, obj *models.CustomerPaymentGateway) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerPaymentGateway_testMode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TestMode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerPaymentGateway_testMode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerPaymentGateway", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _CustomerPaymentGateway_allowToken(ctx context.Context, field graphql.CollectedField, obj *models.CustomerPaymentGateway) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerPaymentGateway_allowToken(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AllowToken, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerPaymentGateway_allowToken(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerPaymentGateway", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _CustomerPaymentGateway_minPaymentAmount(ctx context.Context, field graphql.CollectedField, obj *models.CustomerPaymentGateway) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerPaymentGateway_minPaymentAmount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MinPaymentAmount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *decimal.Decimal) graphql.Marshaler {
+			return ec.marshalODecimal2ᚖgithubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerPaymentGateway_minPaymentAmount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerPaymentGateway", field, false, false, "Decimal")
+}
+
+func (ec *executionContext) _CustomerPaymentGateway_maxPaymentAmount(ctx context.Context, field graphql.CollectedField, obj *models.CustomerPaymentGateway) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerPaymentGateway_maxPaymentAmount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MaxPaymentAmount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *decimal.Decimal) graphql.Marshaler {
+			return ec.marshalODecimal2ᚖgithubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerPaymentGateway_maxPaymentAmount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerPaymentGateway", field, false, false, "Decimal")
+}
+
+func (ec *executionContext) _CustomerPaymentGateway_billTypes(ctx context.Context, field graphql.CollectedField, obj *models.CustomerPaymentGateway) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerPaymentGateway_billTypes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CustomerPaymentGateway().BillTypes(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*models.PaymentGatewayBillType) graphql.Marshaler {
+			return ec.marshalNPaymentGatewayBillType2ᚕᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐPaymentGatewayBillTypeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerPaymentGateway_billTypes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomerPaymentGateway",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PaymentGatewayBillType(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CustomerPaymentGateway_applications(ctx context.Context, field graphql.CollectedField, obj *models.CustomerPaymentGateway) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerPaymentGateway_applications(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CustomerPaymentGateway().Applications(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*models.PaymentGatewayApplication) graphql.Marshaler {
+			return ec.marshalNPaymentGatewayApplication2ᚕᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐPaymentGatewayApplicationᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerPaymentGateway_applications(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomerPaymentGateway",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PaymentGatewayApplication(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CustomerPaymentGateway_paymentTypes(ctx context.Context, field graphql.CollectedField, obj *models.CustomerPaymentGateway) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerPaymentGateway_paymentTypes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CustomerPaymentGateway().PaymentTypes(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*models.PaymentGatewayPaymentType) graphql.Marshaler {
+			return ec.marshalNPaymentGatewayPaymentType2ᚕᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐPaymentGatewayPaymentTypeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerPaymentGateway_paymentTypes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomerPaymentGateway",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PaymentGatewayPaymentType(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CustomerPaymentGateway_convenienceFees(ctx context.Context, field graphql.CollectedField, obj *models.CustomerPaymentGateway) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerPaymentGateway_convenienceFees(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CustomerPaymentGateway().ConvenienceFees(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*models.ConvenienceFee) graphql.Marshaler {
+			return ec.marshalNConvenienceFee2ᚕᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐConvenienceFeeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerPaymentGateway_convenienceFees(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomerPaymentGateway",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ConvenienceFee(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CustomerPaymentGateway_version(ctx context.Context, field graphql.CollectedField, obj *models.CustomerPaymentGateway) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerPaymentGateway_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerPaymentGateway_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerPaymentGateway", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CustomerPaymentGateway_createdAt(ctx context.Context, field graphql.CollectedField, obj *models.CustomerPaymentGateway) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerPaymentGateway_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerPaymentGateway_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerPaymentGateway", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _CustomerPaymentGateway_updatedAt(ctx context.Context, field graphql.CollectedField, obj *models.CustomerPaymentGateway) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerPaymentGateway_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerPaymentGateway_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerPaymentGateway", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _CustomerPaymentGateway_history(ctx context.Context, field graphql.CollectedField, obj *models.CustomerPaymentGateway) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerPaymentGateway_history(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.CustomerPaymentGateway().History(ctx, obj, fc.Args["first"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*models.AuditEntry) graphql.Marshaler {
+			return ec.marshalNAuditEntry2ᚕᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐAuditEntryᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerPaymentGateway_history(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomerPaymentGateway",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AuditEntry(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_CustomerPaymentGateway_history_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CustomerPaymentGatewayPayload_customerPaymentGateway(ctx context.Context, field graphql.CollectedField, obj *models.CustomerPaymentGatewayPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerPaymentGatewayPayload_customerPaymentGateway(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CustomerPaymentGateway, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.CustomerPaymentGateway) graphql.Marshaler {
+			return ec.marshalOCustomerPaymentGateway2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐCustomerPaymentGateway(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerPaymentGatewayPayload_customerPaymentGateway(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomerPaymentGatewayPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomerPaymentGateway(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CustomerPaymentGatewayPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *models.CustomerPaymentGatewayPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerPaymentGatewayPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []models.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerPaymentGatewayPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomerPaymentGatewayPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CustomerPaymentGatewayPayload_warnings(ctx context.Context, field graphql.CollectedField, obj *models.CustomerPaymentGatewayPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerPaymentGatewayPayload_warnings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Warnings, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []models.UserWarning) graphql.Marshaler {
+			return ec.marshalNUserWarning2ᚕgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐUserWarningᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerPaymentGatewayPayload_warnings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomerPaymentGatewayPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserWarning(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CustomerPaymentGatewayPayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *models.CustomerPaymentGatewayPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerPaymentGatewayPayload_clientMutationId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClientMutationID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerPaymentGatewayPayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerPaymentGatewayPayload", field, false, false, "String")
+}
+
 func (ec *executionContext) _Mutation_createConnectorConfiguration(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -2382,6 +4135,94 @@ func (ec *executionContext) fieldContext_Mutation_updateConnectorConfiguration(c
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_createCustomerPaymentGateway(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createCustomerPaymentGateway(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateCustomerPaymentGateway(ctx, fc.Args["input"].(models.CreateCustomerPaymentGatewayInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.CustomerPaymentGatewayPayload) graphql.Marshaler {
+			return ec.marshalNCustomerPaymentGatewayPayload2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐCustomerPaymentGatewayPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createCustomerPaymentGateway(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomerPaymentGatewayPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createCustomerPaymentGateway_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateCustomerPaymentGateway(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateCustomerPaymentGateway(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateCustomerPaymentGateway(ctx, fc.Args["input"].(models.UpdateCustomerPaymentGatewayInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.CustomerPaymentGatewayPayload) graphql.Marshaler {
+			return ec.marshalNCustomerPaymentGatewayPayload2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐCustomerPaymentGatewayPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateCustomerPaymentGateway(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomerPaymentGatewayPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateCustomerPaymentGateway_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *models.PageInfo) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -2426,6 +4267,282 @@ func (ec *executionContext) _PageInfo_endCursor(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "String")
+}
+
+func (ec *executionContext) _PaymentGatewayApplication_id(ctx context.Context, field graphql.CollectedField, obj *models.PaymentGatewayApplication) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PaymentGatewayApplication_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNUUID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PaymentGatewayApplication_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PaymentGatewayApplication", field, false, false, "UUID")
+}
+
+func (ec *executionContext) _PaymentGatewayApplication_paymentGatewayId(ctx context.Context, field graphql.CollectedField, obj *models.PaymentGatewayApplication) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PaymentGatewayApplication_paymentGatewayId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PaymentGatewayID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNUUID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PaymentGatewayApplication_paymentGatewayId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PaymentGatewayApplication", field, false, false, "UUID")
+}
+
+func (ec *executionContext) _PaymentGatewayApplication_applicationId(ctx context.Context, field graphql.CollectedField, obj *models.PaymentGatewayApplication) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PaymentGatewayApplication_applicationId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ApplicationID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNUUID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PaymentGatewayApplication_applicationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PaymentGatewayApplication", field, false, false, "UUID")
+}
+
+func (ec *executionContext) _PaymentGatewayApplication_isActive(ctx context.Context, field graphql.CollectedField, obj *models.PaymentGatewayApplication) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PaymentGatewayApplication_isActive(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IsActive, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PaymentGatewayApplication_isActive(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PaymentGatewayApplication", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _PaymentGatewayApplication_primaryPaymentVenue(ctx context.Context, field graphql.CollectedField, obj *models.PaymentGatewayApplication) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PaymentGatewayApplication_primaryPaymentVenue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PrimaryPaymentVenue, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PaymentGatewayApplication_primaryPaymentVenue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PaymentGatewayApplication", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _PaymentGatewayBillType_id(ctx context.Context, field graphql.CollectedField, obj *models.PaymentGatewayBillType) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PaymentGatewayBillType_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNUUID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PaymentGatewayBillType_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PaymentGatewayBillType", field, false, false, "UUID")
+}
+
+func (ec *executionContext) _PaymentGatewayBillType_paymentGatewayId(ctx context.Context, field graphql.CollectedField, obj *models.PaymentGatewayBillType) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PaymentGatewayBillType_paymentGatewayId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PaymentGatewayID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNUUID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PaymentGatewayBillType_paymentGatewayId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PaymentGatewayBillType", field, false, false, "UUID")
+}
+
+func (ec *executionContext) _PaymentGatewayBillType_billTypeId(ctx context.Context, field graphql.CollectedField, obj *models.PaymentGatewayBillType) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PaymentGatewayBillType_billTypeId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BillTypeID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PaymentGatewayBillType_billTypeId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PaymentGatewayBillType", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PaymentGatewayBillType_applyConvenienceFee(ctx context.Context, field graphql.CollectedField, obj *models.PaymentGatewayBillType) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PaymentGatewayBillType_applyConvenienceFee(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ApplyConvenienceFee, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PaymentGatewayBillType_applyConvenienceFee(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PaymentGatewayBillType", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _PaymentGatewayPaymentType_id(ctx context.Context, field graphql.CollectedField, obj *models.PaymentGatewayPaymentType) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PaymentGatewayPaymentType_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNUUID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PaymentGatewayPaymentType_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PaymentGatewayPaymentType", field, false, false, "UUID")
+}
+
+func (ec *executionContext) _PaymentGatewayPaymentType_paymentGatewayId(ctx context.Context, field graphql.CollectedField, obj *models.PaymentGatewayPaymentType) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PaymentGatewayPaymentType_paymentGatewayId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PaymentGatewayID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNUUID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PaymentGatewayPaymentType_paymentGatewayId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PaymentGatewayPaymentType", field, false, false, "UUID")
+}
+
+func (ec *executionContext) _PaymentGatewayPaymentType_paymentType(ctx context.Context, field graphql.CollectedField, obj *models.PaymentGatewayPaymentType) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PaymentGatewayPaymentType_paymentType(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PaymentType, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PaymentGatewayPaymentType_paymentType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PaymentGatewayPaymentType", field, false, false, "String")
 }
 
 func (ec *executionContext) _Query_connectors(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -2542,6 +4659,94 @@ func (ec *executionContext) fieldContext_Query_connectorConfigurations(ctx conte
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_connectorConfigurations_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_customerPaymentGateway(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_customerPaymentGateway(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().CustomerPaymentGateway(ctx, fc.Args["customerId"].(uuid.UUID), fc.Args["id"].(uuid.UUID))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.CustomerPaymentGateway) graphql.Marshaler {
+			return ec.marshalOCustomerPaymentGateway2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐCustomerPaymentGateway(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_customerPaymentGateway(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomerPaymentGateway(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_customerPaymentGateway_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_customerPaymentGateways(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_customerPaymentGateways(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().CustomerPaymentGateways(ctx, fc.Args["customerId"].(uuid.UUID))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*models.CustomerPaymentGateway) graphql.Marshaler {
+			return ec.marshalNCustomerPaymentGateway2ᚕᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐCustomerPaymentGatewayᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_customerPaymentGateways(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomerPaymentGateway(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_customerPaymentGateways_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -3835,6 +6040,118 @@ func (ec *executionContext) fieldContext___Type_isOneOf(_ context.Context, field
 
 // region    **************************** input.gotpl *****************************
 
+func (ec *executionContext) unmarshalInputConvenienceFeeInput(ctx context.Context, obj any) (models.ConvenienceFeeInput, error) {
+	var it models.ConvenienceFeeInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "paymentGatewayId", "paymentType", "minRange", "maxRange", "feeAmount", "applyAtPaymentOfBoot", "applyAtPaymentOfNotice", "applyAtPaymentOfTow", "totalPaymentAmount", "applyConvenienceFee"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOUUID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = graphql.OmittableOf(data)
+		case "paymentGatewayId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("paymentGatewayId"))
+			data, err := ec.unmarshalOUUID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PaymentGatewayID = graphql.OmittableOf(data)
+		case "paymentType":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("paymentType"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PaymentType = graphql.OmittableOf(data)
+		case "minRange":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minRange"))
+			data, err := ec.unmarshalODecimal2ᚖgithubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinRange = graphql.OmittableOf(data)
+		case "maxRange":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("maxRange"))
+			data, err := ec.unmarshalODecimal2ᚖgithubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MaxRange = graphql.OmittableOf(data)
+		case "feeAmount":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("feeAmount"))
+			data, err := ec.unmarshalODecimal2ᚖgithubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FeeAmount = graphql.OmittableOf(data)
+		case "applyAtPaymentOfBoot":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("applyAtPaymentOfBoot"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ApplyAtPaymentOfBoot = graphql.OmittableOf(data)
+		case "applyAtPaymentOfNotice":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("applyAtPaymentOfNotice"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ApplyAtPaymentOfNotice = graphql.OmittableOf(data)
+		case "applyAtPaymentOfTow":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("applyAtPaymentOfTow"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ApplyAtPaymentOfTow = graphql.OmittableOf(data)
+		case "totalPaymentAmount":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("totalPaymentAmount"))
+			data, err := ec.unmarshalODecimal2ᚖgithubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TotalPaymentAmount = graphql.OmittableOf(data)
+		case "applyConvenienceFee":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("applyConvenienceFee"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ApplyConvenienceFee = graphql.OmittableOf(data)
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalConvenienceFeeInput unmarshals raw into the ConvenienceFeeInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalConvenienceFeeInput(ctx context.Context, raw any) (models.ConvenienceFeeInput, error) {
+	var out models.ConvenienceFeeInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ConvenienceFeeInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputCreateConnectorConfigurationInput(ctx context.Context, obj any) (models.CreateConnectorConfigurationInput, error) {
 	var it models.CreateConnectorConfigurationInput
 	if obj == nil {
@@ -3993,6 +6310,335 @@ func (ec *executionContext) unmarshalInputCreateConnectorConfigurationInput(ctx 
 func UnmarshalCreateConnectorConfigurationInput(ctx context.Context, raw any) (models.CreateConnectorConfigurationInput, error) {
 	var out models.CreateConnectorConfigurationInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateConnectorConfigurationInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCreateCustomerPaymentGatewayInput(ctx context.Context, obj any) (models.CreateCustomerPaymentGatewayInput, error) {
+	var it models.CreateCustomerPaymentGatewayInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"customerId", "merchantId", "merchantKey", "merchantPin", "displayName", "testMode", "allowToken", "minPaymentAmount", "maxPaymentAmount", "billTypes", "applications", "paymentTypes", "convenienceFees", "clientMutationId", "dryRun"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "customerId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerId"))
+			data, err := ec.unmarshalNUUID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerID = data
+		case "merchantId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("merchantId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MerchantID = graphql.OmittableOf(data)
+		case "merchantKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("merchantKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MerchantKey = graphql.OmittableOf(data)
+		case "merchantPin":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("merchantPin"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MerchantPin = graphql.OmittableOf(data)
+		case "displayName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("displayName"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DisplayName = graphql.OmittableOf(data)
+		case "testMode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("testMode"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TestMode = graphql.OmittableOf(data)
+		case "allowToken":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("allowToken"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AllowToken = graphql.OmittableOf(data)
+		case "minPaymentAmount":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minPaymentAmount"))
+			data, err := ec.unmarshalODecimal2ᚖgithubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinPaymentAmount = graphql.OmittableOf(data)
+		case "maxPaymentAmount":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("maxPaymentAmount"))
+			data, err := ec.unmarshalODecimal2ᚖgithubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MaxPaymentAmount = graphql.OmittableOf(data)
+		case "billTypes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("billTypes"))
+			data, err := ec.unmarshalOPaymentGatewayBillTypeInput2ᚕᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐPaymentGatewayBillTypeInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BillTypes = graphql.OmittableOf(data)
+		case "applications":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("applications"))
+			data, err := ec.unmarshalOPaymentGatewayApplicationInput2ᚕᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐPaymentGatewayApplicationInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Applications = graphql.OmittableOf(data)
+		case "paymentTypes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("paymentTypes"))
+			data, err := ec.unmarshalOPaymentGatewayPaymentTypeInput2ᚕᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐPaymentGatewayPaymentTypeInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PaymentTypes = graphql.OmittableOf(data)
+		case "convenienceFees":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("convenienceFees"))
+			data, err := ec.unmarshalOConvenienceFeeInput2ᚕᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐConvenienceFeeInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConvenienceFees = graphql.OmittableOf(data)
+		case "clientMutationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientMutationId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientMutationID = graphql.OmittableOf(data)
+		case "dryRun":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dryRun"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DryRun = graphql.OmittableOf(data)
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateCustomerPaymentGatewayInput unmarshals raw into the CreateCustomerPaymentGatewayInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateCustomerPaymentGatewayInput(ctx context.Context, raw any) (models.CreateCustomerPaymentGatewayInput, error) {
+	var out models.CreateCustomerPaymentGatewayInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateCustomerPaymentGatewayInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputPaymentGatewayApplicationInput(ctx context.Context, obj any) (models.PaymentGatewayApplicationInput, error) {
+	var it models.PaymentGatewayApplicationInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "paymentGatewayId", "applicationId", "isActive", "primaryPaymentVenue"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOUUID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = graphql.OmittableOf(data)
+		case "paymentGatewayId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("paymentGatewayId"))
+			data, err := ec.unmarshalOUUID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PaymentGatewayID = graphql.OmittableOf(data)
+		case "applicationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("applicationId"))
+			data, err := ec.unmarshalOUUID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ApplicationID = graphql.OmittableOf(data)
+		case "isActive":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("isActive"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IsActive = graphql.OmittableOf(data)
+		case "primaryPaymentVenue":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("primaryPaymentVenue"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PrimaryPaymentVenue = graphql.OmittableOf(data)
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalPaymentGatewayApplicationInput unmarshals raw into the PaymentGatewayApplicationInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPaymentGatewayApplicationInput(ctx context.Context, raw any) (models.PaymentGatewayApplicationInput, error) {
+	var out models.PaymentGatewayApplicationInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PaymentGatewayApplicationInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputPaymentGatewayBillTypeInput(ctx context.Context, obj any) (models.PaymentGatewayBillTypeInput, error) {
+	var it models.PaymentGatewayBillTypeInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "paymentGatewayId", "billTypeId", "applyConvenienceFee"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOUUID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = graphql.OmittableOf(data)
+		case "paymentGatewayId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("paymentGatewayId"))
+			data, err := ec.unmarshalOUUID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PaymentGatewayID = graphql.OmittableOf(data)
+		case "billTypeId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("billTypeId"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BillTypeID = graphql.OmittableOf(data)
+		case "applyConvenienceFee":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("applyConvenienceFee"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ApplyConvenienceFee = graphql.OmittableOf(data)
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalPaymentGatewayBillTypeInput unmarshals raw into the PaymentGatewayBillTypeInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPaymentGatewayBillTypeInput(ctx context.Context, raw any) (models.PaymentGatewayBillTypeInput, error) {
+	var out models.PaymentGatewayBillTypeInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PaymentGatewayBillTypeInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputPaymentGatewayPaymentTypeInput(ctx context.Context, obj any) (models.PaymentGatewayPaymentTypeInput, error) {
+	var it models.PaymentGatewayPaymentTypeInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "paymentGatewayId", "paymentType"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOUUID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = graphql.OmittableOf(data)
+		case "paymentGatewayId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("paymentGatewayId"))
+			data, err := ec.unmarshalOUUID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PaymentGatewayID = graphql.OmittableOf(data)
+		case "paymentType":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("paymentType"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PaymentType = graphql.OmittableOf(data)
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalPaymentGatewayPaymentTypeInput unmarshals raw into the PaymentGatewayPaymentTypeInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPaymentGatewayPaymentTypeInput(ctx context.Context, raw any) (models.PaymentGatewayPaymentTypeInput, error) {
+	var out models.PaymentGatewayPaymentTypeInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PaymentGatewayPaymentTypeInput", raw, &out)
 	return out, err
 }
 
@@ -4161,6 +6807,160 @@ func (ec *executionContext) unmarshalInputUpdateConnectorConfigurationInput(ctx 
 func UnmarshalUpdateConnectorConfigurationInput(ctx context.Context, raw any) (models.UpdateConnectorConfigurationInput, error) {
 	var out models.UpdateConnectorConfigurationInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateConnectorConfigurationInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputUpdateCustomerPaymentGatewayInput(ctx context.Context, obj any) (models.UpdateCustomerPaymentGatewayInput, error) {
+	var it models.UpdateCustomerPaymentGatewayInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"customerId", "id", "expectedVersion", "clientMutationId", "dryRun", "merchantId", "merchantKey", "merchantPin", "displayName", "testMode", "allowToken", "minPaymentAmount", "maxPaymentAmount", "billTypes", "applications", "paymentTypes", "convenienceFees"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "customerId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerId"))
+			data, err := ec.unmarshalNUUID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerID = data
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNUUID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "expectedVersion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedVersion"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpectedVersion = graphql.OmittableOf(data)
+		case "clientMutationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientMutationId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientMutationID = graphql.OmittableOf(data)
+		case "dryRun":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dryRun"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DryRun = graphql.OmittableOf(data)
+		case "merchantId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("merchantId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MerchantID = graphql.OmittableOf(data)
+		case "merchantKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("merchantKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MerchantKey = graphql.OmittableOf(data)
+		case "merchantPin":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("merchantPin"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MerchantPin = graphql.OmittableOf(data)
+		case "displayName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("displayName"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DisplayName = graphql.OmittableOf(data)
+		case "testMode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("testMode"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TestMode = graphql.OmittableOf(data)
+		case "allowToken":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("allowToken"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AllowToken = graphql.OmittableOf(data)
+		case "minPaymentAmount":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minPaymentAmount"))
+			data, err := ec.unmarshalODecimal2ᚖgithubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinPaymentAmount = graphql.OmittableOf(data)
+		case "maxPaymentAmount":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("maxPaymentAmount"))
+			data, err := ec.unmarshalODecimal2ᚖgithubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MaxPaymentAmount = graphql.OmittableOf(data)
+		case "billTypes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("billTypes"))
+			data, err := ec.unmarshalOPaymentGatewayBillTypeInput2ᚕᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐPaymentGatewayBillTypeInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BillTypes = graphql.OmittableOf(data)
+		case "applications":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("applications"))
+			data, err := ec.unmarshalOPaymentGatewayApplicationInput2ᚕᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐPaymentGatewayApplicationInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Applications = graphql.OmittableOf(data)
+		case "paymentTypes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("paymentTypes"))
+			data, err := ec.unmarshalOPaymentGatewayPaymentTypeInput2ᚕᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐPaymentGatewayPaymentTypeInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PaymentTypes = graphql.OmittableOf(data)
+		case "convenienceFees":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("convenienceFees"))
+			data, err := ec.unmarshalOConvenienceFeeInput2ᚕᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐConvenienceFeeInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConvenienceFees = graphql.OmittableOf(data)
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateCustomerPaymentGatewayInput unmarshals raw into the UpdateCustomerPaymentGatewayInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateCustomerPaymentGatewayInput(ctx context.Context, raw any) (models.UpdateCustomerPaymentGatewayInput, error) {
+	var out models.UpdateCustomerPaymentGatewayInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateCustomerPaymentGatewayInput", raw, &out)
 	return out, err
 }
 
@@ -4507,6 +7307,262 @@ func (ec *executionContext) _ConnectorConfigurationPayload(ctx context.Context, 
 	return out
 }
 
+var convenienceFeeImplementors = []string{"ConvenienceFee"}
+
+func (ec *executionContext) _ConvenienceFee(ctx context.Context, sel ast.SelectionSet, obj *models.ConvenienceFee) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, convenienceFeeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ConvenienceFee")
+		case "id":
+			out.Values[i] = ec._ConvenienceFee_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "paymentGatewayId":
+			out.Values[i] = ec._ConvenienceFee_paymentGatewayId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "paymentType":
+			out.Values[i] = ec._ConvenienceFee_paymentType(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "minRange":
+			out.Values[i] = ec._ConvenienceFee_minRange(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "maxRange":
+			out.Values[i] = ec._ConvenienceFee_maxRange(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "feeAmount":
+			out.Values[i] = ec._ConvenienceFee_feeAmount(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "applyAtPaymentOfBoot":
+			out.Values[i] = ec._ConvenienceFee_applyAtPaymentOfBoot(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "applyAtPaymentOfNotice":
+			out.Values[i] = ec._ConvenienceFee_applyAtPaymentOfNotice(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "applyAtPaymentOfTow":
+			out.Values[i] = ec._ConvenienceFee_applyAtPaymentOfTow(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "totalPaymentAmount":
+			out.Values[i] = ec._ConvenienceFee_totalPaymentAmount(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "applyConvenienceFee":
+			out.Values[i] = ec._ConvenienceFee_applyConvenienceFee(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var customerPaymentGatewayImplementors = []string{"CustomerPaymentGateway"}
+
+func (ec *executionContext) _CustomerPaymentGateway(ctx context.Context, sel ast.SelectionSet, obj *models.CustomerPaymentGateway) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, customerPaymentGatewayImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CustomerPaymentGateway")
+		case "id":
+			out.Values[i] = ec._CustomerPaymentGateway_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "customerId":
+			out.Values[i] = ec._CustomerPaymentGateway_customerId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "merchantId":
+			out.Values[i] = ec._CustomerPaymentGateway_merchantId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "merchantKey":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CustomerPaymentGateway_merchantKey(ctx, field, obj)
+				})
+		case "merchantPin":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CustomerPaymentGateway_merchantPin(ctx, field, obj)
+				})
+		case "displayName":
+			out.Values[i] = ec._CustomerPaymentGateway_displayName(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "testMode":
+			out.Values[i] = ec._CustomerPaymentGateway_testMode(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "allowToken":
+			out.Values[i] = ec._CustomerPaymentGateway_allowToken(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "minPaymentAmount":
+			out.Values[i] = ec._CustomerPaymentGateway_minPaymentAmount(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "maxPaymentAmount":
+			out.Values[i] = ec._CustomerPaymentGateway_maxPaymentAmount(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "billTypes":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CustomerPaymentGateway_billTypes(ctx, field, obj)
+				})
+		case "applications":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CustomerPaymentGateway_applications(ctx, field, obj)
+				})
+		case "paymentTypes":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CustomerPaymentGateway_paymentTypes(ctx, field, obj)
+				})
+		case "convenienceFees":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CustomerPaymentGateway_convenienceFees(ctx, field, obj)
+				})
+		case "version":
+			out.Values[i] = ec._CustomerPaymentGateway_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._CustomerPaymentGateway_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._CustomerPaymentGateway_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "history":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CustomerPaymentGateway_history(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var customerPaymentGatewayPayloadImplementors = []string{"CustomerPaymentGatewayPayload"}
+
+func (ec *executionContext) _CustomerPaymentGatewayPayload(ctx context.Context, sel ast.SelectionSet, obj *models.CustomerPaymentGatewayPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, customerPaymentGatewayPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CustomerPaymentGatewayPayload")
+		case "customerPaymentGateway":
+			out.Values[i] = ec._CustomerPaymentGatewayPayload_customerPaymentGateway(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._CustomerPaymentGatewayPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "warnings":
+			out.Values[i] = ec._CustomerPaymentGatewayPayload_warnings(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "clientMutationId":
+			out.Values[i] = ec._CustomerPaymentGatewayPayload_clientMutationId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var mutationImplementors = []string{"Mutation"}
 
 func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
@@ -4536,6 +7592,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "updateConnectorConfiguration":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_updateConnectorConfiguration(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createCustomerPaymentGateway":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createCustomerPaymentGateway(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateCustomerPaymentGateway":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateCustomerPaymentGateway(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -4595,6 +7665,150 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
+var paymentGatewayApplicationImplementors = []string{"PaymentGatewayApplication"}
+
+func (ec *executionContext) _PaymentGatewayApplication(ctx context.Context, sel ast.SelectionSet, obj *models.PaymentGatewayApplication) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, paymentGatewayApplicationImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PaymentGatewayApplication")
+		case "id":
+			out.Values[i] = ec._PaymentGatewayApplication_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "paymentGatewayId":
+			out.Values[i] = ec._PaymentGatewayApplication_paymentGatewayId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "applicationId":
+			out.Values[i] = ec._PaymentGatewayApplication_applicationId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "isActive":
+			out.Values[i] = ec._PaymentGatewayApplication_isActive(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "primaryPaymentVenue":
+			out.Values[i] = ec._PaymentGatewayApplication_primaryPaymentVenue(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var paymentGatewayBillTypeImplementors = []string{"PaymentGatewayBillType"}
+
+func (ec *executionContext) _PaymentGatewayBillType(ctx context.Context, sel ast.SelectionSet, obj *models.PaymentGatewayBillType) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, paymentGatewayBillTypeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PaymentGatewayBillType")
+		case "id":
+			out.Values[i] = ec._PaymentGatewayBillType_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "paymentGatewayId":
+			out.Values[i] = ec._PaymentGatewayBillType_paymentGatewayId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "billTypeId":
+			out.Values[i] = ec._PaymentGatewayBillType_billTypeId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "applyConvenienceFee":
+			out.Values[i] = ec._PaymentGatewayBillType_applyConvenienceFee(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var paymentGatewayPaymentTypeImplementors = []string{"PaymentGatewayPaymentType"}
+
+func (ec *executionContext) _PaymentGatewayPaymentType(ctx context.Context, sel ast.SelectionSet, obj *models.PaymentGatewayPaymentType) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, paymentGatewayPaymentTypeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PaymentGatewayPaymentType")
+		case "id":
+			out.Values[i] = ec._PaymentGatewayPaymentType_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "paymentGatewayId":
+			out.Values[i] = ec._PaymentGatewayPaymentType_paymentGatewayId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "paymentType":
+			out.Values[i] = ec._PaymentGatewayPaymentType_paymentType(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var queryImplementors = []string{"Query"}
 
 func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
@@ -4631,6 +7845,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_connectorConfigurations(ctx, field)
+				})
+		case "customerPaymentGateway":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_customerPaymentGateway(ctx, field)
+				})
+		case "customerPaymentGateways":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_customerPaymentGateways(ctx, field)
 				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
@@ -5223,9 +8449,75 @@ func (ec *executionContext) marshalNConnectorMode2githubᚗcomᚋpayplatᚋpaygq
 	return v
 }
 
+func (ec *executionContext) marshalNConvenienceFee2ᚕᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐConvenienceFeeᚄ(ctx context.Context, sel ast.SelectionSet, v []*models.ConvenienceFee) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNConvenienceFee2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐConvenienceFee(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNConvenienceFee2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐConvenienceFee(ctx context.Context, sel ast.SelectionSet, v *models.ConvenienceFee) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ConvenienceFee!")
+		return graphql.Null
+	}
+	return ec._ConvenienceFee(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNConvenienceFeeInput2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐConvenienceFeeInput(ctx context.Context, v any) (*models.ConvenienceFeeInput, error) {
+	res, err := ec.unmarshalInputConvenienceFeeInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNCreateConnectorConfigurationInput2githubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐCreateConnectorConfigurationInput(ctx context.Context, v any) (models.CreateConnectorConfigurationInput, error) {
 	res, err := ec.unmarshalInputCreateConnectorConfigurationInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNCreateCustomerPaymentGatewayInput2githubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐCreateCustomerPaymentGatewayInput(ctx context.Context, v any) (models.CreateCustomerPaymentGatewayInput, error) {
+	res, err := ec.unmarshalInputCreateCustomerPaymentGatewayInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCustomerPaymentGateway2ᚕᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐCustomerPaymentGatewayᚄ(ctx context.Context, sel ast.SelectionSet, v []*models.CustomerPaymentGateway) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCustomerPaymentGateway2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐCustomerPaymentGateway(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCustomerPaymentGateway2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐCustomerPaymentGateway(ctx context.Context, sel ast.SelectionSet, v *models.CustomerPaymentGateway) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CustomerPaymentGateway!")
+		return graphql.Null
+	}
+	return ec._CustomerPaymentGateway(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNCustomerPaymentGatewayPayload2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐCustomerPaymentGatewayPayload(ctx context.Context, sel ast.SelectionSet, v *models.CustomerPaymentGatewayPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CustomerPaymentGatewayPayload!")
+		return graphql.Null
+	}
+	return ec._CustomerPaymentGatewayPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNDateTime2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
@@ -5276,6 +8568,93 @@ func (ec *executionContext) marshalNJSONObject2githubᚗcomᚋpayplatᚋpaygql�
 
 func (ec *executionContext) marshalNPageInfo2githubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v models.PageInfo) graphql.Marshaler {
 	return ec._PageInfo(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNPaymentGatewayApplication2ᚕᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐPaymentGatewayApplicationᚄ(ctx context.Context, sel ast.SelectionSet, v []*models.PaymentGatewayApplication) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPaymentGatewayApplication2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐPaymentGatewayApplication(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPaymentGatewayApplication2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐPaymentGatewayApplication(ctx context.Context, sel ast.SelectionSet, v *models.PaymentGatewayApplication) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PaymentGatewayApplication!")
+		return graphql.Null
+	}
+	return ec._PaymentGatewayApplication(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNPaymentGatewayApplicationInput2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐPaymentGatewayApplicationInput(ctx context.Context, v any) (*models.PaymentGatewayApplicationInput, error) {
+	res, err := ec.unmarshalInputPaymentGatewayApplicationInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPaymentGatewayBillType2ᚕᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐPaymentGatewayBillTypeᚄ(ctx context.Context, sel ast.SelectionSet, v []*models.PaymentGatewayBillType) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPaymentGatewayBillType2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐPaymentGatewayBillType(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPaymentGatewayBillType2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐPaymentGatewayBillType(ctx context.Context, sel ast.SelectionSet, v *models.PaymentGatewayBillType) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PaymentGatewayBillType!")
+		return graphql.Null
+	}
+	return ec._PaymentGatewayBillType(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNPaymentGatewayBillTypeInput2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐPaymentGatewayBillTypeInput(ctx context.Context, v any) (*models.PaymentGatewayBillTypeInput, error) {
+	res, err := ec.unmarshalInputPaymentGatewayBillTypeInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPaymentGatewayPaymentType2ᚕᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐPaymentGatewayPaymentTypeᚄ(ctx context.Context, sel ast.SelectionSet, v []*models.PaymentGatewayPaymentType) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPaymentGatewayPaymentType2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐPaymentGatewayPaymentType(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPaymentGatewayPaymentType2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐPaymentGatewayPaymentType(ctx context.Context, sel ast.SelectionSet, v *models.PaymentGatewayPaymentType) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PaymentGatewayPaymentType!")
+		return graphql.Null
+	}
+	return ec._PaymentGatewayPaymentType(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNPaymentGatewayPaymentTypeInput2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐPaymentGatewayPaymentTypeInput(ctx context.Context, v any) (*models.PaymentGatewayPaymentTypeInput, error) {
+	res, err := ec.unmarshalInputPaymentGatewayPaymentTypeInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {
@@ -5337,6 +8716,11 @@ func (ec *executionContext) marshalNUUID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx
 
 func (ec *executionContext) unmarshalNUpdateConnectorConfigurationInput2githubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐUpdateConnectorConfigurationInput(ctx context.Context, v any) (models.UpdateConnectorConfigurationInput, error) {
 	res, err := ec.unmarshalInputUpdateConnectorConfigurationInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNUpdateCustomerPaymentGatewayInput2githubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐUpdateCustomerPaymentGatewayInput(ctx context.Context, v any) (models.UpdateCustomerPaymentGatewayInput, error) {
+	res, err := ec.unmarshalInputUpdateCustomerPaymentGatewayInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -5585,6 +8969,48 @@ func (ec *executionContext) marshalOConnectorMode2ᚖgithubᚗcomᚋpayplatᚋpa
 	return v
 }
 
+func (ec *executionContext) unmarshalOConvenienceFeeInput2ᚕᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐConvenienceFeeInputᚄ(ctx context.Context, v any) ([]*models.ConvenienceFeeInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*models.ConvenienceFeeInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNConvenienceFeeInput2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐConvenienceFeeInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOCustomerPaymentGateway2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐCustomerPaymentGateway(ctx context.Context, sel ast.SelectionSet, v *models.CustomerPaymentGateway) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._CustomerPaymentGateway(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalODecimal2ᚖgithubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx context.Context, v any) (*decimal.Decimal, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := models.UnmarshalDecimal(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalODecimal2ᚖgithubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx context.Context, sel ast.SelectionSet, v *decimal.Decimal) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := models.MarshalDecimal(*v)
+	return res
+}
+
 func (ec *executionContext) unmarshalOInt2ᚖint(ctx context.Context, v any) (*int, error) {
 	if v == nil {
 		return nil, nil
@@ -5619,6 +9045,57 @@ func (ec *executionContext) marshalOJSONObject2githubᚗcomᚋpayplatᚋpaygql�
 	_ = ctx
 	res := models.MarshalJSONObject(v)
 	return res
+}
+
+func (ec *executionContext) unmarshalOPaymentGatewayApplicationInput2ᚕᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐPaymentGatewayApplicationInputᚄ(ctx context.Context, v any) ([]*models.PaymentGatewayApplicationInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*models.PaymentGatewayApplicationInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNPaymentGatewayApplicationInput2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐPaymentGatewayApplicationInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOPaymentGatewayBillTypeInput2ᚕᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐPaymentGatewayBillTypeInputᚄ(ctx context.Context, v any) ([]*models.PaymentGatewayBillTypeInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*models.PaymentGatewayBillTypeInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNPaymentGatewayBillTypeInput2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐPaymentGatewayBillTypeInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOPaymentGatewayPaymentTypeInput2ᚕᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐPaymentGatewayPaymentTypeInputᚄ(ctx context.Context, v any) ([]*models.PaymentGatewayPaymentTypeInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*models.PaymentGatewayPaymentTypeInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNPaymentGatewayPaymentTypeInput2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐPaymentGatewayPaymentTypeInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (ec *executionContext) unmarshalOString2ᚖstring(ctx context.Context, v any) (*string, error) {

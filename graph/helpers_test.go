@@ -179,3 +179,14 @@ func (r response) codeOf() string {
 }
 
 func graphDefaultOptions() graph.Options { return graph.DefaultOptions }
+
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func replaceAll(s, old, new string) string { return strings.ReplaceAll(s, old, new) }

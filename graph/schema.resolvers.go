@@ -39,6 +39,41 @@ func (r *connectorConfigurationResolver) History(ctx context.Context, obj *model
 	return r.Store.History(ctx, models.EntityConnectorConfiguration, obj.ID.String(), *first)
 }
 
+// MerchantKey is the resolver for the merchantKey field.
+func (r *customerPaymentGatewayResolver) MerchantKey(ctx context.Context, obj *models.CustomerPaymentGateway) (*string, error) {
+	return r.Store.Secrets.Mask(obj.MerchantKey)
+}
+
+// MerchantPin is the resolver for the merchantPin field.
+func (r *customerPaymentGatewayResolver) MerchantPin(ctx context.Context, obj *models.CustomerPaymentGateway) (*string, error) {
+	return r.Store.Secrets.Mask(obj.MerchantPin)
+}
+
+// BillTypes is the resolver for the billTypes field.
+func (r *customerPaymentGatewayResolver) BillTypes(ctx context.Context, obj *models.CustomerPaymentGateway) ([]*models.PaymentGatewayBillType, error) {
+	return r.Store.GatewayBillTypes(ctx, obj)
+}
+
+// Applications is the resolver for the applications field.
+func (r *customerPaymentGatewayResolver) Applications(ctx context.Context, obj *models.CustomerPaymentGateway) ([]*models.PaymentGatewayApplication, error) {
+	return r.Store.GatewayApplications(ctx, obj)
+}
+
+// PaymentTypes is the resolver for the paymentTypes field.
+func (r *customerPaymentGatewayResolver) PaymentTypes(ctx context.Context, obj *models.CustomerPaymentGateway) ([]*models.PaymentGatewayPaymentType, error) {
+	return r.Store.GatewayPaymentTypes(ctx, obj)
+}
+
+// ConvenienceFees is the resolver for the convenienceFees field.
+func (r *customerPaymentGatewayResolver) ConvenienceFees(ctx context.Context, obj *models.CustomerPaymentGateway) ([]*models.ConvenienceFee, error) {
+	return r.Store.GatewayConvenienceFees(ctx, obj)
+}
+
+// History is the resolver for the history field.
+func (r *customerPaymentGatewayResolver) History(ctx context.Context, obj *models.CustomerPaymentGateway, first *int) ([]*models.AuditEntry, error) {
+	return r.Store.History(ctx, models.EntityCustomerPaymentGateway, obj.ID.String(), *first)
+}
+
 // CreateConnectorConfiguration is the resolver for the createConnectorConfiguration field.
 func (r *mutationResolver) CreateConnectorConfiguration(ctx context.Context, input models.CreateConnectorConfigurationInput) (*models.ConnectorConfigurationPayload, error) {
 	p, err := require(ctx, auth.RoleConnectorAdmin)
@@ -55,6 +90,24 @@ func (r *mutationResolver) UpdateConnectorConfiguration(ctx context.Context, inp
 		return nil, err
 	}
 	return r.Store.UpdateConnectorConfiguration(ctx, p, input)
+}
+
+// CreateCustomerPaymentGateway is the resolver for the createCustomerPaymentGateway field.
+func (r *mutationResolver) CreateCustomerPaymentGateway(ctx context.Context, input models.CreateCustomerPaymentGatewayInput) (*models.CustomerPaymentGatewayPayload, error) {
+	p, err := require(ctx, auth.RoleGatewayAdmin)
+	if err != nil {
+		return nil, err
+	}
+	return r.Store.CreateCustomerPaymentGateway(ctx, p, input)
+}
+
+// UpdateCustomerPaymentGateway is the resolver for the updateCustomerPaymentGateway field.
+func (r *mutationResolver) UpdateCustomerPaymentGateway(ctx context.Context, input models.UpdateCustomerPaymentGatewayInput) (*models.CustomerPaymentGatewayPayload, error) {
+	p, err := require(ctx, auth.RoleGatewayAdmin)
+	if err != nil {
+		return nil, err
+	}
+	return r.Store.UpdateCustomerPaymentGateway(ctx, p, input)
 }
 
 // Connectors is the resolver for the connectors field.
@@ -87,9 +140,36 @@ func (r *queryResolver) ConnectorConfigurations(ctx context.Context, connectorID
 	})
 }
 
+// CustomerPaymentGateway is the resolver for the customerPaymentGateway field.
+func (r *queryResolver) CustomerPaymentGateway(ctx context.Context, customerID uuid.UUID, id uuid.UUID) (*models.CustomerPaymentGateway, error) {
+	p, err := require(ctx, auth.RoleGatewayAdmin)
+	if err != nil {
+		return nil, err
+	}
+	g, err := r.Store.CustomerPaymentGateway(ctx, p, customerID, id, wantsGatewayLists(ctx))
+	if errors.Is(err, models.ErrNotFound) {
+		return nil, nil
+	}
+	return g, err
+}
+
+// CustomerPaymentGateways is the resolver for the customerPaymentGateways field.
+func (r *queryResolver) CustomerPaymentGateways(ctx context.Context, customerID uuid.UUID) ([]*models.CustomerPaymentGateway, error) {
+	p, err := require(ctx, auth.RoleGatewayAdmin)
+	if err != nil {
+		return nil, err
+	}
+	return r.Store.CustomerPaymentGateways(ctx, p, customerID, wantsGatewayLists(ctx))
+}
+
 // ConnectorConfiguration returns ConnectorConfigurationResolver implementation.
 func (r *Resolver) ConnectorConfiguration() ConnectorConfigurationResolver {
 	return &connectorConfigurationResolver{r}
+}
+
+// CustomerPaymentGateway returns CustomerPaymentGatewayResolver implementation.
+func (r *Resolver) CustomerPaymentGateway() CustomerPaymentGatewayResolver {
+	return &customerPaymentGatewayResolver{r}
 }
 
 // Mutation returns MutationResolver implementation.
@@ -100,6 +180,7 @@ func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 
 type (
 	connectorConfigurationResolver struct{ *Resolver }
+	customerPaymentGatewayResolver struct{ *Resolver }
 	mutationResolver               struct{ *Resolver }
 	queryResolver                  struct{ *Resolver }
 )

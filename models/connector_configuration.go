@@ -312,7 +312,7 @@ func connectorConfigurationPayload(c *ConnectorConfiguration, p *patch, dryRun g
 	out := &ConnectorConfigurationPayload{
 		UserErrors: p.Errors, Warnings: p.Warnings, ClientMutationID: clientMutationID.Value(),
 	}
-	if !p.Failed() || isDryRun(dryRun) {
+	if showRecord(p, dryRun, c.Version > 0) {
 		out.ConnectorConfiguration = c
 	}
 	return out

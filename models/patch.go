@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/shopspring/decimal"
 
 	"github.com/payplat/paygql/internal/secrets"
 )
@@ -20,6 +21,9 @@ type Change struct {
 // entity gets the same partial-update semantics and audit trail.
 type patch struct {
 	Violations
+	// prefix is where the patched record sits inside the input: empty for the top-level
+	// record, ["billTypes", "2"] for a list item.
+	prefix Path
 	// columns lists the changed columns, in the order they were patched.
 	columns []string
 	// changes maps a field path to its move, for the audit trail.
@@ -27,6 +31,12 @@ type patch struct {
 }
 
 func newPatch() *patch { return &patch{changes: map[string]Change{}} }
+
+// item returns the patch of a list item at path; its violations are reported under path.
+func (p *patch) item(path Path) *patch { return &patch{prefix: path, changes: map[string]Change{}} }
+
+// path returns where field sits inside the input.
+func (p *patch) path(field string) Path { return p.prefix.At(field) }
 
 // record notes that field (stored in column) moved from → to.
 func (p *patch) record(field, column string, from, to any) {
@@ -46,7 +56,7 @@ func setValue[T comparable](p *patch, in graphql.Omittable[*T], dst *T, field, c
 	switch {
 	case !sent:
 	case v == nil:
-		p.Add(Path{field}, CodeRequired, "%s must not be null", field)
+		p.Add(p.path(field), CodeRequired, "%s must not be null", field)
 	case *v != *dst:
 		p.record(field, column, *dst, *v)
 		*dst = *v
@@ -74,7 +84,7 @@ func setJSON(p *patch, in graphql.Omittable[JSONObject], dst *JSONObject, field,
 	switch {
 	case !sent:
 	case v == nil:
-		p.Add(Path{field}, CodeRequired, "%s must not be null", field)
+		p.Add(p.path(field), CodeRequired, "%s must not be null", field)
 	case !sameJSON(*dst, v):
 		p.record(field, column, *dst, v)
 		*dst = v
@@ -94,7 +104,7 @@ func setSecret(p *patch, box *secrets.Box, in graphql.Omittable[*string], dst *[
 			*dst = nil
 		}
 	case *v == "":
-		p.Add(Path{field}, CodeRequired, "%s must not be empty; send null to clear it", field)
+		p.Add(p.path(field), CodeRequired, "%s must not be empty; send null to clear it", field)
 	default:
 		var from any
 		if *dst != nil {
@@ -117,4 +127,53 @@ func sameJSON(a, b JSONObject) bool {
 	x, err1 := json.Marshal(a)
 	y, err2 := json.Marshal(b)
 	return err1 == nil && err2 == nil && bytes.Equal(x, y)
+}
+
+// Money is stored as numeric(18,2).
+const (
+	moneyScale  = 2
+	moneyDigits = 18
+)
+
+var maxMoney = decimal.New(1, moneyDigits-moneyScale) // exclusive bound of numeric(18,2)
+
+// setMoney merges a nullable money field. A value must fit numeric(18,2); it is kept at scale
+// 2, so that "149.9" reads back as "149.90" whether it comes from memory or the database.
+func setMoney(p *patch, in graphql.Omittable[*Decimal], dst **Decimal, field, column string) {
+	v, sent := in.ValueOK()
+	if !sent {
+		return
+	}
+	if v != nil {
+		if !v.Equal(v.Round(moneyScale)) {
+			p.Add(p.path(field), CodeInvalid, "%s must have at most %d decimal places", field, moneyScale)
+			return
+		}
+		if v.Abs().GreaterThanOrEqual(maxMoney) {
+			p.Add(p.path(field), CodeOutOfRange, "%s must be less than %s", field, maxMoney)
+			return
+		}
+		r := v.Round(moneyScale)
+		v = &r
+	}
+	if equalDecimal(*dst, v) {
+		return
+	}
+	p.record(field, column, moneyText(*dst), moneyText(v))
+	*dst = v
+}
+
+func equalDecimal(a, b *Decimal) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.Equal(*b)
+}
+
+// moneyText shows an amount in the audit trail as clients see it.
+func moneyText(d *Decimal) any {
+	if d == nil {
+		return nil
+	}
+	return d.StringFixed(moneyScale)
 }

@@ -124,3 +124,10 @@ func isDryRun(dryRun graphql.Omittable[*bool]) bool {
 	v := dryRun.Value()
 	return v != nil && *v
 }
+
+// showRecord reports whether a mutation's payload shows the record: when the mutation was
+// accepted, or on a dry run that found the record, so that the would-be record can be seen
+// beside its errors.
+func showRecord(p *patch, dryRun graphql.Omittable[*bool], found bool) bool {
+	return !p.Failed() || (isDryRun(dryRun) && found)
+}

@@ -70,4 +70,3 @@ func Migrate(ctx context.Context, db *bun.DB) (*migrate.MigrationGroup, error) {
 	}
 	return g, nil
 }
-

@@ -1,0 +1,223 @@
+package models
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"github.com/payplat/paygql/internal/auth"
+)
+
+// CustomerPaymentGateway returns one gateway of a customer, or ErrNotFound when it does not
+// exist or the caller does not manage the customer. withLists loads its lists too.
+func (s *Store) CustomerPaymentGateway(ctx context.Context, actor *auth.Principal, customerID, id uuid.UUID, withLists bool) (*CustomerPaymentGateway, error) {
+	if !actor.ManagesCustomer(customerID.String()) {
+		return nil, ErrNotFound
+	}
+	g := new(CustomerPaymentGateway)
+	err := s.DB.NewSelect().Model(g).Where("g.id = ? AND g.customer_id = ?", id, customerID).Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read customer payment gateway: %w", err)
+	}
+	if withLists {
+		err = s.attachGatewayLists(ctx, s.DB, g)
+	}
+	return g, err
+}
+
+// CustomerPaymentGateways returns every gateway of a customer, oldest first; none when the
+// caller does not manage the customer. withLists loads their lists too, in four queries.
+func (s *Store) CustomerPaymentGateways(ctx context.Context, actor *auth.Principal, customerID uuid.UUID, withLists bool) ([]*CustomerPaymentGateway, error) {
+	out := []*CustomerPaymentGateway{}
+	if !actor.ManagesCustomer(customerID.String()) {
+		return out, nil
+	}
+	if err := s.DB.NewSelect().Model(&out).Where("g.customer_id = ?", customerID).Order("g.id").Scan(ctx); err != nil {
+		return nil, fmt.Errorf("list customer payment gateways: %w", err)
+	}
+	if withLists {
+		return out, s.attachGatewayLists(ctx, s.DB, out...)
+	}
+	return out, nil
+}
+
+// attachGatewayLists loads the lists of gateways with one query per list.
+func (s *Store) attachGatewayLists(ctx context.Context, db bun.IDB, gateways ...*CustomerPaymentGateway) error {
+	if len(gateways) == 0 {
+		return nil
+	}
+	ids := make([]uuid.UUID, len(gateways))
+	for i, g := range gateways {
+		ids[i] = g.ID
+	}
+	billTypes, err := loadLists[*PaymentGatewayBillType](ctx, db, ids)
+	if err != nil {
+		return err
+	}
+	apps, err := loadLists[*PaymentGatewayApplication](ctx, db, ids)
+	if err != nil {
+		return err
+	}
+	paymentTypes, err := loadLists[*PaymentGatewayPaymentType](ctx, db, ids)
+	if err != nil {
+		return err
+	}
+	fees, err := loadLists[*ConvenienceFee](ctx, db, ids)
+	if err != nil {
+		return err
+	}
+	for _, g := range gateways {
+		g.Lists = &GatewayLists{
+			BillTypes: billTypes[g.ID], Applications: apps[g.ID],
+			PaymentTypes: paymentTypes[g.ID], ConvenienceFees: fees[g.ID],
+		}
+	}
+	return nil
+}
+
+// GatewayBillTypes returns a gateway's bill types, from memory when its lists are loaded.
+func (s *Store) GatewayBillTypes(ctx context.Context, g *CustomerPaymentGateway) ([]*PaymentGatewayBillType, error) {
+	if g.Lists != nil {
+		return g.Lists.BillTypes, nil
+	}
+	m, err := loadLists[*PaymentGatewayBillType](ctx, s.DB, []uuid.UUID{g.ID})
+	return m[g.ID], err
+}
+
+// GatewayApplications returns a gateway's applications, from memory when its lists are loaded.
+func (s *Store) GatewayApplications(ctx context.Context, g *CustomerPaymentGateway) ([]*PaymentGatewayApplication, error) {
+	if g.Lists != nil {
+		return g.Lists.Applications, nil
+	}
+	m, err := loadLists[*PaymentGatewayApplication](ctx, s.DB, []uuid.UUID{g.ID})
+	return m[g.ID], err
+}
+
+// GatewayPaymentTypes returns a gateway's payment types, from memory when its lists are loaded.
+func (s *Store) GatewayPaymentTypes(ctx context.Context, g *CustomerPaymentGateway) ([]*PaymentGatewayPaymentType, error) {
+	if g.Lists != nil {
+		return g.Lists.PaymentTypes, nil
+	}
+	m, err := loadLists[*PaymentGatewayPaymentType](ctx, s.DB, []uuid.UUID{g.ID})
+	return m[g.ID], err
+}
+
+// GatewayConvenienceFees returns a gateway's convenience fees, from memory when its lists are loaded.
+func (s *Store) GatewayConvenienceFees(ctx context.Context, g *CustomerPaymentGateway) ([]*ConvenienceFee, error) {
+	if g.Lists != nil {
+		return g.Lists.ConvenienceFees, nil
+	}
+	m, err := loadLists[*ConvenienceFee](ctx, s.DB, []uuid.UUID{g.ID})
+	return m[g.ID], err
+}
+
+// write applies the merged lists.
+func (l *gatewayListSyncs) write(ctx context.Context, tx bun.IDB) error {
+	if err := l.billTypes.write(ctx, tx, "position", "bill_type_id", "apply_convenience_fee"); err != nil {
+		return err
+	}
+	if err := l.applications.write(ctx, tx, "position", "application_id", "is_active", "primary_payment_venue"); err != nil {
+		return err
+	}
+	if err := l.paymentTypes.write(ctx, tx, "position", "payment_type"); err != nil {
+		return err
+	}
+	return l.convenienceFees.write(ctx, tx, "position", "payment_type", "min_range", "max_range", "fee_amount",
+		"apply_at_payment_of_boot", "apply_at_payment_of_notice", "apply_at_payment_of_tow",
+		"total_payment_amount", "apply_convenience_fee")
+}
+
+// CreateCustomerPaymentGateway validates and stores a new gateway with its lists.
+func (s *Store) CreateCustomerPaymentGateway(ctx context.Context, actor *auth.Principal, in CreateCustomerPaymentGatewayInput) (*CustomerPaymentGatewayPayload, error) {
+	p := newPatch()
+	at := now()
+	g := &CustomerPaymentGateway{
+		ID: newID(), CustomerID: in.CustomerID, Version: 1, CreatedAt: at, UpdatedAt: at, Lists: &GatewayLists{},
+	}
+	if !actor.ManagesCustomer(in.CustomerID.String()) {
+		p.Add(Path{"customerId"}, CodeNotFound, "no customer %s in your scope", in.CustomerID)
+		return gatewayPayload(g, p, in.DryRun, in.ClientMutationID), nil
+	}
+	lists := in.merge(p, s, g)
+	g.Validate(&p.Violations)
+	err := s.inTx(ctx, p, isDryRun(in.DryRun), func(ctx context.Context, tx bun.Tx) error {
+		if p.Failed() {
+			return nil
+		}
+		if _, err := tx.NewInsert().Model(g).Returning("NULL").Exec(ctx); err != nil {
+			return fmt.Errorf("insert customer payment gateway: %w", err)
+		}
+		if err := lists.write(ctx, tx); err != nil {
+			return err
+		}
+		return writeAudit(ctx, tx, EntityCustomerPaymentGateway, g.ID.String(), actor.Subject, actionCreate, g.Version, at, p)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return gatewayPayload(g, p, in.DryRun, in.ClientMutationID), nil
+}
+
+// UpdateCustomerPaymentGateway changes exactly the sent fields and lists of one gateway.
+func (s *Store) UpdateCustomerPaymentGateway(ctx context.Context, actor *auth.Principal, in UpdateCustomerPaymentGatewayInput) (*CustomerPaymentGatewayPayload, error) {
+	p := newPatch()
+	g := new(CustomerPaymentGateway)
+	err := s.inTx(ctx, p, isDryRun(in.DryRun), func(ctx context.Context, tx bun.Tx) error {
+		var err error
+		if actor.ManagesCustomer(in.CustomerID.String()) {
+			err = tx.NewSelect().Model(g).Where("g.id = ? AND g.customer_id = ?", in.ID, in.CustomerID).For("UPDATE").Scan(ctx)
+		} else {
+			err = sql.ErrNoRows // another customer's gateway answers like a missing one
+		}
+		if errors.Is(err, sql.ErrNoRows) {
+			p.Add(Path{"id"}, CodeNotFound, "customer %s has no payment gateway %s", in.CustomerID, in.ID)
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("load customer payment gateway: %w", err)
+		}
+		if !checkVersion(p, in.ExpectedVersion, g.Version) {
+			return nil
+		}
+		if in.sendsLists() {
+			if err := s.attachGatewayLists(ctx, tx, g); err != nil {
+				return err
+			}
+		}
+		lists := in.merge(p, s, g)
+		g.Validate(&p.Violations)
+		if p.Failed() || !p.changed() {
+			return nil
+		}
+		g.Version++
+		g.UpdatedAt = now()
+		_, err = tx.NewUpdate().Model(g).Column(append(p.columns, "version", "updated_at")...).WherePK().Exec(ctx)
+		if err != nil {
+			return fmt.Errorf("update customer payment gateway: %w", err)
+		}
+		if err := lists.write(ctx, tx); err != nil {
+			return err
+		}
+		return writeAudit(ctx, tx, EntityCustomerPaymentGateway, g.ID.String(), actor.Subject, actionUpdate, g.Version, g.UpdatedAt, p)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return gatewayPayload(g, p, in.DryRun, in.ClientMutationID), nil
+}
+
+func gatewayPayload(g *CustomerPaymentGateway, p *patch, dryRun graphql.Omittable[*bool], clientMutationID graphql.Omittable[*string]) *CustomerPaymentGatewayPayload {
+	out := &CustomerPaymentGatewayPayload{UserErrors: p.Errors, Warnings: p.Warnings, ClientMutationID: clientMutationID.Value()}
+	if showRecord(p, dryRun, g.Version > 0) {
+		out.CustomerPaymentGateway = g
+	}
+	return out
+}
