@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
@@ -44,7 +45,7 @@ func NewHandler(r *Resolver, opt Options) http.Handler {
 	srv.Use(depthLimit(opt.MaxDepth))
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		if oc := graphql.GetOperationContext(ctx); oc.Operation != nil {
-			middleware.RequestFrom(ctx).Operation = string(oc.Operation.Operation) + " " + oc.OperationName
+			middleware.RequestFrom(ctx).Operation = strings.TrimSpace(string(oc.Operation.Operation) + " " + oc.Operation.Name)
 		}
 		return next(ctx)
 	})

@@ -16,6 +16,7 @@ import (
 
 	"github.com/payplat/paygql/graph"
 	"github.com/payplat/paygql/internal/auth"
+	"github.com/payplat/paygql/internal/database"
 	"github.com/payplat/paygql/internal/middleware"
 	"github.com/payplat/paygql/internal/pgtest"
 	"github.com/payplat/paygql/internal/secrets"
@@ -44,7 +45,11 @@ func newEnv(t *testing.T) *env {
 
 func newEnvWith(t *testing.T, opts graph.Options) *env {
 	t.Helper()
-	db := pgtest.New(t, migrations.Migrations, migrations.FS)
+	db, err := database.Open(t.Context(), pgtest.URL(t, migrations.Migrations, migrations.FS))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
 	key, err := secrets.ParseKey(secrets.NewKey())
 	if err != nil {
 		t.Fatal(err)

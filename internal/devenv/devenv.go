@@ -5,11 +5,13 @@ package devenv
 import (
 	"context"
 	"crypto/rand"
+	_ "embed"
 	"encoding/base64"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 
@@ -32,6 +34,9 @@ func Database(ctx context.Context, dataDir string, logf func(string, ...any)) (*
 	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
 		return nil, "", fmt.Errorf("create DATA_DIR: %w", err)
 	}
+	if err := ensurePostgres(ctx, logf); err != nil {
+		return nil, "", err
+	}
 	srv, err := pgserver.Start(ctx, pgserver.Options{DataDir: dir, Logf: logf})
 	if err != nil {
 		return nil, "", err
@@ -41,6 +46,26 @@ func Database(ctx context.Context, dataDir string, logf func(string, ...any)) (*
 		return nil, "", err
 	}
 	return srv, srv.URL(DatabaseName), nil
+}
+
+// installScript installs the OS PostgreSQL package; .ci/run runs the same file.
+//
+//go:embed install-postgres.sh
+var installScript string
+
+// ensurePostgres installs the OS PostgreSQL package when the machine has no PostgreSQL
+// binaries, so that a fresh machine needs nothing installed by hand.
+func ensurePostgres(ctx context.Context, logf func(string, ...any)) error {
+	if _, err := pgserver.FindBinDir(); err == nil {
+		return nil
+	}
+	logf("no PostgreSQL binaries found: installing the OS package")
+	cmd := exec.CommandContext(ctx, "sh", "-c", installScript)
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("install PostgreSQL: %w", err)
+	}
+	return nil
 }
 
 func createDatabase(ctx context.Context, adminURL, name string) error {

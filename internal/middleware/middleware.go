@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -53,9 +54,15 @@ func Log(logger *slog.Logger, route string, next http.Handler) http.Handler {
 		start := time.Now()
 		req := &Request{ID: requestID(r.Header.Get("X-Request-ID"))}
 		w.Header().Set("X-Request-ID", req.ID)
-		r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
-		next.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), requestKey{}, req)))
+		if r.ContentLength > MaxBodyBytes {
+			rec.Header().Set("Content-Type", "application/json")
+			rec.WriteHeader(http.StatusRequestEntityTooLarge)
+			_, _ = io.WriteString(rec, `{"errors":[{"message":"the request body exceeds 1 MiB","extensions":{"code":"REQUEST_TOO_LARGE"}}]}`)
+		} else {
+			r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
+			next.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), requestKey{}, req)))
+		}
 		d := time.Since(start)
 		requestDuration.WithLabelValues(route, strconv.Itoa(rec.status)).Observe(d.Seconds())
 		outcome := "ok"
