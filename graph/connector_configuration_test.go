@@ -451,4 +451,9 @@ func TestQueryDepthLimit(t *testing.T) {
 	if res.codeOf() != "QUERY_TOO_DEEP" {
 		t.Errorf("deep query: %s", res.Body)
 	}
+	// The playground's schema query nests ofType far deeper, and must still work.
+	res = e.post("", `{ __schema { types { fields { type { ofType { ofType { ofType { ofType { ofType { name } } } } } } } } } }`, nil)
+	if res.Status != http.StatusOK || len(res.Errors) != 0 {
+		t.Errorf("introspection refused: %s", res.Body)
+	}
 }

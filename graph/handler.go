@@ -89,6 +89,11 @@ func selectionDepth(set ast.SelectionSet, depth int, seen map[string]bool) int {
 		var d int
 		switch sel := sel.(type) {
 		case *ast.Field:
+			if strings.HasPrefix(sel.Name, "__") {
+				// Introspection nests ofType chains deeply; it is bounded by the schema and
+				// switched off in production, and the playground needs it whole.
+				continue
+			}
 			d = selectionDepth(sel.SelectionSet, depth+1, seen)
 		case *ast.InlineFragment:
 			d = selectionDepth(sel.SelectionSet, depth, seen)
