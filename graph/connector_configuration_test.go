@@ -425,6 +425,10 @@ func TestMalformedRequests(t *testing.T) {
 		{"syntax error", `{"query": "{ connectors { "}`, http.StatusUnprocessableEntity},
 		{"unknown field", `{"query": "{ connectors { nope } }"}`, http.StatusUnprocessableEntity},
 		{"bad UUID", `{"query": "{ connectorConfiguration(id: \"nope\") { id } }"}`, http.StatusOK},
+		{"bad decimal", `{"query": "mutation($in: UpdateCustomerPaymentGatewayInput!) { updateCustomerPaymentGateway(input: $in) { userErrors { code } } }",
+			"variables": {"in": {"customerId": "` + garantiID + `", "id": "` + garantiID + `", "minPaymentAmount": "12,50"}}}`, http.StatusOK},
+		{"list for JSONObject", `{"query": "mutation($in: UpdateConnectorConfigurationInput!) { updateConnectorConfiguration(input: $in) { userErrors { code } } }",
+			"variables": {"in": {"id": "` + garantiID + `", "extraPropertiesDict": [1]}}}`, http.StatusOK},
 		{"bad enum", `{"query": "mutation { updateConnectorConfiguration(input: {id: \"` + garantiID + `\", mode: LIVE}) { userErrors { code } } }"}`, http.StatusUnprocessableEntity},
 	}
 	for _, tt := range tests {
@@ -432,6 +436,9 @@ func TestMalformedRequests(t *testing.T) {
 			res := e.postRaw(e.admin, "application/json", tt.body)
 			if res.Status != tt.wantStatus || len(res.Errors) == 0 {
 				t.Errorf("status %d, want %d with errors: %s", res.Status, tt.wantStatus, res.Body)
+			}
+			if code := res.codeOf(); code == "INTERNAL_SERVER_ERROR" {
+				t.Errorf("bad input reported as an internal error: %s", res.Body)
 			}
 			if strings.Contains(strings.ToLower(res.Body), "sqlstate") || strings.Contains(res.Body, "goroutine") {
 				t.Errorf("internals leaked: %s", res.Body)

@@ -34,7 +34,10 @@ func (r *Resolver) presentError(ctx context.Context, err error) *gqlerror.Error 
 		return gqlErr
 	}
 	out := graphql.DefaultErrorPresenter(ctx, err)
+	var inputErr *models.InputError
 	switch {
+	case errors.As(err, &inputErr):
+		errcode.Set(out, codeBadUserInput)
 	case errors.Is(err, auth.ErrUnauthenticated):
 		markUnauthenticated(ctx)
 		errcode.Set(out, auth.CodeUnauthenticated)

@@ -52,7 +52,7 @@ func (m *ConnectorMode) UnmarshalGQL(v any) error {
 		*m = ConnectorMode(s)
 		return nil
 	}
-	return fmt.Errorf("%v is not a ConnectorMode", v)
+	return inputErrorf("%v is not a ConnectorMode", v)
 }
 
 // MarshalGQL writes m to GraphQL.
@@ -250,6 +250,7 @@ func (s *Store) CreateConnectorConfiguration(ctx context.Context, actor *auth.Pr
 		ExtraPropertiesDict: JSONObject{}, Version: 1, CreatedAt: at, UpdatedAt: at,
 	}
 	p := newPatch()
+	p.record("connectorId", "", nil, c.ConnectorID)
 	in.merge(p, s, c)
 	c.Validate(&p.Violations)
 	err := s.inTx(ctx, p, isDryRun(in.DryRun), func(ctx context.Context, tx bun.Tx) error {

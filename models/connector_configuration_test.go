@@ -107,3 +107,5 @@ func TestSetValueAndNullable(t *testing.T) {
 		})
 	}
 }
+
+func omit[T any](v T) graphql.Omittable[T] { return graphql.OmittableOf(v) }

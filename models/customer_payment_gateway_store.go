@@ -83,39 +83,33 @@ func (s *Store) attachGatewayLists(ctx context.Context, db bun.IDB, gateways ...
 	return nil
 }
 
-// GatewayBillTypes returns a gateway's bill types, from memory when its lists are loaded.
+// GatewayBillTypes returns a gateway's bill types.
 func (s *Store) GatewayBillTypes(ctx context.Context, g *CustomerPaymentGateway) ([]*PaymentGatewayBillType, error) {
-	if g.Lists != nil {
-		return g.Lists.BillTypes, nil
-	}
-	m, err := loadLists[*PaymentGatewayBillType](ctx, s.DB, []uuid.UUID{g.ID})
-	return m[g.ID], err
+	return gatewayList(ctx, s, g, func(l *GatewayLists) []*PaymentGatewayBillType { return l.BillTypes })
 }
 
-// GatewayApplications returns a gateway's applications, from memory when its lists are loaded.
+// GatewayApplications returns a gateway's applications.
 func (s *Store) GatewayApplications(ctx context.Context, g *CustomerPaymentGateway) ([]*PaymentGatewayApplication, error) {
-	if g.Lists != nil {
-		return g.Lists.Applications, nil
-	}
-	m, err := loadLists[*PaymentGatewayApplication](ctx, s.DB, []uuid.UUID{g.ID})
-	return m[g.ID], err
+	return gatewayList(ctx, s, g, func(l *GatewayLists) []*PaymentGatewayApplication { return l.Applications })
 }
 
-// GatewayPaymentTypes returns a gateway's payment types, from memory when its lists are loaded.
+// GatewayPaymentTypes returns a gateway's payment types.
 func (s *Store) GatewayPaymentTypes(ctx context.Context, g *CustomerPaymentGateway) ([]*PaymentGatewayPaymentType, error) {
-	if g.Lists != nil {
-		return g.Lists.PaymentTypes, nil
-	}
-	m, err := loadLists[*PaymentGatewayPaymentType](ctx, s.DB, []uuid.UUID{g.ID})
-	return m[g.ID], err
+	return gatewayList(ctx, s, g, func(l *GatewayLists) []*PaymentGatewayPaymentType { return l.PaymentTypes })
 }
 
-// GatewayConvenienceFees returns a gateway's convenience fees, from memory when its lists are loaded.
+// GatewayConvenienceFees returns a gateway's convenience fees.
 func (s *Store) GatewayConvenienceFees(ctx context.Context, g *CustomerPaymentGateway) ([]*ConvenienceFee, error) {
+	return gatewayList(ctx, s, g, func(l *GatewayLists) []*ConvenienceFee { return l.ConvenienceFees })
+}
+
+// gatewayList returns one list of g: from memory when g's lists are loaded (or merged, as in
+// a dry run's payload), otherwise with one query.
+func gatewayList[T listItem](ctx context.Context, s *Store, g *CustomerPaymentGateway, pick func(*GatewayLists) []T) ([]T, error) {
 	if g.Lists != nil {
-		return g.Lists.ConvenienceFees, nil
+		return pick(g.Lists), nil
 	}
-	m, err := loadLists[*ConvenienceFee](ctx, s.DB, []uuid.UUID{g.ID})
+	m, err := loadLists[T](ctx, s.DB, []uuid.UUID{g.ID})
 	return m[g.ID], err
 }
 
@@ -146,6 +140,7 @@ func (s *Store) CreateCustomerPaymentGateway(ctx context.Context, actor *auth.Pr
 		p.Add(Path{"customerId"}, CodeNotFound, "no customer %s in your scope", in.CustomerID)
 		return gatewayPayload(g, p, in.DryRun, in.ClientMutationID), nil
 	}
+	p.record("customerId", "", nil, g.CustomerID)
 	lists := in.merge(p, s, g)
 	g.Validate(&p.Violations)
 	err := s.inTx(ctx, p, isDryRun(in.DryRun), func(ctx context.Context, tx bun.Tx) error {

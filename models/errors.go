@@ -35,7 +35,7 @@ var userErrorCodes = map[UserErrorCode]bool{
 func (c *UserErrorCode) UnmarshalGQL(v any) error {
 	s, ok := v.(string)
 	if !ok || !userErrorCodes[UserErrorCode(s)] {
-		return fmt.Errorf("%v is not a UserErrorCode", v)
+		return inputErrorf("%v is not a UserErrorCode", v)
 	}
 	*c = UserErrorCode(s)
 	return nil

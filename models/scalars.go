@@ -11,8 +11,56 @@ import (
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/google/uuid"
 	"github.com/shopspring/decimal"
 )
+
+// InputError reports a value that cannot be read as its GraphQL type. Its message is meant for
+// the client.
+type InputError struct{ msg string }
+
+func (e *InputError) Error() string { return e.msg }
+
+func inputErrorf(format string, args ...any) error {
+	return &InputError{msg: fmt.Sprintf(format, args...)}
+}
+
+// jsonKind names the JSON type of a decoded input value, for error messages.
+func jsonKind(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case string:
+		return "a string"
+	case bool:
+		return "a boolean"
+	case []any:
+		return "a list"
+	case map[string]any:
+		return "an object"
+	default:
+		return "a number"
+	}
+}
+
+// UUID is a UUID in its canonical text form.
+type UUID = uuid.UUID
+
+// MarshalUUID writes id in its canonical text form.
+func MarshalUUID(id uuid.UUID) graphql.Marshaler { return graphql.MarshalUUID(id) }
+
+// UnmarshalUUID reads a UUID from a string.
+func UnmarshalUUID(v any) (uuid.UUID, error) {
+	s, ok := v.(string)
+	if !ok {
+		return uuid.Nil, inputErrorf("a UUID must be a string, got %s", jsonKind(v))
+	}
+	id, err := uuid.Parse(s)
+	if err != nil {
+		return uuid.Nil, inputErrorf("%q is not a UUID", s)
+	}
+	return id, nil
+}
 
 // Decimal is an exact decimal number. GraphQL carries it as a JSON string ("149.90").
 type Decimal = decimal.Decimal
@@ -35,7 +83,7 @@ func UnmarshalDecimal(v any) (decimal.Decimal, error) {
 	case string:
 		d, err := decimal.NewFromString(v)
 		if err != nil {
-			return decimal.Decimal{}, fmt.Errorf("%q is not a decimal number", v)
+			return decimal.Decimal{}, inputErrorf("%q is not a decimal number", v)
 		}
 		return d, nil
 	case json.Number:
@@ -45,7 +93,7 @@ func UnmarshalDecimal(v any) (decimal.Decimal, error) {
 	case int64:
 		return decimal.NewFromInt(v), nil
 	default:
-		return decimal.Decimal{}, fmt.Errorf("a Decimal must be a string such as \"149.90\", got %T", v)
+		return decimal.Decimal{}, inputErrorf("a Decimal must be a string such as \"149.90\", got %s", jsonKind(v))
 	}
 }
 
@@ -63,11 +111,11 @@ func MarshalDateTime(t time.Time) graphql.Marshaler {
 func UnmarshalDateTime(v any) (time.Time, error) {
 	s, ok := v.(string)
 	if !ok {
-		return time.Time{}, fmt.Errorf("a DateTime must be an RFC 3339 string, got %T", v)
+		return time.Time{}, inputErrorf("a DateTime must be an RFC 3339 string, got %s", jsonKind(v))
 	}
 	t, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("%q is not an RFC 3339 time", s)
+		return time.Time{}, inputErrorf("%q is not an RFC 3339 time", s)
 	}
 	return t.UTC(), nil
 }
@@ -95,7 +143,7 @@ func MarshalJSONObject(o JSONObject) graphql.Marshaler {
 func UnmarshalJSONObject(v any) (JSONObject, error) {
 	m, ok := v.(map[string]any)
 	if !ok {
-		return nil, fmt.Errorf("a JSONObject must be an object, got %T", v)
+		return nil, inputErrorf("a JSONObject must be an object, got %s", jsonKind(v))
 	}
 	return JSONObject(m), nil
 }
