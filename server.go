@@ -4,7 +4,7 @@
 //
 //	paygql                       serve (development mode when DATABASE_URL is unset)
 //	paygql migrate up|down|status
-//	paygql seed                  load the demo records into an empty database
+//	paygql seed                  migrate, then load the demo records into an empty database
 //	paygql token --sub S --roles R [--customer-ids ID,…] [--dealer-codes CODE,…] [--ttl 1h]
 //
 // Configuration comes from the environment; see README.md.
@@ -75,6 +75,9 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		return migrateCmd(ctx, cfg, logger, args, stdout)
 	case "seed":
 		return withDatabase(ctx, cfg, logger, func(db *bun.DB) error {
+			if _, err := database.Migrate(ctx, db); err != nil {
+				return err
+			}
 			store, err := newStore(cfg, db)
 			if err != nil {
 				return err

@@ -36,7 +36,7 @@ func (r *connectorConfigurationResolver) ExtraCredentials(ctx context.Context, o
 
 // History is the resolver for the history field.
 func (r *connectorConfigurationResolver) History(ctx context.Context, obj *models.ConnectorConfiguration, first *int) ([]*models.AuditEntry, error) {
-	return r.Store.History(ctx, models.EntityConnectorConfiguration, obj.ID.String(), *first)
+	return r.Store.History(ctx, models.EntityConnectorConfiguration, obj.ID.String(), first)
 }
 
 // MerchantKey is the resolver for the merchantKey field.
@@ -71,7 +71,7 @@ func (r *customerPaymentGatewayResolver) ConvenienceFees(ctx context.Context, ob
 
 // History is the resolver for the history field.
 func (r *customerPaymentGatewayResolver) History(ctx context.Context, obj *models.CustomerPaymentGateway, first *int) ([]*models.AuditEntry, error) {
-	return r.Store.History(ctx, models.EntityCustomerPaymentGateway, obj.ID.String(), *first)
+	return r.Store.History(ctx, models.EntityCustomerPaymentGateway, obj.ID.String(), first)
 }
 
 // CreateConnectorConfiguration is the resolver for the createConnectorConfiguration field.

@@ -45,14 +45,15 @@ func writeAudit(ctx context.Context, tx bun.IDB, entityType, entityID, actor, ac
 }
 
 // History returns a record's latest committed changes, newest first.
-func (s *Store) History(ctx context.Context, entityType, entityID string, first int) ([]*AuditEntry, error) {
-	if first < 1 || first > maxPageSize {
-		return nil, fmt.Errorf("%w: first must be between 1 and %d", ErrBadPage, maxPageSize)
+func (s *Store) History(ctx context.Context, entityType, entityID string, first *int) ([]*AuditEntry, error) {
+	size, err := pageSize(first)
+	if err != nil {
+		return nil, err
 	}
 	var out []*AuditEntry
-	err := s.DB.NewSelect().Model(&out).
+	err = s.DB.NewSelect().Model(&out).
 		Where("entity_type = ? AND entity_id = ?", entityType, entityID).
-		OrderExpr("version DESC, id DESC").Limit(int64(first)).Scan(ctx)
+		OrderExpr("version DESC, id DESC").Limit(int64(size)).Scan(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("read history: %w", err)
 	}

@@ -11,8 +11,8 @@ import (
 // EntityCustomerPaymentGateway names customer payment gateways in the audit log.
 const EntityCustomerPaymentGateway = "CustomerPaymentGateway"
 
-// CustomerPaymentGateway is a customer's payment gateway with its four lists. The lists are
-// loaded only when Lists is set; otherwise readers fetch them on demand (see GatewayLists).
+// CustomerPaymentGateway is a customer's payment gateway with its four lists. Lists holds the
+// lists that were loaded or merged with it; readers fetch the others on demand.
 type CustomerPaymentGateway struct {
 	bun.BaseModel `bun:"table:customer_payment_gateways,alias:g"`
 
@@ -30,11 +30,12 @@ type CustomerPaymentGateway struct {
 	CreatedAt        time.Time `bun:"created_at"`
 	UpdatedAt        time.Time `bun:"updated_at"`
 
-	// Lists holds the gateway's lists when they were loaded or merged with it.
+	// Lists holds the lists loaded or merged with the gateway; nil when none is.
 	Lists *GatewayLists `bun:"-"`
 }
 
-// GatewayLists are the four lists of a gateway, each in its stored order.
+// GatewayLists are the four lists of a gateway, each in its stored order; a list that was
+// not loaded is nil, a loaded empty one is not.
 type GatewayLists struct {
 	BillTypes       []*PaymentGatewayBillType
 	Applications    []*PaymentGatewayApplication
@@ -196,8 +197,8 @@ type gatewayListSyncs struct {
 	convenienceFees *listSync[*ConvenienceFee]
 }
 
-// merge applies the sent fields to g through p. Lists are merged into g.Lists, which must be
-// loaded when any list is sent.
+// merge applies the sent fields to g through p. A sent list is merged into g.Lists, where it
+// must be loaded.
 func (f *CustomerPaymentGatewayFields) merge(p *patch, s *Store, g *CustomerPaymentGateway) *gatewayListSyncs {
 	setNullable(p, f.MerchantID, &g.MerchantID, "merchantId", "merchant_id")
 	setSecret(p, s.Secrets, f.MerchantKey, &g.MerchantKey, "merchantKey", "merchant_key")

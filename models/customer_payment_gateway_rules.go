@@ -6,8 +6,9 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// Validate checks every rule of a gateway on the merged record. The list rules run only when
-// the lists are loaded, which they are whenever a list was sent.
+// Validate checks every rule of a gateway on the merged record. A list's rules run when it is
+// loaded, which it is whenever it (or, for fees and payment types, its partner) was sent; a
+// list left out is unchanged and was valid when stored.
 func (g *CustomerPaymentGateway) Validate(v *Violations) {
 	requiredText(v, Path{"displayName"}, g.DisplayName)
 	nonBlank(v, Path{"merchantId"}, g.MerchantID)
@@ -49,7 +50,7 @@ func (l *GatewayLists) validate(v *Violations) {
 	for i, fee := range l.ConvenienceFees {
 		path := Path{"convenienceFees", strconv.Itoa(i)}
 		requiredText(v, path.At("paymentType"), fee.PaymentType)
-		if fee.PaymentType != "" && !paymentTypes[fee.PaymentType] {
+		if fee.PaymentType != "" && l.PaymentTypes != nil && !paymentTypes[fee.PaymentType] {
 			v.Add(path.At("paymentType"), CodeInvalid, "payment type %q is not one of the gateway's paymentTypes", fee.PaymentType)
 		}
 		nonNegative(v, path.At("minRange"), fee.MinRange)

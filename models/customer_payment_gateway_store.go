@@ -28,7 +28,7 @@ func (s *Store) CustomerPaymentGateway(ctx context.Context, actor *auth.Principa
 		return nil, fmt.Errorf("read customer payment gateway: %w", err)
 	}
 	if withLists {
-		err = s.attachGatewayLists(ctx, s.DB, g)
+		err = s.attachGatewayLists(ctx, s.DB, allGatewayLists, g)
 	}
 	return g, err
 }
@@ -44,41 +44,63 @@ func (s *Store) CustomerPaymentGateways(ctx context.Context, actor *auth.Princip
 		return nil, fmt.Errorf("list customer payment gateways: %w", err)
 	}
 	if withLists {
-		return out, s.attachGatewayLists(ctx, s.DB, out...)
+		return out, s.attachGatewayLists(ctx, s.DB, allGatewayLists, out...)
 	}
 	return out, nil
 }
 
-// attachGatewayLists loads the lists of gateways with one query per list.
-func (s *Store) attachGatewayLists(ctx context.Context, db bun.IDB, gateways ...*CustomerPaymentGateway) error {
+// gatewayListSet says which lists of a gateway to load.
+type gatewayListSet struct{ billTypes, applications, paymentTypes, convenienceFees bool }
+
+var allGatewayLists = gatewayListSet{true, true, true, true}
+
+// listsToLoad returns the lists an update needs: the sent ones, and payment types with
+// convenience fees together, since every fee's payment type must be one of the gateway's.
+func (f *CustomerPaymentGatewayFields) listsToLoad() gatewayListSet {
+	fees := f.PaymentTypes.IsSet() || f.ConvenienceFees.IsSet()
+	return gatewayListSet{f.BillTypes.IsSet(), f.Applications.IsSet(), fees, fees}
+}
+
+// attachGatewayLists loads the chosen lists of gateways with one query per list. A list that
+// is not loaded stays nil; a loaded one is never nil.
+func (s *Store) attachGatewayLists(ctx context.Context, db bun.IDB, which gatewayListSet, gateways ...*CustomerPaymentGateway) error {
 	if len(gateways) == 0 {
 		return nil
 	}
 	ids := make([]uuid.UUID, len(gateways))
 	for i, g := range gateways {
 		ids[i] = g.ID
+		if g.Lists == nil {
+			g.Lists = &GatewayLists{}
+		}
 	}
-	billTypes, err := loadLists[*PaymentGatewayBillType](ctx, db, ids)
-	if err != nil {
+	if err := attachList(ctx, db, which.billTypes, ids, gateways, func(l *GatewayLists) *[]*PaymentGatewayBillType { return &l.BillTypes }); err != nil {
 		return err
 	}
-	apps, err := loadLists[*PaymentGatewayApplication](ctx, db, ids)
-	if err != nil {
+	if err := attachList(ctx, db, which.applications, ids, gateways, func(l *GatewayLists) *[]*PaymentGatewayApplication { return &l.Applications }); err != nil {
 		return err
 	}
-	paymentTypes, err := loadLists[*PaymentGatewayPaymentType](ctx, db, ids)
-	if err != nil {
+	if err := attachList(ctx, db, which.paymentTypes, ids, gateways, func(l *GatewayLists) *[]*PaymentGatewayPaymentType { return &l.PaymentTypes }); err != nil {
 		return err
 	}
-	fees, err := loadLists[*ConvenienceFee](ctx, db, ids)
+	return attachList(ctx, db, which.convenienceFees, ids, gateways, func(l *GatewayLists) *[]*ConvenienceFee { return &l.ConvenienceFees })
+}
+
+// attachList loads one list of every gateway, when wanted, into the field list picks.
+func attachList[T listItem](ctx context.Context, db bun.IDB, wanted bool, ids []uuid.UUID, gateways []*CustomerPaymentGateway, list func(*GatewayLists) *[]T) error {
+	if !wanted {
+		return nil
+	}
+	byGateway, err := loadLists[T](ctx, db, ids)
 	if err != nil {
 		return err
 	}
 	for _, g := range gateways {
-		g.Lists = &GatewayLists{
-			BillTypes: billTypes[g.ID], Applications: apps[g.ID],
-			PaymentTypes: paymentTypes[g.ID], ConvenienceFees: fees[g.ID],
+		items := byGateway[g.ID]
+		if items == nil {
+			items = []T{}
 		}
+		*list(g.Lists) = items
 	}
 	return nil
 }
@@ -103,11 +125,13 @@ func (s *Store) GatewayConvenienceFees(ctx context.Context, g *CustomerPaymentGa
 	return gatewayList(ctx, s, g, func(l *GatewayLists) []*ConvenienceFee { return l.ConvenienceFees })
 }
 
-// gatewayList returns one list of g: from memory when g's lists are loaded (or merged, as in
-// a dry run's payload), otherwise with one query.
+// gatewayList returns one list of g: from memory when it is loaded (or merged, as in a dry
+// run's payload), otherwise with one query.
 func gatewayList[T listItem](ctx context.Context, s *Store, g *CustomerPaymentGateway, pick func(*GatewayLists) []T) ([]T, error) {
 	if g.Lists != nil {
-		return pick(g.Lists), nil
+		if items := pick(g.Lists); items != nil {
+			return items, nil
+		}
 	}
 	m, err := loadLists[T](ctx, s.DB, []uuid.UUID{g.ID})
 	return m[g.ID], err
@@ -134,7 +158,11 @@ func (s *Store) CreateCustomerPaymentGateway(ctx context.Context, actor *auth.Pr
 	p := newPatch()
 	at := now()
 	g := &CustomerPaymentGateway{
-		ID: newID(), CustomerID: in.CustomerID, Version: 1, CreatedAt: at, UpdatedAt: at, Lists: &GatewayLists{},
+		ID: newID(), CustomerID: in.CustomerID, Version: 1, CreatedAt: at, UpdatedAt: at,
+		Lists: &GatewayLists{
+			BillTypes: []*PaymentGatewayBillType{}, Applications: []*PaymentGatewayApplication{},
+			PaymentTypes: []*PaymentGatewayPaymentType{}, ConvenienceFees: []*ConvenienceFee{},
+		},
 	}
 	if !actor.ManagesCustomer(in.CustomerID.String()) {
 		p.Add(Path{"customerId"}, CodeNotFound, "no customer %s in your scope", in.CustomerID)
@@ -183,7 +211,7 @@ func (s *Store) UpdateCustomerPaymentGateway(ctx context.Context, actor *auth.Pr
 			return nil
 		}
 		if in.sendsLists() {
-			if err := s.attachGatewayLists(ctx, tx, g); err != nil {
+			if err := s.attachGatewayLists(ctx, tx, in.listsToLoad(), g); err != nil {
 				return err
 			}
 		}
