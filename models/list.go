@@ -56,26 +56,33 @@ func mergeList[T listItem, In listInput](p *patch, field string, parent uuid.UUI
 	for i, in := range sent {
 		ip := p.item(p.path(field).Index(i))
 		var item T
-		id, hasID := in.inputID().ValueOK()
+		id := in.inputID().Value()
+		var match T
+		var found bool
+		if id != nil {
+			match, found = byID[*id]
+		}
 		switch {
-		case hasID && id != nil && kept[*id]:
-			p.Add(ip.path("id"), CodeDuplicate, "item %s is listed twice", *id)
-			continue
-		case hasID && id != nil:
-			it, ok := byID[*id]
-			if !ok {
-				p.Add(ip.path("id"), CodeNotFound, "%s has no item with id %s", field, *id)
-				continue
-			}
-			item, kept[*id] = it, true
+		case id == nil:
+			item = newItem()
+			merge(ip, in, item, true)
+			l.inserts = append(l.inserts, item)
+		case found && !kept[*id]:
+			item, kept[*id] = match, true
 			merge(ip, in, item, false)
 			if ip.changed() || position[*id] != i {
 				l.updates = append(l.updates, item)
 			}
 		default:
+			if found {
+				p.Add(ip.path("id"), CodeDuplicate, "item %s is listed twice", *id)
+			} else {
+				p.Add(ip.path("id"), CodeNotFound, "%s has no item with id %s", field, *id)
+			}
+			// Merged into a stand-in, so that the list rules report the other items at
+			// their own indexes. The request is refused anyway.
 			item = newItem()
-			merge(ip, in, item, true)
-			l.inserts = append(l.inserts, item)
+			merge(ip, in, item, false)
 		}
 		p.Errors = append(p.Errors, ip.Errors...)
 		item.place(parent, i)
