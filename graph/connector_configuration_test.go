@@ -464,3 +464,22 @@ func TestQueryDepthLimit(t *testing.T) {
 		t.Errorf("introspection refused: %s", res.Body)
 	}
 }
+
+// TestUpdateConnectorConfigurationStatements pins the lean update path: BEGIN, one SELECT …
+// FOR UPDATE, one UPDATE of the changed columns, one audit INSERT, COMMIT.
+func TestUpdateConnectorConfigurationStatements(t *testing.T) {
+	e := newEnv(t)
+	c := e.createConfig(map[string]any{"name": "lean"})
+	counter := &queryCounter{}
+	e.db.AddQueryHook(counter)
+	var out struct{ UpdateConnectorConfiguration ccPayload }
+	e.do(`mutation($in: UpdateConnectorConfigurationInput!) { updateConnectorConfiguration(input: $in) {
+		connectorConfiguration { name connectorName version } userErrors { code } } }`,
+		map[string]any{"in": map[string]any{"id": c.ID, "name": "leaner", "priority": 9}}, &out)
+	if p := out.UpdateConnectorConfiguration; len(p.UserErrors) != 0 || *p.ConnectorConfiguration.Name != "leaner" {
+		t.Fatalf("update: %+v", p)
+	}
+	if n := counter.n.Load(); n != 5 {
+		t.Errorf("%d statements, want 5", n)
+	}
+}

@@ -1,9 +1,13 @@
 package graph_test
 
 import (
+	"context"
 	"slices"
 	"strconv"
+	"sync/atomic"
 	"testing"
+
+	"github.com/uptrace/bun"
 
 	"github.com/payplat/paygql/internal/auth"
 )
@@ -406,5 +410,56 @@ func TestCustomerPaymentGatewaySeedSample(t *testing.T) {
 		if f.PaymentGatewayID != g.ID {
 			t.Errorf("fee %s belongs to %s", strconv.Itoa(i), f.PaymentGatewayID)
 		}
+	}
+}
+
+// queryCounter counts the statements a database handle sends.
+type queryCounter struct{ n atomic.Int64 }
+
+func (c *queryCounter) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Context {
+	return ctx
+}
+func (c *queryCounter) AfterQuery(context.Context, *bun.QueryEvent) { c.n.Add(1) }
+
+// TestGatewayListSyncIsBounded checks that a list is synced with the same number of statements
+// whatever its length: one load, one delete, one bulk update, one bulk insert.
+func TestGatewayListSyncIsBounded(t *testing.T) {
+	statements := func(size int) int64 {
+		e := newEnv(t)
+		in := fullGateway()
+		var billTypes []any
+		for i := range size {
+			billTypes = append(billTypes, map[string]any{"billTypeId": i})
+		}
+		in["billTypes"] = billTypes
+		g := e.createGateway(in)
+		counter := &queryCounter{}
+		e.db.AddQueryHook(counter)
+		// Keep and change the first half, drop the second, add as many new ones.
+		var sent []any
+		for i, it := range g.BillTypes[:size/2] {
+			sent = append(sent, map[string]any{"id": it.ID, "applyConvenienceFee": i%2 == 0})
+		}
+		for i := range size / 2 {
+			sent = append(sent, map[string]any{"billTypeId": 1000 + i})
+		}
+		var out struct{ UpdateCustomerPaymentGateway gwPayload }
+		e.do(`mutation($in: UpdateCustomerPaymentGatewayInput!) { updateCustomerPaymentGateway(input: $in) {
+			customerPaymentGateway { version } userErrors { field code message } } }`,
+			map[string]any{"in": map[string]any{"customerId": customerA, "id": g.ID, "billTypes": sent}}, &out)
+		if p := out.UpdateCustomerPaymentGateway; len(p.UserErrors) != 0 || p.CustomerPaymentGateway.Version != 2 {
+			t.Fatalf("update: %v", keys(p.UserErrors))
+		}
+		n := counter.n.Load()
+		if got := e.readGateway(e.admin, customerA, g.ID); len(got.BillTypes) != size {
+			t.Fatalf("%d bill types stored, want %d", len(got.BillTypes), size)
+		}
+		return n
+	}
+	small, large := statements(4), statements(400)
+	// BEGIN, SELECT … FOR UPDATE, load bill types, UPDATE gateway, DELETE, bulk UPDATE,
+	// bulk INSERT, audit INSERT, COMMIT.
+	if small != 9 || large != small {
+		t.Errorf("statements for 4 items: %d, for 400 items: %d; want 9 for both", small, large)
 	}
 }
