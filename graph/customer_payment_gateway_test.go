@@ -463,3 +463,43 @@ func TestGatewayListSyncIsBounded(t *testing.T) {
 		t.Errorf("statements for 4 items: %d, for 400 items: %d; want 9 for both", small, large)
 	}
 }
+
+// TestUpdateCustomerPaymentGatewayEveryList updates the lists the other tests touch least:
+// applications and payment types gain and lose items, fees are updated in place, deleted and
+// created in one request.
+func TestUpdateCustomerPaymentGatewayEveryList(t *testing.T) {
+	e := newEnv(t)
+	g := e.createGateway(fullGateway())
+	card, ach := g.PaymentTypes[0], g.PaymentTypes[1]
+	p := e.updateGateway(e.admin, map[string]any{
+		"customerId": customerA, "id": g.ID,
+		"applications": []any{
+			map[string]any{"applicationId": appTwo, "isActive": true},
+			map[string]any{"id": g.Applications[0].ID, "primaryPaymentVenue": false},
+		},
+		"paymentTypes": []any{map[string]any{"id": card.ID}, map[string]any{"paymentType": "WIRE"}}, // ACH goes
+		"convenienceFees": []any{
+			map[string]any{"id": g.ConvenienceFees[1].ID, "feeAmount": "5.00", "maxRange": nil}, // in place
+			map[string]any{"paymentType": "WIRE", "feeAmount": "0.99"},                          // new
+		}, // fee 0 and the ACH fee go
+	})
+	if len(p.UserErrors) != 0 {
+		t.Fatalf("userErrors = %v", keys(p.UserErrors))
+	}
+	got := e.readGateway(e.admin, customerA, g.ID)
+	if len(got.Applications) != 2 || got.Applications[0].ApplicationID != appTwo || !got.Applications[0].IsActive ||
+		got.Applications[1].ID != g.Applications[0].ID || got.Applications[1].PrimaryPaymentVenue || !got.Applications[1].IsActive {
+		t.Errorf("applications = %+v", got.Applications)
+	}
+	if len(got.PaymentTypes) != 2 || got.PaymentTypes[0].ID != card.ID || got.PaymentTypes[1].PaymentType != "WIRE" || got.PaymentTypes[1].ID == ach.ID {
+		t.Errorf("paymentTypes = %+v", got.PaymentTypes)
+	}
+	fees := got.ConvenienceFees
+	if len(fees) != 2 || fees[0].ID != g.ConvenienceFees[1].ID || *fees[0].FeeAmount != "5.00" || fees[0].MaxRange != nil ||
+		*fees[0].MinRange != "100.00" || fees[1].PaymentType != "WIRE" || *fees[1].FeeAmount != "0.99" {
+		t.Errorf("convenienceFees = %+v", fees)
+	}
+	if !slices.Equal(ids(got.BillTypes), ids(g.BillTypes)) {
+		t.Errorf("billTypes changed: %v", ids(got.BillTypes))
+	}
+}
