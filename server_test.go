@@ -14,37 +14,26 @@ import (
 
 	"github.com/payplat/paygql/internal/auth"
 	"github.com/payplat/paygql/internal/config"
-	"github.com/payplat/paygql/internal/database"
 	"github.com/payplat/paygql/internal/pgtest"
-	"github.com/payplat/paygql/internal/secrets"
-	"github.com/payplat/paygql/migrations"
-	"github.com/payplat/paygql/models"
+	"github.com/payplat/paygql/internal/testenv"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
 func TestRoutes(t *testing.T) {
-	db, err := database.Open(t.Context(), pgtest.URL(t, migrations.Migrations, migrations.FS))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	store, _ := testenv.New(t)
 	cfg, err := config.Load(func(string) string { return "" })
 	if err != nil {
 		t.Fatal(err)
 	}
 	cfg.HS256Secret = []byte("a-routes-test-secret-of-32-bytes-at-least")
-	box, err := secrets.NewBox(bytes.Repeat([]byte{7}, secrets.KeySize))
-	if err != nil {
-		t.Fatal(err)
-	}
 	verifier, err := auth.NewVerifier(auth.Config{HS256Secret: cfg.HS256Secret})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var logs bytes.Buffer
 	logger := slog.New(slog.NewJSONHandler(&logs, nil))
-	srv := httptest.NewServer(routes(cfg, logger, db, &models.Store{DB: db, Secrets: box}, verifier))
+	srv := httptest.NewServer(routes(cfg, logger, store.DB, store, verifier))
 	defer srv.Close()
 	token, err := auth.MintHS256(cfg.HS256Secret, auth.Claims{Subject: "ops", Roles: []string{auth.RoleAdmin}})
 	if err != nil {

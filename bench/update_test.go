@@ -20,11 +20,9 @@ import (
 
 	"github.com/payplat/paygql/graph"
 	"github.com/payplat/paygql/internal/auth"
-	"github.com/payplat/paygql/internal/database"
 	"github.com/payplat/paygql/internal/middleware"
 	"github.com/payplat/paygql/internal/pgtest"
-	"github.com/payplat/paygql/internal/secrets"
-	"github.com/payplat/paygql/migrations"
+	"github.com/payplat/paygql/internal/testenv"
 	"github.com/payplat/paygql/models"
 )
 
@@ -38,17 +36,7 @@ var actor = &auth.Principal{Subject: "bench", Roles: []string{auth.RoleAdmin}}
 // HTTP handler.
 func BenchmarkUpdateConnectorConfiguration(b *testing.B) {
 	ctx := context.Background()
-	url := pgtest.URL(b, migrations.Migrations, migrations.FS)
-	db, err := database.Open(ctx, url)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
-	box, err := secrets.NewBox(bytes.Repeat([]byte{1}, secrets.KeySize))
-	if err != nil {
-		b.Fatal(err)
-	}
-	store := &models.Store{DB: db, Secrets: box}
+	store, url := testenv.New(b)
 	created, err := store.CreateConnectorConfiguration(ctx, actor, models.CreateConnectorConfigurationInput{
 		ConnectorID: uuid.MustParse("0b1e0000-0000-4000-8000-000000000001"),
 		ConnectorConfigurationFields: models.ConnectorConfigurationFields{

@@ -16,11 +16,9 @@ import (
 
 	"github.com/payplat/paygql/graph"
 	"github.com/payplat/paygql/internal/auth"
-	"github.com/payplat/paygql/internal/database"
 	"github.com/payplat/paygql/internal/middleware"
 	"github.com/payplat/paygql/internal/pgtest"
-	"github.com/payplat/paygql/internal/secrets"
-	"github.com/payplat/paygql/migrations"
+	"github.com/payplat/paygql/internal/testenv"
 	"github.com/payplat/paygql/models"
 )
 
@@ -45,29 +43,16 @@ func newEnv(t *testing.T) *env {
 
 func newEnvWith(t *testing.T, opts graph.Options) *env {
 	t.Helper()
-	db, err := database.Open(t.Context(), pgtest.URL(t, migrations.Migrations, migrations.FS))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	key, err := secrets.ParseKey(secrets.NewKey())
-	if err != nil {
-		t.Fatal(err)
-	}
-	box, err := secrets.NewBox(key)
-	if err != nil {
-		t.Fatal(err)
-	}
+	store, _ := testenv.New(t)
 	verifier, err := auth.NewVerifier(auth.Config{HS256Secret: testSecret})
 	if err != nil {
 		t.Fatal(err)
 	}
-	store := &models.Store{DB: db, Secrets: box}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	h := graph.NewHandler(&graph.Resolver{Store: store, Logger: logger}, opts)
 	srv := httptest.NewServer(middleware.Log(logger, "/query", verifier.Middleware(h)))
 	t.Cleanup(srv.Close)
-	e := &env{t: t, db: db, store: store, srv: srv}
+	e := &env{t: t, db: store.DB, store: store, srv: srv}
 	e.admin = e.token(auth.Claims{Subject: "alice", Roles: []string{auth.RoleAdmin}})
 	return e
 }

@@ -1,29 +1,17 @@
 package demo
 
 import (
-	"bytes"
 	"testing"
 
-	"github.com/payplat/paygql/internal/database"
 	"github.com/payplat/paygql/internal/pgtest"
-	"github.com/payplat/paygql/internal/secrets"
-	"github.com/payplat/paygql/migrations"
+	"github.com/payplat/paygql/internal/testenv"
 	"github.com/payplat/paygql/models"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
 func TestLoadRunsOnce(t *testing.T) {
-	db, err := database.Open(t.Context(), pgtest.URL(t, migrations.Migrations, migrations.FS))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	box, err := secrets.NewBox(bytes.Repeat([]byte{3}, secrets.KeySize))
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &models.Store{DB: db, Secrets: box}
+	s, _ := testenv.New(t)
 	for i, want := range []bool{true, false} {
 		loaded, err := Load(t.Context(), s)
 		if err != nil || loaded != want {
