@@ -1,6 +1,7 @@
 package graph_test
 
 import (
+	"bytes"
 	"context"
 	"slices"
 	"strconv"
@@ -166,6 +167,17 @@ func TestCreateCustomerPaymentGateway(t *testing.T) {
 	stored := e.readGateway(e.admin, customerA, g.ID)
 	if stored == nil || !slices.Equal(ids(stored.ConvenienceFees), ids(g.ConvenienceFees)) || *stored.MaxPaymentAmount != "1234567.89" {
 		t.Errorf("stored = %+v", stored)
+	}
+	// Merchant secrets are stored encrypted and never reach the audit trail.
+	var key, pin []byte
+	if err := e.db.DB.QueryRowContext(t.Context(), "SELECT merchant_key, merchant_pin FROM customer_payment_gateways WHERE id = $1", g.ID).Scan(&key, &pin); err != nil {
+		t.Fatal(err)
+	}
+	if len(key) == 0 || bytes.Contains(key, []byte("merchant-key-ABCD")) || len(pin) == 0 || bytes.Contains(pin, []byte("4321")) {
+		t.Errorf("secrets stored as %q and %q", key, pin)
+	}
+	if ch := stored.History[0].Changes["merchantKey"].(map[string]any); ch["to"] != "[redacted]" {
+		t.Errorf("merchantKey change = %v", ch)
 	}
 }
 

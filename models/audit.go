@@ -44,6 +44,15 @@ func writeAudit(ctx context.Context, tx bun.IDB, entityType, entityID, actor, ac
 	return nil
 }
 
+// writeUpdate writes the changed columns of a record whose version and updated_at the caller
+// has just bumped, and the audit row of the change: the tail of every update.
+func writeUpdate(ctx context.Context, tx bun.IDB, record any, p *patch, entityType, entityID, actor string, version int, at time.Time) error {
+	if _, err := tx.NewUpdate().Model(record).Column(append(p.columns, "version", "updated_at")...).WherePK().Exec(ctx); err != nil {
+		return fmt.Errorf("update %s: %w", entityType, err)
+	}
+	return writeAudit(ctx, tx, entityType, entityID, actor, actionUpdate, version, at, p)
+}
+
 // History returns a record's latest committed changes, newest first.
 func (s *Store) History(ctx context.Context, entityType, entityID string, first *int) ([]*AuditEntry, error) {
 	size, err := pageSize(first)

@@ -297,11 +297,7 @@ func (s *Store) UpdateConnectorConfiguration(ctx context.Context, actor *auth.Pr
 		}
 		c.Version++
 		c.UpdatedAt = now()
-		_, err = tx.NewUpdate().Model(c).Column(append(p.columns, "version", "updated_at")...).WherePK().Exec(ctx)
-		if err != nil {
-			return fmt.Errorf("update connector configuration: %w", err)
-		}
-		return writeAudit(ctx, tx, EntityConnectorConfiguration, c.ID.String(), actor.Subject, actionUpdate, c.Version, c.UpdatedAt, p)
+		return writeUpdate(ctx, tx, c, p, EntityConnectorConfiguration, c.ID.String(), actor.Subject, c.Version, c.UpdatedAt)
 	})
 	if err != nil {
 		return nil, err

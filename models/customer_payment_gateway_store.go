@@ -220,16 +220,12 @@ func (s *Store) UpdateCustomerPaymentGateway(ctx context.Context, actor *auth.Pr
 		if p.Failed() || !p.changed() {
 			return nil
 		}
-		g.Version++
-		g.UpdatedAt = now()
-		_, err = tx.NewUpdate().Model(g).Column(append(p.columns, "version", "updated_at")...).WherePK().Exec(ctx)
-		if err != nil {
-			return fmt.Errorf("update customer payment gateway: %w", err)
-		}
 		if err := lists.write(ctx, tx); err != nil {
 			return err
 		}
-		return writeAudit(ctx, tx, EntityCustomerPaymentGateway, g.ID.String(), actor.Subject, actionUpdate, g.Version, g.UpdatedAt, p)
+		g.Version++
+		g.UpdatedAt = now()
+		return writeUpdate(ctx, tx, g, p, EntityCustomerPaymentGateway, g.ID.String(), actor.Subject, g.Version, g.UpdatedAt)
 	})
 	if err != nil {
 		return nil, err

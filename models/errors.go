@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"strconv"
-	"strings"
 )
 
 // ErrNotFound reports a record that does not exist or lies outside the caller's scope; the two
@@ -51,11 +50,6 @@ type UserError struct {
 	Message string        `json:"message"`
 }
 
-// Error makes a UserError usable as an error in tests and logs.
-func (e UserError) Error() string {
-	return fmt.Sprintf("%s at %s: %s", e.Code, strings.Join(e.Field, "."), e.Message)
-}
-
 // UserWarning is something worth knowing about an accepted input.
 type UserWarning struct {
 	Field   []string `json:"field"`
@@ -88,15 +82,6 @@ func (v *Violations) Add(path Path, code UserErrorCode, format string, args ...a
 		field = []string{}
 	}
 	v.Errors = append(v.Errors, UserError{Field: field, Code: code, Message: fmt.Sprintf(format, args...)})
-}
-
-// Warn records a warning at path.
-func (v *Violations) Warn(path Path, code, format string, args ...any) {
-	field := []string(path)
-	if field == nil {
-		field = []string{}
-	}
-	v.Warnings = append(v.Warnings, UserWarning{Field: field, Code: code, Message: fmt.Sprintf(format, args...)})
 }
 
 // Failed reports whether any violation was recorded.
