@@ -2,13 +2,9 @@ package graph_test
 
 import (
 	"bytes"
-	"context"
 	"slices"
 	"strconv"
-	"sync/atomic"
 	"testing"
-
-	"github.com/uptrace/bun"
 
 	"github.com/payplat/paygql/internal/auth"
 )
@@ -425,14 +421,6 @@ func TestCustomerPaymentGatewaySeedSample(t *testing.T) {
 	}
 }
 
-// queryCounter counts the statements a database handle sends.
-type queryCounter struct{ n atomic.Int64 }
-
-func (c *queryCounter) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Context {
-	return ctx
-}
-func (c *queryCounter) AfterQuery(context.Context, *bun.QueryEvent) { c.n.Add(1) }
-
 // TestGatewayListSyncIsBounded checks that a list is synced with the same number of statements
 // whatever its length: one load, one delete, one bulk update, one bulk insert.
 func TestGatewayListSyncIsBounded(t *testing.T) {
@@ -514,4 +502,61 @@ func TestUpdateCustomerPaymentGatewayEveryList(t *testing.T) {
 	if !slices.Equal(ids(got.BillTypes), ids(g.BillTypes)) {
 		t.Errorf("billTypes changed: %v", ids(got.BillTypes))
 	}
+}
+
+// TestGatewayListQueryStatements pins the reads of a list query: one statement for the
+// gateways, one per selected child list and one for history, whatever the number of gateways.
+func TestGatewayListQueryStatements(t *testing.T) {
+	e := newEnv(t)
+	const n = 100
+	for i := range n {
+		in := fullGateway()
+		in["displayName"] = "Gateway " + strconv.Itoa(i)
+		e.createGateway(in)
+	}
+	first := e.readGateway(e.admin, customerA, e.listGatewayIDs()[0])
+	e.updateGateway(e.admin, map[string]any{"customerId": customerA, "id": first.ID, "displayName": "Renamed"})
+	counter := &queryCounter{}
+	e.db.AddQueryHook(counter)
+	var out struct{ CustomerPaymentGateways []gateway }
+	e.do(`query($c: UUID!) { customerPaymentGateways(customerId: $c) { `+gwFields+`
+		history(first: 5) { at actor action version changes } } }`, map[string]any{"c": customerA}, &out)
+	if got := counter.n.Load(); got != 6 {
+		t.Errorf("%d statements for %d gateways, want 6", got, n)
+	}
+	if len(out.CustomerPaymentGateways) != n {
+		t.Fatalf("%d gateways, want %d", len(out.CustomerPaymentGateways), n)
+	}
+	for i, g := range out.CustomerPaymentGateways {
+		if len(g.BillTypes) != 2 || len(g.Applications) != 1 || len(g.PaymentTypes) != 2 || len(g.ConvenienceFees) != 3 {
+			t.Fatalf("gateway %d lists: %d %d %d %d", i, len(g.BillTypes), len(g.Applications), len(g.PaymentTypes), len(g.ConvenienceFees))
+		}
+		for _, it := range slices.Concat(g.BillTypes, g.Applications, g.PaymentTypes, g.ConvenienceFees) {
+			if it.PaymentGatewayID != g.ID {
+				t.Fatalf("gateway %s shows an item of %s", g.ID, it.PaymentGatewayID)
+			}
+		}
+		wantHistory := []int{1}
+		if g.ID == first.ID {
+			wantHistory = []int{2, 1}
+		}
+		var versions []int
+		for _, h := range g.History {
+			versions = append(versions, h.Version)
+		}
+		if !slices.Equal(versions, wantHistory) {
+			t.Errorf("gateway %d history versions %v, want %v", i, versions, wantHistory)
+		}
+	}
+}
+
+func (e *env) listGatewayIDs() []string {
+	e.t.Helper()
+	var out struct{ CustomerPaymentGateways []struct{ ID string } }
+	e.do(`query($c: UUID!) { customerPaymentGateways(customerId: $c) { id } }`, map[string]any{"c": customerA}, &out)
+	var ids []string
+	for _, g := range out.CustomerPaymentGateways {
+		ids = append(ids, g.ID)
+	}
+	return ids
 }

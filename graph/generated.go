@@ -201,18 +201,18 @@ type ConnectorConfigurationResolver interface {
 
 	ExtraCredentials(ctx context.Context, obj *models.ConnectorConfiguration) (*string, error)
 
-	History(ctx context.Context, obj *models.ConnectorConfiguration, first *int) ([]*models.AuditEntry, error)
+	History(ctx context.Context, objs []*models.ConnectorConfiguration, first *int) ([][]*models.AuditEntry, error)
 }
 type CustomerPaymentGatewayResolver interface {
 	MerchantKey(ctx context.Context, obj *models.CustomerPaymentGateway) (*string, error)
 	MerchantPin(ctx context.Context, obj *models.CustomerPaymentGateway) (*string, error)
 
-	BillTypes(ctx context.Context, obj *models.CustomerPaymentGateway) ([]*models.PaymentGatewayBillType, error)
-	Applications(ctx context.Context, obj *models.CustomerPaymentGateway) ([]*models.PaymentGatewayApplication, error)
-	PaymentTypes(ctx context.Context, obj *models.CustomerPaymentGateway) ([]*models.PaymentGatewayPaymentType, error)
-	ConvenienceFees(ctx context.Context, obj *models.CustomerPaymentGateway) ([]*models.ConvenienceFee, error)
+	BillTypes(ctx context.Context, objs []*models.CustomerPaymentGateway) ([][]*models.PaymentGatewayBillType, error)
+	Applications(ctx context.Context, objs []*models.CustomerPaymentGateway) ([][]*models.PaymentGatewayApplication, error)
+	PaymentTypes(ctx context.Context, objs []*models.CustomerPaymentGateway) ([][]*models.PaymentGatewayPaymentType, error)
+	ConvenienceFees(ctx context.Context, objs []*models.CustomerPaymentGateway) ([][]*models.ConvenienceFee, error)
 
-	History(ctx context.Context, obj *models.CustomerPaymentGateway, first *int) ([]*models.AuditEntry, error)
+	History(ctx context.Context, objs []*models.CustomerPaymentGateway, first *int) ([][]*models.AuditEntry, error)
 }
 type MutationResolver interface {
 	CreateConnectorConfiguration(ctx context.Context, input models.CreateConnectorConfigurationInput) (*models.ConnectorConfigurationPayload, error)
@@ -2986,8 +2986,7 @@ func (ec *executionContext) _ConnectorConfiguration_history(ctx context.Context,
 			return ec.fieldContext_ConnectorConfiguration_history(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.ConnectorConfiguration().History(ctx, obj, fc.Args["first"].(*int))
+			return ec.resolveBatch_ConnectorConfiguration_history(ctx, field, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*models.AuditEntry) graphql.Marshaler {
@@ -3019,6 +3018,30 @@ func (ec *executionContext) fieldContext_ConnectorConfiguration_history(ctx cont
 		return fc, err
 	}
 	return fc, nil
+}
+func (ec *executionContext) resolveBatch_ConnectorConfiguration_history(ctx context.Context, field graphql.CollectedField, obj *models.ConnectorConfiguration) (any, error) {
+	resolver := ec.Resolvers.ConnectorConfiguration()
+	fc := graphql.GetFieldContext(ctx)
+	if batch, ok := graphql.BatchParentsFor[*models.ConnectorConfiguration](ctx, "ConnectorConfiguration"); ok {
+		result := batch.FieldResult(field, func() (any, error) {
+			return resolver.History(ctx, batch.Parents, fc.Args["first"].(*int))
+		})
+		return graphql.ResolveBatchGroupResult[[]*models.AuditEntry](
+			ctx,
+			batch.Index,
+			len(batch.Parents),
+			result,
+			"ConnectorConfiguration.history",
+			batch.IndexMap,
+		)
+	}
+	results, err := resolver.History(ctx, []*models.ConnectorConfiguration{obj}, fc.Args["first"].(*int))
+	return graphql.ResolveBatchSingleResult[[]*models.AuditEntry](
+		ctx,
+		results,
+		err,
+		"ConnectorConfiguration.history",
+	)
 }
 
 func (ec *executionContext) _ConnectorConfigurationConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *models.ConnectorConfigurationConnection) (ret graphql.Marshaler) {
@@ -3696,7 +3719,7 @@ func (ec *executionContext) _CustomerPaymentGateway_billTypes(ctx context.Contex
 			return ec.fieldContext_CustomerPaymentGateway_billTypes(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.CustomerPaymentGateway().BillTypes(ctx, obj)
+			return ec.resolveBatch_CustomerPaymentGateway_billTypes(ctx, field, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*models.PaymentGatewayBillType) graphql.Marshaler {
@@ -3718,6 +3741,29 @@ func (ec *executionContext) fieldContext_CustomerPaymentGateway_billTypes(_ cont
 	}
 	return fc, nil
 }
+func (ec *executionContext) resolveBatch_CustomerPaymentGateway_billTypes(ctx context.Context, field graphql.CollectedField, obj *models.CustomerPaymentGateway) (any, error) {
+	resolver := ec.Resolvers.CustomerPaymentGateway()
+	if batch, ok := graphql.BatchParentsFor[*models.CustomerPaymentGateway](ctx, "CustomerPaymentGateway"); ok {
+		result := batch.FieldResult(field, func() (any, error) {
+			return resolver.BillTypes(ctx, batch.Parents)
+		})
+		return graphql.ResolveBatchGroupResult[[]*models.PaymentGatewayBillType](
+			ctx,
+			batch.Index,
+			len(batch.Parents),
+			result,
+			"CustomerPaymentGateway.billTypes",
+			batch.IndexMap,
+		)
+	}
+	results, err := resolver.BillTypes(ctx, []*models.CustomerPaymentGateway{obj})
+	return graphql.ResolveBatchSingleResult[[]*models.PaymentGatewayBillType](
+		ctx,
+		results,
+		err,
+		"CustomerPaymentGateway.billTypes",
+	)
+}
 
 func (ec *executionContext) _CustomerPaymentGateway_applications(ctx context.Context, field graphql.CollectedField, obj *models.CustomerPaymentGateway) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
@@ -3728,7 +3774,7 @@ func (ec *executionContext) _CustomerPaymentGateway_applications(ctx context.Con
 			return ec.fieldContext_CustomerPaymentGateway_applications(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.CustomerPaymentGateway().Applications(ctx, obj)
+			return ec.resolveBatch_CustomerPaymentGateway_applications(ctx, field, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*models.PaymentGatewayApplication) graphql.Marshaler {
@@ -3750,6 +3796,29 @@ func (ec *executionContext) fieldContext_CustomerPaymentGateway_applications(_ c
 	}
 	return fc, nil
 }
+func (ec *executionContext) resolveBatch_CustomerPaymentGateway_applications(ctx context.Context, field graphql.CollectedField, obj *models.CustomerPaymentGateway) (any, error) {
+	resolver := ec.Resolvers.CustomerPaymentGateway()
+	if batch, ok := graphql.BatchParentsFor[*models.CustomerPaymentGateway](ctx, "CustomerPaymentGateway"); ok {
+		result := batch.FieldResult(field, func() (any, error) {
+			return resolver.Applications(ctx, batch.Parents)
+		})
+		return graphql.ResolveBatchGroupResult[[]*models.PaymentGatewayApplication](
+			ctx,
+			batch.Index,
+			len(batch.Parents),
+			result,
+			"CustomerPaymentGateway.applications",
+			batch.IndexMap,
+		)
+	}
+	results, err := resolver.Applications(ctx, []*models.CustomerPaymentGateway{obj})
+	return graphql.ResolveBatchSingleResult[[]*models.PaymentGatewayApplication](
+		ctx,
+		results,
+		err,
+		"CustomerPaymentGateway.applications",
+	)
+}
 
 func (ec *executionContext) _CustomerPaymentGateway_paymentTypes(ctx context.Context, field graphql.CollectedField, obj *models.CustomerPaymentGateway) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
@@ -3760,7 +3829,7 @@ func (ec *executionContext) _CustomerPaymentGateway_paymentTypes(ctx context.Con
 			return ec.fieldContext_CustomerPaymentGateway_paymentTypes(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.CustomerPaymentGateway().PaymentTypes(ctx, obj)
+			return ec.resolveBatch_CustomerPaymentGateway_paymentTypes(ctx, field, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*models.PaymentGatewayPaymentType) graphql.Marshaler {
@@ -3782,6 +3851,29 @@ func (ec *executionContext) fieldContext_CustomerPaymentGateway_paymentTypes(_ c
 	}
 	return fc, nil
 }
+func (ec *executionContext) resolveBatch_CustomerPaymentGateway_paymentTypes(ctx context.Context, field graphql.CollectedField, obj *models.CustomerPaymentGateway) (any, error) {
+	resolver := ec.Resolvers.CustomerPaymentGateway()
+	if batch, ok := graphql.BatchParentsFor[*models.CustomerPaymentGateway](ctx, "CustomerPaymentGateway"); ok {
+		result := batch.FieldResult(field, func() (any, error) {
+			return resolver.PaymentTypes(ctx, batch.Parents)
+		})
+		return graphql.ResolveBatchGroupResult[[]*models.PaymentGatewayPaymentType](
+			ctx,
+			batch.Index,
+			len(batch.Parents),
+			result,
+			"CustomerPaymentGateway.paymentTypes",
+			batch.IndexMap,
+		)
+	}
+	results, err := resolver.PaymentTypes(ctx, []*models.CustomerPaymentGateway{obj})
+	return graphql.ResolveBatchSingleResult[[]*models.PaymentGatewayPaymentType](
+		ctx,
+		results,
+		err,
+		"CustomerPaymentGateway.paymentTypes",
+	)
+}
 
 func (ec *executionContext) _CustomerPaymentGateway_convenienceFees(ctx context.Context, field graphql.CollectedField, obj *models.CustomerPaymentGateway) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
@@ -3792,7 +3884,7 @@ func (ec *executionContext) _CustomerPaymentGateway_convenienceFees(ctx context.
 			return ec.fieldContext_CustomerPaymentGateway_convenienceFees(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.CustomerPaymentGateway().ConvenienceFees(ctx, obj)
+			return ec.resolveBatch_CustomerPaymentGateway_convenienceFees(ctx, field, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*models.ConvenienceFee) graphql.Marshaler {
@@ -3813,6 +3905,29 @@ func (ec *executionContext) fieldContext_CustomerPaymentGateway_convenienceFees(
 		},
 	}
 	return fc, nil
+}
+func (ec *executionContext) resolveBatch_CustomerPaymentGateway_convenienceFees(ctx context.Context, field graphql.CollectedField, obj *models.CustomerPaymentGateway) (any, error) {
+	resolver := ec.Resolvers.CustomerPaymentGateway()
+	if batch, ok := graphql.BatchParentsFor[*models.CustomerPaymentGateway](ctx, "CustomerPaymentGateway"); ok {
+		result := batch.FieldResult(field, func() (any, error) {
+			return resolver.ConvenienceFees(ctx, batch.Parents)
+		})
+		return graphql.ResolveBatchGroupResult[[]*models.ConvenienceFee](
+			ctx,
+			batch.Index,
+			len(batch.Parents),
+			result,
+			"CustomerPaymentGateway.convenienceFees",
+			batch.IndexMap,
+		)
+	}
+	results, err := resolver.ConvenienceFees(ctx, []*models.CustomerPaymentGateway{obj})
+	return graphql.ResolveBatchSingleResult[[]*models.ConvenienceFee](
+		ctx,
+		results,
+		err,
+		"CustomerPaymentGateway.convenienceFees",
+	)
 }
 
 func (ec *executionContext) _CustomerPaymentGateway_version(ctx context.Context, field graphql.CollectedField, obj *models.CustomerPaymentGateway) (ret graphql.Marshaler) {
@@ -3893,8 +4008,7 @@ func (ec *executionContext) _CustomerPaymentGateway_history(ctx context.Context,
 			return ec.fieldContext_CustomerPaymentGateway_history(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.CustomerPaymentGateway().History(ctx, obj, fc.Args["first"].(*int))
+			return ec.resolveBatch_CustomerPaymentGateway_history(ctx, field, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*models.AuditEntry) graphql.Marshaler {
@@ -3926,6 +4040,30 @@ func (ec *executionContext) fieldContext_CustomerPaymentGateway_history(ctx cont
 		return fc, err
 	}
 	return fc, nil
+}
+func (ec *executionContext) resolveBatch_CustomerPaymentGateway_history(ctx context.Context, field graphql.CollectedField, obj *models.CustomerPaymentGateway) (any, error) {
+	resolver := ec.Resolvers.CustomerPaymentGateway()
+	fc := graphql.GetFieldContext(ctx)
+	if batch, ok := graphql.BatchParentsFor[*models.CustomerPaymentGateway](ctx, "CustomerPaymentGateway"); ok {
+		result := batch.FieldResult(field, func() (any, error) {
+			return resolver.History(ctx, batch.Parents, fc.Args["first"].(*int))
+		})
+		return graphql.ResolveBatchGroupResult[[]*models.AuditEntry](
+			ctx,
+			batch.Index,
+			len(batch.Parents),
+			result,
+			"CustomerPaymentGateway.history",
+			batch.IndexMap,
+		)
+	}
+	results, err := resolver.History(ctx, []*models.CustomerPaymentGateway{obj}, fc.Args["first"].(*int))
+	return graphql.ResolveBatchSingleResult[[]*models.AuditEntry](
+		ctx,
+		results,
+		err,
+		"CustomerPaymentGateway.history",
+	)
 }
 
 func (ec *executionContext) _CustomerPaymentGatewayPayload_customerPaymentGateway(ctx context.Context, field graphql.CollectedField, obj *models.CustomerPaymentGatewayPayload) (ret graphql.Marshaler) {
@@ -8400,6 +8538,7 @@ func (ec *executionContext) marshalNConnector2ᚖgithubᚗcomᚋpayplatᚋpaygql
 }
 
 func (ec *executionContext) marshalNConnectorConfiguration2ᚕᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐConnectorConfigurationᚄ(ctx context.Context, sel ast.SelectionSet, v []*models.ConnectorConfiguration) graphql.Marshaler {
+	ctx = graphql.WithBatchParents(ctx, "ConnectorConfiguration", v, nil)
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -8489,6 +8628,7 @@ func (ec *executionContext) unmarshalNCreateCustomerPaymentGatewayInput2github�
 }
 
 func (ec *executionContext) marshalNCustomerPaymentGateway2ᚕᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐCustomerPaymentGatewayᚄ(ctx context.Context, sel ast.SelectionSet, v []*models.CustomerPaymentGateway) graphql.Marshaler {
+	ctx = graphql.WithBatchParents(ctx, "CustomerPaymentGateway", v, nil)
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]

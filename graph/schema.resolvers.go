@@ -34,9 +34,9 @@ func (r *connectorConfigurationResolver) ExtraCredentials(ctx context.Context, o
 	return r.Store.Secrets.Mask(obj.ExtraCredentials)
 }
 
-// History is the resolver for the history field.
-func (r *connectorConfigurationResolver) History(ctx context.Context, obj *models.ConnectorConfiguration, first *int) ([]*models.AuditEntry, error) {
-	return r.Store.History(ctx, models.EntityConnectorConfiguration, obj.ID.String(), first)
+// History is the batch resolver for the history field.
+func (r *connectorConfigurationResolver) History(ctx context.Context, objs []*models.ConnectorConfiguration, first *int) ([][]*models.AuditEntry, error) {
+	return models.History(ctx, r.Store.DB, models.EntityConnectorConfiguration, objs, first)
 }
 
 // MerchantKey is the resolver for the merchantKey field.
@@ -49,29 +49,29 @@ func (r *customerPaymentGatewayResolver) MerchantPin(ctx context.Context, obj *m
 	return r.Store.Secrets.Mask(obj.MerchantPin)
 }
 
-// BillTypes is the resolver for the billTypes field.
-func (r *customerPaymentGatewayResolver) BillTypes(ctx context.Context, obj *models.CustomerPaymentGateway) ([]*models.PaymentGatewayBillType, error) {
-	return r.Store.GatewayBillTypes(ctx, obj)
+// BillTypes is the batch resolver for the billTypes field.
+func (r *customerPaymentGatewayResolver) BillTypes(ctx context.Context, objs []*models.CustomerPaymentGateway) ([][]*models.PaymentGatewayBillType, error) {
+	return r.Store.BillTypes(ctx, objs)
 }
 
-// Applications is the resolver for the applications field.
-func (r *customerPaymentGatewayResolver) Applications(ctx context.Context, obj *models.CustomerPaymentGateway) ([]*models.PaymentGatewayApplication, error) {
-	return r.Store.GatewayApplications(ctx, obj)
+// Applications is the batch resolver for the applications field.
+func (r *customerPaymentGatewayResolver) Applications(ctx context.Context, objs []*models.CustomerPaymentGateway) ([][]*models.PaymentGatewayApplication, error) {
+	return r.Store.Applications(ctx, objs)
 }
 
-// PaymentTypes is the resolver for the paymentTypes field.
-func (r *customerPaymentGatewayResolver) PaymentTypes(ctx context.Context, obj *models.CustomerPaymentGateway) ([]*models.PaymentGatewayPaymentType, error) {
-	return r.Store.GatewayPaymentTypes(ctx, obj)
+// PaymentTypes is the batch resolver for the paymentTypes field.
+func (r *customerPaymentGatewayResolver) PaymentTypes(ctx context.Context, objs []*models.CustomerPaymentGateway) ([][]*models.PaymentGatewayPaymentType, error) {
+	return r.Store.PaymentTypes(ctx, objs)
 }
 
-// ConvenienceFees is the resolver for the convenienceFees field.
-func (r *customerPaymentGatewayResolver) ConvenienceFees(ctx context.Context, obj *models.CustomerPaymentGateway) ([]*models.ConvenienceFee, error) {
-	return r.Store.GatewayConvenienceFees(ctx, obj)
+// ConvenienceFees is the batch resolver for the convenienceFees field.
+func (r *customerPaymentGatewayResolver) ConvenienceFees(ctx context.Context, objs []*models.CustomerPaymentGateway) ([][]*models.ConvenienceFee, error) {
+	return r.Store.ConvenienceFees(ctx, objs)
 }
 
-// History is the resolver for the history field.
-func (r *customerPaymentGatewayResolver) History(ctx context.Context, obj *models.CustomerPaymentGateway, first *int) ([]*models.AuditEntry, error) {
-	return r.Store.History(ctx, models.EntityCustomerPaymentGateway, obj.ID.String(), first)
+// History is the batch resolver for the history field.
+func (r *customerPaymentGatewayResolver) History(ctx context.Context, objs []*models.CustomerPaymentGateway, first *int) ([][]*models.AuditEntry, error) {
+	return models.History(ctx, r.Store.DB, models.EntityCustomerPaymentGateway, objs, first)
 }
 
 // CreateConnectorConfiguration is the resolver for the createConnectorConfiguration field.
@@ -146,7 +146,7 @@ func (r *queryResolver) CustomerPaymentGateway(ctx context.Context, customerID u
 	if err != nil {
 		return nil, err
 	}
-	g, err := r.Store.CustomerPaymentGateway(ctx, p, customerID, id, wantsGatewayLists(ctx))
+	g, err := r.Store.CustomerPaymentGateway(ctx, p, customerID, id)
 	if errors.Is(err, models.ErrNotFound) {
 		return nil, nil
 	}
@@ -159,7 +159,7 @@ func (r *queryResolver) CustomerPaymentGateways(ctx context.Context, customerID 
 	if err != nil {
 		return nil, err
 	}
-	return r.Store.CustomerPaymentGateways(ctx, p, customerID, wantsGatewayLists(ctx))
+	return r.Store.CustomerPaymentGateways(ctx, p, customerID)
 }
 
 // ConnectorConfiguration returns ConnectorConfigurationResolver implementation.

@@ -26,6 +26,8 @@ type AuditEntry struct {
 	Action     string     `bun:"action"`
 	Version    int        `bun:"version"`
 	Changes    JSONObject `bun:"changes,type:jsonb"`
+	// Rank orders a record's entries, newest first, when they are read in a batch.
+	Rank int `bun:"rank,scanonly"`
 }
 
 // writeAudit adds the audit row of a committed change inside tx.
@@ -44,27 +46,36 @@ func writeAudit(ctx context.Context, tx bun.IDB, entityType, entityID, actor, ac
 	return nil
 }
 
-// writeUpdate writes the changed columns of a record whose version and updated_at the caller
-// has just bumped, and the audit row of the change: the tail of every update.
-func writeUpdate(ctx context.Context, tx bun.IDB, record any, p *patch, entityType, entityID, actor string, version int, at time.Time) error {
-	if _, err := tx.NewUpdate().Model(record).Column(append(p.columns, "version", "updated_at")...).WherePK().Exec(ctx); err != nil {
-		return fmt.Errorf("update %s: %w", entityType, err)
-	}
-	return writeAudit(ctx, tx, entityType, entityID, actor, actionUpdate, version, at, p)
-}
-
-// History returns a record's latest committed changes, newest first.
-func (s *Store) History(ctx context.Context, entityType, entityID string, first *int) ([]*AuditEntry, error) {
-	size, err := pageSize(first)
+// History returns the latest committed changes of each record, newest first, with one query
+// for all of them: first entries each (20 when nil, at most 100).
+func History[R record](ctx context.Context, db bun.IDB, entity string, records []R, first *int) ([][]*AuditEntry, error) {
+	limit, err := pageSize(first)
 	if err != nil {
 		return nil, err
 	}
-	var out []*AuditEntry
-	err = s.DB.NewSelect().Model(&out).
-		Where("entity_type = ? AND entity_id = ?", entityType, entityID).
-		OrderExpr("version DESC, id DESC").Limit(int64(size)).Scan(ctx)
+	ids := make([]string, len(records))
+	for i, r := range records {
+		ids[i] = r.record().ID.String()
+	}
+	var rows []*AuditEntry
+	ranked := db.NewSelect().Model((*AuditEntry)(nil)).ColumnExpr("*").
+		ColumnExpr("row_number() OVER (PARTITION BY entity_id ORDER BY version DESC, id DESC) AS rank").
+		Where("entity_type = ? AND entity_id IN (?)", entity, bun.List(ids))
+	err = db.NewSelect().Model(&rows).ModelTableExpr("(?) AS audit_entry", ranked).
+		Where("rank <= ?", limit).Order("entity_id", "rank").Scan(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("read history: %w", err)
+	}
+	byID := make(map[string][]*AuditEntry, len(records))
+	for _, e := range rows {
+		byID[e.EntityID] = append(byID[e.EntityID], e)
+	}
+	out := make([][]*AuditEntry, len(records))
+	for i, id := range ids {
+		out[i] = byID[id]
+		if out[i] == nil {
+			out[i] = []*AuditEntry{}
+		}
 	}
 	return out, nil
 }

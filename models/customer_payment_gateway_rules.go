@@ -18,9 +18,7 @@ func (g *CustomerPaymentGateway) Validate(v *Violations) {
 		v.Add(Path{"maxPaymentAmount"}, CodeOutOfRange, "maxPaymentAmount %s is below minPaymentAmount %s",
 			g.MaxPaymentAmount.StringFixed(moneyScale), g.MinPaymentAmount.StringFixed(moneyScale))
 	}
-	if g.Lists != nil {
-		g.Lists.validate(v)
-	}
+	g.Lists.validate(v)
 }
 
 func (l *GatewayLists) validate(v *Violations) {
@@ -91,11 +89,4 @@ func rangesOverlap(a, b *ConvenienceFee) bool {
 	}
 	// Half-open intersection: a starts before b ends and b starts before a ends.
 	return (bHi == nil || aLo.LessThan(*bHi)) && (aHi == nil || bLo.LessThan(*aHi))
-}
-
-// nonNegative refuses a negative amount.
-func nonNegative(v *Violations, path Path, d *Decimal) {
-	if d != nil && d.IsNegative() {
-		v.Add(path, CodeOutOfRange, "%s must be 0 or more", path[len(path)-1])
-	}
 }

@@ -54,7 +54,7 @@ func TestGatewayValidate(t *testing.T) {
 	valid := func() *CustomerPaymentGateway {
 		return &CustomerPaymentGateway{
 			DisplayName: "Main", MinPaymentAmount: money("1"), MaxPaymentAmount: money("100"),
-			Lists: &GatewayLists{
+			Lists: GatewayLists{
 				BillTypes:       []*PaymentGatewayBillType{{BillTypeID: 1}, {BillTypeID: 2}},
 				PaymentTypes:    []*PaymentGatewayPaymentType{{PaymentType: "CARD"}, {PaymentType: "ACH"}},
 				ConvenienceFees: []*ConvenienceFee{fee("CARD", "0", "100"), fee("CARD", "100", ""), fee("ACH", "0", "100")},
@@ -82,7 +82,7 @@ func TestGatewayValidate(t *testing.T) {
 			[]string{"convenienceFees.2.paymentType:INVALID"}},
 		{"fee range reversed", func(g *CustomerPaymentGateway) { g.Lists.ConvenienceFees[0].MinRange = money("150") },
 			[]string{"convenienceFees.0.maxRange:OUT_OF_RANGE"}},
-		{"lists not loaded are not checked", func(g *CustomerPaymentGateway) { g.Lists = nil }, nil},
+		{"lists not loaded are not checked", func(g *CustomerPaymentGateway) { g.Lists = GatewayLists{} }, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -84,5 +84,14 @@ func (v *Violations) Add(path Path, code UserErrorCode, format string, args ...a
 	v.Errors = append(v.Errors, UserError{Field: field, Code: code, Message: fmt.Sprintf(format, args...)})
 }
 
+// Warn records a warning at path; warnings never stop a mutation.
+func (v *Violations) Warn(path Path, code, format string, args ...any) {
+	field := []string(path)
+	if field == nil {
+		field = []string{}
+	}
+	v.Warnings = append(v.Warnings, UserWarning{Field: field, Code: code, Message: fmt.Sprintf(format, args...)})
+}
+
 // Failed reports whether any violation was recorded.
 func (v *Violations) Failed() bool { return len(v.Errors) > 0 }

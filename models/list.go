@@ -13,17 +13,52 @@ import (
 // maxListItems bounds every input list.
 const maxListItems = 500
 
-// listItem is a stored child row of a list that is synced as a whole.
-type listItem interface {
-	itemID() uuid.UUID
-	parentID() uuid.UUID
-	// place sets the item's parent, its id when new, and its position in the list.
-	place(parent uuid.UUID, position int)
+// Item holds what every child list row has: its own id and its place in the list.
+type Item struct {
+	ID       uuid.UUID `bun:"id,pk,type:uuid" json:"id"`
+	Position int       `bun:"position" json:"-"`
 }
 
-// listInput is an input item of such a list; id names a stored item to update in place.
+func (it *Item) item() *Item { return it }
+
+// listItem is a stored child row. Item types embed Item and name their parent: a base struct
+// per parent (gatewayItem, …) holds the parent's id column.
+type listItem interface {
+	item() *Item
+	// parent points at the row's parent id.
+	parent() *uuid.UUID
+	// parentColumn is the column that holds the parent id.
+	parentColumn() string
+}
+
+// newItem returns a new, empty item of type *E.
+func newItem[E any, T interface {
+	*E
+	listItem
+}]() T {
+	return T(new(E))
+}
+
+// listInput is an input item of a child list; id names a stored item.
 type listInput interface {
 	inputID() graphql.Omittable[*uuid.UUID]
+}
+
+// list describes one child list of a parent record: the input field that carries it and how
+// a sent item is merged into a stored or new one. It syncs the list by one of two strategies:
+// replace (the list becomes exactly what is sent) or upsert (sent items are matched by id,
+// else by natural key; the others stay unless removed).
+type list[E any, T interface {
+	*E
+	listItem
+}, In listInput] struct {
+	field string
+	// merge applies a sent item to a stored (isNew false) or new item through p.
+	merge func(p *patch, parent uuid.UUID, in In, item T, isNew bool)
+	// naturalKey, for upserted lists, matches a sent item without id to a stored item.
+	naturalKey func(in In) (string, bool)
+	// itemKey is a stored item's natural key.
+	itemKey func(item T) string
 }
 
 // listSync is a list merged in memory: what it becomes and the writes that get it there.
@@ -35,107 +70,261 @@ type listSync[T listItem] struct {
 	deletes []uuid.UUID
 }
 
-// mergeList makes a stored list become exactly the sent one: an item whose id is one of
-// stored is updated in place through merge (keeping its id), an item without id is created
-// from newItem, a stored item not sent is deleted. An unknown id is NOT_FOUND at its index.
-// Nothing is written; see write.
-func mergeList[T listItem, In listInput](p *patch, field string, parent uuid.UUID, stored []T, sent []In,
-	newItem func() T, merge func(ip *patch, in In, item T, isNew bool)) *listSync[T] {
-	l := &listSync[T]{field: field, next: make([]T, 0, len(sent))}
-	if len(sent) > maxListItems {
-		p.Add(p.path(field), CodeOutOfRange, "%s may hold at most %d items", field, maxListItems)
-		return l
+// replace makes the stored list become exactly the sent one, when one is sent: an item whose
+// id is one of stored is updated in place (keeping its id), an item without id is created, a
+// stored item not sent is deleted. An unknown id is NOT_FOUND at its index. dst receives the
+// merged list. Nothing is written; the returned writer does that.
+func (l list[E, T, In]) replace(p *patch, parent uuid.UUID, sent graphql.Omittable[[]In], dst *[]T) listWriter {
+	items, ok := sent.ValueOK()
+	if !ok {
+		return nil
+	}
+	stored := *dst
+	s := &listSync[T]{field: l.field, next: make([]T, 0, len(items))}
+	if !l.bounded(p, items) {
+		return s
 	}
 	before, _ := json.Marshal(stored)
-	byID := make(map[uuid.UUID]T, len(stored))
-	position := make(map[uuid.UUID]int, len(stored))
-	for i, it := range stored {
-		byID[it.itemID()], position[it.itemID()] = it, i
-	}
-	kept := make(map[uuid.UUID]bool, len(sent))
-	for i, in := range sent {
-		ip := p.item(p.path(field).Index(i))
-		var item T
+	byID := indexByID(stored)
+	kept := make(map[uuid.UUID]bool, len(items))
+	for i, in := range items {
+		ip := p.item(p.path(l.field).Index(i))
 		id := in.inputID().Value()
-		var match T
-		var found bool
-		if id != nil {
-			match, found = byID[*id]
-		}
+		var item T
+		match, found := lookup(byID, id)
 		switch {
 		case id == nil:
-			item = newItem()
-			merge(ip, in, item, true)
-			l.inserts = append(l.inserts, item)
+			item = newItem[E, T]()
+			l.merge(ip, parent, in, item, true)
+			s.inserts = append(s.inserts, item)
 		case found && !kept[*id]:
 			item, kept[*id] = match, true
-			merge(ip, in, item, false)
-			if ip.changed() || position[*id] != i {
-				l.updates = append(l.updates, item)
+			l.merge(ip, parent, in, item, false)
+			if ip.changed() || item.item().Position != i {
+				s.updates = append(s.updates, item)
 			}
 		default:
 			if found {
 				p.Add(ip.path("id"), CodeDuplicate, "item %s is listed twice", *id)
 			} else {
-				p.Add(ip.path("id"), CodeNotFound, "%s has no item with id %s", field, *id)
+				p.Add(ip.path("id"), CodeNotFound, "%s has no item with id %s", l.field, *id)
 			}
 			// Merged into a stand-in, so that the list rules report the other items at
 			// their own indexes. The request is refused anyway.
-			item = newItem()
-			merge(ip, in, item, false)
+			item = newItem[E, T]()
+			l.merge(ip, parent, in, item, false)
 		}
 		p.Errors = append(p.Errors, ip.Errors...)
-		item.place(parent, i)
-		l.next = append(l.next, item)
+		place(item, parent, i)
+		s.next = append(s.next, item)
 	}
 	for _, it := range stored {
-		if !kept[it.itemID()] {
-			l.deletes = append(l.deletes, it.itemID())
+		if !kept[it.item().ID] {
+			s.deletes = append(s.deletes, it.item().ID)
 		}
 	}
-	if len(l.inserts)+len(l.updates)+len(l.deletes) > 0 {
-		after, _ := json.Marshal(l.next)
-		p.record(field, "", json.RawMessage(before), json.RawMessage(after))
+	s.record(p, before)
+	*dst = s.next
+	return s
+}
+
+// upsert merges the sent items into the stored list: an item is matched by id, else by its
+// natural key, and updated in place; an unmatched item is created at the end; stored items
+// not sent stay as they are, unless their id is in remove (sent at removeField). An id that
+// is not one of the parent's items is NOT_FOUND at its index. dst receives the merged list.
+func (l list[E, T, In]) upsert(p *patch, parent uuid.UUID, sent graphql.Omittable[[]In], removeField string, remove []uuid.UUID, dst *[]T) listWriter {
+	items, _ := sent.ValueOK()
+	if len(items) == 0 && len(remove) == 0 {
+		return nil
 	}
-	return l
+	stored := *dst
+	s := &listSync[T]{field: l.field}
+	if !l.bounded(p, items) {
+		return s
+	}
+	before, _ := json.Marshal(stored)
+	byID := indexByID(stored)
+	byKey := make(map[string]T, len(stored))
+	for _, it := range stored {
+		byKey[l.itemKey(it)] = it
+	}
+	removed := make(map[uuid.UUID]bool, len(remove))
+	for i, id := range remove {
+		if _, ok := byID[id]; !ok {
+			p.Add(Path{removeField, fmt.Sprint(i)}, CodeNotFound, "%s has no item with id %s", l.field, id)
+		}
+		removed[id] = true
+	}
+	seen := make(map[uuid.UUID]bool, len(items))
+	next := 0 // new items go after every stored one
+	for _, it := range stored {
+		next = max(next, it.item().Position+1)
+	}
+	for i, in := range items {
+		ip := p.item(p.path(l.field).Index(i))
+		id := in.inputID().Value()
+		item, found := lookup(byID, id)
+		if id == nil {
+			if k, ok := l.naturalKey(in); ok {
+				item, found = byKey[k]
+			}
+		}
+		switch {
+		case id != nil && !found:
+			p.Add(ip.path("id"), CodeNotFound, "%s has no item with id %s", l.field, *id)
+			item = newItem[E, T]()
+			l.merge(ip, parent, in, item, false)
+		case found && (seen[item.item().ID] || removed[item.item().ID]):
+			p.Add(ip.path("id"), CodeInvalid, "item %s is sent twice, or sent and removed", item.item().ID)
+		case found:
+			seen[item.item().ID] = true
+			if l.merge(ip, parent, in, item, false); ip.changed() {
+				s.updates = append(s.updates, item)
+			}
+		default:
+			item = newItem[E, T]()
+			l.merge(ip, parent, in, item, true)
+			place(item, parent, next)
+			next++
+			s.inserts = append(s.inserts, item)
+		}
+		p.Errors = append(p.Errors, ip.Errors...)
+	}
+	for _, it := range stored {
+		if removed[it.item().ID] {
+			s.deletes = append(s.deletes, it.item().ID)
+		} else {
+			s.next = append(s.next, it)
+		}
+	}
+	s.next = append(s.next, s.inserts...)
+	s.record(p, before)
+	*dst = s.next
+	return s
+}
+
+// bounded refuses a list longer than maxListItems.
+func (l list[E, T, In]) bounded(p *patch, items []In) bool {
+	if len(items) > maxListItems {
+		p.Add(p.path(l.field), CodeOutOfRange, "%s may hold at most %d items", l.field, maxListItems)
+		return false
+	}
+	return true
+}
+
+func indexByID[T listItem](items []T) map[uuid.UUID]T {
+	out := make(map[uuid.UUID]T, len(items))
+	for _, it := range items {
+		out[it.item().ID] = it
+	}
+	return out
+}
+
+func lookup[T listItem](byID map[uuid.UUID]T, id *uuid.UUID) (T, bool) {
+	if id == nil {
+		var none T
+		return none, false
+	}
+	it, ok := byID[*id]
+	return it, ok
+}
+
+// place sets an item's parent, its id when new, and its position.
+func place(item listItem, parent uuid.UUID, position int) {
+	it := item.item()
+	if it.ID == uuid.Nil {
+		it.ID = newID()
+	}
+	it.Position = position
+	*item.parent() = parent
+}
+
+// record notes the list's move in the audit trail when anything is written.
+func (s *listSync[T]) record(p *patch, before []byte) {
+	if len(s.inserts)+len(s.updates)+len(s.deletes) > 0 {
+		after, _ := json.Marshal(s.next)
+		p.record(s.field, "", json.RawMessage(before), json.RawMessage(after))
+	}
 }
 
 // write applies the merged list with at most three statements: one delete, one bulk update of
-// columns, one bulk insert.
-func (l *listSync[T]) write(ctx context.Context, tx bun.IDB, columns ...string) error {
-	if l == nil {
-		return nil
-	}
+// every column the item's struct declares, one bulk insert.
+func (s *listSync[T]) write(ctx context.Context, db bun.IDB) error {
 	var model T
-	if len(l.deletes) > 0 {
-		if _, err := tx.NewDelete().Model(model).Where("id IN (?)", bun.List(l.deletes)).Exec(ctx); err != nil {
-			return fmt.Errorf("delete %s: %w", l.field, err)
+	if len(s.deletes) > 0 {
+		if _, err := db.NewDelete().Model(model).Where("id IN (?)", bun.List(s.deletes)).Exec(ctx); err != nil {
+			return fmt.Errorf("delete %s: %w", s.field, err)
 		}
 	}
-	if len(l.updates) > 0 {
-		if _, err := tx.NewUpdate().Model(&l.updates).Column(columns...).Bulk().Exec(ctx); err != nil {
-			return fmt.Errorf("update %s: %w", l.field, err)
+	if len(s.updates) > 0 {
+		if _, err := db.NewUpdate().Model(&s.updates).Bulk().Exec(ctx); err != nil {
+			return fmt.Errorf("update %s: %w", s.field, err)
 		}
 	}
-	if len(l.inserts) > 0 {
-		if _, err := tx.NewInsert().Model(&l.inserts).Returning("NULL").Exec(ctx); err != nil {
-			return fmt.Errorf("insert %s: %w", l.field, err)
+	if len(s.inserts) > 0 {
+		if _, err := db.NewInsert().Model(&s.inserts).Returning("NULL").Exec(ctx); err != nil {
+			return fmt.Errorf("insert %s: %w", s.field, err)
 		}
 	}
 	return nil
 }
 
-// loadLists reads the items of the parents' lists, grouped by parent, in list order.
-func loadLists[T listItem](ctx context.Context, db bun.IDB, parents []uuid.UUID) (map[uuid.UUID][]T, error) {
+// loadLists reads the items of the parents' lists of type *E with one query, grouped by
+// parent in list order; every parent gets a list, empty when it has none.
+func loadLists[E any, T interface {
+	*E
+	listItem
+}](ctx context.Context, db bun.IDB, parents []uuid.UUID) (map[uuid.UUID][]T, error) {
 	var rows []T
-	err := db.NewSelect().Model(&rows).Where("payment_gateway_id IN (?)", bun.List(parents)).
-		Order("payment_gateway_id", "position").Scan(ctx)
+	column := newItem[E, T]().parentColumn()
+	err := db.NewSelect().Model(&rows).Where("? IN (?)", bun.Ident(column), bun.List(parents)).
+		OrderExpr("?, position", bun.Ident(column)).Scan(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("load list: %w", err)
 	}
 	out := make(map[uuid.UUID][]T, len(parents))
+	for _, id := range parents {
+		out[id] = []T{}
+	}
 	for _, r := range rows {
-		out[r.parentID()] = append(out[r.parentID()], r)
+		out[*r.parent()] = append(out[*r.parent()], r)
+	}
+	return out, nil
+}
+
+// loadList reads one parent's list of type *E.
+func loadList[E any, T interface {
+	*E
+	listItem
+}](ctx context.Context, db bun.IDB, parent uuid.UUID) ([]T, error) {
+	m, err := loadLists[E, T](ctx, db, []uuid.UUID{parent})
+	return m[parent], err
+}
+
+// childLists returns one list of each parent: the one the parent holds in memory (a mutation
+// merged or loaded it), else the stored one; every stored one is read with one query.
+func childLists[P record, E any, T interface {
+	*E
+	listItem
+}](ctx context.Context, db bun.IDB, parents []P, held func(P) []T) ([][]T, error) {
+	out := make([][]T, len(parents))
+	var missing []uuid.UUID
+	for i, p := range parents {
+		if out[i] = held(p); out[i] == nil {
+			missing = append(missing, p.record().ID)
+		}
+	}
+	if len(missing) == 0 {
+		return out, nil
+	}
+	stored, err := loadLists[E, T](ctx, db, missing)
+	if err != nil {
+		return nil, err
+	}
+	for i, p := range parents {
+		if out[i] == nil {
+			out[i] = stored[p.record().ID]
+		}
 	}
 	return out, nil
 }

@@ -1,17 +1,13 @@
-// Package models holds the records, their rules and the transactions that change them.
-//
-// Every mutation runs in one transaction: load the record FOR UPDATE, merge the patch,
-// validate the merged record, write the changed columns and child lists, add an audit row.
 package models
 
 import (
 	"context"
+	"database/sql"
 	"encoding/base64"
 	"errors"
 	"fmt"
 	"time"
 
-	"github.com/99designs/gqlgen/graphql"
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
@@ -41,6 +37,14 @@ func (s *Store) inTx(ctx context.Context, p *patch, dryRun bool, fn func(ctx con
 	})
 	if errors.Is(err, errRollback) {
 		return nil
+	}
+	return err
+}
+
+// notFound turns "no rows" into ErrNotFound.
+func notFound(err error) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErrNotFound
 	}
 	return err
 }
@@ -107,27 +111,4 @@ func pageInfo[T any](rows []T, size int, id func(T) uuid.UUID) ([]T, PageInfo) {
 		info.EndCursor = &c
 	}
 	return rows, info
-}
-
-// checkVersion refuses a stale expectedVersion; it reports whether the mutation may go on.
-func checkVersion(p *patch, expected graphql.Omittable[*int], stored int) bool {
-	if v := expected.Value(); v != nil && *v != stored {
-		p.Add(Path{"expectedVersion"}, CodeVersionConflict,
-			"the record is at version %d, not %d: reload it and apply the change again", stored, *v)
-		return false
-	}
-	return true
-}
-
-// isDryRun reads an input's dryRun flag.
-func isDryRun(dryRun graphql.Omittable[*bool]) bool {
-	v := dryRun.Value()
-	return v != nil && *v
-}
-
-// showRecord reports whether a mutation's payload shows the record: when the mutation was
-// accepted, or on a dry run that found the record, so that the would-be record can be seen
-// beside its errors.
-func showRecord(p *patch, dryRun graphql.Omittable[*bool], found bool) bool {
-	return !p.Failed() || (isDryRun(dryRun) && found)
 }

@@ -1,0 +1,39 @@
+// Package models holds the records, their rules and the transactions that change them.
+//
+// Every mutation goes through one driver (driver.go): in one transaction it loads the record
+// FOR UPDATE by the entity's own key, answers a record outside the caller's scope like a
+// missing one, checks expectedVersion, lets the entity refuse early, merges the patch
+// (patch.go: left out keeps, null clears, a value sets), derives server-side values, runs
+// the merged record's rules and the checks that need the database, writes the changed
+// columns and child lists (list.go: replace or upsert, at most one delete, one update and
+// one insert per list), bumps version and updatedAt and adds the audit row keyed by the
+// record's stable id. A dry run or a refused input rolls back; a unique violation that
+// loses a race becomes DUPLICATE at the field its constraint guards.
+//
+// # Adding an entity
+//
+//  1. schema.graphqls: a section with the type (id, version, createdAt, updatedAt, history),
+//     its child types, create and update inputs (clientMutationId, dryRun; updates also the
+//     key and expectedVersion), the payload (record, userErrors, warnings,
+//     clientMutationId), the queries and mutations; every type and field described.
+//  2. gqlgen.yml: secrets, child lists and history as resolver fields, lists and history
+//     with batch: true so that a list query reads each with one statement.
+//  3. migrations/: a timestamped .tx.up.sql and .tx.down.sql with the tables, foreign keys
+//     (ON DELETE CASCADE for children), unique constraints and checks.
+//  4. models/<entity>.go: the record (embedding Record), its child items (embedding Item
+//     through a base struct that names the parent column), the Fields struct shared by the
+//     inputs, the inputs (embedding MutationInput or UpdateInput), the payload (embedding
+//     Outcome), and the merge method with its list definitions (replace or upsert).
+//  5. models/<entity>_rules.go: Validate on the merged record, using rules.go for the
+//     general rules (nonNegative, email, countryCode, currencyCode, gsm, …); table-driven
+//     unit tests beside it.
+//  6. models/<entity>_store.go: the entity description for the driver (name, key path and
+//     lock, scope, optional editable / prepare / derive / check hooks, unique constraints)
+//     and the Store methods: create, update, reads, and a childLists method per list.
+//  7. graph/schema.resolvers.go: after `go tool gqlgen generate`, one-line resolvers: role
+//     check and one Store call for operations; r.Store.<List>(ctx, objs) and models.History
+//     for lists and history.
+//  8. internal/demo: a few demo records, created through the Store.
+//  9. Tests: graph/<entity>_test.go through the real handler (helpers in helpers_test.go),
+//     models/<entity>_test.go for the rules; README's entity table and an example.
+package models

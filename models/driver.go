@@ -1,0 +1,250 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/uptrace/bun"
+
+	"github.com/payplat/paygql/internal/auth"
+	"github.com/payplat/paygql/internal/secrets"
+)
+
+// Record holds what every stored entity has: a stable id (the audit trail's key, which
+// survives renames of the entity's own key), its version and its timestamps.
+type Record struct {
+	ID        uuid.UUID `bun:"id,pk,type:uuid"`
+	Version   int       `bun:"version"`
+	CreatedAt time.Time `bun:"created_at"`
+	UpdatedAt time.Time `bun:"updated_at"`
+}
+
+func (r *Record) record() *Record { return r }
+
+// newRecord returns the Record of a record created now, at version 1.
+func newRecord() Record {
+	at := now()
+	return Record{ID: newID(), Version: 1, CreatedAt: at, UpdatedAt: at}
+}
+
+// record is a stored entity as the mutation driver sees it.
+type record interface {
+	record() *Record
+	// Validate checks every rule of the merged record that needs no database.
+	Validate(v *Violations)
+}
+
+// MutationInput holds the input fields of every mutation.
+type MutationInput struct {
+	ClientMutationID graphql.Omittable[*string]
+	DryRun           graphql.Omittable[*bool]
+}
+
+func (in MutationInput) dryRun() bool {
+	v := in.DryRun.Value()
+	return v != nil && *v
+}
+
+// UpdateInput holds the input fields of every update besides the record's key.
+type UpdateInput struct {
+	MutationInput
+	ExpectedVersion graphql.Omittable[*int]
+}
+
+// Outcome holds the payload fields of every mutation besides the record.
+type Outcome struct {
+	UserErrors       []UserError
+	Warnings         []UserWarning
+	ClientMutationID *string
+}
+
+// listWriter writes one child list merged by a mutation.
+type listWriter interface {
+	write(ctx context.Context, db bun.IDB) error
+}
+
+// entity describes one record type to the mutation driver: R is the record, K the key that
+// names it in an update input, F the settable fields its create and update inputs share.
+// Optional hooks may be nil.
+type entity[R record, K, F any] struct {
+	// name names the record type in the audit log.
+	name string
+	// keyPath is where NOT_FOUND is reported when no record has the key.
+	keyPath Path
+	// notFound says that no record has the key.
+	notFound func(key K) string
+	// lock reads the record FOR UPDATE, or answers ErrNotFound.
+	lock func(ctx context.Context, db bun.IDB, key K) (R, error)
+	// scope returns nil when the caller may see and change r, else the path of the field
+	// that puts it out of reach. Out of reach after loading answers like a missing record.
+	scope func(a *auth.Principal, r R) Path
+	// editable refuses an update, before any merge, of a record whose state allows none.
+	editable func(v *Violations, r R, f F)
+	// prepare loads what merge needs beside the record, such as its child lists.
+	prepare func(ctx context.Context, db bun.IDB, r R, f F) error
+	// merge applies the sent fields to r through p and returns the child lists to write.
+	merge func(f F, p *patch, box *secrets.Box, r R) []listWriter
+	// derive sets the values the server computes from the merged record.
+	derive func(p *patch, r R)
+	// check runs the rules that need the database, such as uniqueness ahead of the write.
+	check func(ctx context.Context, db bun.IDB, p *patch, r R) error
+	// unique maps a unique constraint to the input path of the field it guards, so that a
+	// write that loses a race for a unique value is a DUPLICATE there.
+	unique map[string]Path
+}
+
+// create merges f into r, a new record holding its defaults and the create input's fields
+// outside F (keys, named by input field, for the audit trail), and stores it with its child
+// lists and audit row when every rule holds.
+func create[R record, K, F any](ctx context.Context, s *Store, e *entity[R, K, F], actor *auth.Principal, in MutationInput, r R, keys map[string]any, f F) (R, Outcome, error) {
+	p := newPatch()
+	for field, v := range keys {
+		p.record(field, "", nil, v)
+	}
+	err := s.inTx(ctx, p, in.dryRun(), func(ctx context.Context, tx bun.Tx) error {
+		lists := e.merge(f, p, s.Secrets, r)
+		return e.finish(ctx, tx, p, actor, r, lists, actionCreate)
+	})
+	return e.result(p, in, r, true, err)
+}
+
+// update loads the record named by key FOR UPDATE, merges f into it and writes what changed,
+// all in one transaction.
+func update[R record, K, F any](ctx context.Context, s *Store, e *entity[R, K, F], actor *auth.Principal, key K, in UpdateInput, f F) (R, Outcome, error) {
+	p := newPatch()
+	var r R
+	found := false
+	err := s.inTx(ctx, p, in.dryRun(), func(ctx context.Context, tx bun.Tx) error {
+		var err error
+		r, err = e.lock(ctx, tx, key)
+		if err == nil && e.scope != nil && e.scope(actor, r) != nil {
+			err = ErrNotFound // out of scope answers like missing
+		}
+		if errors.Is(err, ErrNotFound) {
+			p.Add(e.keyPath, CodeNotFound, "%s", e.notFound(key))
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("load %s: %w", e.name, err)
+		}
+		found = true
+		if !checkVersion(p, in.ExpectedVersion, r.record().Version) {
+			return nil
+		}
+		if e.editable != nil {
+			if e.editable(&p.Violations, r, f); p.Failed() {
+				return nil
+			}
+		}
+		if e.prepare != nil {
+			if err := e.prepare(ctx, tx, r, f); err != nil {
+				return err
+			}
+		}
+		lists := e.merge(f, p, s.Secrets, r)
+		return e.finish(ctx, tx, p, actor, r, lists, actionUpdate)
+	})
+	return e.result(p, in.MutationInput, r, found, err)
+}
+
+// finish runs the rules on the merged record and, when all hold, writes it, its lists and
+// its audit row.
+func (e *entity[R, K, F]) finish(ctx context.Context, tx bun.IDB, p *patch, actor *auth.Principal, r R, lists []listWriter, action string) error {
+	if e.derive != nil {
+		e.derive(p, r)
+	}
+	if e.scope != nil {
+		if path := e.scope(actor, r); path != nil {
+			p.Add(path, CodeNotFound, "%s is not in your scope", path[len(path)-1])
+			return nil
+		}
+	}
+	r.Validate(&p.Violations)
+	if e.check != nil {
+		if err := e.check(ctx, tx, p, r); err != nil {
+			return err
+		}
+	}
+	if p.Failed() || (action == actionUpdate && !p.changed()) {
+		return nil
+	}
+	rec := r.record()
+	if action == actionCreate {
+		if _, err := tx.NewInsert().Model(r).Returning("NULL").Exec(ctx); err != nil {
+			return fmt.Errorf("insert %s: %w", e.name, err)
+		}
+	} else {
+		rec.Version++
+		rec.UpdatedAt = now()
+		q := tx.NewUpdate().Model(r).Column(append(p.columns, "version", "updated_at")...).WherePK()
+		if _, err := q.Exec(ctx); err != nil {
+			return fmt.Errorf("update %s: %w", e.name, err)
+		}
+	}
+	for _, l := range lists {
+		if l == nil {
+			continue // not sent
+		}
+		if err := l.write(ctx, tx); err != nil {
+			return err
+		}
+	}
+	return writeAudit(ctx, tx, e.name, rec.ID.String(), actor.Subject, action, rec.Version, rec.UpdatedAt, p)
+}
+
+// result makes the outcome of a mutation. A write that lost a race for a unique value is a
+// DUPLICATE at the field the constraint guards, not an error.
+func (e *entity[R, K, F]) result(p *patch, in MutationInput, r R, found bool, err error) (R, Outcome, error) {
+	var none R
+	if path, ok := duplicateOf(err, e.unique); ok {
+		p.Add(path, CodeDuplicate, "%s is already used by another record", describe(path))
+		err = nil
+	}
+	if err != nil {
+		return none, Outcome{}, err
+	}
+	out := Outcome{UserErrors: p.Errors, Warnings: p.Warnings, ClientMutationID: in.ClientMutationID.Value()}
+	// A refused dry run still shows the would-be record beside its errors.
+	if !p.Failed() || (in.dryRun() && found) {
+		return r, out, nil
+	}
+	return none, out, nil
+}
+
+// uniqueViolation is PostgreSQL's SQLSTATE for a broken unique constraint.
+const uniqueViolation = "23505"
+
+// duplicateOf reports whether err is a unique violation, and the input path of the field the
+// broken constraint guards (the whole input for a constraint not in unique).
+func duplicateOf(err error, unique map[string]Path) (Path, bool) {
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) || pgErr.Code != uniqueViolation {
+		return nil, false
+	}
+	if path, ok := unique[pgErr.ConstraintName]; ok {
+		return path, true
+	}
+	return Path{}, true
+}
+
+func describe(path Path) string {
+	if len(path) == 0 {
+		return "a unique value"
+	}
+	return path[len(path)-1]
+}
+
+// checkVersion refuses a stale expectedVersion; it reports whether the mutation may go on.
+func checkVersion(p *patch, expected graphql.Omittable[*int], stored int) bool {
+	if v := expected.Value(); v != nil && *v != stored {
+		p.Add(Path{"expectedVersion"}, CodeVersionConflict,
+			"the record is at version %d, not %d: reload it and apply the change again", stored, *v)
+		return false
+	}
+	return true
+}
