@@ -141,4 +141,3 @@ func (f *ConnectorConfigurationFields) merge(p *patch, box *secrets.Box, c *Conn
 	setJSON(p, f.ExtraPropertiesDict, &c.ExtraPropertiesDict, "extraPropertiesDict", "extra_properties_dict")
 	return nil
 }
-
