@@ -34,6 +34,7 @@ type ResolverRoot interface {
 	CustomerPaymentGateway() CustomerPaymentGatewayResolver
 	Mutation() MutationResolver
 	Query() QueryResolver
+	SubDealer() SubDealerResolver
 }
 
 type DirectiveRoot struct {
@@ -138,8 +139,10 @@ type ComplexityRoot struct {
 	Mutation struct {
 		CreateConnectorConfiguration func(childComplexity int, input models.CreateConnectorConfigurationInput) int
 		CreateCustomerPaymentGateway func(childComplexity int, input models.CreateCustomerPaymentGatewayInput) int
+		CreateSubDealer              func(childComplexity int, input models.CreateSubDealerInput) int
 		UpdateConnectorConfiguration func(childComplexity int, input models.UpdateConnectorConfigurationInput) int
 		UpdateCustomerPaymentGateway func(childComplexity int, input models.UpdateCustomerPaymentGatewayInput) int
+		UpdateSubDealer              func(childComplexity int, input models.UpdateSubDealerInput) int
 	}
 
 	PageInfo struct {
@@ -174,6 +177,70 @@ type ComplexityRoot struct {
 		Connectors              func(childComplexity int) int
 		CustomerPaymentGateway  func(childComplexity int, customerID uuid.UUID, id uuid.UUID) int
 		CustomerPaymentGateways func(childComplexity int, customerID uuid.UUID) int
+		SubDealer               func(childComplexity int, code string) int
+		SubDealers              func(childComplexity int, mainDealerCode *string, first *int, after *string) int
+	}
+
+	SubDealer struct {
+		Address                       func(childComplexity int) int
+		CityCode                      func(childComplexity int) int
+		Code                          func(childComplexity int) int
+		CountryCode                   func(childComplexity int) int
+		CreatedAt                     func(childComplexity int) int
+		CurrencyCode                  func(childComplexity int) int
+		CustomerRepresentativeIDs     func(childComplexity int) int
+		DistrictCode                  func(childComplexity int) int
+		ErpCode                       func(childComplexity int) int
+		History                       func(childComplexity int, first *int) int
+		ID                            func(childComplexity int) int
+		IsForeignNational             func(childComplexity int) int
+		IsIndividual                  func(childComplexity int) int
+		MainDealerCode                func(childComplexity int) int
+		Name                          func(childComplexity int) int
+		ParentTenantID                func(childComplexity int) int
+		PaymentExCurrencyType         func(childComplexity int) int
+		PaymentSetDefinitionID        func(childComplexity int) int
+		Phone                         func(childComplexity int) int
+		TaxNumber                     func(childComplexity int) int
+		TaxOffice                     func(childComplexity int) int
+		UpdatedAt                     func(childComplexity int) int
+		UsablePaymentSetDefinitionIDs func(childComplexity int) int
+		Users                         func(childComplexity int) int
+		Version                       func(childComplexity int) int
+	}
+
+	SubDealerConnection struct {
+		Nodes    func(childComplexity int) int
+		PageInfo func(childComplexity int) int
+	}
+
+	SubDealerPayload struct {
+		ClientMutationID func(childComplexity int) int
+		SubDealer        func(childComplexity int) int
+		UserErrors       func(childComplexity int) int
+		Warnings         func(childComplexity int) int
+	}
+
+	SubDealerUser struct {
+		CanUseMobile          func(childComplexity int) int
+		Code                  func(childComplexity int) int
+		Description           func(childComplexity int) int
+		Email                 func(childComplexity int) int
+		ErpCode               func(childComplexity int) int
+		Gsm                   func(childComplexity int) int
+		ID                    func(childComplexity int) int
+		IsActive              func(childComplexity int) int
+		IsForeignNational     func(childComplexity int) int
+		IsIndividual          func(childComplexity int) int
+		Name                  func(childComplexity int) int
+		PaymentExCurrencyType func(childComplexity int) int
+		Roles                 func(childComplexity int) int
+		RuleNames             func(childComplexity int) int
+		Surname               func(childComplexity int) int
+		TaxNumber             func(childComplexity int) int
+		TaxOffice             func(childComplexity int) int
+		Title                 func(childComplexity int) int
+		UserType              func(childComplexity int) int
 	}
 
 	UserError struct {
@@ -219,6 +286,8 @@ type MutationResolver interface {
 	UpdateConnectorConfiguration(ctx context.Context, input models.UpdateConnectorConfigurationInput) (*models.ConnectorConfigurationPayload, error)
 	CreateCustomerPaymentGateway(ctx context.Context, input models.CreateCustomerPaymentGatewayInput) (*models.CustomerPaymentGatewayPayload, error)
 	UpdateCustomerPaymentGateway(ctx context.Context, input models.UpdateCustomerPaymentGatewayInput) (*models.CustomerPaymentGatewayPayload, error)
+	CreateSubDealer(ctx context.Context, input models.CreateSubDealerInput) (*models.SubDealerPayload, error)
+	UpdateSubDealer(ctx context.Context, input models.UpdateSubDealerInput) (*models.SubDealerPayload, error)
 }
 type QueryResolver interface {
 	Connectors(ctx context.Context) ([]*models.Connector, error)
@@ -226,6 +295,13 @@ type QueryResolver interface {
 	ConnectorConfigurations(ctx context.Context, connectorID *uuid.UUID, isActive *bool, first *int, after *string) (*models.ConnectorConfigurationConnection, error)
 	CustomerPaymentGateway(ctx context.Context, customerID uuid.UUID, id uuid.UUID) (*models.CustomerPaymentGateway, error)
 	CustomerPaymentGateways(ctx context.Context, customerID uuid.UUID) ([]*models.CustomerPaymentGateway, error)
+	SubDealer(ctx context.Context, code string) (*models.SubDealer, error)
+	SubDealers(ctx context.Context, mainDealerCode *string, first *int, after *string) (*models.SubDealerConnection, error)
+}
+type SubDealerResolver interface {
+	Users(ctx context.Context, objs []*models.SubDealer) ([][]*models.SubDealerUser, error)
+
+	History(ctx context.Context, objs []*models.SubDealer, first *int) ([][]*models.AuditEntry, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -712,6 +788,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateCustomerPaymentGateway(childComplexity, args["input"].(models.CreateCustomerPaymentGatewayInput)), true
+	case "Mutation.createSubDealer":
+		if e.ComplexityRoot.Mutation.CreateSubDealer == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createSubDealer_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateSubDealer(childComplexity, args["input"].(models.CreateSubDealerInput)), true
 	case "Mutation.updateConnectorConfiguration":
 		if e.ComplexityRoot.Mutation.UpdateConnectorConfiguration == nil {
 			break
@@ -734,6 +821,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateCustomerPaymentGateway(childComplexity, args["input"].(models.UpdateCustomerPaymentGatewayInput)), true
+	case "Mutation.updateSubDealer":
+		if e.ComplexityRoot.Mutation.UpdateSubDealer == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateSubDealer_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateSubDealer(childComplexity, args["input"].(models.UpdateSubDealerInput)), true
 
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
@@ -874,6 +972,338 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Query.CustomerPaymentGateways(childComplexity, args["customerId"].(uuid.UUID)), true
 
+	case "Query.subDealer":
+		if e.ComplexityRoot.Query.SubDealer == nil {
+			break
+		}
+
+		args, err := ec.field_Query_subDealer_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.SubDealer(childComplexity, args["code"].(string)), true
+	case "Query.subDealers":
+		if e.ComplexityRoot.Query.SubDealers == nil {
+			break
+		}
+
+		args, err := ec.field_Query_subDealers_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.SubDealers(childComplexity, args["mainDealerCode"].(*string), args["first"].(*int), args["after"].(*string)), true
+
+	case "SubDealer.address":
+		if e.ComplexityRoot.SubDealer.Address == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubDealer.Address(childComplexity), true
+	case "SubDealer.cityCode":
+		if e.ComplexityRoot.SubDealer.CityCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubDealer.CityCode(childComplexity), true
+	case "SubDealer.code":
+		if e.ComplexityRoot.SubDealer.Code == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubDealer.Code(childComplexity), true
+	case "SubDealer.countryCode":
+		if e.ComplexityRoot.SubDealer.CountryCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubDealer.CountryCode(childComplexity), true
+	case "SubDealer.createdAt":
+		if e.ComplexityRoot.SubDealer.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubDealer.CreatedAt(childComplexity), true
+	case "SubDealer.currencyCode":
+		if e.ComplexityRoot.SubDealer.CurrencyCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubDealer.CurrencyCode(childComplexity), true
+	case "SubDealer.customerRepresentativeIds":
+		if e.ComplexityRoot.SubDealer.CustomerRepresentativeIDs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubDealer.CustomerRepresentativeIDs(childComplexity), true
+	case "SubDealer.districtCode":
+		if e.ComplexityRoot.SubDealer.DistrictCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubDealer.DistrictCode(childComplexity), true
+	case "SubDealer.erpCode":
+		if e.ComplexityRoot.SubDealer.ErpCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubDealer.ErpCode(childComplexity), true
+	case "SubDealer.history":
+		if e.ComplexityRoot.SubDealer.History == nil {
+			break
+		}
+
+		args, err := ec.field_SubDealer_history_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.SubDealer.History(childComplexity, args["first"].(*int)), true
+	case "SubDealer.id":
+		if e.ComplexityRoot.SubDealer.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubDealer.ID(childComplexity), true
+	case "SubDealer.isForeignNational":
+		if e.ComplexityRoot.SubDealer.IsForeignNational == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubDealer.IsForeignNational(childComplexity), true
+	case "SubDealer.isIndividual":
+		if e.ComplexityRoot.SubDealer.IsIndividual == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubDealer.IsIndividual(childComplexity), true
+	case "SubDealer.mainDealerCode":
+		if e.ComplexityRoot.SubDealer.MainDealerCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubDealer.MainDealerCode(childComplexity), true
+	case "SubDealer.name":
+		if e.ComplexityRoot.SubDealer.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubDealer.Name(childComplexity), true
+	case "SubDealer.parentTenantId":
+		if e.ComplexityRoot.SubDealer.ParentTenantID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubDealer.ParentTenantID(childComplexity), true
+	case "SubDealer.paymentExCurrencyType":
+		if e.ComplexityRoot.SubDealer.PaymentExCurrencyType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubDealer.PaymentExCurrencyType(childComplexity), true
+	case "SubDealer.paymentSetDefinitionId":
+		if e.ComplexityRoot.SubDealer.PaymentSetDefinitionID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubDealer.PaymentSetDefinitionID(childComplexity), true
+	case "SubDealer.phone":
+		if e.ComplexityRoot.SubDealer.Phone == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubDealer.Phone(childComplexity), true
+	case "SubDealer.taxNumber":
+		if e.ComplexityRoot.SubDealer.TaxNumber == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubDealer.TaxNumber(childComplexity), true
+	case "SubDealer.taxOffice":
+		if e.ComplexityRoot.SubDealer.TaxOffice == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubDealer.TaxOffice(childComplexity), true
+	case "SubDealer.updatedAt":
+		if e.ComplexityRoot.SubDealer.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubDealer.UpdatedAt(childComplexity), true
+	case "SubDealer.usablePaymentSetDefinitionIds":
+		if e.ComplexityRoot.SubDealer.UsablePaymentSetDefinitionIDs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubDealer.UsablePaymentSetDefinitionIDs(childComplexity), true
+	case "SubDealer.users":
+		if e.ComplexityRoot.SubDealer.Users == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubDealer.Users(childComplexity), true
+	case "SubDealer.version":
+		if e.ComplexityRoot.SubDealer.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubDealer.Version(childComplexity), true
+
+	case "SubDealerConnection.nodes":
+		if e.ComplexityRoot.SubDealerConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubDealerConnection.Nodes(childComplexity), true
+	case "SubDealerConnection.pageInfo":
+		if e.ComplexityRoot.SubDealerConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubDealerConnection.PageInfo(childComplexity), true
+
+	case "SubDealerPayload.clientMutationId":
+		if e.ComplexityRoot.SubDealerPayload.ClientMutationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubDealerPayload.ClientMutationID(childComplexity), true
+	case "SubDealerPayload.subDealer":
+		if e.ComplexityRoot.SubDealerPayload.SubDealer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubDealerPayload.SubDealer(childComplexity), true
+	case "SubDealerPayload.userErrors":
+		if e.ComplexityRoot.SubDealerPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubDealerPayload.UserErrors(childComplexity), true
+	case "SubDealerPayload.warnings":
+		if e.ComplexityRoot.SubDealerPayload.Warnings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubDealerPayload.Warnings(childComplexity), true
+
+	case "SubDealerUser.canUseMobile":
+		if e.ComplexityRoot.SubDealerUser.CanUseMobile == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubDealerUser.CanUseMobile(childComplexity), true
+	case "SubDealerUser.code":
+		if e.ComplexityRoot.SubDealerUser.Code == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubDealerUser.Code(childComplexity), true
+	case "SubDealerUser.description":
+		if e.ComplexityRoot.SubDealerUser.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubDealerUser.Description(childComplexity), true
+	case "SubDealerUser.email":
+		if e.ComplexityRoot.SubDealerUser.Email == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubDealerUser.Email(childComplexity), true
+	case "SubDealerUser.erpCode":
+		if e.ComplexityRoot.SubDealerUser.ErpCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubDealerUser.ErpCode(childComplexity), true
+	case "SubDealerUser.gsm":
+		if e.ComplexityRoot.SubDealerUser.Gsm == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubDealerUser.Gsm(childComplexity), true
+	case "SubDealerUser.id":
+		if e.ComplexityRoot.SubDealerUser.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubDealerUser.ID(childComplexity), true
+	case "SubDealerUser.isActive":
+		if e.ComplexityRoot.SubDealerUser.IsActive == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubDealerUser.IsActive(childComplexity), true
+	case "SubDealerUser.isForeignNational":
+		if e.ComplexityRoot.SubDealerUser.IsForeignNational == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubDealerUser.IsForeignNational(childComplexity), true
+	case "SubDealerUser.isIndividual":
+		if e.ComplexityRoot.SubDealerUser.IsIndividual == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubDealerUser.IsIndividual(childComplexity), true
+	case "SubDealerUser.name":
+		if e.ComplexityRoot.SubDealerUser.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubDealerUser.Name(childComplexity), true
+	case "SubDealerUser.paymentExCurrencyType":
+		if e.ComplexityRoot.SubDealerUser.PaymentExCurrencyType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubDealerUser.PaymentExCurrencyType(childComplexity), true
+	case "SubDealerUser.roles":
+		if e.ComplexityRoot.SubDealerUser.Roles == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubDealerUser.Roles(childComplexity), true
+	case "SubDealerUser.ruleNames":
+		if e.ComplexityRoot.SubDealerUser.RuleNames == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubDealerUser.RuleNames(childComplexity), true
+	case "SubDealerUser.surname":
+		if e.ComplexityRoot.SubDealerUser.Surname == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubDealerUser.Surname(childComplexity), true
+	case "SubDealerUser.taxNumber":
+		if e.ComplexityRoot.SubDealerUser.TaxNumber == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubDealerUser.TaxNumber(childComplexity), true
+	case "SubDealerUser.taxOffice":
+		if e.ComplexityRoot.SubDealerUser.TaxOffice == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubDealerUser.TaxOffice(childComplexity), true
+	case "SubDealerUser.title":
+		if e.ComplexityRoot.SubDealerUser.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubDealerUser.Title(childComplexity), true
+	case "SubDealerUser.userType":
+		if e.ComplexityRoot.SubDealerUser.UserType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubDealerUser.UserType(childComplexity), true
+
 	case "UserError.code":
 		if e.ComplexityRoot.UserError.Code == nil {
 			break
@@ -924,11 +1354,14 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ConvenienceFeeInput", ec.unmarshalInputConvenienceFeeInput),
 			graphql.NewInputUnmarshaler("CreateConnectorConfigurationInput", ec.unmarshalInputCreateConnectorConfigurationInput),
 			graphql.NewInputUnmarshaler("CreateCustomerPaymentGatewayInput", ec.unmarshalInputCreateCustomerPaymentGatewayInput),
+			graphql.NewInputUnmarshaler("CreateSubDealerInput", ec.unmarshalInputCreateSubDealerInput),
 			graphql.NewInputUnmarshaler("PaymentGatewayApplicationInput", ec.unmarshalInputPaymentGatewayApplicationInput),
 			graphql.NewInputUnmarshaler("PaymentGatewayBillTypeInput", ec.unmarshalInputPaymentGatewayBillTypeInput),
 			graphql.NewInputUnmarshaler("PaymentGatewayPaymentTypeInput", ec.unmarshalInputPaymentGatewayPaymentTypeInput),
+			graphql.NewInputUnmarshaler("SubDealerUserInput", ec.unmarshalInputSubDealerUserInput),
 			graphql.NewInputUnmarshaler("UpdateConnectorConfigurationInput", ec.unmarshalInputUpdateConnectorConfigurationInput),
 			graphql.NewInputUnmarshaler("UpdateCustomerPaymentGatewayInput", ec.unmarshalInputUpdateCustomerPaymentGatewayInput),
+			graphql.NewInputUnmarshaler("UpdateSubDealerInput", ec.unmarshalInputUpdateSubDealerInput),
 		)
 	}
 	first := true
@@ -1007,7 +1440,8 @@ func newExecutionContext(
 var sources = []*ast.Source{
 	{Name: "../schema.graphqls", Input: `# The payment-configuration API: read and update the payment platform's records.
 #
-# Sections: shared conventions, connector configurations, customer payment gateways.
+# Sections: shared conventions, connector configurations, customer payment gateways,
+# sub-dealers.
 # Every data operation needs ` + "`" + `Authorization: Bearer <JWT>` + "`" + `.
 
 # ---------------------------------------------------------------------------
@@ -1059,6 +1493,19 @@ type Query {
 
   "Every payment gateway of a customer, oldest first (empty outside your scope)."
   customerPaymentGateways("The customer." customerId: UUID!): [CustomerPaymentGateway!]!
+
+  "One sub-dealer by its current code, or null when none has it or it is outside your scope."
+  subDealer("The sub-dealer's code." code: String!): SubDealer
+
+  "Sub-dealers of the main dealers in your scope, oldest first; cursor-paginated."
+  subDealers(
+    "Only sub-dealers of this main dealer."
+    mainDealerCode: String
+    "Page size, 1 to 100."
+    first: Int = 20
+    "The ` + "`" + `endCursor` + "`" + ` of the previous page."
+    after: String
+  ): SubDealerConnection!
 }
 
 "The write operations. Each takes one ` + "`" + `input` + "`" + ` and runs as one transaction."
@@ -1093,6 +1540,17 @@ type Mutation {
     "The gateway's key, the fields to change and the concurrency guard."
     input: UpdateCustomerPaymentGatewayInput!
   ): CustomerPaymentGatewayPayload!
+
+  "Creates a sub-dealer of a main dealer, with its users."
+  createSubDealer("The new sub-dealer's fields." input: CreateSubDealerInput!): SubDealerPayload!
+
+  """
+  Changes exactly the fields that are sent of the sub-dealer whose code is ` + "`" + `updateCode` + "`" + `
+  (REST: ` + "`" + `PUT /vendor/subdealer` + "`" + `). To rename it, send the current code in ` + "`" + `updateCode` + "`" + ` and the
+  new one in ` + "`" + `code` + "`" + `. Users are upserted: matched by ` + "`" + `id` + "`" + `, else by ` + "`" + `code` + "`" + `; users not sent are
+  untouched; ` + "`" + `removeUserIds` + "`" + ` deletes.
+  """
+  updateSubDealer("The sub-dealer's current code, the fields to change and the concurrency guard." input: UpdateSubDealerInput!): SubDealerPayload!
 }
 
 "Why a mutation's input was refused."
@@ -1605,6 +2063,290 @@ type CustomerPaymentGatewayPayload {
   "The input's ` + "`" + `clientMutationId` + "`" + `, echoed."
   clientMutationId: String
 }
+
+# ---------------------------------------------------------------------------
+# Sub-dealers
+# ---------------------------------------------------------------------------
+
+"""
+A sub-dealer ("alt bayi") of a main dealer, with the users of its portal. ` + "`" + `code` + "`" + ` names it in
+the API and may change (rename); ` + "`" + `id` + "`" + ` never does, and ` + "`" + `history` + "`" + ` follows it across renames.
+A dealer-admin sees and changes the sub-dealers whose ` + "`" + `mainDealerCode` + "`" + ` is in its ` + "`" + `dealer_codes` + "`" + `.
+"""
+type SubDealer {
+  "The sub-dealer's stable id; it survives renames of ` + "`" + `code` + "`" + `."
+  id: UUID!
+  "The main dealer's member code."
+  mainDealerCode: String!
+  "The sub-dealer's member code; unique; at most 50 characters."
+  code: String!
+  "The code in the ERP; unique; at most 50 characters."
+  erpCode: String!
+  "The sub-dealer's name; at most 200 characters."
+  name: String!
+  """
+  True for an individual, false for a company. Replaces the seed's ` + "`" + `isCompany` + "`" + ` (its negation).
+  A company needs ` + "`" + `taxNumber` + "`" + ` and ` + "`" + `taxOffice` + "`" + `.
+  """
+  isIndividual: Boolean!
+  "Whether the sub-dealer is a foreign national."
+  isForeignNational: Boolean!
+  "The postal address; at most 500 characters."
+  address: String
+  "The city code, e.g. ` + "`" + `34` + "`" + `."
+  cityCode: String
+  "The district code, carried as text (the seed's sample sends a number: send ` + "`" + `\"494\"` + "`" + `)."
+  districtCode: String
+  "The country: ISO 3166-1 alpha-2, e.g. ` + "`" + `TR` + "`" + `."
+  countryCode: String!
+  "The currency: ISO 4217, e.g. ` + "`" + `TRY` + "`" + `."
+  currencyCode: String
+  "The landline number."
+  phone: String
+  "The tax number: 10 digits (VKN) for a Turkish company, 11 (TCKN) for an individual; another shape gives a warning."
+  taxNumber: String
+  "The tax office."
+  taxOffice: String
+  "The parent tenant."
+  parentTenantId: UUID
+  "The payment currency type."
+  paymentExCurrencyType: String
+  "The chosen payment set; one of ` + "`" + `usablePaymentSetDefinitionIds` + "`" + `."
+  paymentSetDefinitionId: UUID
+  "The payment sets the sub-dealer may use."
+  usablePaymentSetDefinitionIds: [UUID!]!
+  "The customer representatives who look after the sub-dealer."
+  customerRepresentativeIds: [UUID!]!
+  "The users of the sub-dealer's portal, oldest first."
+  users: [SubDealerUser!]!
+  "Starts at 1 and grows by 1 with every committed change; send it as ` + "`" + `expectedVersion` + "`" + `."
+  version: Int!
+  "When the sub-dealer was created."
+  createdAt: DateTime!
+  "When it (or one of its users) last changed."
+  updatedAt: DateTime!
+  "Its committed changes, newest first, across renames."
+  history("How many entries, newest first." first: Int = 20): [AuditEntry!]!
+}
+
+"A user of a sub-dealer's portal."
+type SubDealerUser {
+  "The user's id."
+  id: UUID!
+  "The user's code, unique across all sub-dealers. Replaces the seed's ` + "`" + `userCode` + "`" + `."
+  code: String!
+  "The first name."
+  name: String!
+  "The surname."
+  surname: String!
+  "The e-mail address."
+  email: String!
+  "The mobile number: ` + "`" + `+905321234567` + "`" + ` or ` + "`" + `05321234567` + "`" + `."
+  gsm: String!
+  "The title."
+  title: String
+  "A description."
+  description: String
+  "The user's code in the ERP."
+  erpCode: String
+  "Whether the user may sign in."
+  isActive: Boolean!
+  "Whether the user is an individual."
+  isIndividual: Boolean
+  "Whether the user is a foreign national."
+  isForeignNational: Boolean
+  "The payment currency type."
+  paymentExCurrencyType: String
+  "The role ids."
+  roles: [UUID!]!
+  "The permission set names. Replaces the seed's ` + "`" + `ruleName` + "`" + `."
+  ruleNames: [String!]!
+  "The tax number."
+  taxNumber: String
+  "The tax office."
+  taxOffice: String
+  "Whether the user may use the mobile app."
+  canUseMobile: Boolean!
+  "The user type."
+  userType: Int
+}
+
+"A page of sub-dealers."
+type SubDealerConnection {
+  "The sub-dealers on this page."
+  nodes: [SubDealer!]!
+  "Where this page stands."
+  pageInfo: PageInfo!
+}
+
+"""
+A user in a sub-dealer input. Matched to a stored user by ` + "`" + `id` + "`" + `, else by ` + "`" + `code` + "`" + `; otherwise a new
+user, which needs ` + "`" + `code` + "`" + `, ` + "`" + `name` + "`" + `, ` + "`" + `surname` + "`" + `, ` + "`" + `email` + "`" + ` and ` + "`" + `gsm` + "`" + `. Fields left out keep their values.
+"""
+input SubDealerUserInput {
+  "The stored user to change."
+  id: UUID
+  "The user's code; unique across all sub-dealers; changes it when ` + "`" + `id` + "`" + ` is given."
+  code: String
+  "The first name."
+  name: String
+  "The surname."
+  surname: String
+  "The e-mail address."
+  email: String
+  "The mobile number: ` + "`" + `+905321234567` + "`" + ` or ` + "`" + `05321234567` + "`" + `."
+  gsm: String
+  "The title."
+  title: String
+  "A description."
+  description: String
+  "The user's code in the ERP."
+  erpCode: String
+  "Whether the user may sign in; true for a new user when left out."
+  isActive: Boolean
+  "Whether the user is an individual."
+  isIndividual: Boolean
+  "Whether the user is a foreign national."
+  isForeignNational: Boolean
+  "The payment currency type."
+  paymentExCurrencyType: String
+  "The role ids; replaces the list."
+  roles: [UUID!]
+  "The permission set names; replaces the list."
+  ruleNames: [String!]
+  "The tax number."
+  taxNumber: String
+  "The tax office."
+  taxOffice: String
+  "Whether the user may use the mobile app; false for a new user when left out."
+  canUseMobile: Boolean
+  "The user type."
+  userType: Int
+  """
+  Send the registration e-mail once the change commits (nothing is sent for a refused or
+  dry-run request). Replaces the seed's ` + "`" + `sendMail` + "`" + `.
+  """
+  sendRegisterMail: Boolean
+}
+
+"The fields of a new sub-dealer. Required: mainDealerCode, code, erpCode, name, isIndividual, countryCode."
+input CreateSubDealerInput {
+  "The main dealer's member code; required; must be in your scope."
+  mainDealerCode: String
+  "The sub-dealer's member code; required; unique."
+  code: String
+  "The code in the ERP; required; unique."
+  erpCode: String
+  "The name; required."
+  name: String
+  "True for an individual, false for a company; required."
+  isIndividual: Boolean
+  "Whether the sub-dealer is a foreign national; false when left out."
+  isForeignNational: Boolean
+  "The postal address."
+  address: String
+  "The city code."
+  cityCode: String
+  "The district code, as text."
+  districtCode: String
+  "The country, ISO 3166-1 alpha-2; required."
+  countryCode: String
+  "The currency, ISO 4217."
+  currencyCode: String
+  "The landline number."
+  phone: String
+  "The tax number; required for a company."
+  taxNumber: String
+  "The tax office; required for a company."
+  taxOffice: String
+  "The parent tenant."
+  parentTenantId: UUID
+  "The payment currency type."
+  paymentExCurrencyType: String
+  "The chosen payment set; one of usablePaymentSetDefinitionIds."
+  paymentSetDefinitionId: UUID
+  "The payment sets the sub-dealer may use."
+  usablePaymentSetDefinitionIds: [UUID!]
+  "The customer representatives."
+  customerRepresentativeIds: [UUID!]
+  "The users (at most 500)."
+  users: [SubDealerUserInput!]
+  "Echoed in the payload."
+  clientMutationId: String
+  "Validate and return the would-be record, commit nothing."
+  dryRun: Boolean
+}
+
+"""
+A partial update of a sub-dealer: a field left out is unchanged, null clears it (null on a
+non-nullable field is refused with REQUIRED), a value sets it. Rules are checked on the merged
+record, so clearing ` + "`" + `taxOffice` + "`" + ` of a company, or shrinking ` + "`" + `usablePaymentSetDefinitionIds` + "`" + `
+below ` + "`" + `paymentSetDefinitionId` + "`" + `, is refused.
+"""
+input UpdateSubDealerInput {
+  "The sub-dealer's current code (the seed's ` + "`" + `updateCode` + "`" + `, also spelled ` + "`" + `Updatecode` + "`" + `)."
+  updateCode: String!
+  "When given, the update is refused with VERSION_CONFLICT unless the stored version is this."
+  expectedVersion: Int
+  "Echoed in the payload."
+  clientMutationId: String
+  "Validate and return the would-be record, commit nothing."
+  dryRun: Boolean
+  "The main dealer's member code; must stay in your scope."
+  mainDealerCode: String
+  "A new member code (renames the sub-dealer); unique."
+  code: String
+  "The code in the ERP; unique."
+  erpCode: String
+  "The name."
+  name: String
+  "True for an individual, false for a company."
+  isIndividual: Boolean
+  "Whether the sub-dealer is a foreign national."
+  isForeignNational: Boolean
+  "The postal address."
+  address: String
+  "The city code."
+  cityCode: String
+  "The district code, as text."
+  districtCode: String
+  "The country, ISO 3166-1 alpha-2."
+  countryCode: String
+  "The currency, ISO 4217."
+  currencyCode: String
+  "The landline number."
+  phone: String
+  "The tax number."
+  taxNumber: String
+  "The tax office."
+  taxOffice: String
+  "The parent tenant."
+  parentTenantId: UUID
+  "The payment currency type."
+  paymentExCurrencyType: String
+  "The chosen payment set; one of usablePaymentSetDefinitionIds."
+  paymentSetDefinitionId: UUID
+  "The payment sets the sub-dealer may use; replaces the list."
+  usablePaymentSetDefinitionIds: [UUID!]
+  "The customer representatives; replaces the list."
+  customerRepresentativeIds: [UUID!]
+  "Users to add or change (at most 500); users not sent are untouched."
+  users: [SubDealerUserInput!]
+  "Ids of users to delete."
+  removeUserIds: [UUID!]
+}
+
+"The result of creating or updating a sub-dealer."
+type SubDealerPayload {
+  "The sub-dealer as stored (or as it would be, on a dry run, even when refused); null when refused."
+  subDealer: SubDealer
+  "Every rule the input broke; when not empty nothing was changed."
+  userErrors: [UserError!]!
+  "Things worth knowing that did not stop the change, e.g. ` + "`" + `TAX_NUMBER_FORMAT` + "`" + `."
+  warnings: [UserWarning!]!
+  "The input's ` + "`" + `clientMutationId` + "`" + `, echoed."
+  clientMutationId: String
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -1855,6 +2597,130 @@ func (ec *executionContext) childFields_PaymentGatewayPaymentType(ctx context.Co
 	return nil, fmt.Errorf("no field named %q was found under type PaymentGatewayPaymentType", field.Name)
 }
 
+func (ec *executionContext) childFields_SubDealer(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_SubDealer_id(ctx, field)
+	case "mainDealerCode":
+		return ec.fieldContext_SubDealer_mainDealerCode(ctx, field)
+	case "code":
+		return ec.fieldContext_SubDealer_code(ctx, field)
+	case "erpCode":
+		return ec.fieldContext_SubDealer_erpCode(ctx, field)
+	case "name":
+		return ec.fieldContext_SubDealer_name(ctx, field)
+	case "isIndividual":
+		return ec.fieldContext_SubDealer_isIndividual(ctx, field)
+	case "isForeignNational":
+		return ec.fieldContext_SubDealer_isForeignNational(ctx, field)
+	case "address":
+		return ec.fieldContext_SubDealer_address(ctx, field)
+	case "cityCode":
+		return ec.fieldContext_SubDealer_cityCode(ctx, field)
+	case "districtCode":
+		return ec.fieldContext_SubDealer_districtCode(ctx, field)
+	case "countryCode":
+		return ec.fieldContext_SubDealer_countryCode(ctx, field)
+	case "currencyCode":
+		return ec.fieldContext_SubDealer_currencyCode(ctx, field)
+	case "phone":
+		return ec.fieldContext_SubDealer_phone(ctx, field)
+	case "taxNumber":
+		return ec.fieldContext_SubDealer_taxNumber(ctx, field)
+	case "taxOffice":
+		return ec.fieldContext_SubDealer_taxOffice(ctx, field)
+	case "parentTenantId":
+		return ec.fieldContext_SubDealer_parentTenantId(ctx, field)
+	case "paymentExCurrencyType":
+		return ec.fieldContext_SubDealer_paymentExCurrencyType(ctx, field)
+	case "paymentSetDefinitionId":
+		return ec.fieldContext_SubDealer_paymentSetDefinitionId(ctx, field)
+	case "usablePaymentSetDefinitionIds":
+		return ec.fieldContext_SubDealer_usablePaymentSetDefinitionIds(ctx, field)
+	case "customerRepresentativeIds":
+		return ec.fieldContext_SubDealer_customerRepresentativeIds(ctx, field)
+	case "users":
+		return ec.fieldContext_SubDealer_users(ctx, field)
+	case "version":
+		return ec.fieldContext_SubDealer_version(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_SubDealer_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_SubDealer_updatedAt(ctx, field)
+	case "history":
+		return ec.fieldContext_SubDealer_history(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SubDealer", field.Name)
+}
+
+func (ec *executionContext) childFields_SubDealerConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "nodes":
+		return ec.fieldContext_SubDealerConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_SubDealerConnection_pageInfo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SubDealerConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_SubDealerPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "subDealer":
+		return ec.fieldContext_SubDealerPayload_subDealer(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_SubDealerPayload_userErrors(ctx, field)
+	case "warnings":
+		return ec.fieldContext_SubDealerPayload_warnings(ctx, field)
+	case "clientMutationId":
+		return ec.fieldContext_SubDealerPayload_clientMutationId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SubDealerPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_SubDealerUser(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_SubDealerUser_id(ctx, field)
+	case "code":
+		return ec.fieldContext_SubDealerUser_code(ctx, field)
+	case "name":
+		return ec.fieldContext_SubDealerUser_name(ctx, field)
+	case "surname":
+		return ec.fieldContext_SubDealerUser_surname(ctx, field)
+	case "email":
+		return ec.fieldContext_SubDealerUser_email(ctx, field)
+	case "gsm":
+		return ec.fieldContext_SubDealerUser_gsm(ctx, field)
+	case "title":
+		return ec.fieldContext_SubDealerUser_title(ctx, field)
+	case "description":
+		return ec.fieldContext_SubDealerUser_description(ctx, field)
+	case "erpCode":
+		return ec.fieldContext_SubDealerUser_erpCode(ctx, field)
+	case "isActive":
+		return ec.fieldContext_SubDealerUser_isActive(ctx, field)
+	case "isIndividual":
+		return ec.fieldContext_SubDealerUser_isIndividual(ctx, field)
+	case "isForeignNational":
+		return ec.fieldContext_SubDealerUser_isForeignNational(ctx, field)
+	case "paymentExCurrencyType":
+		return ec.fieldContext_SubDealerUser_paymentExCurrencyType(ctx, field)
+	case "roles":
+		return ec.fieldContext_SubDealerUser_roles(ctx, field)
+	case "ruleNames":
+		return ec.fieldContext_SubDealerUser_ruleNames(ctx, field)
+	case "taxNumber":
+		return ec.fieldContext_SubDealerUser_taxNumber(ctx, field)
+	case "taxOffice":
+		return ec.fieldContext_SubDealerUser_taxOffice(ctx, field)
+	case "canUseMobile":
+		return ec.fieldContext_SubDealerUser_canUseMobile(ctx, field)
+	case "userType":
+		return ec.fieldContext_SubDealerUser_userType(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SubDealerUser", field.Name)
+}
+
 func (ec *executionContext) childFields_UserError(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "field":
@@ -2051,6 +2917,20 @@ func (ec *executionContext) field_Mutation_createCustomerPaymentGateway_args(ctx
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_createSubDealer_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (models.CreateSubDealerInput, error) {
+			return ec.unmarshalNCreateSubDealerInput2githubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐCreateSubDealerInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_updateConnectorConfiguration_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2071,6 +2951,20 @@ func (ec *executionContext) field_Mutation_updateCustomerPaymentGateway_args(ctx
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (models.UpdateCustomerPaymentGatewayInput, error) {
 			return ec.unmarshalNUpdateCustomerPaymentGatewayInput2githubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐUpdateCustomerPaymentGatewayInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateSubDealer_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (models.UpdateSubDealerInput, error) {
+			return ec.unmarshalNUpdateSubDealerInput2githubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐUpdateSubDealerInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -2178,6 +3072,64 @@ func (ec *executionContext) field_Query_customerPaymentGateways_args(ctx context
 		return nil, err
 	}
 	args["customerId"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_subDealer_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "code",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["code"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_subDealers_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "mainDealerCode",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["mainDealerCode"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_SubDealer_history_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
 	return args, nil
 }
 
@@ -4361,6 +5313,94 @@ func (ec *executionContext) fieldContext_Mutation_updateCustomerPaymentGateway(c
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_createSubDealer(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createSubDealer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateSubDealer(ctx, fc.Args["input"].(models.CreateSubDealerInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.SubDealerPayload) graphql.Marshaler {
+			return ec.marshalNSubDealerPayload2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐSubDealerPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createSubDealer(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SubDealerPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createSubDealer_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateSubDealer(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateSubDealer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateSubDealer(ctx, fc.Args["input"].(models.UpdateSubDealerInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.SubDealerPayload) graphql.Marshaler {
+			return ec.marshalNSubDealerPayload2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐSubDealerPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateSubDealer(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SubDealerPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateSubDealer_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *models.PageInfo) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4891,6 +5931,94 @@ func (ec *executionContext) fieldContext_Query_customerPaymentGateways(ctx conte
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_subDealer(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_subDealer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().SubDealer(ctx, fc.Args["code"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.SubDealer) graphql.Marshaler {
+			return ec.marshalOSubDealer2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐSubDealer(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_subDealer(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SubDealer(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_subDealer_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_subDealers(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_subDealers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().SubDealers(ctx, fc.Args["mainDealerCode"].(*string), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.SubDealerConnection) graphql.Marshaler {
+			return ec.marshalNSubDealerConnection2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐSubDealerConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_subDealers(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SubDealerConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_subDealers_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4965,6 +6093,1277 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _SubDealer_id(ctx context.Context, field graphql.CollectedField, obj *models.SubDealer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubDealer_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNUUID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubDealer_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubDealer", field, false, false, "UUID")
+}
+
+func (ec *executionContext) _SubDealer_mainDealerCode(ctx context.Context, field graphql.CollectedField, obj *models.SubDealer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubDealer_mainDealerCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MainDealerCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubDealer_mainDealerCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubDealer", field, false, false, "String")
+}
+
+func (ec *executionContext) _SubDealer_code(ctx context.Context, field graphql.CollectedField, obj *models.SubDealer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubDealer_code(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Code, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubDealer_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubDealer", field, false, false, "String")
+}
+
+func (ec *executionContext) _SubDealer_erpCode(ctx context.Context, field graphql.CollectedField, obj *models.SubDealer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubDealer_erpCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ErpCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubDealer_erpCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubDealer", field, false, false, "String")
+}
+
+func (ec *executionContext) _SubDealer_name(ctx context.Context, field graphql.CollectedField, obj *models.SubDealer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubDealer_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubDealer_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubDealer", field, false, false, "String")
+}
+
+func (ec *executionContext) _SubDealer_isIndividual(ctx context.Context, field graphql.CollectedField, obj *models.SubDealer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubDealer_isIndividual(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IsIndividual, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubDealer_isIndividual(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubDealer", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _SubDealer_isForeignNational(ctx context.Context, field graphql.CollectedField, obj *models.SubDealer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubDealer_isForeignNational(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IsForeignNational, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubDealer_isForeignNational(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubDealer", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _SubDealer_address(ctx context.Context, field graphql.CollectedField, obj *models.SubDealer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubDealer_address(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Address, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SubDealer_address(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubDealer", field, false, false, "String")
+}
+
+func (ec *executionContext) _SubDealer_cityCode(ctx context.Context, field graphql.CollectedField, obj *models.SubDealer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubDealer_cityCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CityCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SubDealer_cityCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubDealer", field, false, false, "String")
+}
+
+func (ec *executionContext) _SubDealer_districtCode(ctx context.Context, field graphql.CollectedField, obj *models.SubDealer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubDealer_districtCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DistrictCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SubDealer_districtCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubDealer", field, false, false, "String")
+}
+
+func (ec *executionContext) _SubDealer_countryCode(ctx context.Context, field graphql.CollectedField, obj *models.SubDealer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubDealer_countryCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CountryCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubDealer_countryCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubDealer", field, false, false, "String")
+}
+
+func (ec *executionContext) _SubDealer_currencyCode(ctx context.Context, field graphql.CollectedField, obj *models.SubDealer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubDealer_currencyCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CurrencyCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SubDealer_currencyCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubDealer", field, false, false, "String")
+}
+
+func (ec *executionContext) _SubDealer_phone(ctx context.Context, field graphql.CollectedField, obj *models.SubDealer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubDealer_phone(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Phone, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SubDealer_phone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubDealer", field, false, false, "String")
+}
+
+func (ec *executionContext) _SubDealer_taxNumber(ctx context.Context, field graphql.CollectedField, obj *models.SubDealer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubDealer_taxNumber(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TaxNumber, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SubDealer_taxNumber(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubDealer", field, false, false, "String")
+}
+
+func (ec *executionContext) _SubDealer_taxOffice(ctx context.Context, field graphql.CollectedField, obj *models.SubDealer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubDealer_taxOffice(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TaxOffice, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SubDealer_taxOffice(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubDealer", field, false, false, "String")
+}
+
+func (ec *executionContext) _SubDealer_parentTenantId(ctx context.Context, field graphql.CollectedField, obj *models.SubDealer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubDealer_parentTenantId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ParentTenantID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *uuid.UUID) graphql.Marshaler {
+			return ec.marshalOUUID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SubDealer_parentTenantId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubDealer", field, false, false, "UUID")
+}
+
+func (ec *executionContext) _SubDealer_paymentExCurrencyType(ctx context.Context, field graphql.CollectedField, obj *models.SubDealer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubDealer_paymentExCurrencyType(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PaymentExCurrencyType, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SubDealer_paymentExCurrencyType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubDealer", field, false, false, "String")
+}
+
+func (ec *executionContext) _SubDealer_paymentSetDefinitionId(ctx context.Context, field graphql.CollectedField, obj *models.SubDealer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubDealer_paymentSetDefinitionId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PaymentSetDefinitionID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *uuid.UUID) graphql.Marshaler {
+			return ec.marshalOUUID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SubDealer_paymentSetDefinitionId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubDealer", field, false, false, "UUID")
+}
+
+func (ec *executionContext) _SubDealer_usablePaymentSetDefinitionIds(ctx context.Context, field graphql.CollectedField, obj *models.SubDealer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubDealer_usablePaymentSetDefinitionIds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UsablePaymentSetDefinitionIDs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []uuid.UUID) graphql.Marshaler {
+			return ec.marshalNUUID2ᚕgithubᚗcomᚋgoogleᚋuuidᚐUUIDᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubDealer_usablePaymentSetDefinitionIds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubDealer", field, false, false, "UUID")
+}
+
+func (ec *executionContext) _SubDealer_customerRepresentativeIds(ctx context.Context, field graphql.CollectedField, obj *models.SubDealer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubDealer_customerRepresentativeIds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CustomerRepresentativeIDs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []uuid.UUID) graphql.Marshaler {
+			return ec.marshalNUUID2ᚕgithubᚗcomᚋgoogleᚋuuidᚐUUIDᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubDealer_customerRepresentativeIds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubDealer", field, false, false, "UUID")
+}
+
+func (ec *executionContext) _SubDealer_users(ctx context.Context, field graphql.CollectedField, obj *models.SubDealer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubDealer_users(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.resolveBatch_SubDealer_users(ctx, field, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*models.SubDealerUser) graphql.Marshaler {
+			return ec.marshalNSubDealerUser2ᚕᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐSubDealerUserᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubDealer_users(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SubDealer",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SubDealerUser(ctx, field)
+		},
+	}
+	return fc, nil
+}
+func (ec *executionContext) resolveBatch_SubDealer_users(ctx context.Context, field graphql.CollectedField, obj *models.SubDealer) (any, error) {
+	resolver := ec.Resolvers.SubDealer()
+	if batch, ok := graphql.BatchParentsFor[*models.SubDealer](ctx, "SubDealer"); ok {
+		result := batch.FieldResult(field, func() (any, error) {
+			return resolver.Users(ctx, batch.Parents)
+		})
+		return graphql.ResolveBatchGroupResult[[]*models.SubDealerUser](
+			ctx,
+			batch.Index,
+			len(batch.Parents),
+			result,
+			"SubDealer.users",
+			batch.IndexMap,
+		)
+	}
+	results, err := resolver.Users(ctx, []*models.SubDealer{obj})
+	return graphql.ResolveBatchSingleResult[[]*models.SubDealerUser](
+		ctx,
+		results,
+		err,
+		"SubDealer.users",
+	)
+}
+
+func (ec *executionContext) _SubDealer_version(ctx context.Context, field graphql.CollectedField, obj *models.SubDealer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubDealer_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubDealer_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubDealer", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SubDealer_createdAt(ctx context.Context, field graphql.CollectedField, obj *models.SubDealer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubDealer_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubDealer_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubDealer", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _SubDealer_updatedAt(ctx context.Context, field graphql.CollectedField, obj *models.SubDealer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubDealer_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubDealer_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubDealer", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _SubDealer_history(ctx context.Context, field graphql.CollectedField, obj *models.SubDealer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubDealer_history(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.resolveBatch_SubDealer_history(ctx, field, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*models.AuditEntry) graphql.Marshaler {
+			return ec.marshalNAuditEntry2ᚕᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐAuditEntryᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubDealer_history(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SubDealer",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AuditEntry(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_SubDealer_history_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+func (ec *executionContext) resolveBatch_SubDealer_history(ctx context.Context, field graphql.CollectedField, obj *models.SubDealer) (any, error) {
+	resolver := ec.Resolvers.SubDealer()
+	fc := graphql.GetFieldContext(ctx)
+	if batch, ok := graphql.BatchParentsFor[*models.SubDealer](ctx, "SubDealer"); ok {
+		result := batch.FieldResult(field, func() (any, error) {
+			return resolver.History(ctx, batch.Parents, fc.Args["first"].(*int))
+		})
+		return graphql.ResolveBatchGroupResult[[]*models.AuditEntry](
+			ctx,
+			batch.Index,
+			len(batch.Parents),
+			result,
+			"SubDealer.history",
+			batch.IndexMap,
+		)
+	}
+	results, err := resolver.History(ctx, []*models.SubDealer{obj}, fc.Args["first"].(*int))
+	return graphql.ResolveBatchSingleResult[[]*models.AuditEntry](
+		ctx,
+		results,
+		err,
+		"SubDealer.history",
+	)
+}
+
+func (ec *executionContext) _SubDealerConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *models.SubDealerConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubDealerConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*models.SubDealer) graphql.Marshaler {
+			return ec.marshalNSubDealer2ᚕᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐSubDealerᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubDealerConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SubDealerConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SubDealer(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SubDealerConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *models.SubDealerConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubDealerConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v models.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2githubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubDealerConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SubDealerConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SubDealerPayload_subDealer(ctx context.Context, field graphql.CollectedField, obj *models.SubDealerPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubDealerPayload_subDealer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SubDealer, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.SubDealer) graphql.Marshaler {
+			return ec.marshalOSubDealer2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐSubDealer(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SubDealerPayload_subDealer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SubDealerPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SubDealer(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SubDealerPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *models.SubDealerPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubDealerPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []models.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubDealerPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SubDealerPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SubDealerPayload_warnings(ctx context.Context, field graphql.CollectedField, obj *models.SubDealerPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubDealerPayload_warnings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Warnings, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []models.UserWarning) graphql.Marshaler {
+			return ec.marshalNUserWarning2ᚕgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐUserWarningᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubDealerPayload_warnings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SubDealerPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserWarning(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SubDealerPayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *models.SubDealerPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubDealerPayload_clientMutationId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClientMutationID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SubDealerPayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubDealerPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _SubDealerUser_id(ctx context.Context, field graphql.CollectedField, obj *models.SubDealerUser) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubDealerUser_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNUUID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubDealerUser_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubDealerUser", field, false, false, "UUID")
+}
+
+func (ec *executionContext) _SubDealerUser_code(ctx context.Context, field graphql.CollectedField, obj *models.SubDealerUser) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubDealerUser_code(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Code, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubDealerUser_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubDealerUser", field, false, false, "String")
+}
+
+func (ec *executionContext) _SubDealerUser_name(ctx context.Context, field graphql.CollectedField, obj *models.SubDealerUser) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubDealerUser_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubDealerUser_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubDealerUser", field, false, false, "String")
+}
+
+func (ec *executionContext) _SubDealerUser_surname(ctx context.Context, field graphql.CollectedField, obj *models.SubDealerUser) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubDealerUser_surname(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Surname, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubDealerUser_surname(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubDealerUser", field, false, false, "String")
+}
+
+func (ec *executionContext) _SubDealerUser_email(ctx context.Context, field graphql.CollectedField, obj *models.SubDealerUser) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubDealerUser_email(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Email, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubDealerUser_email(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubDealerUser", field, false, false, "String")
+}
+
+func (ec *executionContext) _SubDealerUser_gsm(ctx context.Context, field graphql.CollectedField, obj *models.SubDealerUser) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubDealerUser_gsm(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Gsm, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubDealerUser_gsm(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubDealerUser", field, false, false, "String")
+}
+
+func (ec *executionContext) _SubDealerUser_title(ctx context.Context, field graphql.CollectedField, obj *models.SubDealerUser) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubDealerUser_title(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Title, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SubDealerUser_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubDealerUser", field, false, false, "String")
+}
+
+func (ec *executionContext) _SubDealerUser_description(ctx context.Context, field graphql.CollectedField, obj *models.SubDealerUser) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubDealerUser_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Description, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SubDealerUser_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubDealerUser", field, false, false, "String")
+}
+
+func (ec *executionContext) _SubDealerUser_erpCode(ctx context.Context, field graphql.CollectedField, obj *models.SubDealerUser) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubDealerUser_erpCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ErpCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SubDealerUser_erpCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubDealerUser", field, false, false, "String")
+}
+
+func (ec *executionContext) _SubDealerUser_isActive(ctx context.Context, field graphql.CollectedField, obj *models.SubDealerUser) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubDealerUser_isActive(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IsActive, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubDealerUser_isActive(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubDealerUser", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _SubDealerUser_isIndividual(ctx context.Context, field graphql.CollectedField, obj *models.SubDealerUser) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubDealerUser_isIndividual(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IsIndividual, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SubDealerUser_isIndividual(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubDealerUser", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _SubDealerUser_isForeignNational(ctx context.Context, field graphql.CollectedField, obj *models.SubDealerUser) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubDealerUser_isForeignNational(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IsForeignNational, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SubDealerUser_isForeignNational(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubDealerUser", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _SubDealerUser_paymentExCurrencyType(ctx context.Context, field graphql.CollectedField, obj *models.SubDealerUser) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubDealerUser_paymentExCurrencyType(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PaymentExCurrencyType, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SubDealerUser_paymentExCurrencyType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubDealerUser", field, false, false, "String")
+}
+
+func (ec *executionContext) _SubDealerUser_roles(ctx context.Context, field graphql.CollectedField, obj *models.SubDealerUser) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubDealerUser_roles(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Roles, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []uuid.UUID) graphql.Marshaler {
+			return ec.marshalNUUID2ᚕgithubᚗcomᚋgoogleᚋuuidᚐUUIDᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubDealerUser_roles(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubDealerUser", field, false, false, "UUID")
+}
+
+func (ec *executionContext) _SubDealerUser_ruleNames(ctx context.Context, field graphql.CollectedField, obj *models.SubDealerUser) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubDealerUser_ruleNames(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RuleNames, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubDealerUser_ruleNames(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubDealerUser", field, false, false, "String")
+}
+
+func (ec *executionContext) _SubDealerUser_taxNumber(ctx context.Context, field graphql.CollectedField, obj *models.SubDealerUser) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubDealerUser_taxNumber(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TaxNumber, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SubDealerUser_taxNumber(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubDealerUser", field, false, false, "String")
+}
+
+func (ec *executionContext) _SubDealerUser_taxOffice(ctx context.Context, field graphql.CollectedField, obj *models.SubDealerUser) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubDealerUser_taxOffice(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TaxOffice, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SubDealerUser_taxOffice(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubDealerUser", field, false, false, "String")
+}
+
+func (ec *executionContext) _SubDealerUser_canUseMobile(ctx context.Context, field graphql.CollectedField, obj *models.SubDealerUser) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubDealerUser_canUseMobile(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CanUseMobile, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubDealerUser_canUseMobile(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubDealerUser", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _SubDealerUser_userType(ctx context.Context, field graphql.CollectedField, obj *models.SubDealerUser) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubDealerUser_userType(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserType, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SubDealerUser_userType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubDealerUser", field, false, false, "Int")
 }
 
 func (ec *executionContext) _UserError_field(ctx context.Context, field graphql.CollectedField, obj *models.UserError) (ret graphql.Marshaler) {
@@ -6591,6 +8990,195 @@ func UnmarshalCreateCustomerPaymentGatewayInput(ctx context.Context, raw any) (m
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputCreateSubDealerInput(ctx context.Context, obj any) (models.CreateSubDealerInput, error) {
+	var it models.CreateSubDealerInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"mainDealerCode", "code", "erpCode", "name", "isIndividual", "isForeignNational", "address", "cityCode", "districtCode", "countryCode", "currencyCode", "phone", "taxNumber", "taxOffice", "parentTenantId", "paymentExCurrencyType", "paymentSetDefinitionId", "usablePaymentSetDefinitionIds", "customerRepresentativeIds", "users", "clientMutationId", "dryRun"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "mainDealerCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("mainDealerCode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MainDealerCode = graphql.OmittableOf(data)
+		case "code":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("code"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Code = graphql.OmittableOf(data)
+		case "erpCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("erpCode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ErpCode = graphql.OmittableOf(data)
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = graphql.OmittableOf(data)
+		case "isIndividual":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("isIndividual"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IsIndividual = graphql.OmittableOf(data)
+		case "isForeignNational":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("isForeignNational"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IsForeignNational = graphql.OmittableOf(data)
+		case "address":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("address"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Address = graphql.OmittableOf(data)
+		case "cityCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cityCode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CityCode = graphql.OmittableOf(data)
+		case "districtCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("districtCode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DistrictCode = graphql.OmittableOf(data)
+		case "countryCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("countryCode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CountryCode = graphql.OmittableOf(data)
+		case "currencyCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("currencyCode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CurrencyCode = graphql.OmittableOf(data)
+		case "phone":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phone"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Phone = graphql.OmittableOf(data)
+		case "taxNumber":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("taxNumber"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TaxNumber = graphql.OmittableOf(data)
+		case "taxOffice":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("taxOffice"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TaxOffice = graphql.OmittableOf(data)
+		case "parentTenantId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentTenantId"))
+			data, err := ec.unmarshalOUUID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ParentTenantID = graphql.OmittableOf(data)
+		case "paymentExCurrencyType":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("paymentExCurrencyType"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PaymentExCurrencyType = graphql.OmittableOf(data)
+		case "paymentSetDefinitionId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("paymentSetDefinitionId"))
+			data, err := ec.unmarshalOUUID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PaymentSetDefinitionID = graphql.OmittableOf(data)
+		case "usablePaymentSetDefinitionIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("usablePaymentSetDefinitionIds"))
+			data, err := ec.unmarshalOUUID2ᚕgithubᚗcomᚋgoogleᚋuuidᚐUUIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UsablePaymentSetDefinitionIDs = graphql.OmittableOf(data)
+		case "customerRepresentativeIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerRepresentativeIds"))
+			data, err := ec.unmarshalOUUID2ᚕgithubᚗcomᚋgoogleᚋuuidᚐUUIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerRepresentativeIDs = graphql.OmittableOf(data)
+		case "users":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("users"))
+			data, err := ec.unmarshalOSubDealerUserInput2ᚕᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐSubDealerUserInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Users = graphql.OmittableOf(data)
+		case "clientMutationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientMutationId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientMutationID = graphql.OmittableOf(data)
+		case "dryRun":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dryRun"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DryRun = graphql.OmittableOf(data)
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateSubDealerInput unmarshals raw into the CreateSubDealerInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateSubDealerInput(ctx context.Context, raw any) (models.CreateSubDealerInput, error) {
+	var out models.CreateSubDealerInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateSubDealerInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputPaymentGatewayApplicationInput(ctx context.Context, obj any) (models.PaymentGatewayApplicationInput, error) {
 	var it models.PaymentGatewayApplicationInput
 	if obj == nil {
@@ -6777,6 +9365,181 @@ func (ec *executionContext) unmarshalInputPaymentGatewayPaymentTypeInput(ctx con
 func UnmarshalPaymentGatewayPaymentTypeInput(ctx context.Context, raw any) (models.PaymentGatewayPaymentTypeInput, error) {
 	var out models.PaymentGatewayPaymentTypeInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "PaymentGatewayPaymentTypeInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputSubDealerUserInput(ctx context.Context, obj any) (models.SubDealerUserInput, error) {
+	var it models.SubDealerUserInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "code", "name", "surname", "email", "gsm", "title", "description", "erpCode", "isActive", "isIndividual", "isForeignNational", "paymentExCurrencyType", "roles", "ruleNames", "taxNumber", "taxOffice", "canUseMobile", "userType", "sendRegisterMail"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOUUID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = graphql.OmittableOf(data)
+		case "code":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("code"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Code = graphql.OmittableOf(data)
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = graphql.OmittableOf(data)
+		case "surname":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("surname"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Surname = graphql.OmittableOf(data)
+		case "email":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("email"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Email = graphql.OmittableOf(data)
+		case "gsm":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("gsm"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Gsm = graphql.OmittableOf(data)
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = graphql.OmittableOf(data)
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = graphql.OmittableOf(data)
+		case "erpCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("erpCode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ErpCode = graphql.OmittableOf(data)
+		case "isActive":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("isActive"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IsActive = graphql.OmittableOf(data)
+		case "isIndividual":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("isIndividual"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IsIndividual = graphql.OmittableOf(data)
+		case "isForeignNational":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("isForeignNational"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IsForeignNational = graphql.OmittableOf(data)
+		case "paymentExCurrencyType":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("paymentExCurrencyType"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PaymentExCurrencyType = graphql.OmittableOf(data)
+		case "roles":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("roles"))
+			data, err := ec.unmarshalOUUID2ᚕgithubᚗcomᚋgoogleᚋuuidᚐUUIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Roles = graphql.OmittableOf(data)
+		case "ruleNames":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleNames"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RuleNames = graphql.OmittableOf(data)
+		case "taxNumber":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("taxNumber"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TaxNumber = graphql.OmittableOf(data)
+		case "taxOffice":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("taxOffice"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TaxOffice = graphql.OmittableOf(data)
+		case "canUseMobile":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("canUseMobile"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CanUseMobile = graphql.OmittableOf(data)
+		case "userType":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userType"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UserType = graphql.OmittableOf(data)
+		case "sendRegisterMail":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sendRegisterMail"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SendRegisterMail = graphql.OmittableOf(data)
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSubDealerUserInput unmarshals raw into the SubDealerUserInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSubDealerUserInput(ctx context.Context, raw any) (models.SubDealerUserInput, error) {
+	var out models.SubDealerUserInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SubDealerUserInput", raw, &out)
 	return out, err
 }
 
@@ -7099,6 +9862,216 @@ func (ec *executionContext) unmarshalInputUpdateCustomerPaymentGatewayInput(ctx 
 func UnmarshalUpdateCustomerPaymentGatewayInput(ctx context.Context, raw any) (models.UpdateCustomerPaymentGatewayInput, error) {
 	var out models.UpdateCustomerPaymentGatewayInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateCustomerPaymentGatewayInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputUpdateSubDealerInput(ctx context.Context, obj any) (models.UpdateSubDealerInput, error) {
+	var it models.UpdateSubDealerInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"updateCode", "expectedVersion", "clientMutationId", "dryRun", "mainDealerCode", "code", "erpCode", "name", "isIndividual", "isForeignNational", "address", "cityCode", "districtCode", "countryCode", "currencyCode", "phone", "taxNumber", "taxOffice", "parentTenantId", "paymentExCurrencyType", "paymentSetDefinitionId", "usablePaymentSetDefinitionIds", "customerRepresentativeIds", "users", "removeUserIds"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "updateCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updateCode"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdateCode = data
+		case "expectedVersion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedVersion"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpectedVersion = graphql.OmittableOf(data)
+		case "clientMutationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientMutationId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientMutationID = graphql.OmittableOf(data)
+		case "dryRun":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dryRun"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DryRun = graphql.OmittableOf(data)
+		case "mainDealerCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("mainDealerCode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MainDealerCode = graphql.OmittableOf(data)
+		case "code":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("code"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Code = graphql.OmittableOf(data)
+		case "erpCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("erpCode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ErpCode = graphql.OmittableOf(data)
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = graphql.OmittableOf(data)
+		case "isIndividual":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("isIndividual"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IsIndividual = graphql.OmittableOf(data)
+		case "isForeignNational":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("isForeignNational"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IsForeignNational = graphql.OmittableOf(data)
+		case "address":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("address"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Address = graphql.OmittableOf(data)
+		case "cityCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cityCode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CityCode = graphql.OmittableOf(data)
+		case "districtCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("districtCode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DistrictCode = graphql.OmittableOf(data)
+		case "countryCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("countryCode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CountryCode = graphql.OmittableOf(data)
+		case "currencyCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("currencyCode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CurrencyCode = graphql.OmittableOf(data)
+		case "phone":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phone"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Phone = graphql.OmittableOf(data)
+		case "taxNumber":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("taxNumber"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TaxNumber = graphql.OmittableOf(data)
+		case "taxOffice":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("taxOffice"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TaxOffice = graphql.OmittableOf(data)
+		case "parentTenantId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentTenantId"))
+			data, err := ec.unmarshalOUUID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ParentTenantID = graphql.OmittableOf(data)
+		case "paymentExCurrencyType":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("paymentExCurrencyType"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PaymentExCurrencyType = graphql.OmittableOf(data)
+		case "paymentSetDefinitionId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("paymentSetDefinitionId"))
+			data, err := ec.unmarshalOUUID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PaymentSetDefinitionID = graphql.OmittableOf(data)
+		case "usablePaymentSetDefinitionIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("usablePaymentSetDefinitionIds"))
+			data, err := ec.unmarshalOUUID2ᚕgithubᚗcomᚋgoogleᚋuuidᚐUUIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UsablePaymentSetDefinitionIDs = graphql.OmittableOf(data)
+		case "customerRepresentativeIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerRepresentativeIds"))
+			data, err := ec.unmarshalOUUID2ᚕgithubᚗcomᚋgoogleᚋuuidᚐUUIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerRepresentativeIDs = graphql.OmittableOf(data)
+		case "users":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("users"))
+			data, err := ec.unmarshalOSubDealerUserInput2ᚕᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐSubDealerUserInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Users = graphql.OmittableOf(data)
+		case "removeUserIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("removeUserIds"))
+			data, err := ec.unmarshalOUUID2ᚕgithubᚗcomᚋgoogleᚋuuidᚐUUIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RemoveUserIDs = graphql.OmittableOf(data)
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateSubDealerInput unmarshals raw into the UpdateSubDealerInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateSubDealerInput(ctx context.Context, raw any) (models.UpdateSubDealerInput, error) {
+	var out models.UpdateSubDealerInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateSubDealerInput", raw, &out)
 	return out, err
 }
 
@@ -7748,6 +10721,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "createSubDealer":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createSubDealer(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateSubDealer":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateSubDealer(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -7996,6 +10983,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_customerPaymentGateways(ctx, field)
 				})
+		case "subDealer":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_subDealer(ctx, field)
+				})
+		case "subDealers":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_subDealers(ctx, field)
+				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -8009,6 +11008,370 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			})
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var subDealerImplementors = []string{"SubDealer"}
+
+func (ec *executionContext) _SubDealer(ctx context.Context, sel ast.SelectionSet, obj *models.SubDealer) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, subDealerImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SubDealer")
+		case "id":
+			out.Values[i] = ec._SubDealer_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "mainDealerCode":
+			out.Values[i] = ec._SubDealer_mainDealerCode(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "code":
+			out.Values[i] = ec._SubDealer_code(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "erpCode":
+			out.Values[i] = ec._SubDealer_erpCode(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "name":
+			out.Values[i] = ec._SubDealer_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "isIndividual":
+			out.Values[i] = ec._SubDealer_isIndividual(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "isForeignNational":
+			out.Values[i] = ec._SubDealer_isForeignNational(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "address":
+			out.Values[i] = ec._SubDealer_address(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "cityCode":
+			out.Values[i] = ec._SubDealer_cityCode(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "districtCode":
+			out.Values[i] = ec._SubDealer_districtCode(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "countryCode":
+			out.Values[i] = ec._SubDealer_countryCode(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "currencyCode":
+			out.Values[i] = ec._SubDealer_currencyCode(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "phone":
+			out.Values[i] = ec._SubDealer_phone(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "taxNumber":
+			out.Values[i] = ec._SubDealer_taxNumber(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "taxOffice":
+			out.Values[i] = ec._SubDealer_taxOffice(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "parentTenantId":
+			out.Values[i] = ec._SubDealer_parentTenantId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "paymentExCurrencyType":
+			out.Values[i] = ec._SubDealer_paymentExCurrencyType(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "paymentSetDefinitionId":
+			out.Values[i] = ec._SubDealer_paymentSetDefinitionId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "usablePaymentSetDefinitionIds":
+			out.Values[i] = ec._SubDealer_usablePaymentSetDefinitionIds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "customerRepresentativeIds":
+			out.Values[i] = ec._SubDealer_customerRepresentativeIds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "users":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SubDealer_users(ctx, field, obj)
+				})
+		case "version":
+			out.Values[i] = ec._SubDealer_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._SubDealer_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._SubDealer_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "history":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SubDealer_history(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var subDealerConnectionImplementors = []string{"SubDealerConnection"}
+
+func (ec *executionContext) _SubDealerConnection(ctx context.Context, sel ast.SelectionSet, obj *models.SubDealerConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, subDealerConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SubDealerConnection")
+		case "nodes":
+			out.Values[i] = ec._SubDealerConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._SubDealerConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var subDealerPayloadImplementors = []string{"SubDealerPayload"}
+
+func (ec *executionContext) _SubDealerPayload(ctx context.Context, sel ast.SelectionSet, obj *models.SubDealerPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, subDealerPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SubDealerPayload")
+		case "subDealer":
+			out.Values[i] = ec._SubDealerPayload_subDealer(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._SubDealerPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "warnings":
+			out.Values[i] = ec._SubDealerPayload_warnings(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "clientMutationId":
+			out.Values[i] = ec._SubDealerPayload_clientMutationId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var subDealerUserImplementors = []string{"SubDealerUser"}
+
+func (ec *executionContext) _SubDealerUser(ctx context.Context, sel ast.SelectionSet, obj *models.SubDealerUser) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, subDealerUserImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SubDealerUser")
+		case "id":
+			out.Values[i] = ec._SubDealerUser_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "code":
+			out.Values[i] = ec._SubDealerUser_code(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._SubDealerUser_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "surname":
+			out.Values[i] = ec._SubDealerUser_surname(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "email":
+			out.Values[i] = ec._SubDealerUser_email(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "gsm":
+			out.Values[i] = ec._SubDealerUser_gsm(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "title":
+			out.Values[i] = ec._SubDealerUser_title(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "description":
+			out.Values[i] = ec._SubDealerUser_description(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "erpCode":
+			out.Values[i] = ec._SubDealerUser_erpCode(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "isActive":
+			out.Values[i] = ec._SubDealerUser_isActive(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "isIndividual":
+			out.Values[i] = ec._SubDealerUser_isIndividual(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "isForeignNational":
+			out.Values[i] = ec._SubDealerUser_isForeignNational(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "paymentExCurrencyType":
+			out.Values[i] = ec._SubDealerUser_paymentExCurrencyType(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "roles":
+			out.Values[i] = ec._SubDealerUser_roles(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "ruleNames":
+			out.Values[i] = ec._SubDealerUser_ruleNames(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "taxNumber":
+			out.Values[i] = ec._SubDealerUser_taxNumber(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "taxOffice":
+			out.Values[i] = ec._SubDealerUser_taxOffice(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "canUseMobile":
+			out.Values[i] = ec._SubDealerUser_canUseMobile(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "userType":
+			out.Values[i] = ec._SubDealerUser_userType(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -8627,6 +11990,11 @@ func (ec *executionContext) unmarshalNCreateCustomerPaymentGatewayInput2github�
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNCreateSubDealerInput2githubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐCreateSubDealerInput(ctx context.Context, v any) (models.CreateSubDealerInput, error) {
+	res, err := ec.unmarshalInputCreateSubDealerInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNCustomerPaymentGateway2ᚕᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐCustomerPaymentGatewayᚄ(ctx context.Context, sel ast.SelectionSet, v []*models.CustomerPaymentGateway) graphql.Marshaler {
 	ctx = graphql.WithBatchParents(ctx, "CustomerPaymentGateway", v, nil)
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
@@ -8840,6 +12208,76 @@ func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel
 	return ret
 }
 
+func (ec *executionContext) marshalNSubDealer2ᚕᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐSubDealerᚄ(ctx context.Context, sel ast.SelectionSet, v []*models.SubDealer) graphql.Marshaler {
+	ctx = graphql.WithBatchParents(ctx, "SubDealer", v, nil)
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSubDealer2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐSubDealer(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSubDealer2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐSubDealer(ctx context.Context, sel ast.SelectionSet, v *models.SubDealer) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SubDealer!")
+		return graphql.Null
+	}
+	return ec._SubDealer(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSubDealerConnection2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐSubDealerConnection(ctx context.Context, sel ast.SelectionSet, v *models.SubDealerConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SubDealerConnection!")
+		return graphql.Null
+	}
+	return ec._SubDealerConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSubDealerPayload2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐSubDealerPayload(ctx context.Context, sel ast.SelectionSet, v *models.SubDealerPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SubDealerPayload!")
+		return graphql.Null
+	}
+	return ec._SubDealerPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSubDealerUser2ᚕᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐSubDealerUserᚄ(ctx context.Context, sel ast.SelectionSet, v []*models.SubDealerUser) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSubDealerUser2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐSubDealerUser(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSubDealerUser2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐSubDealerUser(ctx context.Context, sel ast.SelectionSet, v *models.SubDealerUser) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SubDealerUser!")
+		return graphql.Null
+	}
+	return ec._SubDealerUser(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNSubDealerUserInput2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐSubDealerUserInput(ctx context.Context, v any) (*models.SubDealerUserInput, error) {
+	res, err := ec.unmarshalInputSubDealerUserInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNUUID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx context.Context, v any) (uuid.UUID, error) {
 	res, err := models.UnmarshalUUID(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -8854,6 +12292,35 @@ func (ec *executionContext) marshalNUUID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx
 	return res
 }
 
+func (ec *executionContext) unmarshalNUUID2ᚕgithubᚗcomᚋgoogleᚋuuidᚐUUIDᚄ(ctx context.Context, v any) ([]uuid.UUID, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]uuid.UUID, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNUUID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNUUID2ᚕgithubᚗcomᚋgoogleᚋuuidᚐUUIDᚄ(ctx context.Context, sel ast.SelectionSet, v []uuid.UUID) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNUUID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNUpdateConnectorConfigurationInput2githubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐUpdateConnectorConfigurationInput(ctx context.Context, v any) (models.UpdateConnectorConfigurationInput, error) {
 	res, err := ec.unmarshalInputUpdateConnectorConfigurationInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -8861,6 +12328,11 @@ func (ec *executionContext) unmarshalNUpdateConnectorConfigurationInput2github�
 
 func (ec *executionContext) unmarshalNUpdateCustomerPaymentGatewayInput2githubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐUpdateCustomerPaymentGatewayInput(ctx context.Context, v any) (models.UpdateCustomerPaymentGatewayInput, error) {
 	res, err := ec.unmarshalInputUpdateCustomerPaymentGatewayInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNUpdateSubDealerInput2githubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐUpdateSubDealerInput(ctx context.Context, v any) (models.UpdateSubDealerInput, error) {
+	res, err := ec.unmarshalInputUpdateSubDealerInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -9238,6 +12710,41 @@ func (ec *executionContext) unmarshalOPaymentGatewayPaymentTypeInput2ᚕᚖgithu
 	return res, nil
 }
 
+func (ec *executionContext) unmarshalOString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNString2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOString2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNString2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalOString2ᚖstring(ctx context.Context, v any) (*string, error) {
 	if v == nil {
 		return nil, nil
@@ -9254,6 +12761,65 @@ func (ec *executionContext) marshalOString2ᚖstring(ctx context.Context, sel as
 	_ = ctx
 	res := graphql.MarshalString(*v)
 	return res
+}
+
+func (ec *executionContext) marshalOSubDealer2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐSubDealer(ctx context.Context, sel ast.SelectionSet, v *models.SubDealer) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._SubDealer(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOSubDealerUserInput2ᚕᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐSubDealerUserInputᚄ(ctx context.Context, v any) ([]*models.SubDealerUserInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*models.SubDealerUserInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNSubDealerUserInput2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐSubDealerUserInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOUUID2ᚕgithubᚗcomᚋgoogleᚋuuidᚐUUIDᚄ(ctx context.Context, v any) ([]uuid.UUID, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]uuid.UUID, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNUUID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOUUID2ᚕgithubᚗcomᚋgoogleᚋuuidᚐUUIDᚄ(ctx context.Context, sel ast.SelectionSet, v []uuid.UUID) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNUUID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalOUUID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx context.Context, v any) (*uuid.UUID, error) {

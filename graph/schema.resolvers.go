@@ -110,6 +110,24 @@ func (r *mutationResolver) UpdateCustomerPaymentGateway(ctx context.Context, inp
 	return r.Store.UpdateCustomerPaymentGateway(ctx, p, input)
 }
 
+// CreateSubDealer is the resolver for the createSubDealer field.
+func (r *mutationResolver) CreateSubDealer(ctx context.Context, input models.CreateSubDealerInput) (*models.SubDealerPayload, error) {
+	p, err := require(ctx, auth.RoleDealerAdmin)
+	if err != nil {
+		return nil, err
+	}
+	return r.Store.CreateSubDealer(ctx, p, input)
+}
+
+// UpdateSubDealer is the resolver for the updateSubDealer field.
+func (r *mutationResolver) UpdateSubDealer(ctx context.Context, input models.UpdateSubDealerInput) (*models.SubDealerPayload, error) {
+	p, err := require(ctx, auth.RoleDealerAdmin)
+	if err != nil {
+		return nil, err
+	}
+	return r.Store.UpdateSubDealer(ctx, p, input)
+}
+
 // Connectors is the resolver for the connectors field.
 func (r *queryResolver) Connectors(ctx context.Context) ([]*models.Connector, error) {
 	if _, err := authenticated(ctx); err != nil {
@@ -162,6 +180,38 @@ func (r *queryResolver) CustomerPaymentGateways(ctx context.Context, customerID 
 	return r.Store.CustomerPaymentGateways(ctx, p, customerID)
 }
 
+// SubDealer is the resolver for the subDealer field.
+func (r *queryResolver) SubDealer(ctx context.Context, code string) (*models.SubDealer, error) {
+	p, err := require(ctx, auth.RoleDealerAdmin)
+	if err != nil {
+		return nil, err
+	}
+	d, err := r.Store.SubDealer(ctx, p, code)
+	if errors.Is(err, models.ErrNotFound) {
+		return nil, nil
+	}
+	return d, err
+}
+
+// SubDealers is the resolver for the subDealers field.
+func (r *queryResolver) SubDealers(ctx context.Context, mainDealerCode *string, first *int, after *string) (*models.SubDealerConnection, error) {
+	p, err := require(ctx, auth.RoleDealerAdmin)
+	if err != nil {
+		return nil, err
+	}
+	return r.Store.SubDealers(ctx, p, models.SubDealerFilter{MainDealerCode: mainDealerCode, First: first, After: after})
+}
+
+// Users is the batch resolver for the users field.
+func (r *subDealerResolver) Users(ctx context.Context, objs []*models.SubDealer) ([][]*models.SubDealerUser, error) {
+	return r.Store.SubDealerUsers(ctx, objs)
+}
+
+// History is the batch resolver for the history field.
+func (r *subDealerResolver) History(ctx context.Context, objs []*models.SubDealer, first *int) ([][]*models.AuditEntry, error) {
+	return models.History(ctx, r.Store.DB, models.EntitySubDealer, objs, first)
+}
+
 // ConnectorConfiguration returns ConnectorConfigurationResolver implementation.
 func (r *Resolver) ConnectorConfiguration() ConnectorConfigurationResolver {
 	return &connectorConfigurationResolver{r}
@@ -178,9 +228,13 @@ func (r *Resolver) Mutation() MutationResolver { return &mutationResolver{r} }
 // Query returns QueryResolver implementation.
 func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 
+// SubDealer returns SubDealerResolver implementation.
+func (r *Resolver) SubDealer() SubDealerResolver { return &subDealerResolver{r} }
+
 type (
 	connectorConfigurationResolver struct{ *Resolver }
 	customerPaymentGatewayResolver struct{ *Resolver }
 	mutationResolver               struct{ *Resolver }
 	queryResolver                  struct{ *Resolver }
+	subDealerResolver              struct{ *Resolver }
 )

@@ -123,7 +123,7 @@ type ConnectorConfigurationConnection struct {
 }
 
 // merge applies the sent fields to c through p.
-func (f *ConnectorConfigurationFields) merge(p *patch, box *secrets.Box, c *ConnectorConfiguration) []listWriter {
+func (f *ConnectorConfigurationFields) merge(p *patch, box *secrets.Box, c *ConnectorConfiguration) []writer {
 	setNullable(p, f.Name, &c.Name, "name", "name")
 	setValue(p, f.Mode, &c.Mode, "mode", "mode")
 	setSecret(p, box, f.APIKey, &c.APIKey, "apiKey", "api_key")

@@ -8,8 +8,6 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 )
 
-func ptr[T any](v T) *T { return &v }
-
 // validConnectorConfiguration returns a record that breaks no rule.
 func validConnectorConfiguration() *ConnectorConfiguration {
 	return &ConnectorConfiguration{
@@ -62,14 +60,6 @@ func TestConnectorConfigurationValidate(t *testing.T) {
 			}
 		})
 	}
-}
-
-func violationKeys(v Violations) []string {
-	var out []string
-	for _, e := range v.Errors {
-		out = append(out, strings.Join(e.Field, ".")+":"+string(e.Code))
-	}
-	return out
 }
 
 func TestSetValueAndNullable(t *testing.T) {

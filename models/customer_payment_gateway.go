@@ -182,7 +182,7 @@ var (
 
 // merge applies the sent fields to g through p. A sent list is merged into g.Lists, where it
 // must be loaded.
-func (f *CustomerPaymentGatewayFields) merge(p *patch, box *secrets.Box, g *CustomerPaymentGateway) []listWriter {
+func (f *CustomerPaymentGatewayFields) merge(p *patch, box *secrets.Box, g *CustomerPaymentGateway) []writer {
 	setNullable(p, f.MerchantID, &g.MerchantID, "merchantId", "merchant_id")
 	setSecret(p, box, f.MerchantKey, &g.MerchantKey, "merchantKey", "merchant_key")
 	setSecret(p, box, f.MerchantPin, &g.MerchantPin, "merchantPin", "merchant_pin")
@@ -192,7 +192,7 @@ func (f *CustomerPaymentGatewayFields) merge(p *patch, box *secrets.Box, g *Cust
 	setMoney(p, f.MinPaymentAmount, &g.MinPaymentAmount, "minPaymentAmount", "min_payment_amount")
 	setMoney(p, f.MaxPaymentAmount, &g.MaxPaymentAmount, "maxPaymentAmount", "max_payment_amount")
 	l := &g.Lists
-	return []listWriter{
+	return []writer{
 		billTypeList.replace(p, g.ID, f.BillTypes, &l.BillTypes),
 		applicationList.replace(p, g.ID, f.Applications, &l.Applications),
 		paymentTypeList.replace(p, g.ID, f.PaymentTypes, &l.PaymentTypes),

@@ -3,17 +3,7 @@ package models
 import (
 	"slices"
 	"testing"
-
-	"github.com/shopspring/decimal"
 )
-
-func money(s string) *Decimal {
-	if s == "" {
-		return nil
-	}
-	d := decimal.RequireFromString(s)
-	return &d
-}
 
 func fee(paymentType, lo, hi string) *ConvenienceFee {
 	return &ConvenienceFee{PaymentType: paymentType, MinRange: money(lo), MaxRange: money(hi)}

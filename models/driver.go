@@ -63,8 +63,9 @@ type Outcome struct {
 	ClientMutationID *string
 }
 
-// listWriter writes one child list merged by a mutation.
-type listWriter interface {
+// writer writes one part of a mutation beside the record itself: a merged child list, or
+// mail to send once the transaction commits.
+type writer interface {
 	write(ctx context.Context, db bun.IDB) error
 }
 
@@ -87,8 +88,8 @@ type entity[R record, K, F any] struct {
 	editable func(v *Violations, r R, f F)
 	// prepare loads what merge needs beside the record, such as its child lists.
 	prepare func(ctx context.Context, db bun.IDB, r R, f F) error
-	// merge applies the sent fields to r through p and returns the child lists to write.
-	merge func(f F, p *patch, box *secrets.Box, r R) []listWriter
+	// merge applies the sent fields to r through p and returns what to write beside r.
+	merge func(f F, p *patch, box *secrets.Box, r R) []writer
 	// derive sets the values the server computes from the merged record.
 	derive func(p *patch, r R)
 	// check runs the rules that need the database, such as uniqueness ahead of the write.
@@ -154,7 +155,7 @@ func update[R record, K, F any](ctx context.Context, s *Store, e *entity[R, K, F
 
 // finish runs the rules on the merged record and, when all hold, writes it, its lists and
 // its audit row.
-func (e *entity[R, K, F]) finish(ctx context.Context, tx bun.IDB, p *patch, actor *auth.Principal, r R, lists []listWriter, action string) error {
+func (e *entity[R, K, F]) finish(ctx context.Context, tx bun.IDB, p *patch, actor *auth.Principal, r R, lists []writer, action string) error {
 	if e.derive != nil {
 		e.derive(p, r)
 	}
@@ -188,7 +189,7 @@ func (e *entity[R, K, F]) finish(ctx context.Context, tx bun.IDB, p *patch, acto
 	}
 	for _, l := range lists {
 		if l == nil {
-			continue // not sent
+			continue // nothing to write
 		}
 		if err := l.write(ctx, tx); err != nil {
 			return err

@@ -74,7 +74,7 @@ type listSync[T listItem] struct {
 // id is one of stored is updated in place (keeping its id), an item without id is created, a
 // stored item not sent is deleted. An unknown id is NOT_FOUND at its index. dst receives the
 // merged list. Nothing is written; the returned writer does that.
-func (l list[E, T, In]) replace(p *patch, parent uuid.UUID, sent graphql.Omittable[[]In], dst *[]T) listWriter {
+func (l list[E, T, In]) replace(p *patch, parent uuid.UUID, sent graphql.Omittable[[]In], dst *[]T) writer {
 	items, ok := sent.ValueOK()
 	if !ok {
 		return nil
@@ -132,7 +132,7 @@ func (l list[E, T, In]) replace(p *patch, parent uuid.UUID, sent graphql.Omittab
 // natural key, and updated in place; an unmatched item is created at the end; stored items
 // not sent stay as they are, unless their id is in remove (sent at removeField). An id that
 // is not one of the parent's items is NOT_FOUND at its index. dst receives the merged list.
-func (l list[E, T, In]) upsert(p *patch, parent uuid.UUID, sent graphql.Omittable[[]In], removeField string, remove []uuid.UUID, dst *[]T) listWriter {
+func (l list[E, T, In]) upsert(p *patch, parent uuid.UUID, sent graphql.Omittable[[]In], removeField string, remove []uuid.UUID, dst *[]T) writer {
 	items, _ := sent.ValueOK()
 	if len(items) == 0 && len(remove) == 0 {
 		return nil
@@ -172,8 +172,6 @@ func (l list[E, T, In]) upsert(p *patch, parent uuid.UUID, sent graphql.Omittabl
 		switch {
 		case id != nil && !found:
 			p.Add(ip.path("id"), CodeNotFound, "%s has no item with id %s", l.field, *id)
-			item = newItem[E, T]()
-			l.merge(ip, parent, in, item, false)
 		case found && (seen[item.item().ID] || removed[item.item().ID]):
 			p.Add(ip.path("id"), CodeInvalid, "item %s is sent twice, or sent and removed", item.item().ID)
 		case found:

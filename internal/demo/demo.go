@@ -35,7 +35,47 @@ func Load(ctx context.Context, s *models.Store) (bool, error) {
 			return false, fmt.Errorf("demo connector configuration refused: %v", res.UserErrors)
 		}
 	}
+	for _, in := range subDealers() {
+		res, err := s.CreateSubDealer(ctx, Actor, in)
+		if err != nil {
+			return false, err
+		}
+		if len(res.UserErrors) > 0 {
+			return false, fmt.Errorf("demo sub-dealer refused: %v", res.UserErrors)
+		}
+	}
 	return true, nil
+}
+
+// MainDealerCode is the main dealer of the demo sub-dealers.
+const MainDealerCode = "NT65126658"
+
+func subDealers() []models.CreateSubDealerInput {
+	paySet := uuid.MustParse("eb8628f3-f5ee-8785-455c-d2ca1edb8c30")
+	return []models.CreateSubDealerInput{
+		{SubDealerFields: models.SubDealerFields{
+			MainDealerCode: set(MainDealerCode), Code: set("742"), ErpCode: set("742"),
+			Name: set("Kadıköy İletişim Ltd."), IsIndividual: graphql.OmittableOf(ptr(false)),
+			CountryCode: set("TR"), CurrencyCode: set("TRY"), CityCode: set("34"), DistrictCode: set("494"),
+			Address: set("Caferağa Mah. Moda Cad. 12, Kadıköy"), Phone: set("02165550000"),
+			TaxNumber: set("1234567890"), TaxOffice: set("Kadıköy"),
+			UsablePaymentSetDefinitionIDs: graphql.OmittableOf([]uuid.UUID{paySet}),
+			PaymentSetDefinitionID:        graphql.OmittableOf(&paySet),
+			Users: graphql.OmittableOf([]*models.SubDealerUserInput{
+				{Code: set("7421"), Name: set("Ayşe"), Surname: set("Yılmaz"), Email: set("ayse@example.com"), Gsm: set("+905321234567")},
+				{Code: set("7422"), Name: set("Mehmet"), Surname: set("Demir"), Email: set("mehmet@example.com"), Gsm: set("05331234567"),
+					CanUseMobile: graphql.OmittableOf(ptr(true))},
+			}),
+		}},
+		{SubDealerFields: models.SubDealerFields{
+			MainDealerCode: set(MainDealerCode), Code: set("743"), ErpCode: set("743"),
+			Name: set("Zeynep Kaya"), IsIndividual: graphql.OmittableOf(ptr(true)),
+			CountryCode: set("TR"), CurrencyCode: set("TRY"), TaxNumber: set("10000000146"),
+			Users: graphql.OmittableOf([]*models.SubDealerUserInput{
+				{Code: set("7431"), Name: set("Zeynep"), Surname: set("Kaya"), Email: set("zeynep@example.com"), Gsm: set("+905551112233")},
+			}),
+		}},
+	}
 }
 
 func connectorConfigurations() []models.CreateConnectorConfigurationInput {

@@ -25,4 +25,11 @@ func TestLoadRunsOnce(t *testing.T) {
 	if n := len(page.Nodes); n != 3 {
 		t.Errorf("demo configurations = %d, want 3", n)
 	}
+	dealers, err := s.SubDealers(t.Context(), Actor, models.SubDealerFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(dealers.Nodes); n != 2 {
+		t.Errorf("demo sub-dealers = %d, want 2", n)
+	}
 }

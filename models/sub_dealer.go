@@ -1,0 +1,274 @@
+package models
+
+import (
+	"slices"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"github.com/payplat/paygql/internal/secrets"
+)
+
+// EntitySubDealer names sub-dealers in the audit log.
+const EntitySubDealer = "SubDealer"
+
+// SubDealer is a sub-dealer ("alt bayi") of a main dealer, with its users. Code names it in the
+// API and may be renamed; Record.ID is its stable identity.
+type SubDealer struct {
+	bun.BaseModel `bun:"table:sub_dealers,alias:sd"`
+	Record
+
+	MainDealerCode                string      `bun:"main_dealer_code"`
+	Code                          string      `bun:"code"`
+	ErpCode                       string      `bun:"erp_code"`
+	Name                          string      `bun:"name"`
+	IsIndividual                  bool        `bun:"is_individual"`
+	IsForeignNational             bool        `bun:"is_foreign_national"`
+	Address                       *string     `bun:"address"`
+	CityCode                      *string     `bun:"city_code"`
+	DistrictCode                  *string     `bun:"district_code"`
+	CountryCode                   string      `bun:"country_code"`
+	CurrencyCode                  *string     `bun:"currency_code"`
+	Phone                         *string     `bun:"phone"`
+	TaxNumber                     *string     `bun:"tax_number"`
+	TaxOffice                     *string     `bun:"tax_office"`
+	ParentTenantID                *uuid.UUID  `bun:"parent_tenant_id,type:uuid"`
+	PaymentExCurrencyType         *string     `bun:"payment_ex_currency_type"`
+	PaymentSetDefinitionID        *uuid.UUID  `bun:"payment_set_definition_id,type:uuid"`
+	UsablePaymentSetDefinitionIDs []uuid.UUID `bun:"usable_payment_set_definition_ids,type:uuid[],array"`
+	CustomerRepresentativeIDs     []uuid.UUID `bun:"customer_representative_ids,type:uuid[],array"`
+
+	// Users holds the users loaded or merged with the sub-dealer; nil when not loaded.
+	Users []*SubDealerUser `bun:"-"`
+}
+
+// subDealerItem is what every row of a sub-dealer's list has besides its own fields.
+type subDealerItem struct {
+	Item
+	SubDealerID uuid.UUID `bun:"sub_dealer_id,type:uuid" json:"-"`
+}
+
+func (r *subDealerItem) parent() *uuid.UUID { return &r.SubDealerID }
+func (*subDealerItem) parentColumn() string { return "sub_dealer_id" }
+
+// SubDealerUser is a user of a sub-dealer's portal. Code is unique across all sub-dealers.
+type SubDealerUser struct {
+	bun.BaseModel `bun:"table:sub_dealer_users,alias:sdu"`
+	subDealerItem
+
+	Code                  string      `bun:"code" json:"code"`
+	Name                  string      `bun:"name" json:"name"`
+	Surname               string      `bun:"surname" json:"surname"`
+	Email                 string      `bun:"email" json:"email"`
+	Gsm                   string      `bun:"gsm" json:"gsm"`
+	Title                 *string     `bun:"title" json:"title"`
+	Description           *string     `bun:"description" json:"description"`
+	ErpCode               *string     `bun:"erp_code" json:"erpCode"`
+	IsActive              bool        `bun:"is_active" json:"isActive"`
+	IsIndividual          *bool       `bun:"is_individual" json:"isIndividual"`
+	IsForeignNational     *bool       `bun:"is_foreign_national" json:"isForeignNational"`
+	PaymentExCurrencyType *string     `bun:"payment_ex_currency_type" json:"paymentExCurrencyType"`
+	Roles                 []uuid.UUID `bun:"roles,type:uuid[],array" json:"roles"`
+	RuleNames             []string    `bun:"rule_names,type:text[],array" json:"ruleNames"`
+	TaxNumber             *string     `bun:"tax_number" json:"taxNumber"`
+	TaxOffice             *string     `bun:"tax_office" json:"taxOffice"`
+	CanUseMobile          bool        `bun:"can_use_mobile" json:"canUseMobile"`
+	UserType              *int        `bun:"user_type" json:"userType"`
+
+	// sent is where the user sits in the input, when this request sent it.
+	sent Path
+	// sendRegisterMail asks for the registration mail once the request commits.
+	sendRegisterMail bool
+}
+
+// SubDealerUserInput is a user in an updateSubDealer or createSubDealer input.
+type SubDealerUserInput struct {
+	ID                    graphql.Omittable[*uuid.UUID]
+	Code                  graphql.Omittable[*string]
+	Name                  graphql.Omittable[*string]
+	Surname               graphql.Omittable[*string]
+	Email                 graphql.Omittable[*string]
+	Gsm                   graphql.Omittable[*string]
+	Title                 graphql.Omittable[*string]
+	Description           graphql.Omittable[*string]
+	ErpCode               graphql.Omittable[*string]
+	IsActive              graphql.Omittable[*bool]
+	IsIndividual          graphql.Omittable[*bool]
+	IsForeignNational     graphql.Omittable[*bool]
+	PaymentExCurrencyType graphql.Omittable[*string]
+	Roles                 graphql.Omittable[[]uuid.UUID]
+	RuleNames             graphql.Omittable[[]string]
+	TaxNumber             graphql.Omittable[*string]
+	TaxOffice             graphql.Omittable[*string]
+	CanUseMobile          graphql.Omittable[*bool]
+	UserType              graphql.Omittable[*int]
+	SendRegisterMail      graphql.Omittable[*bool]
+}
+
+func (in *SubDealerUserInput) inputID() graphql.Omittable[*uuid.UUID] { return in.ID }
+
+// SubDealerFields are the settable fields, shared by the create and update inputs.
+type SubDealerFields struct {
+	MainDealerCode                graphql.Omittable[*string]
+	Code                          graphql.Omittable[*string]
+	ErpCode                       graphql.Omittable[*string]
+	Name                          graphql.Omittable[*string]
+	IsIndividual                  graphql.Omittable[*bool]
+	IsForeignNational             graphql.Omittable[*bool]
+	Address                       graphql.Omittable[*string]
+	CityCode                      graphql.Omittable[*string]
+	DistrictCode                  graphql.Omittable[*string]
+	CountryCode                   graphql.Omittable[*string]
+	CurrencyCode                  graphql.Omittable[*string]
+	Phone                         graphql.Omittable[*string]
+	TaxNumber                     graphql.Omittable[*string]
+	TaxOffice                     graphql.Omittable[*string]
+	ParentTenantID                graphql.Omittable[*uuid.UUID]
+	PaymentExCurrencyType         graphql.Omittable[*string]
+	PaymentSetDefinitionID        graphql.Omittable[*uuid.UUID]
+	UsablePaymentSetDefinitionIDs graphql.Omittable[[]uuid.UUID]
+	CustomerRepresentativeIDs     graphql.Omittable[[]uuid.UUID]
+	Users                         graphql.Omittable[[]*SubDealerUserInput]
+	// RemoveUserIDs is only in the update input.
+	RemoveUserIDs graphql.Omittable[[]uuid.UUID]
+
+	// creating is set for a create input, whose isIndividual must be sent.
+	creating bool
+}
+
+// CreateSubDealerInput is the input of createSubDealer.
+type CreateSubDealerInput struct {
+	MutationInput
+	SubDealerFields
+}
+
+// UpdateSubDealerInput is the input of updateSubDealer.
+type UpdateSubDealerInput struct {
+	UpdateCode string
+	UpdateInput
+	SubDealerFields
+}
+
+// SubDealerPayload is the result of a sub-dealer mutation.
+type SubDealerPayload struct {
+	SubDealer *SubDealer
+	Outcome
+}
+
+// SubDealerConnection is a page of sub-dealers.
+type SubDealerConnection struct {
+	Nodes    []*SubDealer
+	PageInfo PageInfo
+}
+
+// userList is a sub-dealer's users: upserted by id, else by code; others stay unless removed.
+var userList = list[SubDealerUser, *SubDealerUser, *SubDealerUserInput]{
+	field: "users", merge: mergeUser,
+	naturalKey: func(in *SubDealerUserInput) (string, bool) {
+		if v := in.Code.Value(); v != nil {
+			return *v, true
+		}
+		return "", false
+	},
+	itemKey: func(u *SubDealerUser) string { return u.Code },
+}
+
+// merge applies the sent fields to d through p.
+func (f *SubDealerFields) merge(p *patch, _ *secrets.Box, d *SubDealer) []writer {
+	if f.creating && !f.IsIndividual.IsSet() {
+		p.Add(Path{"isIndividual"}, CodeRequired, "isIndividual is required: true for an individual, false for a company")
+	}
+	setValue(p, f.MainDealerCode, &d.MainDealerCode, "mainDealerCode", "main_dealer_code")
+	setValue(p, f.Code, &d.Code, "code", "code")
+	setValue(p, f.ErpCode, &d.ErpCode, "erpCode", "erp_code")
+	setValue(p, f.Name, &d.Name, "name", "name")
+	setValue(p, f.IsIndividual, &d.IsIndividual, "isIndividual", "is_individual")
+	setValue(p, f.IsForeignNational, &d.IsForeignNational, "isForeignNational", "is_foreign_national")
+	setNullable(p, f.Address, &d.Address, "address", "address")
+	setNullable(p, f.CityCode, &d.CityCode, "cityCode", "city_code")
+	setNullable(p, f.DistrictCode, &d.DistrictCode, "districtCode", "district_code")
+	setValue(p, f.CountryCode, &d.CountryCode, "countryCode", "country_code")
+	setNullable(p, f.CurrencyCode, &d.CurrencyCode, "currencyCode", "currency_code")
+	setNullable(p, f.Phone, &d.Phone, "phone", "phone")
+	setNullable(p, f.TaxNumber, &d.TaxNumber, "taxNumber", "tax_number")
+	setNullable(p, f.TaxOffice, &d.TaxOffice, "taxOffice", "tax_office")
+	setNullable(p, f.ParentTenantID, &d.ParentTenantID, "parentTenantId", "parent_tenant_id")
+	setNullable(p, f.PaymentExCurrencyType, &d.PaymentExCurrencyType, "paymentExCurrencyType", "payment_ex_currency_type")
+	setNullable(p, f.PaymentSetDefinitionID, &d.PaymentSetDefinitionID, "paymentSetDefinitionId", "payment_set_definition_id")
+	setSlice(p, f.UsablePaymentSetDefinitionIDs, &d.UsablePaymentSetDefinitionIDs, "usablePaymentSetDefinitionIds", "usable_payment_set_definition_ids")
+	setSlice(p, f.CustomerRepresentativeIDs, &d.CustomerRepresentativeIDs, "customerRepresentativeIds", "customer_representative_ids")
+	users := userList.upsert(p, d.ID, f.Users, "removeUserIds", f.RemoveUserIDs.Value(), &d.Users)
+	duplicateUserCodes(p, d.Users)
+	var mailTo []string
+	for _, u := range d.Users {
+		if u.sendRegisterMail {
+			mailTo = append(mailTo, u.Code)
+		}
+	}
+	if mailTo != nil {
+		// Asking for the mail is a change of its own: it is audited, and it is sent even
+		// when nothing else changed.
+		p.record("sendRegisterMail", "", nil, mailTo)
+	}
+	return []writer{users, registrationMails{d}}
+}
+
+// mergeUser applies a sent user to a stored or new one and checks it: users that are not sent
+// are unchanged and were valid when stored.
+func mergeUser(p *patch, _ uuid.UUID, in *SubDealerUserInput, u *SubDealerUser, isNew bool) {
+	if isNew {
+		u.IsActive, u.Roles, u.RuleNames = true, []uuid.UUID{}, []string{}
+	}
+	setValue(p, in.Code, &u.Code, "code", "")
+	setValue(p, in.Name, &u.Name, "name", "")
+	setValue(p, in.Surname, &u.Surname, "surname", "")
+	setValue(p, in.Email, &u.Email, "email", "")
+	setValue(p, in.Gsm, &u.Gsm, "gsm", "")
+	setNullable(p, in.Title, &u.Title, "title", "")
+	setNullable(p, in.Description, &u.Description, "description", "")
+	setNullable(p, in.ErpCode, &u.ErpCode, "erpCode", "")
+	setValue(p, in.IsActive, &u.IsActive, "isActive", "")
+	setNullable(p, in.IsIndividual, &u.IsIndividual, "isIndividual", "")
+	setNullable(p, in.IsForeignNational, &u.IsForeignNational, "isForeignNational", "")
+	setNullable(p, in.PaymentExCurrencyType, &u.PaymentExCurrencyType, "paymentExCurrencyType", "")
+	setSlice(p, in.Roles, &u.Roles, "roles", "")
+	setSlice(p, in.RuleNames, &u.RuleNames, "ruleNames", "")
+	setNullable(p, in.TaxNumber, &u.TaxNumber, "taxNumber", "")
+	setNullable(p, in.TaxOffice, &u.TaxOffice, "taxOffice", "")
+	setValue(p, in.CanUseMobile, &u.CanUseMobile, "canUseMobile", "")
+	setNullable(p, in.UserType, &u.UserType, "userType", "")
+	if v := in.SendRegisterMail.Value(); v != nil && *v {
+		u.sendRegisterMail = true
+	}
+	u.sent = p.prefix
+	if !p.Failed() {
+		u.validate(&p.Violations, p.prefix)
+	}
+}
+
+// duplicateUserCodes refuses a sent user whose code another user of the merged list has.
+func duplicateUserCodes(p *patch, users []*SubDealerUser) {
+	count := make(map[string]int, len(users))
+	for _, u := range users {
+		count[u.Code]++
+	}
+	for _, u := range users {
+		if u.sent != nil && count[u.Code] > 1 {
+			p.Add(u.sent.At("code"), CodeDuplicate, "user code %q is used by another user of this sub-dealer", u.Code)
+		}
+	}
+}
+
+// setSlice merges a list-valued field; null clears it to an empty list.
+func setSlice[T comparable](p *patch, in graphql.Omittable[[]T], dst *[]T, field, column string) {
+	v, sent := in.ValueOK()
+	if v == nil {
+		v = []T{}
+	}
+	if !sent || slices.Equal(*dst, v) {
+		return
+	}
+	p.record(field, column, *dst, v)
+	*dst = v
+}

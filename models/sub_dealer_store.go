@@ -1,0 +1,193 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"github.com/payplat/paygql/internal/auth"
+	"github.com/payplat/paygql/internal/outbox"
+)
+
+// subDealers describes sub-dealers to the mutation driver.
+var subDealers = &entity[*SubDealer, string, *SubDealerFields]{
+	name:     EntitySubDealer,
+	keyPath:  Path{"updateCode"},
+	notFound: func(code string) string { return fmt.Sprintf("no sub-dealer has code %q", code) },
+	lock: func(ctx context.Context, db bun.IDB, code string) (*SubDealer, error) {
+		d := new(SubDealer)
+		err := db.NewSelect().Model(d).Where("sd.code = ?", code).For("UPDATE").Scan(ctx)
+		return d, notFound(err)
+	},
+	scope: func(a *auth.Principal, d *SubDealer) Path {
+		if a.ManagesDealer(d.MainDealerCode) {
+			return nil
+		}
+		return Path{"mainDealerCode"}
+	},
+	prepare: func(ctx context.Context, db bun.IDB, d *SubDealer, f *SubDealerFields) error {
+		if !f.Users.IsSet() && !f.RemoveUserIDs.IsSet() {
+			return nil
+		}
+		var err error
+		d.Users, err = loadList[SubDealerUser](ctx, db, d.ID)
+		return err
+	},
+	merge: (*SubDealerFields).merge,
+	check: checkSubDealerCodes,
+	unique: map[string]Path{
+		"sub_dealers_code_key":      {"code"},
+		"sub_dealers_erp_code_key":  {"erpCode"},
+		"sub_dealer_users_code_key": {"users"},
+	},
+}
+
+// checkSubDealerCodes reports a code, erpCode or user code that another record holds, together
+// with the other rule violations. The unique constraints still decide a race between two
+// requests.
+func checkSubDealerCodes(ctx context.Context, db bun.IDB, p *patch, d *SubDealer) error {
+	for _, c := range []struct{ field, column, value string }{{"code", "code", d.Code}, {"erpCode", "erp_code", d.ErpCode}} {
+		if _, changed := p.changes[c.field]; !changed || c.value == "" {
+			continue
+		}
+		taken, err := db.NewSelect().Model((*SubDealer)(nil)).
+			Where("? = ? AND id <> ?", bun.Ident(c.column), c.value, d.ID).Exists(ctx)
+		if err != nil {
+			return fmt.Errorf("check sub-dealer %s: %w", c.field, err)
+		}
+		if taken {
+			p.Add(Path{c.field}, CodeDuplicate, "another sub-dealer has %s %q", c.field, c.value)
+		}
+	}
+	sent := map[string]*SubDealerUser{}
+	for _, u := range d.Users {
+		if u.sent != nil && u.Code != "" {
+			sent[u.Code] = u
+		}
+	}
+	if len(sent) == 0 {
+		return nil
+	}
+	codes := make([]string, 0, len(sent))
+	for c := range sent {
+		codes = append(codes, c)
+	}
+	var taken []string
+	err := db.NewSelect().Model((*SubDealerUser)(nil)).Column("code").
+		Where("code IN (?) AND sub_dealer_id <> ?", bun.List(codes), d.ID).Scan(ctx, &taken)
+	if err != nil {
+		return fmt.Errorf("check user codes: %w", err)
+	}
+	for _, c := range taken {
+		p.Add(sent[c].sent.At("code"), CodeDuplicate, "user code %q belongs to a user of another sub-dealer", c)
+	}
+	return nil
+}
+
+// registrationMails queues the registration mail of every user that asked for it, in the
+// mutation's transaction: a refused or dry-run request sends nothing.
+type registrationMails struct{ dealer *SubDealer }
+
+func (m registrationMails) write(ctx context.Context, db bun.IDB) error {
+	var msgs []*outbox.Message
+	for _, u := range m.dealer.Users {
+		if u.sendRegisterMail {
+			msgs = append(msgs, registrationMail(m.dealer, u))
+		}
+	}
+	return outbox.Enqueue(ctx, db, msgs)
+}
+
+// registrationMail is the mail that invites a user to the sub-dealer portal. It carries no
+// secret: the user sets a password through the portal's own reset flow.
+func registrationMail(d *SubDealer, u *SubDealerUser) *outbox.Message {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Dear %s %s,\n\n", u.Name, u.Surname)
+	fmt.Fprintf(&b, "a user account has been set up for you at sub-dealer %s (%s).\n\n", d.Name, d.Code)
+	fmt.Fprintf(&b, "User code: %s\n\n", u.Code)
+	b.WriteString("To sign in for the first time, open the dealer portal and choose \"Forgot password\" with this user code.\n")
+	return &outbox.Message{
+		Kind: "sub-dealer-registration", Recipient: u.Email,
+		Subject: fmt.Sprintf("Your account at %s", d.Name), Body: b.String(),
+	}
+}
+
+// CreateSubDealer validates and stores a new sub-dealer with its users.
+func (s *Store) CreateSubDealer(ctx context.Context, actor *auth.Principal, in CreateSubDealerInput) (*SubDealerPayload, error) {
+	d := &SubDealer{Record: newRecord(), Users: []*SubDealerUser{},
+		UsablePaymentSetDefinitionIDs: []uuid.UUID{}, CustomerRepresentativeIDs: []uuid.UUID{}}
+	in.creating = true
+	d, out, err := create(ctx, s, subDealers, actor, in.MutationInput, d, nil, &in.SubDealerFields)
+	if err != nil {
+		return nil, err
+	}
+	return &SubDealerPayload{SubDealer: d, Outcome: out}, nil
+}
+
+// UpdateSubDealer changes exactly the sent fields of the sub-dealer whose code is
+// in.UpdateCode, upserts the sent users and removes in.RemoveUserIDs.
+func (s *Store) UpdateSubDealer(ctx context.Context, actor *auth.Principal, in UpdateSubDealerInput) (*SubDealerPayload, error) {
+	d, out, err := update(ctx, s, subDealers, actor, in.UpdateCode, in.UpdateInput, &in.SubDealerFields)
+	if err != nil {
+		return nil, err
+	}
+	return &SubDealerPayload{SubDealer: d, Outcome: out}, nil
+}
+
+// SubDealer returns the sub-dealer with code, or ErrNotFound when none has it or it lies
+// outside the caller's dealers.
+func (s *Store) SubDealer(ctx context.Context, actor *auth.Principal, code string) (*SubDealer, error) {
+	d := new(SubDealer)
+	err := s.DB.NewSelect().Model(d).Where("sd.code = ?", code).Scan(ctx)
+	if err = notFound(err); err == nil && !actor.ManagesDealer(d.MainDealerCode) {
+		err = ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read sub-dealer: %w", err)
+	}
+	return d, nil
+}
+
+// SubDealerFilter narrows SubDealers.
+type SubDealerFilter struct {
+	MainDealerCode *string
+	First          *int
+	After          *string
+}
+
+// SubDealers lists the sub-dealers the caller manages, oldest first, a page at a time.
+func (s *Store) SubDealers(ctx context.Context, actor *auth.Principal, f SubDealerFilter) (*SubDealerConnection, error) {
+	size, err := pageSize(f.First)
+	if err != nil {
+		return nil, err
+	}
+	after, err := decodeCursor(f.After)
+	if err != nil {
+		return nil, err
+	}
+	var rows []*SubDealer
+	q := s.DB.NewSelect().Model(&rows).OrderExpr("sd.id").Limit(int64(size + 1))
+	if f.MainDealerCode != nil {
+		q = q.Where("sd.main_dealer_code = ?", *f.MainDealerCode)
+	}
+	if !actor.IsAdmin() {
+		codes := append([]string{""}, actor.DealerCodes...) // "" matches nothing: never an empty IN ()
+		q = q.Where("sd.main_dealer_code IN (?)", bun.List(codes))
+	}
+	if after != nil {
+		q = q.Where("sd.id > ?", *after)
+	}
+	if err := q.Scan(ctx); err != nil {
+		return nil, fmt.Errorf("list sub-dealers: %w", err)
+	}
+	nodes, info := pageInfo(rows, size, func(d *SubDealer) uuid.UUID { return d.ID })
+	return &SubDealerConnection{Nodes: nodes, PageInfo: info}, nil
+}
+
+// SubDealerUsers returns each sub-dealer's users.
+func (s *Store) SubDealerUsers(ctx context.Context, ds []*SubDealer) ([][]*SubDealerUser, error) {
+	return childLists(ctx, s.DB, ds, func(d *SubDealer) []*SubDealerUser { return d.Users })
+}
