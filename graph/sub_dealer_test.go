@@ -367,8 +367,8 @@ func TestSubDealerUsers(t *testing.T) {
 	u1, u2 := d.Users[0], d.Users[1]
 	p := e.updateSubDealer(e.admin, map[string]any{"updateCode": "U",
 		"users": []any{
-			map[string]any{"id": u1.ID, "title": "Manager"},              // by id
-			map[string]any{"code": "U-u2", "gsm": "+905559998877"},       // by code
+			map[string]any{"id": u1.ID, "title": "Manager"},        // by id
+			map[string]any{"code": "U-u2", "gsm": "+905559998877"}, // by code
 			map[string]any{"code": "U-u3", "name": "Zeynep", "surname": "Kaya", "email": "zeynep@example.com", "gsm": "+905551112233", "ruleNames": []any{"orders.read"}},
 		}})
 	if len(p.UserErrors) != 0 {
