@@ -88,24 +88,16 @@ type ConnectorConfigurationFilter struct {
 
 // ConnectorConfigurations lists configurations oldest first, a page at a time.
 func (s *Store) ConnectorConfigurations(ctx context.Context, f ConnectorConfigurationFilter) (*ConnectorConfigurationConnection, error) {
-	size, err := pageSize(f.First)
-	if err != nil {
-		return nil, err
-	}
-	after, err := decodeCursor(f.After)
-	if err != nil {
-		return nil, err
-	}
 	var rows []*ConnectorConfiguration
-	q := s.DB.NewSelect().Model(&rows).Relation("Connector").OrderExpr("cc.id").Limit(int64(size + 1))
+	q, size, err := page(s.DB.NewSelect().Model(&rows).Relation("Connector"), "cc.id", f.First, f.After)
+	if err != nil {
+		return nil, err
+	}
 	if f.ConnectorID != nil {
 		q = q.Where("cc.connector_id = ?", *f.ConnectorID)
 	}
 	if f.IsActive != nil {
 		q = q.Where("cc.is_active = ?", *f.IsActive)
-	}
-	if after != nil {
-		q = q.Where("cc.id > ?", *after)
 	}
 	if err := q.Scan(ctx); err != nil {
 		return nil, fmt.Errorf("list connector configurations: %w", err)

@@ -94,6 +94,24 @@ func decodeCursor(after *string) (*uuid.UUID, error) {
 	return &id, nil
 }
 
+// page bounds q, a query of rows ordered by their time-ordered idColumn, to the page after the
+// cursor; it fetches one row more, which pageInfo trims, to learn whether another page follows.
+func page(q *bun.SelectQuery, idColumn string, first *int, after *string) (*bun.SelectQuery, int, error) {
+	size, err := pageSize(first)
+	if err != nil {
+		return nil, 0, err
+	}
+	cursor, err := decodeCursor(after)
+	if err != nil {
+		return nil, 0, err
+	}
+	q = q.OrderExpr("?", bun.Ident(idColumn)).Limit(int64(size + 1))
+	if cursor != nil {
+		q = q.Where("? > ?", bun.Ident(idColumn), *cursor)
+	}
+	return q, size, nil
+}
+
 // PageInfo tells where a page of a list stands.
 type PageInfo struct {
 	HasNextPage bool

@@ -160,25 +160,17 @@ type SubDealerFilter struct {
 
 // SubDealers lists the sub-dealers the caller manages, oldest first, a page at a time.
 func (s *Store) SubDealers(ctx context.Context, actor *auth.Principal, f SubDealerFilter) (*SubDealerConnection, error) {
-	size, err := pageSize(f.First)
-	if err != nil {
-		return nil, err
-	}
-	after, err := decodeCursor(f.After)
-	if err != nil {
-		return nil, err
-	}
 	var rows []*SubDealer
-	q := s.DB.NewSelect().Model(&rows).OrderExpr("sd.id").Limit(int64(size + 1))
+	q, size, err := page(s.DB.NewSelect().Model(&rows), "sd.id", f.First, f.After)
+	if err != nil {
+		return nil, err
+	}
 	if f.MainDealerCode != nil {
 		q = q.Where("sd.main_dealer_code = ?", *f.MainDealerCode)
 	}
 	if !actor.IsAdmin() {
 		codes := append([]string{""}, actor.DealerCodes...) // "" matches nothing: never an empty IN ()
 		q = q.Where("sd.main_dealer_code IN (?)", bun.List(codes))
-	}
-	if after != nil {
-		q = q.Where("sd.id > ?", *after)
 	}
 	if err := q.Scan(ctx); err != nil {
 		return nil, fmt.Errorf("list sub-dealers: %w", err)
