@@ -397,6 +397,13 @@ func TestSubDealerUsers(t *testing.T) {
 	if got := e.readSubDealer(e.admin, "V"); mustJSON(t, got.Users) != mustJSON(t, other.Users) {
 		t.Errorf("the other sub-dealer's users changed: %+v", got.Users)
 	}
+	// History shows only the users a request touched.
+	h := e.readSubDealer(e.admin, "U").History
+	removed, upserted := h[0].Changes["users"].(map[string]any), h[1].Changes["users"].(map[string]any)
+	if len(removed["from"].([]any)) != 1 || len(removed["to"].([]any)) != 0 ||
+		len(upserted["from"].([]any)) != 2 || len(upserted["to"].([]any)) != 3 {
+		t.Errorf("history of users: %v / %v", removed, upserted)
+	}
 }
 
 // TestRejectedSubDealerUpdateChangesNothing sends a valid change to the sub-dealer and its

@@ -142,7 +142,10 @@ func (l list[E, T, In]) upsert(p *patch, parent uuid.UUID, sent graphql.Omittabl
 	if !l.bounded(p, items) {
 		return s
 	}
-	before, _ := json.Marshal(stored)
+	before := make(map[uuid.UUID]json.RawMessage, len(stored))
+	for _, it := range stored {
+		before[it.item().ID], _ = json.Marshal(it)
+	}
 	byID := indexByID(stored)
 	byKey := make(map[string]T, len(stored))
 	for _, it := range stored {
@@ -196,7 +199,7 @@ func (l list[E, T, In]) upsert(p *patch, parent uuid.UUID, sent graphql.Omittabl
 		}
 	}
 	s.next = append(s.next, s.inserts...)
-	s.record(p, before)
+	s.recordTouched(p, before)
 	*dst = s.next
 	return s
 }
@@ -243,6 +246,23 @@ func (s *listSync[T]) record(p *patch, before []byte) {
 		after, _ := json.Marshal(s.next)
 		p.record(s.field, "", json.RawMessage(before), json.RawMessage(after))
 	}
+}
+
+// recordTouched notes in the audit trail only the items an upsert touched: the others did not
+// move. from holds the updated and deleted items as they were, to the updated and new ones.
+func (s *listSync[T]) recordTouched(p *patch, before map[uuid.UUID]json.RawMessage) {
+	if len(s.inserts)+len(s.updates)+len(s.deletes) == 0 {
+		return
+	}
+	from, to := []json.RawMessage{}, []T{}
+	for _, it := range s.updates {
+		from = append(from, before[it.item().ID])
+	}
+	for _, id := range s.deletes {
+		from = append(from, before[id])
+	}
+	to = append(append(to, s.updates...), s.inserts...)
+	p.record(s.field, "", from, to)
 }
 
 // write applies the merged list with at most three statements: one delete, one bulk update of
