@@ -99,7 +99,7 @@ func TestParseSMTPURL(t *testing.T) {
 		}
 		got.redacted = ""
 		if *got != tt.want {
-			t.Errorf("ParseSMTPURL(%q) = %+v, want %+v", tt.url, *got, tt.want)
+			t.Errorf("ParseSMTPURL(%q) = %#v, want %#v", tt.url, *got, tt.want)
 		}
 	}
 }

@@ -53,7 +53,7 @@ type SMTPConfig struct {
 }
 
 // String returns the URL with its password replaced, safe for logs.
-func (c *SMTPConfig) String() string { return c.redacted }
+func (c SMTPConfig) String() string { return c.redacted }
 
 // ParseSMTPURL parses smtp://user:pass@host:port?from=…&starttls=…&auth=…&timeout=… (or
 // smtps:// for TLS from the first byte). Defaults: port 587 (smtps: 465); STARTTLS mandatory,
