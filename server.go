@@ -21,8 +21,10 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -38,6 +40,7 @@ import (
 	"github.com/payplat/paygql/internal/demo"
 	"github.com/payplat/paygql/internal/devenv"
 	"github.com/payplat/paygql/internal/middleware"
+	"github.com/payplat/paygql/internal/outbox"
 	"github.com/payplat/paygql/internal/playground"
 	"github.com/payplat/paygql/internal/secrets"
 	"github.com/payplat/paygql/models"
@@ -169,6 +172,11 @@ func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger, stdout 
 				logger.Info("demo data loaded")
 			}
 		}
+		stopMail, err := startMail(ctx, cfg, db, logger)
+		if err != nil {
+			return err
+		}
+		defer stopMail() // after the HTTP drain, before the database closes
 		verifier, err := auth.NewVerifier(auth.Config{
 			HS256Secret: cfg.HS256Secret, JWKSURL: cfg.JWKSURL,
 			Issuer: cfg.Issuer, Audience: cfg.Audience, Logger: logger,
@@ -188,6 +196,30 @@ func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger, stdout 
 		logger.Info("serving", "addr", ln.Addr().String(), "development", dev)
 		return serveHTTP(ctx, ln, routes(cfg, logger, db, store, verifier), logger)
 	})
+}
+
+// startMail starts the outbox worker: through SMTP_URL when set, else into .eml files under
+// DATA_DIR/mail. stop ends it and waits for the mail in flight.
+func startMail(ctx context.Context, cfg *config.Config, db *bun.DB, logger *slog.Logger) (stop func(), err error) {
+	var sender outbox.Sender
+	if cfg.SMTP != nil {
+		logger.Info("mail: sending through SMTP", "smtp", cfg.SMTP.String())
+		sender, err = outbox.NewSMTPSender(cfg.SMTP)
+	} else {
+		dir, level := filepath.Join(cfg.DataDir, "mail"), slog.LevelInfo
+		if cfg.Production {
+			level = slog.LevelWarn
+		}
+		logger.Log(ctx, level, "mail: no SMTP_URL, so mail is written to .eml files, not sent", "dir", dir)
+		sender, err = outbox.NewDirSender(dir, outbox.DefaultFrom, logger)
+	}
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Go(func() { outbox.NewWorker(db, sender, logger, outbox.Options{}).Run(ctx) })
+	return func() { cancel(); wg.Wait() }, nil
 }
 
 // routes wires the HTTP endpoints.

@@ -8,12 +8,15 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/payplat/paygql/internal/auth"
 	"github.com/payplat/paygql/internal/config"
+	"github.com/payplat/paygql/internal/outbox"
 	"github.com/payplat/paygql/internal/pgtest"
 	"github.com/payplat/paygql/internal/testenv"
 )
@@ -115,6 +118,30 @@ func TestServeHTTPDrainsInFlightRequests(t *testing.T) {
 	}
 	if _, err := http.Get("http://" + ln.Addr().String()); err == nil {
 		t.Error("server still accepts requests after shutdown")
+	}
+}
+
+func TestStartMailWritesDevelopmentFiles(t *testing.T) {
+	store, _ := testenv.New(t)
+	cfg := &config.Config{DataDir: t.TempDir()}
+	err := outbox.Enqueue(t.Context(), store.DB, []*outbox.Message{{Kind: "register", Recipient: "a@example.com", Subject: "Welcome", Body: "Hello"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop, err := startMail(t.Context(), cfg, store.DB, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var files []string
+	for deadline := time.Now().Add(10 * time.Second); len(files) == 0 && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		files, _ = filepath.Glob(filepath.Join(cfg.DataDir, "mail", "*.eml"))
+	}
+	stop()
+	if len(files) != 1 {
+		t.Fatalf("mail files %q, want one", files)
+	}
+	if b, err := os.ReadFile(files[0]); err != nil || !strings.Contains(string(b), "Subject: Welcome") {
+		t.Errorf("mail file: %v\n%s", err, b)
 	}
 }
 

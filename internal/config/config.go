@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/payplat/paygql/internal/auth"
+	"github.com/payplat/paygql/internal/outbox"
 	"github.com/payplat/paygql/internal/secrets"
 )
 
@@ -24,6 +25,7 @@ type Config struct {
 	Issuer        string
 	Audience      string
 	SecretsKey    []byte
+	SMTP          *outbox.SMTPConfig // nil: mail goes to .eml files under DataDir/mail
 	LogLevel      slog.Level
 	Playground    bool
 	Introspection bool
@@ -77,6 +79,13 @@ func Load(getenv func(string) string) (*Config, error) {
 		}
 		c.SecretsKey = key
 	}
+	if v := getenv("SMTP_URL"); v != "" {
+		smtp, err := outbox.ParseSMTPURL(v)
+		if err != nil {
+			bad("SMTP_URL", "%v", err)
+		}
+		c.SMTP = smtp
+	}
 	if v := getenv("LOG_LEVEL"); v != "" {
 		if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {
 			bad("LOG_LEVEL", "%q is not debug, info, warn or error", v)
@@ -101,6 +110,10 @@ func Load(getenv func(string) string) (*Config, error) {
 		}
 		if c.SecretsKey == nil {
 			bad("SECRETS_KEY", "is required when APP_ENV=production")
+		}
+		if c.SMTP != nil && c.SMTP.From == "" {
+			// Relays refuse the development sender noreply@localhost.
+			bad("SMTP_URL", "needs ?from=address when APP_ENV=production")
 		}
 	}
 	if len(errs) > 0 {

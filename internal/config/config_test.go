@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -30,6 +31,8 @@ func TestLoadErrorsNameTheVariable(t *testing.T) {
 		{map[string]string{"LOG_LEVEL": "loud"}, []string{"LOG_LEVEL"}},
 		{map[string]string{"DATABASE_URL": "mysql://x"}, []string{"DATABASE_URL"}},
 		{map[string]string{"PLAYGROUND": "maybe"}, []string{"PLAYGROUND"}},
+		{map[string]string{"SMTP_URL": "mail.example.com:587"}, []string{"SMTP_URL", "smtp://"}},
+		{map[string]string{"SMTP_URL": "smtp://u:hunter22@mail.example.com?form=a@example.com"}, []string{"SMTP_URL", "form"}},
 		{map[string]string{"APP_ENV": "production"}, []string{"DATABASE_URL", "AUTH_JWKS_URL", "SECRETS_KEY"}},
 	}
 	for _, tt := range tests {
@@ -42,6 +45,9 @@ func TestLoadErrorsNameTheVariable(t *testing.T) {
 			if !strings.Contains(err.Error(), name) {
 				t.Errorf("Load(%v) = %q, want it to name %s", tt.env, err, name)
 			}
+		}
+		if strings.Contains(err.Error(), "hunter22") {
+			t.Errorf("Load(%v) = %q shows the SMTP password", tt.env, err)
 		}
 	}
 }
@@ -56,5 +62,30 @@ func TestLoadProduction(t *testing.T) {
 	}
 	if !c.Production || c.Playground || !c.Introspection || len(c.SecretsKey) != 32 || c.LogLevel.String() != "DEBUG" {
 		t.Errorf("production config = %+v", c)
+	}
+}
+
+func TestLoadSMTP(t *testing.T) {
+	c, err := Load(env(nil))
+	if err != nil || c.SMTP != nil {
+		t.Fatalf("without SMTP_URL: %v, %v; want no SMTP (the .eml directory)", c.SMTP, err)
+	}
+	c, err = Load(env(map[string]string{"SMTP_URL": "smtp://mailer:hunter22@mail.example.com?from=noreply@pay.example"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := c.SMTP; s.Host != "mail.example.com" || s.Port != 587 || s.Username != "mailer" || s.Password != "hunter22" ||
+		s.From != "<noreply@pay.example>" || s.TLS != "mandatory" {
+		t.Errorf("SMTP = %+v", s)
+	}
+	if printed := fmt.Sprintf("%v %+v %v", c, c, *c.SMTP); strings.Contains(printed, "hunter22") {
+		t.Errorf("printing the config shows the SMTP password: %s", printed)
+	}
+	_, err = Load(env(map[string]string{
+		"APP_ENV": "production", "DATABASE_URL": "postgres://u@db/app", "AUTH_JWKS_URL": "https://kc/certs",
+		"SECRETS_KEY": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=", "SMTP_URL": "smtp://mailer:hunter22@mail.example.com",
+	}))
+	if err == nil || !strings.Contains(err.Error(), "SMTP_URL") || !strings.Contains(err.Error(), "from") {
+		t.Errorf("production SMTP_URL without from: %v, want an error naming SMTP_URL and from", err)
 	}
 }
