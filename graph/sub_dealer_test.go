@@ -1,12 +1,18 @@
 package graph_test
 
 import (
+	"context"
 	"fmt"
+	"io"
+	"log/slog"
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/payplat/paygql/internal/auth"
+	"github.com/payplat/paygql/internal/outbox"
+	"github.com/payplat/paygql/internal/smtptest"
 )
 
 const sdFields = `id mainDealerCode code erpCode name isIndividual isForeignNational address cityCode
@@ -524,5 +530,51 @@ func TestSubDealerListStatements(t *testing.T) {
 	}
 	if len(out.SubDealers.Nodes) != 30 || len(out.SubDealers.Nodes[29].Users) != 2 || len(out.SubDealers.Nodes[29].History) != 1 {
 		t.Errorf("list = %d nodes", len(out.SubDealers.Nodes))
+	}
+}
+
+// TestSubDealerRegistrationMailDelivered follows a registration mail from the mutation to an
+// SMTP server: two delivery workers on the database, one mail, with the user's address,
+// subject and body.
+func TestSubDealerRegistrationMailDelivered(t *testing.T) {
+	e := newEnv(t)
+	d := e.mustCreateSubDealer(corporateSubDealer("D"))
+	ms := smtptest.Start(t)
+	cfg, err := outbox.ParseSMTPURL("smtp://" + ms.Addr + "?from=portal@pay.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sender, err := outbox.NewSMTPSender(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	for range 2 {
+		w := outbox.NewWorker(e.db, sender, slog.New(slog.NewTextHandler(io.Discard, nil)), outbox.Options{PollInterval: 20 * time.Millisecond})
+		wg.Go(func() { w.Run(ctx) })
+	}
+	defer func() { cancel(); wg.Wait() }()
+
+	p := e.updateSubDealer(e.admin, map[string]any{"updateCode": "D", "users": []any{
+		map[string]any{"id": d.Users[1].ID, "sendRegisterMail": true},
+	}})
+	if len(p.UserErrors) != 0 {
+		t.Fatalf("update: %v", p.UserErrors)
+	}
+	for deadline := time.Now().Add(10 * time.Second); len(ms.Received()) == 0; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("no mail arrived")
+		}
+	}
+	time.Sleep(200 * time.Millisecond) // room for a second, wrong delivery
+	got := ms.Received()
+	if len(got) != 1 || !slices.Equal(got[0].To, []string{"mehmet@example.com"}) {
+		t.Fatalf("received %d mails: %+v", len(got), got)
+	}
+	h, subject, body := smtptest.Parse(t, got[0].Data)
+	if subject != "Your account at Kadıköy Bayi D" || !contains(h.Get("To"), "mehmet@example.com") ||
+		!contains(body, "User code: D-u2") || !contains(body, "Dear Mehmet Demir") {
+		t.Errorf("mail: subject %q, to %q, body:\n%s", subject, h.Get("To"), body)
 	}
 }

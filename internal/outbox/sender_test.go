@@ -11,6 +11,8 @@ import (
 	"time"
 
 	gomail "github.com/wneessen/go-mail"
+
+	"github.com/payplat/paygql/internal/smtptest"
 )
 
 func TestDirSenderWritesEML(t *testing.T) {
@@ -52,7 +54,7 @@ func TestDirSenderWritesEML(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, subject, body := parseMail(t, raw)
+	h, subject, body := smtptest.Parse(t, raw)
 	if h.Get("From") != "<noreply@localhost>" || h.Get("Message-Id") != fmt.Sprintf("<outbox-10-%d@localhost>", created.UnixMilli()) {
 		t.Errorf("From %q, Message-Id %q", h.Get("From"), h.Get("Message-Id"))
 	}
@@ -130,10 +132,10 @@ func TestParseSMTPURLErrors(t *testing.T) {
 }
 
 func TestSMTPSenderMandatoryTLSRefusesPlainServer(t *testing.T) {
-	ms := startMailServer(t)
+	ms := smtptest.Start(t)
 	s := smtpSender(t, ms, "", "starttls=mandatory")
 	err := s.Send(t.Context(), &Message{ID: 1, Recipient: "a@example.com", Subject: "s", Body: "b"})
-	if err == nil || !strings.Contains(err.Error(), "STARTTLS") || len(ms.received()) != 0 {
-		t.Errorf("Send = %v with %d received; want a STARTTLS error and nothing sent", err, len(ms.received()))
+	if err == nil || !strings.Contains(err.Error(), "STARTTLS") || len(ms.Received()) != 0 {
+		t.Errorf("Send = %v with %d received; want a STARTTLS error and nothing sent", err, len(ms.Received()))
 	}
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/payplat/paygql/internal/database"
 	"github.com/payplat/paygql/internal/pgtest"
+	"github.com/payplat/paygql/internal/smtptest"
 	"github.com/payplat/paygql/migrations"
 )
 
@@ -74,9 +75,9 @@ func sentCount(t *testing.T, db *bun.DB) int64 {
 	return n
 }
 
-func smtpSender(t *testing.T, ms *mailServer, userinfo, query string) *SMTPSender {
+func smtpSender(t *testing.T, ms *smtptest.Server, userinfo, query string) *SMTPSender {
 	t.Helper()
-	cfg, err := ParseSMTPURL("smtp://" + userinfo + ms.addr + "?" + query)
+	cfg, err := ParseSMTPURL("smtp://" + userinfo + ms.Addr + "?" + query)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +99,7 @@ func start(w *Worker) (stop func()) {
 }
 
 func TestWorkerDeliversOnce(t *testing.T) {
-	db, ms := newDB(t), startMailServer(t)
+	db, ms := newDB(t), smtptest.Start(t)
 	id := enqueue(t, db, &Message{Kind: "register", Recipient: "ayse@bayi.example",
 		Subject: "Hoş geldiniz, Ayşe", Body: "Merhaba Ayşe,\nhesabınız hazır: https://portal.example/activate?t=abc=1\n"})[0]
 	var logs bytes.Buffer
@@ -109,14 +110,14 @@ func TestWorkerDeliversOnce(t *testing.T) {
 	time.Sleep(50 * time.Millisecond) // a few more polls, which must send nothing
 	stop()
 
-	got := ms.received()
+	got := ms.Received()
 	if len(got) != 1 {
 		t.Fatalf("server received %d mails, want 1", len(got))
 	}
-	if got[0].from != "noreply@pay.example" || len(got[0].to) != 1 || got[0].to[0] != "ayse@bayi.example" {
-		t.Errorf("envelope from %q to %q", got[0].from, got[0].to)
+	if got[0].From != "noreply@pay.example" || len(got[0].To) != 1 || got[0].To[0] != "ayse@bayi.example" {
+		t.Errorf("envelope from %q to %q", got[0].From, got[0].To)
 	}
-	h, subject, body := parseMail(t, got[0].data)
+	h, subject, body := smtptest.Parse(t, got[0].Data)
 	if h.Get("To") != "<ayse@bayi.example>" || h.Get("From") != `"Pay Platform" <noreply@pay.example>` ||
 		!strings.HasPrefix(h.Get("Message-Id"), fmt.Sprintf("<outbox-%d-", id)) || h.Get("Date") == "" {
 		t.Errorf("headers: %v", h)
@@ -134,8 +135,8 @@ func TestWorkerDeliversOnce(t *testing.T) {
 }
 
 func TestWorkersShareOutboxWithoutDuplicates(t *testing.T) {
-	db, ms := newDB(t), startMailServer(t)
-	ms.beforeData = func() { time.Sleep(2 * time.Millisecond) } // keep the workers overlapping
+	db, ms := newDB(t), smtptest.Start(t)
+	ms.BeforeData = func() { time.Sleep(2 * time.Millisecond) } // keep the workers overlapping
 	var msgs []*Message
 	for i := range 30 {
 		msgs = append(msgs, &Message{Kind: "register", Recipient: fmt.Sprintf("user%02d@example.com", i), Subject: "Welcome", Body: "Hello"})
@@ -153,11 +154,11 @@ func TestWorkersShareOutboxWithoutDuplicates(t *testing.T) {
 	}
 
 	perRecipient := map[string]int{}
-	for _, r := range ms.received() {
-		perRecipient[strings.Join(r.to, ",")]++
+	for _, r := range ms.Received() {
+		perRecipient[strings.Join(r.To, ",")]++
 	}
-	if len(perRecipient) != 30 || len(ms.received()) != 30 {
-		t.Fatalf("server received %d mails for %d recipients, want 30 and 30", len(ms.received()), len(perRecipient))
+	if len(perRecipient) != 30 || len(ms.Received()) != 30 {
+		t.Fatalf("server received %d mails for %d recipients, want 30 and 30", len(ms.Received()), len(perRecipient))
 	}
 	for rcpt, n := range perRecipient {
 		if n != 1 {
@@ -167,8 +168,8 @@ func TestWorkersShareOutboxWithoutDuplicates(t *testing.T) {
 }
 
 func TestWorkerBacksOffThenDelivers(t *testing.T) {
-	db, ms := newDB(t), startMailServer(t)
-	ms.rejectRcpt.Store(true)
+	db, ms := newDB(t), smtptest.Start(t)
+	ms.RejectRcpt.Store(true)
 	id := enqueue(t, db, &Message{Kind: "register", Recipient: "a@example.com", Subject: "Welcome", Body: "Hello"})[0]
 	w := NewWorker(db, smtpSender(t, ms, "", ""), quiet, Options{
 		PollInterval: 10 * time.Millisecond, MinBackoff: 300 * time.Millisecond, MaxBackoff: time.Second,
@@ -189,13 +190,13 @@ func TestWorkerBacksOffThenDelivers(t *testing.T) {
 		t.Fatalf("a batch during the backoff claimed %d, %v", n, err)
 	}
 
-	ms.rejectRcpt.Store(false)
+	ms.RejectRcpt.Store(false)
 	stop := start(w)
 	waitFor(t, "the retry", func() bool { return sentCount(t, db) == 1 })
 	stop()
 	sent := load(t, db, id)
-	if sent.Attempts != 2 || sent.SentAt.Before(failed.NextAttemptAt) || len(ms.received()) != 1 {
-		t.Errorf("after recovery: %+v, %d received; want attempt 2 not before %v", sent, len(ms.received()), failed.NextAttemptAt)
+	if sent.Attempts != 2 || sent.SentAt.Before(failed.NextAttemptAt) || len(ms.Received()) != 1 {
+		t.Errorf("after recovery: %+v, %d received; want attempt 2 not before %v", sent, len(ms.Received()), failed.NextAttemptAt)
 	}
 }
 
@@ -205,7 +206,7 @@ func TestWorkerGivesUpAfterMaxAttempts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	down := &mailServer{addr: ln.Addr().String()}
+	down := &smtptest.Server{Addr: ln.Addr().String()}
 	_ = ln.Close() // nothing listens there any more
 	id := enqueue(t, db, &Message{Kind: "register", Recipient: "a@example.com", Subject: "Welcome", Body: "Hello"})[0]
 	w := NewWorker(db, smtpSender(t, down, "", ""), quiet, Options{MaxAttempts: 3, MinBackoff: time.Millisecond, MaxBackoff: 2 * time.Millisecond})
@@ -227,8 +228,8 @@ func TestWorkerGivesUpAfterMaxAttempts(t *testing.T) {
 }
 
 func TestWorkerLoginFailureKeepsPasswordOut(t *testing.T) {
-	db, ms := newDB(t), startMailServer(t)
-	ms.password = "right-Pa55word"
+	db, ms := newDB(t), smtptest.Start(t)
+	ms.Password = "right-Pa55word"
 	id := enqueue(t, db, &Message{Kind: "register", Recipient: "a@example.com", Subject: "Welcome", Body: "Hello"})[0]
 	var logs bytes.Buffer
 	logger := slog.New(slog.NewJSONHandler(&logs, nil))
@@ -248,15 +249,15 @@ func TestWorkerLoginFailureKeepsPasswordOut(t *testing.T) {
 	if _, err := w.deliverBatch(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	if m := load(t, db, id); m.SentAt == nil || len(ms.received()) != 1 {
-		t.Errorf("with the right password: %+v, %d received", m, len(ms.received()))
+	if m := load(t, db, id); m.SentAt == nil || len(ms.Received()) != 1 {
+		t.Errorf("with the right password: %+v, %d received", m, len(ms.Received()))
 	}
 }
 
 func TestRunFinishesTheMailInFlightThenStops(t *testing.T) {
-	db, ms := newDB(t), startMailServer(t)
+	db, ms := newDB(t), smtptest.Start(t)
 	inData, release := make(chan struct{}), make(chan struct{})
-	ms.beforeData = func() { inData <- struct{}{}; <-release }
+	ms.BeforeData = func() { inData <- struct{}{}; <-release }
 	ids := enqueue(t, db,
 		&Message{Kind: "register", Recipient: "first@example.com", Subject: "Welcome", Body: "Hello"},
 		&Message{Kind: "register", Recipient: "second@example.com", Subject: "Welcome", Body: "Hello"})
@@ -281,7 +282,7 @@ func TestRunFinishesTheMailInFlightThenStops(t *testing.T) {
 	if first, second := load(t, db, ids[0]), load(t, db, ids[1]); first.SentAt == nil || second.Attempts != 0 || second.SentAt != nil {
 		t.Errorf("first %+v, second %+v: want the first sent and the second untouched", first, second)
 	}
-	if n := len(ms.received()); n != 1 {
+	if n := len(ms.Received()); n != 1 {
 		t.Errorf("server received %d mails, want 1", n)
 	}
 }

@@ -1,4 +1,6 @@
-package outbox
+// Package smtptest runs an SMTP server inside a test process, on 127.0.0.1, that keeps the
+// mail it receives, so that tests check real deliveries without reaching outside the machine.
+package smtptest
 
 import (
 	"errors"
@@ -17,28 +19,29 @@ import (
 	"github.com/emersion/go-smtp"
 )
 
-// mailServer is an SMTP server on 127.0.0.1 that keeps what it receives.
-type mailServer struct {
-	addr string
+// Server is an SMTP server on 127.0.0.1 that keeps what it receives.
+type Server struct {
+	Addr string
 
-	rejectRcpt atomic.Bool // answer RCPT with 451, a temporary failure
-	password   string      // when set, AUTH PLAIN as "mailer" with it is required
-	beforeData func()      // when set, runs before a message is accepted
+	RejectRcpt atomic.Bool // answer RCPT with 451, a temporary failure
+	Password   string      // when set, AUTH PLAIN as "mailer" with it is required
+	BeforeData func()      // when set, runs before a message is accepted
 
 	mu   sync.Mutex
-	msgs []received
+	msgs []Mail
 }
 
-type received struct {
-	from string
-	to   []string
-	data []byte
+// Mail is one message the server accepted: its envelope and raw data.
+type Mail struct {
+	From string
+	To   []string
+	Data []byte
 }
 
-// startMailServer starts a server; set its fields before the first connection.
-func startMailServer(t *testing.T) *mailServer {
+// Start starts a server; set its fields before the first connection.
+func Start(t *testing.T) *Server {
 	t.Helper()
-	ms := &mailServer{}
+	ms := &Server{}
 	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) {
 		return &session{server: ms}, nil
 	}))
@@ -49,29 +52,30 @@ func startMailServer(t *testing.T) *mailServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ms.addr = ln.Addr().String()
+	ms.Addr = ln.Addr().String()
 	go func() { _ = srv.Serve(ln) }()
 	t.Cleanup(func() { _ = srv.Close() })
 	return ms
 }
 
-func (ms *mailServer) received() []received {
+// Received returns the mail accepted so far.
+func (ms *Server) Received() []Mail {
 	ms.mu.Lock()
 	defer ms.mu.Unlock()
-	return append([]received(nil), ms.msgs...)
+	return append([]Mail(nil), ms.msgs...)
 }
 
 type session struct {
-	server *mailServer
+	server *Server
 	authed bool
-	cur    received
+	cur    Mail
 }
 
 func (s *session) AuthMechanisms() []string { return []string{sasl.Plain} }
 
 func (s *session) Auth(string) (sasl.Server, error) {
-	return sasl.NewPlainServer(func(_, username, password string) error {
-		if username != "mailer" || password != s.server.password {
+	return sasl.NewPlainServer(func(_, username, Password string) error {
+		if username != "mailer" || Password != s.server.Password {
 			return smtp.ErrAuthFailed
 		}
 		s.authed = true
@@ -80,18 +84,18 @@ func (s *session) Auth(string) (sasl.Server, error) {
 }
 
 func (s *session) Mail(from string, _ *smtp.MailOptions) error {
-	if s.server.password != "" && !s.authed {
+	if s.server.Password != "" && !s.authed {
 		return smtp.ErrAuthRequired
 	}
-	s.cur = received{from: from}
+	s.cur = Mail{From: from}
 	return nil
 }
 
 func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
-	if s.server.rejectRcpt.Load() {
+	if s.server.RejectRcpt.Load() {
 		return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "mailbox busy, try later"}
 	}
-	s.cur.to = append(s.cur.to, to)
+	s.cur.To = append(s.cur.To, to)
 	return nil
 }
 
@@ -100,21 +104,21 @@ func (s *session) Data(r io.Reader) error {
 	if err != nil {
 		return err
 	}
-	if s.server.beforeData != nil {
-		s.server.beforeData()
+	if s.server.BeforeData != nil {
+		s.server.BeforeData()
 	}
-	s.cur.data = data
+	s.cur.Data = data
 	s.server.mu.Lock()
 	s.server.msgs = append(s.server.msgs, s.cur)
 	s.server.mu.Unlock()
 	return nil
 }
 
-func (s *session) Reset()        { s.cur = received{} }
+func (s *session) Reset()        { s.cur = Mail{} }
 func (s *session) Logout() error { return nil }
 
-// parseMail parses a mail as a client would: headers, decoded subject, decoded body.
-func parseMail(t *testing.T, raw []byte) (h netmail.Header, subject, body string) {
+// Parse parses a mail as a client would: headers, decoded subject, decoded body.
+func Parse(t *testing.T, raw []byte) (h netmail.Header, subject, body string) {
 	t.Helper()
 	msg, err := netmail.ReadMessage(strings.NewReader(string(raw)))
 	if err != nil {
