@@ -74,6 +74,16 @@ func (r *customerPaymentGatewayResolver) History(ctx context.Context, objs []*mo
 	return models.History(ctx, r.Store.DB, models.EntityCustomerPaymentGateway, objs, first)
 }
 
+// Items is the batch resolver for the items field.
+func (r *devicePurchaseOrderResolver) Items(ctx context.Context, objs []*models.DevicePurchaseOrder) ([][]*models.DevicePurchaseOrderItem, error) {
+	return r.Store.DevicePurchaseOrderItems(ctx, objs)
+}
+
+// History is the batch resolver for the history field.
+func (r *devicePurchaseOrderResolver) History(ctx context.Context, objs []*models.DevicePurchaseOrder, first *int) ([][]*models.AuditEntry, error) {
+	return models.History(ctx, r.Store.DB, models.EntityDevicePurchaseOrder, objs, first)
+}
+
 // CreateConnectorConfiguration is the resolver for the createConnectorConfiguration field.
 func (r *mutationResolver) CreateConnectorConfiguration(ctx context.Context, input models.CreateConnectorConfigurationInput) (*models.ConnectorConfigurationPayload, error) {
 	p, err := require(ctx, auth.RoleConnectorAdmin)
@@ -108,6 +118,24 @@ func (r *mutationResolver) UpdateCustomerPaymentGateway(ctx context.Context, inp
 		return nil, err
 	}
 	return r.Store.UpdateCustomerPaymentGateway(ctx, p, input)
+}
+
+// CreateDevicePurchaseOrder is the resolver for the createDevicePurchaseOrder field.
+func (r *mutationResolver) CreateDevicePurchaseOrder(ctx context.Context, input models.CreateDevicePurchaseOrderInput) (*models.DevicePurchaseOrderPayload, error) {
+	p, err := require(ctx, auth.RoleDealerAdmin)
+	if err != nil {
+		return nil, err
+	}
+	return r.Store.CreateDevicePurchaseOrder(ctx, p, input)
+}
+
+// UpdateDevicePurchaseOrder is the resolver for the updateDevicePurchaseOrder field.
+func (r *mutationResolver) UpdateDevicePurchaseOrder(ctx context.Context, input models.UpdateDevicePurchaseOrderInput) (*models.DevicePurchaseOrderPayload, error) {
+	p, err := require(ctx, auth.RoleDealerAdmin)
+	if err != nil {
+		return nil, err
+	}
+	return r.Store.UpdateDevicePurchaseOrder(ctx, p, input)
 }
 
 // Connectors is the resolver for the connectors field.
@@ -162,6 +190,30 @@ func (r *queryResolver) CustomerPaymentGateways(ctx context.Context, customerID 
 	return r.Store.CustomerPaymentGateways(ctx, p, customerID)
 }
 
+// DevicePurchaseOrder is the resolver for the devicePurchaseOrder field.
+func (r *queryResolver) DevicePurchaseOrder(ctx context.Context, dealerCode string, uuid uuid.UUID) (*models.DevicePurchaseOrder, error) {
+	p, err := require(ctx, auth.RoleDealerAdmin)
+	if err != nil {
+		return nil, err
+	}
+	o, err := r.Store.DevicePurchaseOrder(ctx, p, dealerCode, uuid)
+	if errors.Is(err, models.ErrNotFound) {
+		return nil, nil
+	}
+	return o, err
+}
+
+// DevicePurchaseOrders is the resolver for the devicePurchaseOrders field.
+func (r *queryResolver) DevicePurchaseOrders(ctx context.Context, dealerCode *string, status *models.DevicePurchaseOrderStatus, first *int, after *string) (*models.DevicePurchaseOrderConnection, error) {
+	p, err := require(ctx, auth.RoleDealerAdmin)
+	if err != nil {
+		return nil, err
+	}
+	return r.Store.DevicePurchaseOrders(ctx, p, models.DevicePurchaseOrderFilter{
+		DealerCode: dealerCode, Status: status, First: first, After: after,
+	})
+}
+
 // ConnectorConfiguration returns ConnectorConfigurationResolver implementation.
 func (r *Resolver) ConnectorConfiguration() ConnectorConfigurationResolver {
 	return &connectorConfigurationResolver{r}
@@ -170,6 +222,11 @@ func (r *Resolver) ConnectorConfiguration() ConnectorConfigurationResolver {
 // CustomerPaymentGateway returns CustomerPaymentGatewayResolver implementation.
 func (r *Resolver) CustomerPaymentGateway() CustomerPaymentGatewayResolver {
 	return &customerPaymentGatewayResolver{r}
+}
+
+// DevicePurchaseOrder returns DevicePurchaseOrderResolver implementation.
+func (r *Resolver) DevicePurchaseOrder() DevicePurchaseOrderResolver {
+	return &devicePurchaseOrderResolver{r}
 }
 
 // Mutation returns MutationResolver implementation.
@@ -181,6 +238,7 @@ func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 type (
 	connectorConfigurationResolver struct{ *Resolver }
 	customerPaymentGatewayResolver struct{ *Resolver }
+	devicePurchaseOrderResolver    struct{ *Resolver }
 	mutationResolver               struct{ *Resolver }
 	queryResolver                  struct{ *Resolver }
 )
