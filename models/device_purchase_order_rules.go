@@ -27,22 +27,26 @@ func (o *DevicePurchaseOrder) Validate(v *Violations) {
 	requiredText(v, Path{"dealerCode"}, o.DealerCode)
 	nonBlank(v, Path{"paymentType"}, o.PaymentType)
 	nonBlank(v, Path{"shippingMethodGatewayId"}, o.ShippingMethodGatewayID)
+	linesFit := true
 	if o.Items != nil {
-		validateOrderItems(v, o.Items)
+		linesFit = validateOrderItems(v, o.Items)
 	}
 	if s := o.Shipping(); s != nil {
 		s.validate(v, o.Currency)
 	}
-	if o.Total.GreaterThanOrEqual(maxMoney) {
+	if linesFit && o.Total.GreaterThanOrEqual(maxMoney) {
 		v.Add(Path{}, CodeOutOfRange, "the order total %s must be less than %s", o.Total.StringFixed(moneyScale), maxMoney)
 	}
 }
 
 // validateOrderItems checks the items: at least one, each well-formed, all in one currency.
-func validateOrderItems(v *Violations, items []*DevicePurchaseOrderItem) {
+// It reports whether every line total fits a money column, so that an order total made too
+// large by one line is reported once, at that line.
+func validateOrderItems(v *Violations, items []*DevicePurchaseOrderItem) (linesFit bool) {
+	linesFit = true
 	if len(items) == 0 {
 		v.Add(Path{"items"}, CodeRequired, "an order needs at least one item")
-		return
+		return linesFit
 	}
 	common := commonCurrency(items)
 	for i, it := range items {
@@ -54,6 +58,7 @@ func validateOrderItems(v *Violations, items []*DevicePurchaseOrderItem) {
 			v.Add(path.At("quantity"), CodeOutOfRange, "quantity must be between %d and %d", minItemQuantity, maxItemQuantity)
 		case it.lineTotal().GreaterThanOrEqual(maxMoney):
 			v.Add(path.At("quantity"), CodeOutOfRange, "quantity × amount must be less than %s", maxMoney)
+			linesFit = false
 		}
 		nonNegative(v, path.At("amount"), it.Amount)
 		requiredText(v, path.At("currency"), it.Currency)
@@ -65,6 +70,7 @@ func validateOrderItems(v *Violations, items []*DevicePurchaseOrderItem) {
 		}
 		it.Product.validate(v, path.At("product"))
 	}
+	return linesFit
 }
 
 func (pr *DevicePurchaseOrderProduct) validate(v *Violations, path Path) {
