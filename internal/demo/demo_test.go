@@ -1,6 +1,7 @@
 package demo
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/payplat/paygql/internal/pgtest"
@@ -24,5 +25,17 @@ func TestLoadRunsOnce(t *testing.T) {
 	}
 	if n := len(page.Nodes); n != 3 {
 		t.Errorf("demo configurations = %d, want 3", n)
+	}
+	orders, err := s.DevicePurchaseOrders(t.Context(), Actor, models.DevicePurchaseOrderFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var statuses []models.DevicePurchaseOrderStatus
+	for _, o := range orders.Nodes {
+		statuses = append(statuses, o.Status)
+	}
+	want := []models.DevicePurchaseOrderStatus{models.OrderDraft, models.OrderSubmitted, models.OrderShipped, models.OrderCancelled}
+	if !slices.Equal(statuses, want) {
+		t.Errorf("demo order statuses = %v, want %v", statuses, want)
 	}
 }
