@@ -789,3 +789,32 @@ func TestDevicePurchaseOrderItemsStatements(t *testing.T) {
 		t.Errorf("statements for 2 items: %d, for 20 items: %d; want 9 for both", small, large)
 	}
 }
+
+// TestDevicePurchaseOrderListStatements pins the reads of a list query: one statement for the
+// orders, one for all their items and one for all their histories, whatever their number.
+func TestDevicePurchaseOrderListStatements(t *testing.T) {
+	e := newEnv(t)
+	const n = 30
+	for range n {
+		e.mustCreateOrder(newOrder())
+	}
+	counter := &queryCounter{}
+	e.db.AddQueryHook(counter)
+	var out struct {
+		DevicePurchaseOrders struct {
+			Nodes []order
+		}
+	}
+	e.do(`{ devicePurchaseOrders(first: 100) { nodes { `+orderFields+` history(first: 5) { at actor action version changes } } } }`, nil, &out)
+	if got := counter.n.Load(); got != 3 {
+		t.Errorf("%d statements for %d orders, want 3", got, n)
+	}
+	if len(out.DevicePurchaseOrders.Nodes) != n {
+		t.Fatalf("%d orders, want %d", len(out.DevicePurchaseOrders.Nodes), n)
+	}
+	for _, o := range out.DevicePurchaseOrders.Nodes {
+		if len(o.Items) != 2 || len(o.History) != 1 || o.Shipping == nil {
+			t.Fatalf("order %s: %d items, %d history entries", o.UUID, len(o.Items), len(o.History))
+		}
+	}
+}
