@@ -32,6 +32,7 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 type ResolverRoot interface {
 	ConnectorConfiguration() ConnectorConfigurationResolver
 	CustomerPaymentGateway() CustomerPaymentGatewayResolver
+	DevicePurchaseOrder() DevicePurchaseOrderResolver
 	Mutation() MutationResolver
 	Query() QueryResolver
 	SubDealer() SubDealerResolver
@@ -136,12 +137,91 @@ type ComplexityRoot struct {
 		Warnings               func(childComplexity int) int
 	}
 
+	DevicePurchaseOrder struct {
+		CreatedAt               func(childComplexity int) int
+		Currency                func(childComplexity int) int
+		DealerCode              func(childComplexity int) int
+		History                 func(childComplexity int, first *int) int
+		ID                      func(childComplexity int) int
+		Items                   func(childComplexity int) int
+		ItemsTotal              func(childComplexity int) int
+		PaymentType             func(childComplexity int) int
+		Shipping                func(childComplexity int) int
+		ShippingMethodGatewayID func(childComplexity int) int
+		Status                  func(childComplexity int) int
+		Total                   func(childComplexity int) int
+		UpdatedAt               func(childComplexity int) int
+		Version                 func(childComplexity int) int
+	}
+
+	DevicePurchaseOrderAddress struct {
+		City       func(childComplexity int) int
+		Country    func(childComplexity int) int
+		Line1      func(childComplexity int) int
+		Line2      func(childComplexity int) int
+		PostalCode func(childComplexity int) int
+		State      func(childComplexity int) int
+	}
+
+	DevicePurchaseOrderConnection struct {
+		Nodes    func(childComplexity int) int
+		PageInfo func(childComplexity int) int
+	}
+
+	DevicePurchaseOrderGatewayProduct struct {
+		GatewayID func(childComplexity int) int
+		ID        func(childComplexity int) int
+		Status    func(childComplexity int) int
+		Type      func(childComplexity int) int
+	}
+
+	DevicePurchaseOrderItem struct {
+		Amount    func(childComplexity int) int
+		Currency  func(childComplexity int) int
+		ID        func(childComplexity int) int
+		LineTotal func(childComplexity int) int
+		Product   func(childComplexity int) int
+		Quantity  func(childComplexity int) int
+	}
+
+	DevicePurchaseOrderPayload struct {
+		ClientMutationID    func(childComplexity int) int
+		DevicePurchaseOrder func(childComplexity int) int
+		UserErrors          func(childComplexity int) int
+		Warnings            func(childComplexity int) int
+	}
+
+	DevicePurchaseOrderProduct struct {
+		Amount                  func(childComplexity int) int
+		Country                 func(childComplexity int) int
+		Currency                func(childComplexity int) int
+		Description             func(childComplexity int) int
+		GatewayCountryProductID func(childComplexity int) int
+		GatewayProduct          func(childComplexity int) int
+		ImageURL                func(childComplexity int) int
+		Name                    func(childComplexity int) int
+		Orderable               func(childComplexity int) int
+		Status                  func(childComplexity int) int
+	}
+
+	DevicePurchaseOrderShipping struct {
+		Address  func(childComplexity int) int
+		Amount   func(childComplexity int) int
+		Company  func(childComplexity int) int
+		Currency func(childComplexity int) int
+		Email    func(childComplexity int) int
+		Name     func(childComplexity int) int
+		Phone    func(childComplexity int) int
+	}
+
 	Mutation struct {
 		CreateConnectorConfiguration func(childComplexity int, input models.CreateConnectorConfigurationInput) int
 		CreateCustomerPaymentGateway func(childComplexity int, input models.CreateCustomerPaymentGatewayInput) int
+		CreateDevicePurchaseOrder    func(childComplexity int, input models.CreateDevicePurchaseOrderInput) int
 		CreateSubDealer              func(childComplexity int, input models.CreateSubDealerInput) int
 		UpdateConnectorConfiguration func(childComplexity int, input models.UpdateConnectorConfigurationInput) int
 		UpdateCustomerPaymentGateway func(childComplexity int, input models.UpdateCustomerPaymentGatewayInput) int
+		UpdateDevicePurchaseOrder    func(childComplexity int, input models.UpdateDevicePurchaseOrderInput) int
 		UpdateSubDealer              func(childComplexity int, input models.UpdateSubDealerInput) int
 	}
 
@@ -177,6 +257,8 @@ type ComplexityRoot struct {
 		Connectors              func(childComplexity int) int
 		CustomerPaymentGateway  func(childComplexity int, customerID uuid.UUID, id uuid.UUID) int
 		CustomerPaymentGateways func(childComplexity int, customerID uuid.UUID) int
+		DevicePurchaseOrder     func(childComplexity int, dealerCode string, uuid uuid.UUID) int
+		DevicePurchaseOrders    func(childComplexity int, dealerCode *string, status *models.DevicePurchaseOrderStatus, first *int, after *string) int
 		SubDealer               func(childComplexity int, code string) int
 		SubDealers              func(childComplexity int, mainDealerCode *string, first *int, after *string) int
 	}
@@ -281,6 +363,11 @@ type CustomerPaymentGatewayResolver interface {
 
 	History(ctx context.Context, objs []*models.CustomerPaymentGateway, first *int) ([][]*models.AuditEntry, error)
 }
+type DevicePurchaseOrderResolver interface {
+	Items(ctx context.Context, objs []*models.DevicePurchaseOrder) ([][]*models.DevicePurchaseOrderItem, error)
+
+	History(ctx context.Context, objs []*models.DevicePurchaseOrder, first *int) ([][]*models.AuditEntry, error)
+}
 type MutationResolver interface {
 	CreateConnectorConfiguration(ctx context.Context, input models.CreateConnectorConfigurationInput) (*models.ConnectorConfigurationPayload, error)
 	UpdateConnectorConfiguration(ctx context.Context, input models.UpdateConnectorConfigurationInput) (*models.ConnectorConfigurationPayload, error)
@@ -288,6 +375,8 @@ type MutationResolver interface {
 	UpdateCustomerPaymentGateway(ctx context.Context, input models.UpdateCustomerPaymentGatewayInput) (*models.CustomerPaymentGatewayPayload, error)
 	CreateSubDealer(ctx context.Context, input models.CreateSubDealerInput) (*models.SubDealerPayload, error)
 	UpdateSubDealer(ctx context.Context, input models.UpdateSubDealerInput) (*models.SubDealerPayload, error)
+	CreateDevicePurchaseOrder(ctx context.Context, input models.CreateDevicePurchaseOrderInput) (*models.DevicePurchaseOrderPayload, error)
+	UpdateDevicePurchaseOrder(ctx context.Context, input models.UpdateDevicePurchaseOrderInput) (*models.DevicePurchaseOrderPayload, error)
 }
 type QueryResolver interface {
 	Connectors(ctx context.Context) ([]*models.Connector, error)
@@ -297,6 +386,8 @@ type QueryResolver interface {
 	CustomerPaymentGateways(ctx context.Context, customerID uuid.UUID) ([]*models.CustomerPaymentGateway, error)
 	SubDealer(ctx context.Context, code string) (*models.SubDealer, error)
 	SubDealers(ctx context.Context, mainDealerCode *string, first *int, after *string) (*models.SubDealerConnection, error)
+	DevicePurchaseOrder(ctx context.Context, dealerCode string, uuid uuid.UUID) (*models.DevicePurchaseOrder, error)
+	DevicePurchaseOrders(ctx context.Context, dealerCode *string, status *models.DevicePurchaseOrderStatus, first *int, after *string) (*models.DevicePurchaseOrderConnection, error)
 }
 type SubDealerResolver interface {
 	Users(ctx context.Context, objs []*models.SubDealer) ([][]*models.SubDealerUser, error)
@@ -766,6 +857,337 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CustomerPaymentGatewayPayload.Warnings(childComplexity), true
 
+	case "DevicePurchaseOrder.createdAt":
+		if e.ComplexityRoot.DevicePurchaseOrder.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DevicePurchaseOrder.CreatedAt(childComplexity), true
+	case "DevicePurchaseOrder.currency":
+		if e.ComplexityRoot.DevicePurchaseOrder.Currency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DevicePurchaseOrder.Currency(childComplexity), true
+	case "DevicePurchaseOrder.dealerCode":
+		if e.ComplexityRoot.DevicePurchaseOrder.DealerCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DevicePurchaseOrder.DealerCode(childComplexity), true
+	case "DevicePurchaseOrder.history":
+		if e.ComplexityRoot.DevicePurchaseOrder.History == nil {
+			break
+		}
+
+		args, err := ec.field_DevicePurchaseOrder_history_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.DevicePurchaseOrder.History(childComplexity, args["first"].(*int)), true
+	case "DevicePurchaseOrder.uuid":
+		if e.ComplexityRoot.DevicePurchaseOrder.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DevicePurchaseOrder.ID(childComplexity), true
+	case "DevicePurchaseOrder.items":
+		if e.ComplexityRoot.DevicePurchaseOrder.Items == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DevicePurchaseOrder.Items(childComplexity), true
+	case "DevicePurchaseOrder.itemsTotal":
+		if e.ComplexityRoot.DevicePurchaseOrder.ItemsTotal == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DevicePurchaseOrder.ItemsTotal(childComplexity), true
+	case "DevicePurchaseOrder.paymentType":
+		if e.ComplexityRoot.DevicePurchaseOrder.PaymentType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DevicePurchaseOrder.PaymentType(childComplexity), true
+	case "DevicePurchaseOrder.shipping":
+		if e.ComplexityRoot.DevicePurchaseOrder.Shipping == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DevicePurchaseOrder.Shipping(childComplexity), true
+	case "DevicePurchaseOrder.shippingMethodGatewayId":
+		if e.ComplexityRoot.DevicePurchaseOrder.ShippingMethodGatewayID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DevicePurchaseOrder.ShippingMethodGatewayID(childComplexity), true
+	case "DevicePurchaseOrder.status":
+		if e.ComplexityRoot.DevicePurchaseOrder.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DevicePurchaseOrder.Status(childComplexity), true
+	case "DevicePurchaseOrder.total":
+		if e.ComplexityRoot.DevicePurchaseOrder.Total == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DevicePurchaseOrder.Total(childComplexity), true
+	case "DevicePurchaseOrder.updatedAt":
+		if e.ComplexityRoot.DevicePurchaseOrder.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DevicePurchaseOrder.UpdatedAt(childComplexity), true
+	case "DevicePurchaseOrder.version":
+		if e.ComplexityRoot.DevicePurchaseOrder.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DevicePurchaseOrder.Version(childComplexity), true
+
+	case "DevicePurchaseOrderAddress.city":
+		if e.ComplexityRoot.DevicePurchaseOrderAddress.City == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DevicePurchaseOrderAddress.City(childComplexity), true
+	case "DevicePurchaseOrderAddress.country":
+		if e.ComplexityRoot.DevicePurchaseOrderAddress.Country == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DevicePurchaseOrderAddress.Country(childComplexity), true
+	case "DevicePurchaseOrderAddress.line1":
+		if e.ComplexityRoot.DevicePurchaseOrderAddress.Line1 == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DevicePurchaseOrderAddress.Line1(childComplexity), true
+	case "DevicePurchaseOrderAddress.line2":
+		if e.ComplexityRoot.DevicePurchaseOrderAddress.Line2 == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DevicePurchaseOrderAddress.Line2(childComplexity), true
+	case "DevicePurchaseOrderAddress.postalCode":
+		if e.ComplexityRoot.DevicePurchaseOrderAddress.PostalCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DevicePurchaseOrderAddress.PostalCode(childComplexity), true
+	case "DevicePurchaseOrderAddress.state":
+		if e.ComplexityRoot.DevicePurchaseOrderAddress.State == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DevicePurchaseOrderAddress.State(childComplexity), true
+
+	case "DevicePurchaseOrderConnection.nodes":
+		if e.ComplexityRoot.DevicePurchaseOrderConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DevicePurchaseOrderConnection.Nodes(childComplexity), true
+	case "DevicePurchaseOrderConnection.pageInfo":
+		if e.ComplexityRoot.DevicePurchaseOrderConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DevicePurchaseOrderConnection.PageInfo(childComplexity), true
+
+	case "DevicePurchaseOrderGatewayProduct.gatewayId":
+		if e.ComplexityRoot.DevicePurchaseOrderGatewayProduct.GatewayID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DevicePurchaseOrderGatewayProduct.GatewayID(childComplexity), true
+	case "DevicePurchaseOrderGatewayProduct.id":
+		if e.ComplexityRoot.DevicePurchaseOrderGatewayProduct.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DevicePurchaseOrderGatewayProduct.ID(childComplexity), true
+	case "DevicePurchaseOrderGatewayProduct.status":
+		if e.ComplexityRoot.DevicePurchaseOrderGatewayProduct.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DevicePurchaseOrderGatewayProduct.Status(childComplexity), true
+	case "DevicePurchaseOrderGatewayProduct.type":
+		if e.ComplexityRoot.DevicePurchaseOrderGatewayProduct.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DevicePurchaseOrderGatewayProduct.Type(childComplexity), true
+
+	case "DevicePurchaseOrderItem.amount":
+		if e.ComplexityRoot.DevicePurchaseOrderItem.Amount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DevicePurchaseOrderItem.Amount(childComplexity), true
+	case "DevicePurchaseOrderItem.currency":
+		if e.ComplexityRoot.DevicePurchaseOrderItem.Currency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DevicePurchaseOrderItem.Currency(childComplexity), true
+	case "DevicePurchaseOrderItem.id":
+		if e.ComplexityRoot.DevicePurchaseOrderItem.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DevicePurchaseOrderItem.ID(childComplexity), true
+	case "DevicePurchaseOrderItem.lineTotal":
+		if e.ComplexityRoot.DevicePurchaseOrderItem.LineTotal == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DevicePurchaseOrderItem.LineTotal(childComplexity), true
+	case "DevicePurchaseOrderItem.product":
+		if e.ComplexityRoot.DevicePurchaseOrderItem.Product == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DevicePurchaseOrderItem.Product(childComplexity), true
+	case "DevicePurchaseOrderItem.quantity":
+		if e.ComplexityRoot.DevicePurchaseOrderItem.Quantity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DevicePurchaseOrderItem.Quantity(childComplexity), true
+
+	case "DevicePurchaseOrderPayload.clientMutationId":
+		if e.ComplexityRoot.DevicePurchaseOrderPayload.ClientMutationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DevicePurchaseOrderPayload.ClientMutationID(childComplexity), true
+	case "DevicePurchaseOrderPayload.devicePurchaseOrder":
+		if e.ComplexityRoot.DevicePurchaseOrderPayload.DevicePurchaseOrder == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DevicePurchaseOrderPayload.DevicePurchaseOrder(childComplexity), true
+	case "DevicePurchaseOrderPayload.userErrors":
+		if e.ComplexityRoot.DevicePurchaseOrderPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DevicePurchaseOrderPayload.UserErrors(childComplexity), true
+	case "DevicePurchaseOrderPayload.warnings":
+		if e.ComplexityRoot.DevicePurchaseOrderPayload.Warnings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DevicePurchaseOrderPayload.Warnings(childComplexity), true
+
+	case "DevicePurchaseOrderProduct.amount":
+		if e.ComplexityRoot.DevicePurchaseOrderProduct.Amount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DevicePurchaseOrderProduct.Amount(childComplexity), true
+	case "DevicePurchaseOrderProduct.country":
+		if e.ComplexityRoot.DevicePurchaseOrderProduct.Country == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DevicePurchaseOrderProduct.Country(childComplexity), true
+	case "DevicePurchaseOrderProduct.currency":
+		if e.ComplexityRoot.DevicePurchaseOrderProduct.Currency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DevicePurchaseOrderProduct.Currency(childComplexity), true
+	case "DevicePurchaseOrderProduct.description":
+		if e.ComplexityRoot.DevicePurchaseOrderProduct.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DevicePurchaseOrderProduct.Description(childComplexity), true
+	case "DevicePurchaseOrderProduct.gatewayCountryProductId":
+		if e.ComplexityRoot.DevicePurchaseOrderProduct.GatewayCountryProductID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DevicePurchaseOrderProduct.GatewayCountryProductID(childComplexity), true
+	case "DevicePurchaseOrderProduct.gatewayProduct":
+		if e.ComplexityRoot.DevicePurchaseOrderProduct.GatewayProduct == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DevicePurchaseOrderProduct.GatewayProduct(childComplexity), true
+	case "DevicePurchaseOrderProduct.imageUrl":
+		if e.ComplexityRoot.DevicePurchaseOrderProduct.ImageURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DevicePurchaseOrderProduct.ImageURL(childComplexity), true
+	case "DevicePurchaseOrderProduct.name":
+		if e.ComplexityRoot.DevicePurchaseOrderProduct.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DevicePurchaseOrderProduct.Name(childComplexity), true
+	case "DevicePurchaseOrderProduct.orderable":
+		if e.ComplexityRoot.DevicePurchaseOrderProduct.Orderable == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DevicePurchaseOrderProduct.Orderable(childComplexity), true
+	case "DevicePurchaseOrderProduct.status":
+		if e.ComplexityRoot.DevicePurchaseOrderProduct.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DevicePurchaseOrderProduct.Status(childComplexity), true
+
+	case "DevicePurchaseOrderShipping.address":
+		if e.ComplexityRoot.DevicePurchaseOrderShipping.Address == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DevicePurchaseOrderShipping.Address(childComplexity), true
+	case "DevicePurchaseOrderShipping.amount":
+		if e.ComplexityRoot.DevicePurchaseOrderShipping.Amount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DevicePurchaseOrderShipping.Amount(childComplexity), true
+	case "DevicePurchaseOrderShipping.company":
+		if e.ComplexityRoot.DevicePurchaseOrderShipping.Company == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DevicePurchaseOrderShipping.Company(childComplexity), true
+	case "DevicePurchaseOrderShipping.currency":
+		if e.ComplexityRoot.DevicePurchaseOrderShipping.Currency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DevicePurchaseOrderShipping.Currency(childComplexity), true
+	case "DevicePurchaseOrderShipping.email":
+		if e.ComplexityRoot.DevicePurchaseOrderShipping.Email == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DevicePurchaseOrderShipping.Email(childComplexity), true
+	case "DevicePurchaseOrderShipping.name":
+		if e.ComplexityRoot.DevicePurchaseOrderShipping.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DevicePurchaseOrderShipping.Name(childComplexity), true
+	case "DevicePurchaseOrderShipping.phone":
+		if e.ComplexityRoot.DevicePurchaseOrderShipping.Phone == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DevicePurchaseOrderShipping.Phone(childComplexity), true
+
 	case "Mutation.createConnectorConfiguration":
 		if e.ComplexityRoot.Mutation.CreateConnectorConfiguration == nil {
 			break
@@ -788,6 +1210,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateCustomerPaymentGateway(childComplexity, args["input"].(models.CreateCustomerPaymentGatewayInput)), true
+	case "Mutation.createDevicePurchaseOrder":
+		if e.ComplexityRoot.Mutation.CreateDevicePurchaseOrder == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createDevicePurchaseOrder_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateDevicePurchaseOrder(childComplexity, args["input"].(models.CreateDevicePurchaseOrderInput)), true
 	case "Mutation.createSubDealer":
 		if e.ComplexityRoot.Mutation.CreateSubDealer == nil {
 			break
@@ -821,6 +1254,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateCustomerPaymentGateway(childComplexity, args["input"].(models.UpdateCustomerPaymentGatewayInput)), true
+	case "Mutation.updateDevicePurchaseOrder":
+		if e.ComplexityRoot.Mutation.UpdateDevicePurchaseOrder == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateDevicePurchaseOrder_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateDevicePurchaseOrder(childComplexity, args["input"].(models.UpdateDevicePurchaseOrderInput)), true
 	case "Mutation.updateSubDealer":
 		if e.ComplexityRoot.Mutation.UpdateSubDealer == nil {
 			break
@@ -971,6 +1415,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.CustomerPaymentGateways(childComplexity, args["customerId"].(uuid.UUID)), true
+	case "Query.devicePurchaseOrder":
+		if e.ComplexityRoot.Query.DevicePurchaseOrder == nil {
+			break
+		}
+
+		args, err := ec.field_Query_devicePurchaseOrder_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.DevicePurchaseOrder(childComplexity, args["dealerCode"].(string), args["uuid"].(uuid.UUID)), true
+	case "Query.devicePurchaseOrders":
+		if e.ComplexityRoot.Query.DevicePurchaseOrders == nil {
+			break
+		}
+
+		args, err := ec.field_Query_devicePurchaseOrders_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.DevicePurchaseOrders(childComplexity, args["dealerCode"].(*string), args["status"].(*models.DevicePurchaseOrderStatus), args["first"].(*int), args["after"].(*string)), true
 
 	case "Query.subDealer":
 		if e.ComplexityRoot.Query.SubDealer == nil {
@@ -1354,13 +1820,20 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ConvenienceFeeInput", ec.unmarshalInputConvenienceFeeInput),
 			graphql.NewInputUnmarshaler("CreateConnectorConfigurationInput", ec.unmarshalInputCreateConnectorConfigurationInput),
 			graphql.NewInputUnmarshaler("CreateCustomerPaymentGatewayInput", ec.unmarshalInputCreateCustomerPaymentGatewayInput),
+			graphql.NewInputUnmarshaler("CreateDevicePurchaseOrderInput", ec.unmarshalInputCreateDevicePurchaseOrderInput),
 			graphql.NewInputUnmarshaler("CreateSubDealerInput", ec.unmarshalInputCreateSubDealerInput),
+			graphql.NewInputUnmarshaler("DevicePurchaseOrderAddressInput", ec.unmarshalInputDevicePurchaseOrderAddressInput),
+			graphql.NewInputUnmarshaler("DevicePurchaseOrderGatewayProductInput", ec.unmarshalInputDevicePurchaseOrderGatewayProductInput),
+			graphql.NewInputUnmarshaler("DevicePurchaseOrderItemInput", ec.unmarshalInputDevicePurchaseOrderItemInput),
+			graphql.NewInputUnmarshaler("DevicePurchaseOrderProductInput", ec.unmarshalInputDevicePurchaseOrderProductInput),
+			graphql.NewInputUnmarshaler("DevicePurchaseOrderShippingInput", ec.unmarshalInputDevicePurchaseOrderShippingInput),
 			graphql.NewInputUnmarshaler("PaymentGatewayApplicationInput", ec.unmarshalInputPaymentGatewayApplicationInput),
 			graphql.NewInputUnmarshaler("PaymentGatewayBillTypeInput", ec.unmarshalInputPaymentGatewayBillTypeInput),
 			graphql.NewInputUnmarshaler("PaymentGatewayPaymentTypeInput", ec.unmarshalInputPaymentGatewayPaymentTypeInput),
 			graphql.NewInputUnmarshaler("SubDealerUserInput", ec.unmarshalInputSubDealerUserInput),
 			graphql.NewInputUnmarshaler("UpdateConnectorConfigurationInput", ec.unmarshalInputUpdateConnectorConfigurationInput),
 			graphql.NewInputUnmarshaler("UpdateCustomerPaymentGatewayInput", ec.unmarshalInputUpdateCustomerPaymentGatewayInput),
+			graphql.NewInputUnmarshaler("UpdateDevicePurchaseOrderInput", ec.unmarshalInputUpdateDevicePurchaseOrderInput),
 			graphql.NewInputUnmarshaler("UpdateSubDealerInput", ec.unmarshalInputUpdateSubDealerInput),
 		)
 	}
@@ -1441,7 +1914,7 @@ var sources = []*ast.Source{
 	{Name: "../schema.graphqls", Input: `# The payment-configuration API: read and update the payment platform's records.
 #
 # Sections: shared conventions, connector configurations, customer payment gateways,
-# sub-dealers.
+# sub-dealers, device purchase orders.
 # Every data operation needs ` + "`" + `Authorization: Bearer <JWT>` + "`" + `.
 
 # ---------------------------------------------------------------------------
@@ -2347,6 +2820,374 @@ type SubDealerPayload {
   "The input's ` + "`" + `clientMutationId` + "`" + `, echoed."
   clientMutationId: String
 }
+
+# ---------------------------------------------------------------------------
+# Device purchase orders
+# ---------------------------------------------------------------------------
+
+extend type Query {
+  """
+  One purchase order of a dealer, or null when it does not exist or the dealer is outside
+  your scope (` + "`" + `dealer-admin` + "`" + `: the dealers in your token's ` + "`" + `dealer_codes` + "`" + `).
+  """
+  devicePurchaseOrder(
+    "The dealer the order belongs to (the REST path's ` + "`" + `ServiceSubscriberDealer` + "`" + `)."
+    dealerCode: String!
+    "The order's uuid (the REST path's ` + "`" + `devicePurchaseOrderUuid` + "`" + `)."
+    uuid: UUID!
+  ): DevicePurchaseOrder
+
+  """
+  Purchase orders, oldest first, cursor-paginated: those of one dealer (none outside your
+  scope), or, without ` + "`" + `dealerCode` + "`" + `, those of every dealer in your scope.
+  """
+  devicePurchaseOrders(
+    "Only orders of this dealer."
+    dealerCode: String
+    "Only orders in this status."
+    status: DevicePurchaseOrderStatus
+    "Page size, 1 to 100."
+    first: Int = 20
+    "The ` + "`" + `endCursor` + "`" + ` of the previous page."
+    after: String
+  ): DevicePurchaseOrderConnection!
+}
+
+extend type Mutation {
+  """
+  Creates a purchase order for a dealer in your scope, in status DRAFT, with at least one item.
+  The server assigns ` + "`" + `uuid` + "`" + ` and computes ` + "`" + `lineTotal` + "`" + `, ` + "`" + `itemsTotal` + "`" + `, ` + "`" + `total` + "`" + ` and ` + "`" + `currency` + "`" + `.
+  """
+  createDevicePurchaseOrder(
+    "The new order's fields."
+    input: CreateDevicePurchaseOrderInput!
+  ): DevicePurchaseOrderPayload!
+
+  """
+  The GraphQL form of the vendor's ` + "`" + `PUT /kpayment/v1/dealer/:ServiceSubscriberDealer/device/order/:devicePurchaseOrderUuid` + "`" + `.
+  Moves the order's status and changes exactly the fields that are sent: ` + "`" + `items` + "`" + ` (the REST
+  body's ` + "`" + `devicePurchaseOrderItems` + "`" + `) replaces every item, ` + "`" + `shipping` + "`" + ` replaces the shipping
+  as a whole (null removes it), other fields left out are unchanged. Items, shipping,
+  paymentType and shippingMethodGatewayId change only while the stored status is DRAFT or
+  SUBMITTED. Totals follow on every change.
+  """
+  updateDevicePurchaseOrder(
+    "The order's key, the status move, the fields to change and the concurrency guard."
+    input: UpdateDevicePurchaseOrderInput!
+  ): DevicePurchaseOrderPayload!
+}
+
+"""
+Where an order stands. It moves DRAFT → SUBMITTED → APPROVED → SHIPPED → DELIVERED, and from
+any status but DELIVERED to CANCELLED; no other move is allowed. Its items, shipping,
+paymentType and shippingMethodGatewayId change only while it is DRAFT or SUBMITTED.
+"""
+enum DevicePurchaseOrderStatus {
+  "Being put together by the dealer; every new order starts here. Next: SUBMITTED or CANCELLED."
+  DRAFT
+  "Sent for approval; still editable. Next: APPROVED or CANCELLED."
+  SUBMITTED
+  "Accepted; no longer editable. Next: SHIPPED or CANCELLED."
+  APPROVED
+  "Handed to the carrier. Next: DELIVERED or CANCELLED."
+  SHIPPED
+  "Received by the dealer. Final."
+  DELIVERED
+  "Called off. Final."
+  CANCELLED
+}
+
+"""
+A dealer's order of devices: items that each keep a snapshot of the product ordered, an
+optional shipping, and totals the server computes in exact decimals (` + "`" + `numeric(18,2)` + "`" + `):
+` + "`" + `lineTotal` + "`" + ` = amount × quantity, ` + "`" + `itemsTotal` + "`" + ` = the sum of the line totals, ` + "`" + `total` + "`" + ` =
+itemsTotal + shipping amount. Every item and the shipping use one currency.
+"""
+type DevicePurchaseOrder {
+  "The order's stable id, assigned by the server (the REST path's ` + "`" + `devicePurchaseOrderUuid` + "`" + `)."
+  uuid: UUID!
+  "The dealer the order belongs to (the REST path's ` + "`" + `ServiceSubscriberDealer` + "`" + `)."
+  dealerCode: String!
+  "Where the order stands in its workflow."
+  status: DevicePurchaseOrderStatus!
+  "How the dealer pays, e.g. ` + "`" + `CREDIT_CARD` + "`" + `."
+  paymentType: String
+  "The payment gateway's id of the shipping method."
+  shippingMethodGatewayId: String
+  "The ordered items, in the order sent; at least one."
+  items: [DevicePurchaseOrderItem!]!
+  "Where and how the order is shipped; null when it has no shipping."
+  shipping: DevicePurchaseOrderShipping
+  "The sum of the items' line totals, computed by the server."
+  itemsTotal: Decimal!
+  "itemsTotal plus the shipping amount, computed by the server."
+  total: Decimal!
+  "The ISO 4217 currency of every item, the shipping and the totals, e.g. ` + "`" + `TRY` + "`" + `."
+  currency: String!
+  "Starts at 1 and grows by 1 with every committed change; send it as ` + "`" + `expectedVersion` + "`" + `."
+  version: Int!
+  "When the order was created."
+  createdAt: DateTime!
+  "When it (its status, items or shipping included) last changed."
+  updatedAt: DateTime!
+  "Its committed changes, newest first; every status move is one."
+  history("How many entries, newest first." first: Int = 20): [AuditEntry!]!
+}
+
+"One line of an order: a quantity of one product at a unit amount."
+type DevicePurchaseOrderItem {
+  "The item's id; stable while the item is kept."
+  id: UUID!
+  "How many, 1 to 10000."
+  quantity: Int!
+  "The unit amount, 0 or more."
+  amount: Decimal!
+  "The ISO 4217 currency of ` + "`" + `amount` + "`" + `; the same for every item and the shipping."
+  currency: String!
+  "amount × quantity, computed by the server."
+  lineTotal: Decimal!
+  "The product ordered, as the catalogue showed it when ordered."
+  product: DevicePurchaseOrderProduct!
+}
+
+"A snapshot of the product an item orders, nested as the vendor's REST body nests it."
+type DevicePurchaseOrderProduct {
+  "The product's id in the dealer's country catalogue; names the product ordered."
+  gatewayCountryProductId: String!
+  "The payment gateway's side of the product."
+  gatewayProduct: DevicePurchaseOrderGatewayProduct!
+  "The catalogue price, 0 or more."
+  amount: Decimal
+  "The ISO 4217 currency of the catalogue price."
+  currency: String
+  "The ISO 3166-1 alpha-2 country of the catalogue, e.g. ` + "`" + `TR` + "`" + `."
+  country: String
+  "` + "`" + `\"true\"` + "`" + ` or ` + "`" + `\"false\"` + "`" + `, as the vendor sends it; an item of a product that is not orderable is refused."
+  orderable: String
+  "The product's name."
+  name: String
+  "The product's description."
+  description: String
+  "A picture of the product."
+  imageUrl: String
+  "The product's status, e.g. ` + "`" + `ACTIVE` + "`" + `; any other status is accepted with the warning ` + "`" + `PRODUCT_NOT_ACTIVE` + "`" + `."
+  status: String
+}
+
+"The payment gateway's side of a product."
+type DevicePurchaseOrderGatewayProduct {
+  "The payment gateway's id."
+  gatewayId: String
+  "The product's status at the gateway."
+  status: String
+  "The product's type at the gateway."
+  type: String
+  "The product's id at the gateway."
+  id: String
+}
+
+"Where and how an order is shipped, and what shipping costs."
+type DevicePurchaseOrderShipping {
+  "The delivery address."
+  address: DevicePurchaseOrderAddress!
+  "What shipping costs, 0 or more; added to ` + "`" + `total` + "`" + `."
+  amount: Decimal
+  "The receiving company."
+  company: String
+  "The ISO 4217 currency of ` + "`" + `amount` + "`" + `: the items' currency."
+  currency: String
+  "The recipient's e-mail address."
+  email: String
+  "The recipient's name."
+  name: String!
+  "The recipient's phone number."
+  phone: String
+}
+
+"A delivery address."
+type DevicePurchaseOrderAddress {
+  "The city."
+  city: String!
+  "The ISO 3166-1 alpha-2 country code, e.g. ` + "`" + `TR` + "`" + `."
+  country: String!
+  "The first address line."
+  line1: String!
+  "The second address line."
+  line2: String
+  "The postal code."
+  postalCode: String
+  "The state or province."
+  state: String
+}
+
+"A page of device purchase orders."
+type DevicePurchaseOrderConnection {
+  "The orders on this page."
+  nodes: [DevicePurchaseOrder!]!
+  "Where this page stands."
+  pageInfo: PageInfo!
+}
+
+"""
+An item in a sent ` + "`" + `items` + "`" + ` list (the REST body's ` + "`" + `devicePurchaseOrderItems` + "`" + `). Give ` + "`" + `id` + "`" + ` to keep
+and update a stored item (fields left out keep their values); leave it out to add one (then
+quantity, amount, currency and product are required).
+"""
+input DevicePurchaseOrderItemInput {
+  "The stored item to update in place; leave out for a new item."
+  id: UUID
+  "How many, 1 to 10000."
+  quantity: Int
+  "The unit amount, 0 or more, at most 2 decimal places."
+  amount: Decimal
+  "The ISO 4217 currency, the same for every item and the shipping."
+  currency: String
+  "The product snapshot, replaced as a whole when sent."
+  product: DevicePurchaseOrderProductInput
+}
+
+"A product snapshot; fields left out are null."
+input DevicePurchaseOrderProductInput {
+  "The product's id in the dealer's country catalogue; required."
+  gatewayCountryProductId: String
+  "The payment gateway's side of the product."
+  gatewayProduct: DevicePurchaseOrderGatewayProductInput
+  "The catalogue price, 0 or more."
+  amount: Decimal
+  "The ISO 4217 currency of the catalogue price."
+  currency: String
+  "The ISO 3166-1 alpha-2 country of the catalogue."
+  country: String
+  "` + "`" + `\"true\"` + "`" + ` or ` + "`" + `\"false\"` + "`" + `; ` + "`" + `\"false\"` + "`" + ` is refused with INVALID."
+  orderable: String
+  "The product's name."
+  name: String
+  "The product's description."
+  description: String
+  "A picture of the product."
+  imageUrl: String
+  "The product's status; other than ` + "`" + `ACTIVE` + "`" + ` gives the warning ` + "`" + `PRODUCT_NOT_ACTIVE` + "`" + `."
+  status: String
+}
+
+"The payment gateway's side of a sent product; fields left out are null."
+input DevicePurchaseOrderGatewayProductInput {
+  "The payment gateway's id."
+  gatewayId: String
+  "The product's status at the gateway."
+  status: String
+  "The product's type at the gateway."
+  type: String
+  "The product's id at the gateway."
+  id: String
+}
+
+"A shipping, replaced as a whole: fields left out are null."
+input DevicePurchaseOrderShippingInput {
+  "The delivery address; required."
+  address: DevicePurchaseOrderAddressInput
+  "What shipping costs, 0 or more; needs ` + "`" + `currency` + "`" + `."
+  amount: Decimal
+  "The receiving company."
+  company: String
+  "The ISO 4217 currency of ` + "`" + `amount` + "`" + `; must be the items' currency."
+  currency: String
+  "The recipient's e-mail address."
+  email: String
+  "The recipient's name; required."
+  name: String
+  "The recipient's phone number."
+  phone: String
+}
+
+"A delivery address; fields left out are null."
+input DevicePurchaseOrderAddressInput {
+  "The city; required."
+  city: String
+  "The ISO 3166-1 alpha-2 country code, e.g. ` + "`" + `TR` + "`" + `; required."
+  country: String
+  "The first address line; required."
+  line1: String
+  "The second address line."
+  line2: String
+  "The postal code."
+  postalCode: String
+  "The state or province."
+  state: String
+}
+
+"The fields of a new device purchase order; it starts in DRAFT."
+input CreateDevicePurchaseOrderInput {
+  "The dealer the order belongs to; one of your token's ` + "`" + `dealer_codes` + "`" + ` (any for admin)."
+  dealerCode: String!
+  "How the dealer pays."
+  paymentType: String
+  "The payment gateway's id of the shipping method."
+  shippingMethodGatewayId: String
+  "The items; at least one, at most 500."
+  items: [DevicePurchaseOrderItemInput!]
+  "The shipping."
+  shipping: DevicePurchaseOrderShippingInput
+  "Echoed in the payload."
+  clientMutationId: String
+  "Validate and return the would-be order, commit nothing."
+  dryRun: Boolean
+}
+
+"""
+A partial update of a device purchase order (the vendor's PUT body plus its path parameters).
+A field left out is unchanged, null clears it (null on ` + "`" + `status` + "`" + ` or ` + "`" + `items` + "`" + ` is refused with
+REQUIRED). ` + "`" + `items` + "`" + ` sent replaces every item; ` + "`" + `shipping` + "`" + ` sent replaces the shipping, null
+removes it.
+"""
+input UpdateDevicePurchaseOrderInput {
+  "The dealer the order belongs to (the REST path's ` + "`" + `ServiceSubscriberDealer` + "`" + `)."
+  dealerCode: String!
+  "The order to change (the REST path's ` + "`" + `devicePurchaseOrderUuid` + "`" + `)."
+  uuid: UUID!
+  "When given, the update is refused with VERSION_CONFLICT unless the stored version is this."
+  expectedVersion: Int
+  "Echoed in the payload."
+  clientMutationId: String
+  "Validate and return the would-be order, commit nothing."
+  dryRun: Boolean
+  """
+  The status to move to; the same status is no change, a move the workflow does not allow is
+  refused with INVALID naming the allowed moves.
+  """
+  status: DevicePurchaseOrderStatus
+  "How the dealer pays; only while DRAFT or SUBMITTED."
+  paymentType: String
+  "The payment gateway's id of the shipping method; only while DRAFT or SUBMITTED."
+  shippingMethodGatewayId: String
+  "Every item of the order (at least one, at most 500); only while DRAFT or SUBMITTED."
+  items: [DevicePurchaseOrderItemInput!]
+  "The whole shipping, or null to remove it; only while DRAFT or SUBMITTED."
+  shipping: DevicePurchaseOrderShippingInput
+}
+
+"""
+The result of creating or updating a device purchase order. Partners moving from the vendor's
+REST API find its 400 body here: each entry of ` + "`" + `errors` + "`" + ` is one ` + "`" + `UserError` + "`" + `, with ` + "`" + `errorCode` + "`" + ` →
+` + "`" + `code` + "`" + ` (a UserErrorCode name instead of a number), ` + "`" + `errorTitle` + "`" + `, ` + "`" + `errorMessage` + "`" + ` and
+` + "`" + `errorDescription` + "`" + ` → ` + "`" + `message` + "`" + ` (one sentence that names the field, the rule and the allowed
+values), and the offending field, which REST names only in prose, → ` + "`" + `field` + "`" + ` (its path inside
+` + "`" + `input` + "`" + `, e.g. ` + "`" + `["items","1","currency"]` + "`" + `). Each entry of ` + "`" + `warnings` + "`" + ` is one ` + "`" + `UserWarning` + "`" + `
+likewise: ` + "`" + `warningCode` + "`" + ` → ` + "`" + `code` + "`" + ` (e.g. ` + "`" + `PRODUCT_NOT_ACTIVE` + "`" + `), ` + "`" + `warningTitle` + "`" + `,
+` + "`" + `warningMessage` + "`" + ` and ` + "`" + `warningDescription` + "`" + ` → ` + "`" + `message` + "`" + `, plus ` + "`" + `field` + "`" + `. A 401 stays HTTP 401
+with ` + "`" + `errors[].extensions.code = "UNAUTHENTICATED"` + "`" + `; a 500 is an ` + "`" + `errors[]` + "`" + ` entry with
+` + "`" + `extensions.code = "INTERNAL_SERVER_ERROR"` + "`" + `.
+"""
+type DevicePurchaseOrderPayload {
+  "The order as stored (or as it would be, on a dry run, even when refused); null when refused."
+  devicePurchaseOrder: DevicePurchaseOrder
+  "Every rule the input broke (the REST ` + "`" + `errors` + "`" + `); when not empty nothing was changed."
+  userErrors: [UserError!]!
+  "Things worth knowing that did not stop the change (the REST ` + "`" + `warnings` + "`" + `)."
+  warnings: [UserWarning!]!
+  "The input's ` + "`" + `clientMutationId` + "`" + `, echoed."
+  clientMutationId: String
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -2543,6 +3384,160 @@ func (ec *executionContext) childFields_CustomerPaymentGatewayPayload(ctx contex
 		return ec.fieldContext_CustomerPaymentGatewayPayload_clientMutationId(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CustomerPaymentGatewayPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_DevicePurchaseOrder(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "uuid":
+		return ec.fieldContext_DevicePurchaseOrder_uuid(ctx, field)
+	case "dealerCode":
+		return ec.fieldContext_DevicePurchaseOrder_dealerCode(ctx, field)
+	case "status":
+		return ec.fieldContext_DevicePurchaseOrder_status(ctx, field)
+	case "paymentType":
+		return ec.fieldContext_DevicePurchaseOrder_paymentType(ctx, field)
+	case "shippingMethodGatewayId":
+		return ec.fieldContext_DevicePurchaseOrder_shippingMethodGatewayId(ctx, field)
+	case "items":
+		return ec.fieldContext_DevicePurchaseOrder_items(ctx, field)
+	case "shipping":
+		return ec.fieldContext_DevicePurchaseOrder_shipping(ctx, field)
+	case "itemsTotal":
+		return ec.fieldContext_DevicePurchaseOrder_itemsTotal(ctx, field)
+	case "total":
+		return ec.fieldContext_DevicePurchaseOrder_total(ctx, field)
+	case "currency":
+		return ec.fieldContext_DevicePurchaseOrder_currency(ctx, field)
+	case "version":
+		return ec.fieldContext_DevicePurchaseOrder_version(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_DevicePurchaseOrder_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_DevicePurchaseOrder_updatedAt(ctx, field)
+	case "history":
+		return ec.fieldContext_DevicePurchaseOrder_history(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DevicePurchaseOrder", field.Name)
+}
+
+func (ec *executionContext) childFields_DevicePurchaseOrderAddress(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "city":
+		return ec.fieldContext_DevicePurchaseOrderAddress_city(ctx, field)
+	case "country":
+		return ec.fieldContext_DevicePurchaseOrderAddress_country(ctx, field)
+	case "line1":
+		return ec.fieldContext_DevicePurchaseOrderAddress_line1(ctx, field)
+	case "line2":
+		return ec.fieldContext_DevicePurchaseOrderAddress_line2(ctx, field)
+	case "postalCode":
+		return ec.fieldContext_DevicePurchaseOrderAddress_postalCode(ctx, field)
+	case "state":
+		return ec.fieldContext_DevicePurchaseOrderAddress_state(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DevicePurchaseOrderAddress", field.Name)
+}
+
+func (ec *executionContext) childFields_DevicePurchaseOrderConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "nodes":
+		return ec.fieldContext_DevicePurchaseOrderConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_DevicePurchaseOrderConnection_pageInfo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DevicePurchaseOrderConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_DevicePurchaseOrderGatewayProduct(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "gatewayId":
+		return ec.fieldContext_DevicePurchaseOrderGatewayProduct_gatewayId(ctx, field)
+	case "status":
+		return ec.fieldContext_DevicePurchaseOrderGatewayProduct_status(ctx, field)
+	case "type":
+		return ec.fieldContext_DevicePurchaseOrderGatewayProduct_type(ctx, field)
+	case "id":
+		return ec.fieldContext_DevicePurchaseOrderGatewayProduct_id(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DevicePurchaseOrderGatewayProduct", field.Name)
+}
+
+func (ec *executionContext) childFields_DevicePurchaseOrderItem(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_DevicePurchaseOrderItem_id(ctx, field)
+	case "quantity":
+		return ec.fieldContext_DevicePurchaseOrderItem_quantity(ctx, field)
+	case "amount":
+		return ec.fieldContext_DevicePurchaseOrderItem_amount(ctx, field)
+	case "currency":
+		return ec.fieldContext_DevicePurchaseOrderItem_currency(ctx, field)
+	case "lineTotal":
+		return ec.fieldContext_DevicePurchaseOrderItem_lineTotal(ctx, field)
+	case "product":
+		return ec.fieldContext_DevicePurchaseOrderItem_product(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DevicePurchaseOrderItem", field.Name)
+}
+
+func (ec *executionContext) childFields_DevicePurchaseOrderPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "devicePurchaseOrder":
+		return ec.fieldContext_DevicePurchaseOrderPayload_devicePurchaseOrder(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_DevicePurchaseOrderPayload_userErrors(ctx, field)
+	case "warnings":
+		return ec.fieldContext_DevicePurchaseOrderPayload_warnings(ctx, field)
+	case "clientMutationId":
+		return ec.fieldContext_DevicePurchaseOrderPayload_clientMutationId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DevicePurchaseOrderPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_DevicePurchaseOrderProduct(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "gatewayCountryProductId":
+		return ec.fieldContext_DevicePurchaseOrderProduct_gatewayCountryProductId(ctx, field)
+	case "gatewayProduct":
+		return ec.fieldContext_DevicePurchaseOrderProduct_gatewayProduct(ctx, field)
+	case "amount":
+		return ec.fieldContext_DevicePurchaseOrderProduct_amount(ctx, field)
+	case "currency":
+		return ec.fieldContext_DevicePurchaseOrderProduct_currency(ctx, field)
+	case "country":
+		return ec.fieldContext_DevicePurchaseOrderProduct_country(ctx, field)
+	case "orderable":
+		return ec.fieldContext_DevicePurchaseOrderProduct_orderable(ctx, field)
+	case "name":
+		return ec.fieldContext_DevicePurchaseOrderProduct_name(ctx, field)
+	case "description":
+		return ec.fieldContext_DevicePurchaseOrderProduct_description(ctx, field)
+	case "imageUrl":
+		return ec.fieldContext_DevicePurchaseOrderProduct_imageUrl(ctx, field)
+	case "status":
+		return ec.fieldContext_DevicePurchaseOrderProduct_status(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DevicePurchaseOrderProduct", field.Name)
+}
+
+func (ec *executionContext) childFields_DevicePurchaseOrderShipping(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "address":
+		return ec.fieldContext_DevicePurchaseOrderShipping_address(ctx, field)
+	case "amount":
+		return ec.fieldContext_DevicePurchaseOrderShipping_amount(ctx, field)
+	case "company":
+		return ec.fieldContext_DevicePurchaseOrderShipping_company(ctx, field)
+	case "currency":
+		return ec.fieldContext_DevicePurchaseOrderShipping_currency(ctx, field)
+	case "email":
+		return ec.fieldContext_DevicePurchaseOrderShipping_email(ctx, field)
+	case "name":
+		return ec.fieldContext_DevicePurchaseOrderShipping_name(ctx, field)
+	case "phone":
+		return ec.fieldContext_DevicePurchaseOrderShipping_phone(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DevicePurchaseOrderShipping", field.Name)
 }
 
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2889,6 +3884,20 @@ func (ec *executionContext) field_CustomerPaymentGateway_history_args(ctx contex
 	return args, nil
 }
 
+func (ec *executionContext) field_DevicePurchaseOrder_history_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createConnectorConfiguration_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2909,6 +3918,20 @@ func (ec *executionContext) field_Mutation_createCustomerPaymentGateway_args(ctx
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (models.CreateCustomerPaymentGatewayInput, error) {
 			return ec.unmarshalNCreateCustomerPaymentGatewayInput2githubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐCreateCustomerPaymentGatewayInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createDevicePurchaseOrder_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (models.CreateDevicePurchaseOrderInput, error) {
+			return ec.unmarshalNCreateDevicePurchaseOrderInput2githubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐCreateDevicePurchaseOrderInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -2951,6 +3974,20 @@ func (ec *executionContext) field_Mutation_updateCustomerPaymentGateway_args(ctx
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (models.UpdateCustomerPaymentGatewayInput, error) {
 			return ec.unmarshalNUpdateCustomerPaymentGatewayInput2githubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐUpdateCustomerPaymentGatewayInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateDevicePurchaseOrder_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (models.UpdateDevicePurchaseOrderInput, error) {
+			return ec.unmarshalNUpdateDevicePurchaseOrderInput2githubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐUpdateDevicePurchaseOrderInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -3072,6 +4109,66 @@ func (ec *executionContext) field_Query_customerPaymentGateways_args(ctx context
 		return nil, err
 	}
 	args["customerId"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_devicePurchaseOrder_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "dealerCode",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["dealerCode"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "uuid",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNUUID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["uuid"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_devicePurchaseOrders_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "dealerCode",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["dealerCode"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "status",
+		func(ctx context.Context, v any) (*models.DevicePurchaseOrderStatus, error) {
+			return ec.unmarshalODevicePurchaseOrderStatus2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐDevicePurchaseOrderStatus(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["status"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg3
 	return args, nil
 }
 
@@ -5137,6 +6234,1382 @@ func (ec *executionContext) fieldContext_CustomerPaymentGatewayPayload_clientMut
 	return graphql.NewScalarFieldContext("CustomerPaymentGatewayPayload", field, false, false, "String")
 }
 
+func (ec *executionContext) _DevicePurchaseOrder_uuid(ctx context.Context, field graphql.CollectedField, obj *models.DevicePurchaseOrder) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DevicePurchaseOrder_uuid(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNUUID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DevicePurchaseOrder_uuid(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DevicePurchaseOrder", field, false, false, "UUID")
+}
+
+func (ec *executionContext) _DevicePurchaseOrder_dealerCode(ctx context.Context, field graphql.CollectedField, obj *models.DevicePurchaseOrder) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DevicePurchaseOrder_dealerCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DealerCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DevicePurchaseOrder_dealerCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DevicePurchaseOrder", field, false, false, "String")
+}
+
+func (ec *executionContext) _DevicePurchaseOrder_status(ctx context.Context, field graphql.CollectedField, obj *models.DevicePurchaseOrder) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DevicePurchaseOrder_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v models.DevicePurchaseOrderStatus) graphql.Marshaler {
+			return ec.marshalNDevicePurchaseOrderStatus2githubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐDevicePurchaseOrderStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DevicePurchaseOrder_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DevicePurchaseOrder", field, false, false, "DevicePurchaseOrderStatus")
+}
+
+func (ec *executionContext) _DevicePurchaseOrder_paymentType(ctx context.Context, field graphql.CollectedField, obj *models.DevicePurchaseOrder) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DevicePurchaseOrder_paymentType(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PaymentType, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DevicePurchaseOrder_paymentType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DevicePurchaseOrder", field, false, false, "String")
+}
+
+func (ec *executionContext) _DevicePurchaseOrder_shippingMethodGatewayId(ctx context.Context, field graphql.CollectedField, obj *models.DevicePurchaseOrder) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DevicePurchaseOrder_shippingMethodGatewayId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ShippingMethodGatewayID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DevicePurchaseOrder_shippingMethodGatewayId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DevicePurchaseOrder", field, false, false, "String")
+}
+
+func (ec *executionContext) _DevicePurchaseOrder_items(ctx context.Context, field graphql.CollectedField, obj *models.DevicePurchaseOrder) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DevicePurchaseOrder_items(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.resolveBatch_DevicePurchaseOrder_items(ctx, field, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*models.DevicePurchaseOrderItem) graphql.Marshaler {
+			return ec.marshalNDevicePurchaseOrderItem2ᚕᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐDevicePurchaseOrderItemᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DevicePurchaseOrder_items(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DevicePurchaseOrder",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DevicePurchaseOrderItem(ctx, field)
+		},
+	}
+	return fc, nil
+}
+func (ec *executionContext) resolveBatch_DevicePurchaseOrder_items(ctx context.Context, field graphql.CollectedField, obj *models.DevicePurchaseOrder) (any, error) {
+	resolver := ec.Resolvers.DevicePurchaseOrder()
+	if batch, ok := graphql.BatchParentsFor[*models.DevicePurchaseOrder](ctx, "DevicePurchaseOrder"); ok {
+		result := batch.FieldResult(field, func() (any, error) {
+			return resolver.Items(ctx, batch.Parents)
+		})
+		return graphql.ResolveBatchGroupResult[[]*models.DevicePurchaseOrderItem](
+			ctx,
+			batch.Index,
+			len(batch.Parents),
+			result,
+			"DevicePurchaseOrder.items",
+			batch.IndexMap,
+		)
+	}
+	results, err := resolver.Items(ctx, []*models.DevicePurchaseOrder{obj})
+	return graphql.ResolveBatchSingleResult[[]*models.DevicePurchaseOrderItem](
+		ctx,
+		results,
+		err,
+		"DevicePurchaseOrder.items",
+	)
+}
+
+func (ec *executionContext) _DevicePurchaseOrder_shipping(ctx context.Context, field graphql.CollectedField, obj *models.DevicePurchaseOrder) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DevicePurchaseOrder_shipping(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Shipping(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.DevicePurchaseOrderShipping) graphql.Marshaler {
+			return ec.marshalODevicePurchaseOrderShipping2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐDevicePurchaseOrderShipping(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DevicePurchaseOrder_shipping(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DevicePurchaseOrder",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DevicePurchaseOrderShipping(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DevicePurchaseOrder_itemsTotal(ctx context.Context, field graphql.CollectedField, obj *models.DevicePurchaseOrder) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DevicePurchaseOrder_itemsTotal(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ItemsTotal, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v decimal.Decimal) graphql.Marshaler {
+			return ec.marshalNDecimal2githubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DevicePurchaseOrder_itemsTotal(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DevicePurchaseOrder", field, false, false, "Decimal")
+}
+
+func (ec *executionContext) _DevicePurchaseOrder_total(ctx context.Context, field graphql.CollectedField, obj *models.DevicePurchaseOrder) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DevicePurchaseOrder_total(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Total, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v decimal.Decimal) graphql.Marshaler {
+			return ec.marshalNDecimal2githubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DevicePurchaseOrder_total(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DevicePurchaseOrder", field, false, false, "Decimal")
+}
+
+func (ec *executionContext) _DevicePurchaseOrder_currency(ctx context.Context, field graphql.CollectedField, obj *models.DevicePurchaseOrder) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DevicePurchaseOrder_currency(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Currency, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DevicePurchaseOrder_currency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DevicePurchaseOrder", field, false, false, "String")
+}
+
+func (ec *executionContext) _DevicePurchaseOrder_version(ctx context.Context, field graphql.CollectedField, obj *models.DevicePurchaseOrder) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DevicePurchaseOrder_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DevicePurchaseOrder_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DevicePurchaseOrder", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DevicePurchaseOrder_createdAt(ctx context.Context, field graphql.CollectedField, obj *models.DevicePurchaseOrder) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DevicePurchaseOrder_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DevicePurchaseOrder_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DevicePurchaseOrder", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _DevicePurchaseOrder_updatedAt(ctx context.Context, field graphql.CollectedField, obj *models.DevicePurchaseOrder) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DevicePurchaseOrder_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DevicePurchaseOrder_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DevicePurchaseOrder", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _DevicePurchaseOrder_history(ctx context.Context, field graphql.CollectedField, obj *models.DevicePurchaseOrder) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DevicePurchaseOrder_history(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.resolveBatch_DevicePurchaseOrder_history(ctx, field, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*models.AuditEntry) graphql.Marshaler {
+			return ec.marshalNAuditEntry2ᚕᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐAuditEntryᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DevicePurchaseOrder_history(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DevicePurchaseOrder",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AuditEntry(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_DevicePurchaseOrder_history_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+func (ec *executionContext) resolveBatch_DevicePurchaseOrder_history(ctx context.Context, field graphql.CollectedField, obj *models.DevicePurchaseOrder) (any, error) {
+	resolver := ec.Resolvers.DevicePurchaseOrder()
+	fc := graphql.GetFieldContext(ctx)
+	if batch, ok := graphql.BatchParentsFor[*models.DevicePurchaseOrder](ctx, "DevicePurchaseOrder"); ok {
+		result := batch.FieldResult(field, func() (any, error) {
+			return resolver.History(ctx, batch.Parents, fc.Args["first"].(*int))
+		})
+		return graphql.ResolveBatchGroupResult[[]*models.AuditEntry](
+			ctx,
+			batch.Index,
+			len(batch.Parents),
+			result,
+			"DevicePurchaseOrder.history",
+			batch.IndexMap,
+		)
+	}
+	results, err := resolver.History(ctx, []*models.DevicePurchaseOrder{obj}, fc.Args["first"].(*int))
+	return graphql.ResolveBatchSingleResult[[]*models.AuditEntry](
+		ctx,
+		results,
+		err,
+		"DevicePurchaseOrder.history",
+	)
+}
+
+func (ec *executionContext) _DevicePurchaseOrderAddress_city(ctx context.Context, field graphql.CollectedField, obj *models.DevicePurchaseOrderAddress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DevicePurchaseOrderAddress_city(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.City, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalNString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DevicePurchaseOrderAddress_city(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DevicePurchaseOrderAddress", field, false, false, "String")
+}
+
+func (ec *executionContext) _DevicePurchaseOrderAddress_country(ctx context.Context, field graphql.CollectedField, obj *models.DevicePurchaseOrderAddress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DevicePurchaseOrderAddress_country(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Country, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalNString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DevicePurchaseOrderAddress_country(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DevicePurchaseOrderAddress", field, false, false, "String")
+}
+
+func (ec *executionContext) _DevicePurchaseOrderAddress_line1(ctx context.Context, field graphql.CollectedField, obj *models.DevicePurchaseOrderAddress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DevicePurchaseOrderAddress_line1(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Line1, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalNString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DevicePurchaseOrderAddress_line1(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DevicePurchaseOrderAddress", field, false, false, "String")
+}
+
+func (ec *executionContext) _DevicePurchaseOrderAddress_line2(ctx context.Context, field graphql.CollectedField, obj *models.DevicePurchaseOrderAddress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DevicePurchaseOrderAddress_line2(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Line2, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DevicePurchaseOrderAddress_line2(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DevicePurchaseOrderAddress", field, false, false, "String")
+}
+
+func (ec *executionContext) _DevicePurchaseOrderAddress_postalCode(ctx context.Context, field graphql.CollectedField, obj *models.DevicePurchaseOrderAddress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DevicePurchaseOrderAddress_postalCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PostalCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DevicePurchaseOrderAddress_postalCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DevicePurchaseOrderAddress", field, false, false, "String")
+}
+
+func (ec *executionContext) _DevicePurchaseOrderAddress_state(ctx context.Context, field graphql.CollectedField, obj *models.DevicePurchaseOrderAddress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DevicePurchaseOrderAddress_state(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.State, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DevicePurchaseOrderAddress_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DevicePurchaseOrderAddress", field, false, false, "String")
+}
+
+func (ec *executionContext) _DevicePurchaseOrderConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *models.DevicePurchaseOrderConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DevicePurchaseOrderConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*models.DevicePurchaseOrder) graphql.Marshaler {
+			return ec.marshalNDevicePurchaseOrder2ᚕᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐDevicePurchaseOrderᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DevicePurchaseOrderConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DevicePurchaseOrderConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DevicePurchaseOrder(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DevicePurchaseOrderConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *models.DevicePurchaseOrderConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DevicePurchaseOrderConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v models.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2githubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DevicePurchaseOrderConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DevicePurchaseOrderConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DevicePurchaseOrderGatewayProduct_gatewayId(ctx context.Context, field graphql.CollectedField, obj *models.DevicePurchaseOrderGatewayProduct) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DevicePurchaseOrderGatewayProduct_gatewayId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.GatewayID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DevicePurchaseOrderGatewayProduct_gatewayId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DevicePurchaseOrderGatewayProduct", field, false, false, "String")
+}
+
+func (ec *executionContext) _DevicePurchaseOrderGatewayProduct_status(ctx context.Context, field graphql.CollectedField, obj *models.DevicePurchaseOrderGatewayProduct) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DevicePurchaseOrderGatewayProduct_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DevicePurchaseOrderGatewayProduct_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DevicePurchaseOrderGatewayProduct", field, false, false, "String")
+}
+
+func (ec *executionContext) _DevicePurchaseOrderGatewayProduct_type(ctx context.Context, field graphql.CollectedField, obj *models.DevicePurchaseOrderGatewayProduct) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DevicePurchaseOrderGatewayProduct_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Type, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DevicePurchaseOrderGatewayProduct_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DevicePurchaseOrderGatewayProduct", field, false, false, "String")
+}
+
+func (ec *executionContext) _DevicePurchaseOrderGatewayProduct_id(ctx context.Context, field graphql.CollectedField, obj *models.DevicePurchaseOrderGatewayProduct) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DevicePurchaseOrderGatewayProduct_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DevicePurchaseOrderGatewayProduct_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DevicePurchaseOrderGatewayProduct", field, false, false, "String")
+}
+
+func (ec *executionContext) _DevicePurchaseOrderItem_id(ctx context.Context, field graphql.CollectedField, obj *models.DevicePurchaseOrderItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DevicePurchaseOrderItem_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNUUID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DevicePurchaseOrderItem_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DevicePurchaseOrderItem", field, false, false, "UUID")
+}
+
+func (ec *executionContext) _DevicePurchaseOrderItem_quantity(ctx context.Context, field graphql.CollectedField, obj *models.DevicePurchaseOrderItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DevicePurchaseOrderItem_quantity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Quantity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalNInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DevicePurchaseOrderItem_quantity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DevicePurchaseOrderItem", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DevicePurchaseOrderItem_amount(ctx context.Context, field graphql.CollectedField, obj *models.DevicePurchaseOrderItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DevicePurchaseOrderItem_amount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Amount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *decimal.Decimal) graphql.Marshaler {
+			return ec.marshalNDecimal2ᚖgithubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DevicePurchaseOrderItem_amount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DevicePurchaseOrderItem", field, false, false, "Decimal")
+}
+
+func (ec *executionContext) _DevicePurchaseOrderItem_currency(ctx context.Context, field graphql.CollectedField, obj *models.DevicePurchaseOrderItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DevicePurchaseOrderItem_currency(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Currency, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DevicePurchaseOrderItem_currency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DevicePurchaseOrderItem", field, false, false, "String")
+}
+
+func (ec *executionContext) _DevicePurchaseOrderItem_lineTotal(ctx context.Context, field graphql.CollectedField, obj *models.DevicePurchaseOrderItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DevicePurchaseOrderItem_lineTotal(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LineTotal, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v decimal.Decimal) graphql.Marshaler {
+			return ec.marshalNDecimal2githubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DevicePurchaseOrderItem_lineTotal(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DevicePurchaseOrderItem", field, false, false, "Decimal")
+}
+
+func (ec *executionContext) _DevicePurchaseOrderItem_product(ctx context.Context, field graphql.CollectedField, obj *models.DevicePurchaseOrderItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DevicePurchaseOrderItem_product(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Product, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v models.DevicePurchaseOrderProduct) graphql.Marshaler {
+			return ec.marshalNDevicePurchaseOrderProduct2githubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐDevicePurchaseOrderProduct(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DevicePurchaseOrderItem_product(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DevicePurchaseOrderItem",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DevicePurchaseOrderProduct(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DevicePurchaseOrderPayload_devicePurchaseOrder(ctx context.Context, field graphql.CollectedField, obj *models.DevicePurchaseOrderPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DevicePurchaseOrderPayload_devicePurchaseOrder(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DevicePurchaseOrder, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.DevicePurchaseOrder) graphql.Marshaler {
+			return ec.marshalODevicePurchaseOrder2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐDevicePurchaseOrder(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DevicePurchaseOrderPayload_devicePurchaseOrder(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DevicePurchaseOrderPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DevicePurchaseOrder(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DevicePurchaseOrderPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *models.DevicePurchaseOrderPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DevicePurchaseOrderPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []models.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DevicePurchaseOrderPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DevicePurchaseOrderPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DevicePurchaseOrderPayload_warnings(ctx context.Context, field graphql.CollectedField, obj *models.DevicePurchaseOrderPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DevicePurchaseOrderPayload_warnings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Warnings, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []models.UserWarning) graphql.Marshaler {
+			return ec.marshalNUserWarning2ᚕgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐUserWarningᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DevicePurchaseOrderPayload_warnings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DevicePurchaseOrderPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserWarning(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DevicePurchaseOrderPayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *models.DevicePurchaseOrderPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DevicePurchaseOrderPayload_clientMutationId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClientMutationID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DevicePurchaseOrderPayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DevicePurchaseOrderPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _DevicePurchaseOrderProduct_gatewayCountryProductId(ctx context.Context, field graphql.CollectedField, obj *models.DevicePurchaseOrderProduct) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DevicePurchaseOrderProduct_gatewayCountryProductId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.GatewayCountryProductID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalNString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DevicePurchaseOrderProduct_gatewayCountryProductId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DevicePurchaseOrderProduct", field, false, false, "String")
+}
+
+func (ec *executionContext) _DevicePurchaseOrderProduct_gatewayProduct(ctx context.Context, field graphql.CollectedField, obj *models.DevicePurchaseOrderProduct) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DevicePurchaseOrderProduct_gatewayProduct(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.GatewayProduct, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v models.DevicePurchaseOrderGatewayProduct) graphql.Marshaler {
+			return ec.marshalNDevicePurchaseOrderGatewayProduct2githubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐDevicePurchaseOrderGatewayProduct(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DevicePurchaseOrderProduct_gatewayProduct(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DevicePurchaseOrderProduct",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DevicePurchaseOrderGatewayProduct(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DevicePurchaseOrderProduct_amount(ctx context.Context, field graphql.CollectedField, obj *models.DevicePurchaseOrderProduct) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DevicePurchaseOrderProduct_amount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Amount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *decimal.Decimal) graphql.Marshaler {
+			return ec.marshalODecimal2ᚖgithubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DevicePurchaseOrderProduct_amount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DevicePurchaseOrderProduct", field, false, false, "Decimal")
+}
+
+func (ec *executionContext) _DevicePurchaseOrderProduct_currency(ctx context.Context, field graphql.CollectedField, obj *models.DevicePurchaseOrderProduct) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DevicePurchaseOrderProduct_currency(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Currency, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DevicePurchaseOrderProduct_currency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DevicePurchaseOrderProduct", field, false, false, "String")
+}
+
+func (ec *executionContext) _DevicePurchaseOrderProduct_country(ctx context.Context, field graphql.CollectedField, obj *models.DevicePurchaseOrderProduct) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DevicePurchaseOrderProduct_country(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Country, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DevicePurchaseOrderProduct_country(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DevicePurchaseOrderProduct", field, false, false, "String")
+}
+
+func (ec *executionContext) _DevicePurchaseOrderProduct_orderable(ctx context.Context, field graphql.CollectedField, obj *models.DevicePurchaseOrderProduct) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DevicePurchaseOrderProduct_orderable(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Orderable, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DevicePurchaseOrderProduct_orderable(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DevicePurchaseOrderProduct", field, false, false, "String")
+}
+
+func (ec *executionContext) _DevicePurchaseOrderProduct_name(ctx context.Context, field graphql.CollectedField, obj *models.DevicePurchaseOrderProduct) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DevicePurchaseOrderProduct_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DevicePurchaseOrderProduct_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DevicePurchaseOrderProduct", field, false, false, "String")
+}
+
+func (ec *executionContext) _DevicePurchaseOrderProduct_description(ctx context.Context, field graphql.CollectedField, obj *models.DevicePurchaseOrderProduct) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DevicePurchaseOrderProduct_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Description, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DevicePurchaseOrderProduct_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DevicePurchaseOrderProduct", field, false, false, "String")
+}
+
+func (ec *executionContext) _DevicePurchaseOrderProduct_imageUrl(ctx context.Context, field graphql.CollectedField, obj *models.DevicePurchaseOrderProduct) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DevicePurchaseOrderProduct_imageUrl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ImageURL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DevicePurchaseOrderProduct_imageUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DevicePurchaseOrderProduct", field, false, false, "String")
+}
+
+func (ec *executionContext) _DevicePurchaseOrderProduct_status(ctx context.Context, field graphql.CollectedField, obj *models.DevicePurchaseOrderProduct) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DevicePurchaseOrderProduct_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DevicePurchaseOrderProduct_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DevicePurchaseOrderProduct", field, false, false, "String")
+}
+
+func (ec *executionContext) _DevicePurchaseOrderShipping_address(ctx context.Context, field graphql.CollectedField, obj *models.DevicePurchaseOrderShipping) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DevicePurchaseOrderShipping_address(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Address, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v models.DevicePurchaseOrderAddress) graphql.Marshaler {
+			return ec.marshalNDevicePurchaseOrderAddress2githubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐDevicePurchaseOrderAddress(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DevicePurchaseOrderShipping_address(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DevicePurchaseOrderShipping",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DevicePurchaseOrderAddress(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DevicePurchaseOrderShipping_amount(ctx context.Context, field graphql.CollectedField, obj *models.DevicePurchaseOrderShipping) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DevicePurchaseOrderShipping_amount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Amount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *decimal.Decimal) graphql.Marshaler {
+			return ec.marshalODecimal2ᚖgithubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DevicePurchaseOrderShipping_amount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DevicePurchaseOrderShipping", field, false, false, "Decimal")
+}
+
+func (ec *executionContext) _DevicePurchaseOrderShipping_company(ctx context.Context, field graphql.CollectedField, obj *models.DevicePurchaseOrderShipping) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DevicePurchaseOrderShipping_company(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Company, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DevicePurchaseOrderShipping_company(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DevicePurchaseOrderShipping", field, false, false, "String")
+}
+
+func (ec *executionContext) _DevicePurchaseOrderShipping_currency(ctx context.Context, field graphql.CollectedField, obj *models.DevicePurchaseOrderShipping) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DevicePurchaseOrderShipping_currency(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Currency, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DevicePurchaseOrderShipping_currency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DevicePurchaseOrderShipping", field, false, false, "String")
+}
+
+func (ec *executionContext) _DevicePurchaseOrderShipping_email(ctx context.Context, field graphql.CollectedField, obj *models.DevicePurchaseOrderShipping) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DevicePurchaseOrderShipping_email(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Email, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DevicePurchaseOrderShipping_email(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DevicePurchaseOrderShipping", field, false, false, "String")
+}
+
+func (ec *executionContext) _DevicePurchaseOrderShipping_name(ctx context.Context, field graphql.CollectedField, obj *models.DevicePurchaseOrderShipping) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DevicePurchaseOrderShipping_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalNString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DevicePurchaseOrderShipping_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DevicePurchaseOrderShipping", field, false, false, "String")
+}
+
+func (ec *executionContext) _DevicePurchaseOrderShipping_phone(ctx context.Context, field graphql.CollectedField, obj *models.DevicePurchaseOrderShipping) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DevicePurchaseOrderShipping_phone(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Phone, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DevicePurchaseOrderShipping_phone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DevicePurchaseOrderShipping", field, false, false, "String")
+}
+
 func (ec *executionContext) _Mutation_createConnectorConfiguration(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5395,6 +7868,94 @@ func (ec *executionContext) fieldContext_Mutation_updateSubDealer(ctx context.Co
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_updateSubDealer_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createDevicePurchaseOrder(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createDevicePurchaseOrder(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateDevicePurchaseOrder(ctx, fc.Args["input"].(models.CreateDevicePurchaseOrderInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.DevicePurchaseOrderPayload) graphql.Marshaler {
+			return ec.marshalNDevicePurchaseOrderPayload2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐDevicePurchaseOrderPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createDevicePurchaseOrder(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DevicePurchaseOrderPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createDevicePurchaseOrder_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateDevicePurchaseOrder(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateDevicePurchaseOrder(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateDevicePurchaseOrder(ctx, fc.Args["input"].(models.UpdateDevicePurchaseOrderInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.DevicePurchaseOrderPayload) graphql.Marshaler {
+			return ec.marshalNDevicePurchaseOrderPayload2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐDevicePurchaseOrderPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateDevicePurchaseOrder(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DevicePurchaseOrderPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateDevicePurchaseOrder_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -6013,6 +8574,94 @@ func (ec *executionContext) fieldContext_Query_subDealers(ctx context.Context, f
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_subDealers_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_devicePurchaseOrder(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_devicePurchaseOrder(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().DevicePurchaseOrder(ctx, fc.Args["dealerCode"].(string), fc.Args["uuid"].(uuid.UUID))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.DevicePurchaseOrder) graphql.Marshaler {
+			return ec.marshalODevicePurchaseOrder2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐDevicePurchaseOrder(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_devicePurchaseOrder(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DevicePurchaseOrder(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_devicePurchaseOrder_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_devicePurchaseOrders(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_devicePurchaseOrders(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().DevicePurchaseOrders(ctx, fc.Args["dealerCode"].(*string), fc.Args["status"].(*models.DevicePurchaseOrderStatus), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.DevicePurchaseOrderConnection) graphql.Marshaler {
+			return ec.marshalNDevicePurchaseOrderConnection2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐDevicePurchaseOrderConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_devicePurchaseOrders(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DevicePurchaseOrderConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_devicePurchaseOrders_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -8990,6 +11639,90 @@ func UnmarshalCreateCustomerPaymentGatewayInput(ctx context.Context, raw any) (m
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputCreateDevicePurchaseOrderInput(ctx context.Context, obj any) (models.CreateDevicePurchaseOrderInput, error) {
+	var it models.CreateDevicePurchaseOrderInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"dealerCode", "paymentType", "shippingMethodGatewayId", "items", "shipping", "clientMutationId", "dryRun"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "dealerCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dealerCode"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DealerCode = data
+		case "paymentType":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("paymentType"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PaymentType = graphql.OmittableOf(data)
+		case "shippingMethodGatewayId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("shippingMethodGatewayId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ShippingMethodGatewayID = graphql.OmittableOf(data)
+		case "items":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("items"))
+			data, err := ec.unmarshalODevicePurchaseOrderItemInput2ᚕᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐDevicePurchaseOrderItemInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Items = graphql.OmittableOf(data)
+		case "shipping":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("shipping"))
+			data, err := ec.unmarshalODevicePurchaseOrderShippingInput2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐDevicePurchaseOrderShippingInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Shipping = graphql.OmittableOf(data)
+		case "clientMutationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientMutationId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientMutationID = graphql.OmittableOf(data)
+		case "dryRun":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dryRun"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DryRun = graphql.OmittableOf(data)
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateDevicePurchaseOrderInput unmarshals raw into the CreateDevicePurchaseOrderInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateDevicePurchaseOrderInput(ctx context.Context, raw any) (models.CreateDevicePurchaseOrderInput, error) {
+	var out models.CreateDevicePurchaseOrderInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateDevicePurchaseOrderInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputCreateSubDealerInput(ctx context.Context, obj any) (models.CreateSubDealerInput, error) {
 	var it models.CreateSubDealerInput
 	if obj == nil {
@@ -9176,6 +11909,405 @@ func (ec *executionContext) unmarshalInputCreateSubDealerInput(ctx context.Conte
 func UnmarshalCreateSubDealerInput(ctx context.Context, raw any) (models.CreateSubDealerInput, error) {
 	var out models.CreateSubDealerInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateSubDealerInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputDevicePurchaseOrderAddressInput(ctx context.Context, obj any) (models.DevicePurchaseOrderAddressInput, error) {
+	var it models.DevicePurchaseOrderAddressInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"city", "country", "line1", "line2", "postalCode", "state"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "city":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("city"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.City = graphql.OmittableOf(data)
+		case "country":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("country"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Country = graphql.OmittableOf(data)
+		case "line1":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("line1"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Line1 = graphql.OmittableOf(data)
+		case "line2":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("line2"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Line2 = graphql.OmittableOf(data)
+		case "postalCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postalCode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostalCode = graphql.OmittableOf(data)
+		case "state":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("state"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.State = graphql.OmittableOf(data)
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalDevicePurchaseOrderAddressInput unmarshals raw into the DevicePurchaseOrderAddressInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalDevicePurchaseOrderAddressInput(ctx context.Context, raw any) (models.DevicePurchaseOrderAddressInput, error) {
+	var out models.DevicePurchaseOrderAddressInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "DevicePurchaseOrderAddressInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputDevicePurchaseOrderGatewayProductInput(ctx context.Context, obj any) (models.DevicePurchaseOrderGatewayProductInput, error) {
+	var it models.DevicePurchaseOrderGatewayProductInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"gatewayId", "status", "type", "id"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "gatewayId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("gatewayId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GatewayID = graphql.OmittableOf(data)
+		case "status":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Status = graphql.OmittableOf(data)
+		case "type":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("type"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Type = graphql.OmittableOf(data)
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = graphql.OmittableOf(data)
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalDevicePurchaseOrderGatewayProductInput unmarshals raw into the DevicePurchaseOrderGatewayProductInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalDevicePurchaseOrderGatewayProductInput(ctx context.Context, raw any) (models.DevicePurchaseOrderGatewayProductInput, error) {
+	var out models.DevicePurchaseOrderGatewayProductInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "DevicePurchaseOrderGatewayProductInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputDevicePurchaseOrderItemInput(ctx context.Context, obj any) (models.DevicePurchaseOrderItemInput, error) {
+	var it models.DevicePurchaseOrderItemInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "quantity", "amount", "currency", "product"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOUUID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = graphql.OmittableOf(data)
+		case "quantity":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("quantity"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Quantity = graphql.OmittableOf(data)
+		case "amount":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("amount"))
+			data, err := ec.unmarshalODecimal2ᚖgithubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Amount = graphql.OmittableOf(data)
+		case "currency":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("currency"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Currency = graphql.OmittableOf(data)
+		case "product":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("product"))
+			data, err := ec.unmarshalODevicePurchaseOrderProductInput2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐDevicePurchaseOrderProductInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Product = graphql.OmittableOf(data)
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalDevicePurchaseOrderItemInput unmarshals raw into the DevicePurchaseOrderItemInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalDevicePurchaseOrderItemInput(ctx context.Context, raw any) (models.DevicePurchaseOrderItemInput, error) {
+	var out models.DevicePurchaseOrderItemInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "DevicePurchaseOrderItemInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputDevicePurchaseOrderProductInput(ctx context.Context, obj any) (models.DevicePurchaseOrderProductInput, error) {
+	var it models.DevicePurchaseOrderProductInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"gatewayCountryProductId", "gatewayProduct", "amount", "currency", "country", "orderable", "name", "description", "imageUrl", "status"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "gatewayCountryProductId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("gatewayCountryProductId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GatewayCountryProductID = graphql.OmittableOf(data)
+		case "gatewayProduct":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("gatewayProduct"))
+			data, err := ec.unmarshalODevicePurchaseOrderGatewayProductInput2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐDevicePurchaseOrderGatewayProductInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GatewayProduct = graphql.OmittableOf(data)
+		case "amount":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("amount"))
+			data, err := ec.unmarshalODecimal2ᚖgithubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Amount = graphql.OmittableOf(data)
+		case "currency":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("currency"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Currency = graphql.OmittableOf(data)
+		case "country":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("country"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Country = graphql.OmittableOf(data)
+		case "orderable":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderable"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Orderable = graphql.OmittableOf(data)
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = graphql.OmittableOf(data)
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = graphql.OmittableOf(data)
+		case "imageUrl":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("imageUrl"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ImageURL = graphql.OmittableOf(data)
+		case "status":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Status = graphql.OmittableOf(data)
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalDevicePurchaseOrderProductInput unmarshals raw into the DevicePurchaseOrderProductInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalDevicePurchaseOrderProductInput(ctx context.Context, raw any) (models.DevicePurchaseOrderProductInput, error) {
+	var out models.DevicePurchaseOrderProductInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "DevicePurchaseOrderProductInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputDevicePurchaseOrderShippingInput(ctx context.Context, obj any) (models.DevicePurchaseOrderShippingInput, error) {
+	var it models.DevicePurchaseOrderShippingInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"address", "amount", "company", "currency", "email", "name", "phone"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "address":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("address"))
+			data, err := ec.unmarshalODevicePurchaseOrderAddressInput2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐDevicePurchaseOrderAddressInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Address = graphql.OmittableOf(data)
+		case "amount":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("amount"))
+			data, err := ec.unmarshalODecimal2ᚖgithubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Amount = graphql.OmittableOf(data)
+		case "company":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("company"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Company = graphql.OmittableOf(data)
+		case "currency":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("currency"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Currency = graphql.OmittableOf(data)
+		case "email":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("email"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Email = graphql.OmittableOf(data)
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = graphql.OmittableOf(data)
+		case "phone":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phone"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Phone = graphql.OmittableOf(data)
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalDevicePurchaseOrderShippingInput unmarshals raw into the DevicePurchaseOrderShippingInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalDevicePurchaseOrderShippingInput(ctx context.Context, raw any) (models.DevicePurchaseOrderShippingInput, error) {
+	var out models.DevicePurchaseOrderShippingInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "DevicePurchaseOrderShippingInput", raw, &out)
 	return out, err
 }
 
@@ -9862,6 +12994,111 @@ func (ec *executionContext) unmarshalInputUpdateCustomerPaymentGatewayInput(ctx 
 func UnmarshalUpdateCustomerPaymentGatewayInput(ctx context.Context, raw any) (models.UpdateCustomerPaymentGatewayInput, error) {
 	var out models.UpdateCustomerPaymentGatewayInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateCustomerPaymentGatewayInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputUpdateDevicePurchaseOrderInput(ctx context.Context, obj any) (models.UpdateDevicePurchaseOrderInput, error) {
+	var it models.UpdateDevicePurchaseOrderInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"dealerCode", "uuid", "expectedVersion", "clientMutationId", "dryRun", "status", "paymentType", "shippingMethodGatewayId", "items", "shipping"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "dealerCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dealerCode"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DealerCode = data
+		case "uuid":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("uuid"))
+			data, err := ec.unmarshalNUUID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UUID = data
+		case "expectedVersion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedVersion"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpectedVersion = graphql.OmittableOf(data)
+		case "clientMutationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientMutationId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientMutationID = graphql.OmittableOf(data)
+		case "dryRun":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dryRun"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DryRun = graphql.OmittableOf(data)
+		case "status":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
+			data, err := ec.unmarshalODevicePurchaseOrderStatus2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐDevicePurchaseOrderStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Status = graphql.OmittableOf(data)
+		case "paymentType":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("paymentType"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PaymentType = graphql.OmittableOf(data)
+		case "shippingMethodGatewayId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("shippingMethodGatewayId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ShippingMethodGatewayID = graphql.OmittableOf(data)
+		case "items":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("items"))
+			data, err := ec.unmarshalODevicePurchaseOrderItemInput2ᚕᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐDevicePurchaseOrderItemInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Items = graphql.OmittableOf(data)
+		case "shipping":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("shipping"))
+			data, err := ec.unmarshalODevicePurchaseOrderShippingInput2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐDevicePurchaseOrderShippingInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Shipping = graphql.OmittableOf(data)
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateDevicePurchaseOrderInput unmarshals raw into the UpdateDevicePurchaseOrderInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateDevicePurchaseOrderInput(ctx context.Context, raw any) (models.UpdateDevicePurchaseOrderInput, error) {
+	var out models.UpdateDevicePurchaseOrderInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateDevicePurchaseOrderInput", raw, &out)
 	return out, err
 }
 
@@ -10674,6 +13911,497 @@ func (ec *executionContext) _CustomerPaymentGatewayPayload(ctx context.Context, 
 	return out
 }
 
+var devicePurchaseOrderImplementors = []string{"DevicePurchaseOrder"}
+
+func (ec *executionContext) _DevicePurchaseOrder(ctx context.Context, sel ast.SelectionSet, obj *models.DevicePurchaseOrder) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, devicePurchaseOrderImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DevicePurchaseOrder")
+		case "uuid":
+			out.Values[i] = ec._DevicePurchaseOrder_uuid(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "dealerCode":
+			out.Values[i] = ec._DevicePurchaseOrder_dealerCode(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "status":
+			out.Values[i] = ec._DevicePurchaseOrder_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "paymentType":
+			out.Values[i] = ec._DevicePurchaseOrder_paymentType(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "shippingMethodGatewayId":
+			out.Values[i] = ec._DevicePurchaseOrder_shippingMethodGatewayId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "items":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._DevicePurchaseOrder_items(ctx, field, obj)
+				})
+		case "shipping":
+			out.Values[i] = ec._DevicePurchaseOrder_shipping(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "itemsTotal":
+			out.Values[i] = ec._DevicePurchaseOrder_itemsTotal(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "total":
+			out.Values[i] = ec._DevicePurchaseOrder_total(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "currency":
+			out.Values[i] = ec._DevicePurchaseOrder_currency(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "version":
+			out.Values[i] = ec._DevicePurchaseOrder_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._DevicePurchaseOrder_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._DevicePurchaseOrder_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "history":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._DevicePurchaseOrder_history(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var devicePurchaseOrderAddressImplementors = []string{"DevicePurchaseOrderAddress"}
+
+func (ec *executionContext) _DevicePurchaseOrderAddress(ctx context.Context, sel ast.SelectionSet, obj *models.DevicePurchaseOrderAddress) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, devicePurchaseOrderAddressImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DevicePurchaseOrderAddress")
+		case "city":
+			out.Values[i] = ec._DevicePurchaseOrderAddress_city(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "country":
+			out.Values[i] = ec._DevicePurchaseOrderAddress_country(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "line1":
+			out.Values[i] = ec._DevicePurchaseOrderAddress_line1(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "line2":
+			out.Values[i] = ec._DevicePurchaseOrderAddress_line2(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "postalCode":
+			out.Values[i] = ec._DevicePurchaseOrderAddress_postalCode(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "state":
+			out.Values[i] = ec._DevicePurchaseOrderAddress_state(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var devicePurchaseOrderConnectionImplementors = []string{"DevicePurchaseOrderConnection"}
+
+func (ec *executionContext) _DevicePurchaseOrderConnection(ctx context.Context, sel ast.SelectionSet, obj *models.DevicePurchaseOrderConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, devicePurchaseOrderConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DevicePurchaseOrderConnection")
+		case "nodes":
+			out.Values[i] = ec._DevicePurchaseOrderConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._DevicePurchaseOrderConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var devicePurchaseOrderGatewayProductImplementors = []string{"DevicePurchaseOrderGatewayProduct"}
+
+func (ec *executionContext) _DevicePurchaseOrderGatewayProduct(ctx context.Context, sel ast.SelectionSet, obj *models.DevicePurchaseOrderGatewayProduct) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, devicePurchaseOrderGatewayProductImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DevicePurchaseOrderGatewayProduct")
+		case "gatewayId":
+			out.Values[i] = ec._DevicePurchaseOrderGatewayProduct_gatewayId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._DevicePurchaseOrderGatewayProduct_status(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "type":
+			out.Values[i] = ec._DevicePurchaseOrderGatewayProduct_type(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "id":
+			out.Values[i] = ec._DevicePurchaseOrderGatewayProduct_id(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var devicePurchaseOrderItemImplementors = []string{"DevicePurchaseOrderItem"}
+
+func (ec *executionContext) _DevicePurchaseOrderItem(ctx context.Context, sel ast.SelectionSet, obj *models.DevicePurchaseOrderItem) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, devicePurchaseOrderItemImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DevicePurchaseOrderItem")
+		case "id":
+			out.Values[i] = ec._DevicePurchaseOrderItem_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "quantity":
+			out.Values[i] = ec._DevicePurchaseOrderItem_quantity(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "amount":
+			out.Values[i] = ec._DevicePurchaseOrderItem_amount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "currency":
+			out.Values[i] = ec._DevicePurchaseOrderItem_currency(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "lineTotal":
+			out.Values[i] = ec._DevicePurchaseOrderItem_lineTotal(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "product":
+			out.Values[i] = ec._DevicePurchaseOrderItem_product(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var devicePurchaseOrderPayloadImplementors = []string{"DevicePurchaseOrderPayload"}
+
+func (ec *executionContext) _DevicePurchaseOrderPayload(ctx context.Context, sel ast.SelectionSet, obj *models.DevicePurchaseOrderPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, devicePurchaseOrderPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DevicePurchaseOrderPayload")
+		case "devicePurchaseOrder":
+			out.Values[i] = ec._DevicePurchaseOrderPayload_devicePurchaseOrder(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._DevicePurchaseOrderPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "warnings":
+			out.Values[i] = ec._DevicePurchaseOrderPayload_warnings(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "clientMutationId":
+			out.Values[i] = ec._DevicePurchaseOrderPayload_clientMutationId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var devicePurchaseOrderProductImplementors = []string{"DevicePurchaseOrderProduct"}
+
+func (ec *executionContext) _DevicePurchaseOrderProduct(ctx context.Context, sel ast.SelectionSet, obj *models.DevicePurchaseOrderProduct) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, devicePurchaseOrderProductImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DevicePurchaseOrderProduct")
+		case "gatewayCountryProductId":
+			out.Values[i] = ec._DevicePurchaseOrderProduct_gatewayCountryProductId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "gatewayProduct":
+			out.Values[i] = ec._DevicePurchaseOrderProduct_gatewayProduct(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "amount":
+			out.Values[i] = ec._DevicePurchaseOrderProduct_amount(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "currency":
+			out.Values[i] = ec._DevicePurchaseOrderProduct_currency(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "country":
+			out.Values[i] = ec._DevicePurchaseOrderProduct_country(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "orderable":
+			out.Values[i] = ec._DevicePurchaseOrderProduct_orderable(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._DevicePurchaseOrderProduct_name(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "description":
+			out.Values[i] = ec._DevicePurchaseOrderProduct_description(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "imageUrl":
+			out.Values[i] = ec._DevicePurchaseOrderProduct_imageUrl(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._DevicePurchaseOrderProduct_status(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var devicePurchaseOrderShippingImplementors = []string{"DevicePurchaseOrderShipping"}
+
+func (ec *executionContext) _DevicePurchaseOrderShipping(ctx context.Context, sel ast.SelectionSet, obj *models.DevicePurchaseOrderShipping) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, devicePurchaseOrderShippingImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DevicePurchaseOrderShipping")
+		case "address":
+			out.Values[i] = ec._DevicePurchaseOrderShipping_address(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "amount":
+			out.Values[i] = ec._DevicePurchaseOrderShipping_amount(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "company":
+			out.Values[i] = ec._DevicePurchaseOrderShipping_company(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "currency":
+			out.Values[i] = ec._DevicePurchaseOrderShipping_currency(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "email":
+			out.Values[i] = ec._DevicePurchaseOrderShipping_email(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._DevicePurchaseOrderShipping_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "phone":
+			out.Values[i] = ec._DevicePurchaseOrderShipping_phone(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var mutationImplementors = []string{"Mutation"}
 
 func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
@@ -10731,6 +14459,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "updateSubDealer":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_updateSubDealer(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createDevicePurchaseOrder":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createDevicePurchaseOrder(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateDevicePurchaseOrder":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateDevicePurchaseOrder(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -10994,6 +14736,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_subDealers(ctx, field)
+				})
+		case "devicePurchaseOrder":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_devicePurchaseOrder(ctx, field)
+				})
+		case "devicePurchaseOrders":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_devicePurchaseOrders(ctx, field)
 				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
@@ -11990,6 +15744,11 @@ func (ec *executionContext) unmarshalNCreateCustomerPaymentGatewayInput2github�
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNCreateDevicePurchaseOrderInput2githubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐCreateDevicePurchaseOrderInput(ctx context.Context, v any) (models.CreateDevicePurchaseOrderInput, error) {
+	res, err := ec.unmarshalInputCreateDevicePurchaseOrderInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNCreateSubDealerInput2githubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐCreateSubDealerInput(ctx context.Context, v any) (models.CreateSubDealerInput, error) {
 	res, err := ec.unmarshalInputCreateSubDealerInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -12042,6 +15801,130 @@ func (ec *executionContext) marshalNDateTime2timeᚐTime(ctx context.Context, se
 	return res
 }
 
+func (ec *executionContext) unmarshalNDecimal2githubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx context.Context, v any) (decimal.Decimal, error) {
+	res, err := models.UnmarshalDecimal(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDecimal2githubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx context.Context, sel ast.SelectionSet, v decimal.Decimal) graphql.Marshaler {
+	_ = sel
+	res := models.MarshalDecimal(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Decimal!")
+	}
+	return res
+}
+
+func (ec *executionContext) unmarshalNDecimal2ᚖgithubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx context.Context, v any) (*decimal.Decimal, error) {
+	res, err := models.UnmarshalDecimal(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDecimal2ᚖgithubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx context.Context, sel ast.SelectionSet, v *decimal.Decimal) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Decimal!")
+		return graphql.Null
+	}
+	_ = sel
+	res := models.MarshalDecimal(*v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Decimal!")
+	}
+	return res
+}
+
+func (ec *executionContext) marshalNDevicePurchaseOrder2ᚕᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐDevicePurchaseOrderᚄ(ctx context.Context, sel ast.SelectionSet, v []*models.DevicePurchaseOrder) graphql.Marshaler {
+	ctx = graphql.WithBatchParents(ctx, "DevicePurchaseOrder", v, nil)
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDevicePurchaseOrder2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐDevicePurchaseOrder(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNDevicePurchaseOrder2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐDevicePurchaseOrder(ctx context.Context, sel ast.SelectionSet, v *models.DevicePurchaseOrder) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DevicePurchaseOrder!")
+		return graphql.Null
+	}
+	return ec._DevicePurchaseOrder(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNDevicePurchaseOrderAddress2githubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐDevicePurchaseOrderAddress(ctx context.Context, sel ast.SelectionSet, v models.DevicePurchaseOrderAddress) graphql.Marshaler {
+	return ec._DevicePurchaseOrderAddress(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNDevicePurchaseOrderConnection2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐDevicePurchaseOrderConnection(ctx context.Context, sel ast.SelectionSet, v *models.DevicePurchaseOrderConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DevicePurchaseOrderConnection!")
+		return graphql.Null
+	}
+	return ec._DevicePurchaseOrderConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNDevicePurchaseOrderGatewayProduct2githubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐDevicePurchaseOrderGatewayProduct(ctx context.Context, sel ast.SelectionSet, v models.DevicePurchaseOrderGatewayProduct) graphql.Marshaler {
+	return ec._DevicePurchaseOrderGatewayProduct(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNDevicePurchaseOrderItem2ᚕᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐDevicePurchaseOrderItemᚄ(ctx context.Context, sel ast.SelectionSet, v []*models.DevicePurchaseOrderItem) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDevicePurchaseOrderItem2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐDevicePurchaseOrderItem(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNDevicePurchaseOrderItem2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐDevicePurchaseOrderItem(ctx context.Context, sel ast.SelectionSet, v *models.DevicePurchaseOrderItem) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DevicePurchaseOrderItem!")
+		return graphql.Null
+	}
+	return ec._DevicePurchaseOrderItem(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNDevicePurchaseOrderItemInput2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐDevicePurchaseOrderItemInput(ctx context.Context, v any) (*models.DevicePurchaseOrderItemInput, error) {
+	res, err := ec.unmarshalInputDevicePurchaseOrderItemInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDevicePurchaseOrderPayload2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐDevicePurchaseOrderPayload(ctx context.Context, sel ast.SelectionSet, v *models.DevicePurchaseOrderPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DevicePurchaseOrderPayload!")
+		return graphql.Null
+	}
+	return ec._DevicePurchaseOrderPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNDevicePurchaseOrderProduct2githubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐDevicePurchaseOrderProduct(ctx context.Context, sel ast.SelectionSet, v models.DevicePurchaseOrderProduct) graphql.Marshaler {
+	return ec._DevicePurchaseOrderProduct(ctx, sel, &v)
+}
+
+func (ec *executionContext) unmarshalNDevicePurchaseOrderStatus2githubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐDevicePurchaseOrderStatus(ctx context.Context, v any) (models.DevicePurchaseOrderStatus, error) {
+	var res models.DevicePurchaseOrderStatus
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDevicePurchaseOrderStatus2githubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐDevicePurchaseOrderStatus(ctx context.Context, sel ast.SelectionSet, v models.DevicePurchaseOrderStatus) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalNInt2int(ctx context.Context, v any) (int, error) {
 	res, err := graphql.UnmarshalInt(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -12050,6 +15933,24 @@ func (ec *executionContext) unmarshalNInt2int(ctx context.Context, v any) (int, 
 func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.SelectionSet, v int) graphql.Marshaler {
 	_ = sel
 	res := graphql.MarshalInt(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Int!")
+	}
+	return res
+}
+
+func (ec *executionContext) unmarshalNInt2ᚖint(ctx context.Context, v any) (*int, error) {
+	res, err := graphql.UnmarshalInt(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNInt2ᚖint(ctx context.Context, sel ast.SelectionSet, v *int) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Int!")
+		return graphql.Null
+	}
+	_ = sel
+	res := graphql.MarshalInt(*v)
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "Int!")
 	}
@@ -12208,6 +16109,24 @@ func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel
 	return ret
 }
 
+func (ec *executionContext) unmarshalNString2ᚖstring(ctx context.Context, v any) (*string, error) {
+	res, err := graphql.UnmarshalString(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNString2ᚖstring(ctx context.Context, sel ast.SelectionSet, v *string) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "String!")
+		return graphql.Null
+	}
+	_ = sel
+	res := graphql.MarshalString(*v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "String!")
+	}
+	return res
+}
+
 func (ec *executionContext) marshalNSubDealer2ᚕᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐSubDealerᚄ(ctx context.Context, sel ast.SelectionSet, v []*models.SubDealer) graphql.Marshaler {
 	ctx = graphql.WithBatchParents(ctx, "SubDealer", v, nil)
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
@@ -12328,6 +16247,11 @@ func (ec *executionContext) unmarshalNUpdateConnectorConfigurationInput2github�
 
 func (ec *executionContext) unmarshalNUpdateCustomerPaymentGatewayInput2githubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐUpdateCustomerPaymentGatewayInput(ctx context.Context, v any) (models.UpdateCustomerPaymentGatewayInput, error) {
 	res, err := ec.unmarshalInputUpdateCustomerPaymentGatewayInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNUpdateDevicePurchaseOrderInput2githubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐUpdateDevicePurchaseOrderInput(ctx context.Context, v any) (models.UpdateDevicePurchaseOrderInput, error) {
+	res, err := ec.unmarshalInputUpdateDevicePurchaseOrderInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -12621,6 +16545,85 @@ func (ec *executionContext) marshalODecimal2ᚖgithubᚗcomᚋshopspringᚋdecim
 	_ = ctx
 	res := models.MarshalDecimal(*v)
 	return res
+}
+
+func (ec *executionContext) marshalODevicePurchaseOrder2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐDevicePurchaseOrder(ctx context.Context, sel ast.SelectionSet, v *models.DevicePurchaseOrder) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._DevicePurchaseOrder(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalODevicePurchaseOrderAddressInput2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐDevicePurchaseOrderAddressInput(ctx context.Context, v any) (*models.DevicePurchaseOrderAddressInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputDevicePurchaseOrderAddressInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalODevicePurchaseOrderGatewayProductInput2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐDevicePurchaseOrderGatewayProductInput(ctx context.Context, v any) (*models.DevicePurchaseOrderGatewayProductInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputDevicePurchaseOrderGatewayProductInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalODevicePurchaseOrderItemInput2ᚕᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐDevicePurchaseOrderItemInputᚄ(ctx context.Context, v any) ([]*models.DevicePurchaseOrderItemInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*models.DevicePurchaseOrderItemInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNDevicePurchaseOrderItemInput2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐDevicePurchaseOrderItemInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalODevicePurchaseOrderProductInput2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐDevicePurchaseOrderProductInput(ctx context.Context, v any) (*models.DevicePurchaseOrderProductInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputDevicePurchaseOrderProductInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalODevicePurchaseOrderShipping2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐDevicePurchaseOrderShipping(ctx context.Context, sel ast.SelectionSet, v *models.DevicePurchaseOrderShipping) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._DevicePurchaseOrderShipping(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalODevicePurchaseOrderShippingInput2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐDevicePurchaseOrderShippingInput(ctx context.Context, v any) (*models.DevicePurchaseOrderShippingInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputDevicePurchaseOrderShippingInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalODevicePurchaseOrderStatus2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐDevicePurchaseOrderStatus(ctx context.Context, v any) (*models.DevicePurchaseOrderStatus, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(models.DevicePurchaseOrderStatus)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalODevicePurchaseOrderStatus2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐDevicePurchaseOrderStatus(ctx context.Context, sel ast.SelectionSet, v *models.DevicePurchaseOrderStatus) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) unmarshalOInt2ᚖint(ctx context.Context, v any) (*int, error) {

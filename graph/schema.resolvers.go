@@ -74,6 +74,16 @@ func (r *customerPaymentGatewayResolver) History(ctx context.Context, objs []*mo
 	return models.History(ctx, r.Store.DB, models.EntityCustomerPaymentGateway, objs, first)
 }
 
+// Items is the batch resolver for the items field.
+func (r *devicePurchaseOrderResolver) Items(ctx context.Context, objs []*models.DevicePurchaseOrder) ([][]*models.DevicePurchaseOrderItem, error) {
+	return r.Store.DevicePurchaseOrderItems(ctx, objs)
+}
+
+// History is the batch resolver for the history field.
+func (r *devicePurchaseOrderResolver) History(ctx context.Context, objs []*models.DevicePurchaseOrder, first *int) ([][]*models.AuditEntry, error) {
+	return models.History(ctx, r.Store.DB, models.EntityDevicePurchaseOrder, objs, first)
+}
+
 // CreateConnectorConfiguration is the resolver for the createConnectorConfiguration field.
 func (r *mutationResolver) CreateConnectorConfiguration(ctx context.Context, input models.CreateConnectorConfigurationInput) (*models.ConnectorConfigurationPayload, error) {
 	p, err := require(ctx, auth.RoleConnectorAdmin)
@@ -126,6 +136,24 @@ func (r *mutationResolver) UpdateSubDealer(ctx context.Context, input models.Upd
 		return nil, err
 	}
 	return r.Store.UpdateSubDealer(ctx, p, input)
+}
+
+// CreateDevicePurchaseOrder is the resolver for the createDevicePurchaseOrder field.
+func (r *mutationResolver) CreateDevicePurchaseOrder(ctx context.Context, input models.CreateDevicePurchaseOrderInput) (*models.DevicePurchaseOrderPayload, error) {
+	p, err := require(ctx, auth.RoleDealerAdmin)
+	if err != nil {
+		return nil, err
+	}
+	return r.Store.CreateDevicePurchaseOrder(ctx, p, input)
+}
+
+// UpdateDevicePurchaseOrder is the resolver for the updateDevicePurchaseOrder field.
+func (r *mutationResolver) UpdateDevicePurchaseOrder(ctx context.Context, input models.UpdateDevicePurchaseOrderInput) (*models.DevicePurchaseOrderPayload, error) {
+	p, err := require(ctx, auth.RoleDealerAdmin)
+	if err != nil {
+		return nil, err
+	}
+	return r.Store.UpdateDevicePurchaseOrder(ctx, p, input)
 }
 
 // Connectors is the resolver for the connectors field.
@@ -202,6 +230,30 @@ func (r *queryResolver) SubDealers(ctx context.Context, mainDealerCode *string, 
 	return r.Store.SubDealers(ctx, p, models.SubDealerFilter{MainDealerCode: mainDealerCode, First: first, After: after})
 }
 
+// DevicePurchaseOrder is the resolver for the devicePurchaseOrder field.
+func (r *queryResolver) DevicePurchaseOrder(ctx context.Context, dealerCode string, uuid uuid.UUID) (*models.DevicePurchaseOrder, error) {
+	p, err := require(ctx, auth.RoleDealerAdmin)
+	if err != nil {
+		return nil, err
+	}
+	o, err := r.Store.DevicePurchaseOrder(ctx, p, dealerCode, uuid)
+	if errors.Is(err, models.ErrNotFound) {
+		return nil, nil
+	}
+	return o, err
+}
+
+// DevicePurchaseOrders is the resolver for the devicePurchaseOrders field.
+func (r *queryResolver) DevicePurchaseOrders(ctx context.Context, dealerCode *string, status *models.DevicePurchaseOrderStatus, first *int, after *string) (*models.DevicePurchaseOrderConnection, error) {
+	p, err := require(ctx, auth.RoleDealerAdmin)
+	if err != nil {
+		return nil, err
+	}
+	return r.Store.DevicePurchaseOrders(ctx, p, models.DevicePurchaseOrderFilter{
+		DealerCode: dealerCode, Status: status, First: first, After: after,
+	})
+}
+
 // Users is the batch resolver for the users field.
 func (r *subDealerResolver) Users(ctx context.Context, objs []*models.SubDealer) ([][]*models.SubDealerUser, error) {
 	return r.Store.SubDealerUsers(ctx, objs)
@@ -222,6 +274,11 @@ func (r *Resolver) CustomerPaymentGateway() CustomerPaymentGatewayResolver {
 	return &customerPaymentGatewayResolver{r}
 }
 
+// DevicePurchaseOrder returns DevicePurchaseOrderResolver implementation.
+func (r *Resolver) DevicePurchaseOrder() DevicePurchaseOrderResolver {
+	return &devicePurchaseOrderResolver{r}
+}
+
 // Mutation returns MutationResolver implementation.
 func (r *Resolver) Mutation() MutationResolver { return &mutationResolver{r} }
 
@@ -234,6 +291,7 @@ func (r *Resolver) SubDealer() SubDealerResolver { return &subDealerResolver{r} 
 type (
 	connectorConfigurationResolver struct{ *Resolver }
 	customerPaymentGatewayResolver struct{ *Resolver }
+	devicePurchaseOrderResolver    struct{ *Resolver }
 	mutationResolver               struct{ *Resolver }
 	queryResolver                  struct{ *Resolver }
 	subDealerResolver              struct{ *Resolver }

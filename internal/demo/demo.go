@@ -44,6 +44,9 @@ func Load(ctx context.Context, s *models.Store) (bool, error) {
 			return false, fmt.Errorf("demo sub-dealer refused: %v", res.UserErrors)
 		}
 	}
+	if err := loadOrders(ctx, s); err != nil {
+		return false, err
+	}
 	return true, nil
 }
 

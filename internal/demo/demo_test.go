@@ -1,6 +1,7 @@
 package demo
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/payplat/paygql/internal/pgtest"
@@ -31,5 +32,17 @@ func TestLoadRunsOnce(t *testing.T) {
 	}
 	if n := len(dealers.Nodes); n != 2 {
 		t.Errorf("demo sub-dealers = %d, want 2", n)
+	}
+	orders, err := s.DevicePurchaseOrders(t.Context(), Actor, models.DevicePurchaseOrderFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var statuses []models.DevicePurchaseOrderStatus
+	for _, o := range orders.Nodes {
+		statuses = append(statuses, o.Status)
+	}
+	want := []models.DevicePurchaseOrderStatus{models.OrderDraft, models.OrderSubmitted, models.OrderShipped, models.OrderCancelled}
+	if !slices.Equal(statuses, want) {
+		t.Errorf("demo order statuses = %v, want %v", statuses, want)
 	}
 }

@@ -1,0 +1,135 @@
+package models
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"github.com/payplat/paygql/internal/auth"
+)
+
+// orderKey names an order in an update input.
+type orderKey struct {
+	dealerCode string
+	id         uuid.UUID
+}
+
+// devicePurchaseOrders describes device purchase orders to the mutation driver.
+var devicePurchaseOrders = &entity[*DevicePurchaseOrder, orderKey, *orderChange]{
+	name:    EntityDevicePurchaseOrder,
+	keyPath: Path{"uuid"},
+	notFound: func(k orderKey) string {
+		return fmt.Sprintf("dealer %s has no device purchase order %s", k.dealerCode, k.id)
+	},
+	lock: func(ctx context.Context, db bun.IDB, k orderKey) (*DevicePurchaseOrder, error) {
+		o := new(DevicePurchaseOrder)
+		err := db.NewSelect().Model(o).Where("o.id = ? AND o.dealer_code = ?", k.id, k.dealerCode).For("UPDATE").Scan(ctx)
+		return o, notFound(err)
+	},
+	scope: func(a *auth.Principal, o *DevicePurchaseOrder) Path {
+		if a.ManagesDealer(o.DealerCode) {
+			return nil
+		}
+		return Path{"dealerCode"}
+	},
+	editable: orderEditable,
+	prepare: func(ctx context.Context, db bun.IDB, o *DevicePurchaseOrder, c *orderChange) error {
+		if !c.Items.IsSet() {
+			return nil
+		}
+		var err error
+		o.Items, err = loadList[DevicePurchaseOrderItem](ctx, db, o.ID)
+		return err
+	},
+	merge:  (*orderChange).merge,
+	derive: func(p *patch, o *DevicePurchaseOrder) { o.derive(p) },
+}
+
+// CreateDevicePurchaseOrder validates and stores a new order, in DRAFT, with its items.
+func (s *Store) CreateDevicePurchaseOrder(ctx context.Context, actor *auth.Principal, in CreateDevicePurchaseOrderInput) (*DevicePurchaseOrderPayload, error) {
+	o := &DevicePurchaseOrder{Record: newRecord(), DealerCode: in.DealerCode, Status: OrderDraft, Items: []*DevicePurchaseOrderItem{}}
+	o, out, err := create(ctx, s, devicePurchaseOrders, actor, in.MutationInput, o,
+		map[string]any{"dealerCode": in.DealerCode, "status": OrderDraft},
+		&orderChange{DevicePurchaseOrderFields: &in.DevicePurchaseOrderFields})
+	if err != nil {
+		return nil, err
+	}
+	return &DevicePurchaseOrderPayload{DevicePurchaseOrder: o, Outcome: out}, nil
+}
+
+// UpdateDevicePurchaseOrder moves an order's status and changes exactly its sent fields.
+func (s *Store) UpdateDevicePurchaseOrder(ctx context.Context, actor *auth.Principal, in UpdateDevicePurchaseOrderInput) (*DevicePurchaseOrderPayload, error) {
+	change := &orderChange{DevicePurchaseOrderFields: &in.DevicePurchaseOrderFields, Status: in.Status}
+	o, out, err := update(ctx, s, devicePurchaseOrders, actor, orderKey{in.DealerCode, in.UUID}, in.UpdateInput, change)
+	if err != nil {
+		return nil, err
+	}
+	return &DevicePurchaseOrderPayload{DevicePurchaseOrder: o, Outcome: out}, nil
+}
+
+// DevicePurchaseOrder returns one order of a dealer, or ErrNotFound when it does not exist or
+// the caller does not manage the dealer.
+func (s *Store) DevicePurchaseOrder(ctx context.Context, actor *auth.Principal, dealerCode string, id uuid.UUID) (*DevicePurchaseOrder, error) {
+	if !actor.ManagesDealer(dealerCode) {
+		return nil, ErrNotFound
+	}
+	o := new(DevicePurchaseOrder)
+	err := s.DB.NewSelect().Model(o).Where("o.id = ? AND o.dealer_code = ?", id, dealerCode).Scan(ctx)
+	if err := notFound(err); err != nil {
+		return nil, fmt.Errorf("read device purchase order: %w", err)
+	}
+	return o, nil
+}
+
+// DevicePurchaseOrderFilter narrows DevicePurchaseOrders.
+type DevicePurchaseOrderFilter struct {
+	DealerCode *string
+	Status     *DevicePurchaseOrderStatus
+	First      *int
+	After      *string
+}
+
+// DevicePurchaseOrders lists the orders in the caller's scope oldest first, a page at a time:
+// those of one dealer when DealerCode is given (none outside the scope), else those of every
+// dealer the caller manages.
+func (s *Store) DevicePurchaseOrders(ctx context.Context, actor *auth.Principal, f DevicePurchaseOrderFilter) (*DevicePurchaseOrderConnection, error) {
+	size, err := pageSize(f.First)
+	if err != nil {
+		return nil, err
+	}
+	after, err := decodeCursor(f.After)
+	if err != nil {
+		return nil, err
+	}
+	rows := []*DevicePurchaseOrder{}
+	q := s.DB.NewSelect().Model(&rows).OrderExpr("o.id").Limit(int64(size + 1))
+	switch {
+	case f.DealerCode != nil && !actor.ManagesDealer(*f.DealerCode):
+		return &DevicePurchaseOrderConnection{Nodes: rows}, nil
+	case f.DealerCode != nil:
+		q = q.Where("o.dealer_code = ?", *f.DealerCode)
+	case !actor.IsAdmin():
+		if !actor.HasRole(auth.RoleDealerAdmin) || len(actor.DealerCodes) == 0 {
+			return &DevicePurchaseOrderConnection{Nodes: rows}, nil
+		}
+		q = q.Where("o.dealer_code IN (?)", bun.List(actor.DealerCodes))
+	}
+	if f.Status != nil {
+		q = q.Where("o.status = ?", *f.Status)
+	}
+	if after != nil {
+		q = q.Where("o.id > ?", *after)
+	}
+	if err := q.Scan(ctx); err != nil {
+		return nil, fmt.Errorf("list device purchase orders: %w", err)
+	}
+	nodes, info := pageInfo(rows, size, func(o *DevicePurchaseOrder) uuid.UUID { return o.ID })
+	return &DevicePurchaseOrderConnection{Nodes: nodes, PageInfo: info}, nil
+}
+
+// DevicePurchaseOrderItems returns each order's items.
+func (s *Store) DevicePurchaseOrderItems(ctx context.Context, os []*DevicePurchaseOrder) ([][]*DevicePurchaseOrderItem, error) {
+	return childLists(ctx, s.DB, os, func(o *DevicePurchaseOrder) []*DevicePurchaseOrderItem { return o.Items })
+}
