@@ -1,7 +1,6 @@
 package models
 
 import (
-	"encoding/json"
 	"io"
 	"slices"
 	"strconv"
@@ -318,7 +317,7 @@ func mergeOrderItem(p *patch, _ uuid.UUID, in *DevicePurchaseOrderItemInput, it 
 			next = v.product(pp)
 		}
 		p.Errors = append(p.Errors, pp.Errors...)
-		if !sameJSONOf(it.Product, next) {
+		if !sameJSON(it.Product, next) {
 			p.record("product", "", it.Product, next)
 			it.Product = next
 		}
@@ -369,7 +368,7 @@ func mergeShipping(p *patch, in graphql.Omittable[*DevicePurchaseOrderShippingIn
 		next = v.shipping(sp)
 	}
 	p.Errors = append(p.Errors, sp.Errors...)
-	if (v != nil) == o.HasShipping && sameJSONOf(o.ShippingColumns, next) {
+	if (v != nil) == o.HasShipping && sameJSON(o.ShippingColumns, next) {
 		return
 	}
 	var from, to any
@@ -401,11 +400,4 @@ func (in *DevicePurchaseOrderShippingInput) shipping(p *patch) DevicePurchaseOrd
 		}
 	}
 	return out
-}
-
-// sameJSONOf reports whether a and b encode to the same JSON; pointers are compared by value.
-func sameJSONOf(a, b any) bool {
-	x, err1 := json.Marshal(a)
-	y, err2 := json.Marshal(b)
-	return err1 == nil && err2 == nil && string(x) == string(y)
 }

@@ -95,16 +95,11 @@ type DevicePurchaseOrderFilter struct {
 // those of one dealer when DealerCode is given (none outside the scope), else those of every
 // dealer the caller manages.
 func (s *Store) DevicePurchaseOrders(ctx context.Context, actor *auth.Principal, f DevicePurchaseOrderFilter) (*DevicePurchaseOrderConnection, error) {
-	size, err := pageSize(f.First)
-	if err != nil {
-		return nil, err
-	}
-	after, err := decodeCursor(f.After)
-	if err != nil {
-		return nil, err
-	}
 	rows := []*DevicePurchaseOrder{}
-	q := s.DB.NewSelect().Model(&rows).OrderExpr("o.id").Limit(int64(size + 1))
+	q, size, err := page(s.DB.NewSelect().Model(&rows), "o.id", f.First, f.After)
+	if err != nil {
+		return nil, err
+	}
 	switch {
 	case f.DealerCode != nil && !actor.ManagesDealer(*f.DealerCode):
 		return &DevicePurchaseOrderConnection{Nodes: rows}, nil
@@ -119,9 +114,6 @@ func (s *Store) DevicePurchaseOrders(ctx context.Context, actor *auth.Principal,
 	if f.Status != nil {
 		q = q.Where("o.status = ?", *f.Status)
 	}
-	if after != nil {
-		q = q.Where("o.id > ?", *after)
-	}
 	if err := q.Scan(ctx); err != nil {
 		return nil, fmt.Errorf("list device purchase orders: %w", err)
 	}
@@ -130,6 +122,6 @@ func (s *Store) DevicePurchaseOrders(ctx context.Context, actor *auth.Principal,
 }
 
 // DevicePurchaseOrderItems returns each order's items.
-func (s *Store) DevicePurchaseOrderItems(ctx context.Context, os []*DevicePurchaseOrder) ([][]*DevicePurchaseOrderItem, error) {
-	return childLists(ctx, s.DB, os, func(o *DevicePurchaseOrder) []*DevicePurchaseOrderItem { return o.Items })
+func (s *Store) DevicePurchaseOrderItems(ctx context.Context, orders []*DevicePurchaseOrder) ([][]*DevicePurchaseOrderItem, error) {
+	return childLists(ctx, s.DB, orders, func(o *DevicePurchaseOrder) []*DevicePurchaseOrderItem { return o.Items })
 }

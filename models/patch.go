@@ -122,7 +122,8 @@ func equalPtr[T comparable](a, b *T) bool {
 	return *a == *b
 }
 
-func sameJSON(a, b JSONObject) bool {
+// sameJSON reports whether a and b encode to the same JSON; pointers are compared by value.
+func sameJSON(a, b any) bool {
 	// encoding/json sorts map keys, so equal objects encode to equal bytes.
 	x, err1 := json.Marshal(a)
 	y, err2 := json.Marshal(b)
