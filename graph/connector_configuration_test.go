@@ -415,35 +415,52 @@ func TestConnectorConfigurationAuth(t *testing.T) {
 	}
 }
 
+// TestMalformedRequests checks the status rule of the GraphQL over HTTP specification (see
+// graph/http.go) with both response media types, and that bad input is never an internal error.
 func TestMalformedRequests(t *testing.T) {
 	e := newEnv(t)
 	tests := []struct {
 		name, body string
-		wantStatus int
+		// status with application/json, and with application/graphql-response+json
+		wantJSON, wantGraphQL int
 	}{
-		{"not JSON", `{"query": `, http.StatusBadRequest},
-		{"syntax error", `{"query": "{ connectors { "}`, http.StatusUnprocessableEntity},
-		{"unknown field", `{"query": "{ connectors { nope } }"}`, http.StatusUnprocessableEntity},
-		{"bad UUID", `{"query": "{ connectorConfiguration(id: \"nope\") { id } }"}`, http.StatusOK},
+		{"not JSON", `{"query": `, http.StatusBadRequest, http.StatusBadRequest},
+		{"not an object", `["query"]`, http.StatusBadRequest, http.StatusBadRequest},
+		{"no query", `{"variables": {}}`, http.StatusBadRequest, http.StatusBadRequest},
+		{"query not a string", `{"query": 42}`, http.StatusBadRequest, http.StatusBadRequest},
+		{"syntax error", `{"query": "{ connectors { "}`, http.StatusOK, http.StatusBadRequest},
+		{"unknown field", `{"query": "{ connectors { nope } }"}`, http.StatusOK, http.StatusBadRequest},
+		// Custom scalars are read as the field executes: a field error, with data (200).
+		{"bad UUID", `{"query": "{ connectorConfiguration(id: \"nope\") { id } }"}`, http.StatusOK, http.StatusOK},
 		{"bad decimal", `{"query": "mutation($in: UpdateCustomerPaymentGatewayInput!) { updateCustomerPaymentGateway(input: $in) { userErrors { code } } }",
-			"variables": {"in": {"customerId": "` + garantiID + `", "id": "` + garantiID + `", "minPaymentAmount": "12,50"}}}`, http.StatusOK},
+			"variables": {"in": {"customerId": "` + garantiID + `", "id": "` + garantiID + `", "minPaymentAmount": "12,50"}}}`, http.StatusOK, http.StatusOK},
 		{"list for JSONObject", `{"query": "mutation($in: UpdateConnectorConfigurationInput!) { updateConnectorConfiguration(input: $in) { userErrors { code } } }",
-			"variables": {"in": {"id": "` + garantiID + `", "extraPropertiesDict": [1]}}}`, http.StatusOK},
-		{"bad enum", `{"query": "mutation { updateConnectorConfiguration(input: {id: \"` + garantiID + `\", mode: LIVE}) { userErrors { code } } }"}`, http.StatusUnprocessableEntity},
+			"variables": {"in": {"id": "` + garantiID + `", "extraPropertiesDict": [1]}}}`, http.StatusOK, http.StatusOK},
+		{"variable of the wrong type", `{"query": "query($id: UUID!) { connectorConfiguration(id: $id) { id } }", "variables": {"id": null}}`,
+			http.StatusOK, http.StatusBadRequest},
+		{"bad enum", `{"query": "mutation { updateConnectorConfiguration(input: {id: \"` + garantiID + `\", mode: LIVE}) { userErrors { code } } }"}`, http.StatusOK, http.StatusBadRequest},
+		{"forbidden field", `{"query": "{ customerPaymentGateways(customerId: \"` + garantiID + `\") { id } }"}`, http.StatusOK, http.StatusOK},
 	}
+	connectorAdmin := e.token(auth.Claims{Subject: "c", Roles: []string{auth.RoleConnectorAdmin}})
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			res := e.postRaw(e.admin, "application/json", tt.body)
-			if res.Status != tt.wantStatus || len(res.Errors) == 0 {
-				t.Errorf("status %d, want %d with errors: %s", res.Status, tt.wantStatus, res.Body)
-			}
-			if code := res.codeOf(); code == "INTERNAL_SERVER_ERROR" {
-				t.Errorf("bad input reported as an internal error: %s", res.Body)
-			}
-			if strings.Contains(strings.ToLower(res.Body), "sqlstate") || strings.Contains(res.Body, "goroutine") {
-				t.Errorf("internals leaked: %s", res.Body)
-			}
-		})
+		for _, accept := range []string{"application/json", "application/graphql-response+json"} {
+			t.Run(tt.name+" "+accept, func(t *testing.T) {
+				want := map[string]int{"application/json": tt.wantJSON, "application/graphql-response+json": tt.wantGraphQL}[accept]
+				res := e.postWith(connectorAdmin, map[string]string{"Content-Type": "application/json", "Accept": accept}, tt.body)
+				if res.Status != want || len(res.Errors) == 0 {
+					t.Errorf("status %d, want %d with errors: %s", res.Status, want, res.Body)
+				}
+				if code := res.codeOf(); code == "INTERNAL_SERVER_ERROR" {
+					t.Errorf("bad input reported as an internal error: %s", res.Body)
+				}
+				if strings.Contains(strings.ToLower(res.Body), "sqlstate") || strings.Contains(res.Body, "goroutine") {
+					t.Errorf("internals leaked: %s", res.Body)
+				}
+				if res.Status == http.StatusBadRequest && len(tt.body) > 12 && strings.Contains(res.Body, tt.body[:12]) {
+					t.Errorf("a 400 quotes the request body back: %s", res.Body)
+				}
+			})
+		}
 	}
 }
 

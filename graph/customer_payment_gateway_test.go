@@ -2,6 +2,7 @@ package graph_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"slices"
 	"strconv"
 	"testing"
@@ -174,6 +175,11 @@ func TestCreateCustomerPaymentGateway(t *testing.T) {
 	}
 	if ch := stored.History[0].Changes["merchantKey"].(map[string]any); ch["to"] != "[redacted]" {
 		t.Errorf("merchantKey change = %v", ch)
+	}
+	// Amounts inside list items show in history as on the record.
+	fees := stored.History[0].Changes["convenienceFees"].(map[string]any)["to"].([]any)
+	if f := fees[0].(map[string]any); f["feeAmount"] != "2.50" || f["minRange"] != "0.00" {
+		t.Errorf("fee in history = %v", f)
 	}
 }
 
@@ -559,4 +565,36 @@ func (e *env) listGatewayIDs() []string {
 		ids = append(ids, g.ID)
 	}
 	return ids
+}
+
+// TestDecimalForms sends one amount in every accepted form: inline as a number or a string, in
+// variables as a JSON number or a string. Each keeps its exact text, even past a float64's
+// precision.
+func TestDecimalForms(t *testing.T) {
+	e := newEnv(t)
+	g := e.createGateway(fullGateway())
+	const exact = "9999999999999999.99" // a float64 reads it as 1e16
+	for _, tt := range []struct{ name, query, vars string }{
+		{"inline number", `mutation { updateCustomerPaymentGateway(input: {customerId: "` + customerA + `", id: "` + g.ID + `", maxPaymentAmount: ` + exact + `}) { customerPaymentGateway { maxPaymentAmount } userErrors { field code message } } }`, `{}`},
+		{"inline string", `mutation { updateCustomerPaymentGateway(input: {customerId: "` + customerA + `", id: "` + g.ID + `", maxPaymentAmount: "` + exact + `"}) { customerPaymentGateway { maxPaymentAmount } userErrors { field code message } } }`, `{}`},
+		{"variable number", `mutation($m: Decimal) { updateCustomerPaymentGateway(input: {customerId: "` + customerA + `", id: "` + g.ID + `", maxPaymentAmount: $m}) { customerPaymentGateway { maxPaymentAmount } userErrors { field code message } } }`, `{"m": ` + exact + `}`},
+		{"variable string", `mutation($m: Decimal) { updateCustomerPaymentGateway(input: {customerId: "` + customerA + `", id: "` + g.ID + `", maxPaymentAmount: $m}) { customerPaymentGateway { maxPaymentAmount } userErrors { field code message } } }`, `{"m": "` + exact + `"}`},
+		{"inline short number", `mutation { updateCustomerPaymentGateway(input: {customerId: "` + customerA + `", id: "` + g.ID + `", maxPaymentAmount: 149.9}) { customerPaymentGateway { maxPaymentAmount } userErrors { field code message } } }`, `{}`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			body := `{"query": ` + strconv.Quote(tt.query) + `, "variables": ` + tt.vars + `}`
+			res := e.postRaw(e.admin, "application/json", body)
+			var out struct{ UpdateCustomerPaymentGateway gwPayload }
+			if err := json.Unmarshal(res.Data, &out); err != nil || len(res.Errors) > 0 {
+				t.Fatalf("%v %s", err, res.Body)
+			}
+			want := exact
+			if tt.name == "inline short number" {
+				want = "149.90"
+			}
+			if p := out.UpdateCustomerPaymentGateway; len(p.UserErrors) != 0 || *p.CustomerPaymentGateway.MaxPaymentAmount != want {
+				t.Errorf("got %v %s, want %s", p.UserErrors, res.Body, want)
+			}
+		})
+	}
 }

@@ -103,6 +103,11 @@ func (w *statusWriter) WriteHeader(code int) {
 		return
 	}
 	w.wroteHeader = true
+	if code == http.StatusUnprocessableEntity {
+		// gqlgen's answer to a failed validation with application/json; the GraphQL over
+		// HTTP specification wants 200 there (see http.go).
+		code = http.StatusOK
+	}
 	if code == http.StatusOK && w.unauth.Load() {
 		w.Header().Set("WWW-Authenticate", `Bearer`)
 		code = http.StatusUnauthorized

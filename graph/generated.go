@@ -1925,8 +1925,10 @@ var sources = []*ast.Source{
 scalar UUID
 
 """
-An exact decimal number carried as a JSON string such as ` + "`" + `"149.90"` + "`" + `. Stored as
-` + "`" + `numeric` + "`" + `, never as a float. Money columns are ` + "`" + `numeric(18,2)` + "`" + `.
+An exact decimal number. Responses carry it as a JSON string such as ` + "`" + `"149.90"` + "`" + `. Inputs accept
+a string (` + "`" + `"149.90"` + "`" + `) or a number (` + "`" + `149.90` + "`" + `), inline in the query or in variables; every form
+keeps its exact text and gets the same answer, never passing through a float. Stored as
+` + "`" + `numeric` + "`" + `; money columns are ` + "`" + `numeric(18,2)` + "`" + `: at most 2 decimal places, read back with 2.
 """
 scalar Decimal
 

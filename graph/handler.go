@@ -36,7 +36,7 @@ func NewHandler(r *Resolver, opt Options) http.Handler {
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
-	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	srv.SetQueryCache(decimalLiterals{lru.New[*ast.QueryDocument](1000)})
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
 	if opt.Introspection {
 		srv.Use(extension.Introspection{})
@@ -58,7 +58,7 @@ func NewHandler(r *Resolver, opt Options) http.Handler {
 	})
 	srv.SetErrorPresenter(r.presentError)
 	srv.SetRecoverFunc(r.recoverPanic)
-	return unauthorizedStatus(srv)
+	return wellFormed(unauthorizedStatus(srv))
 }
 
 // depthLimit refuses operations whose selections nest deeper than max.

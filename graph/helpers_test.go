@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -36,6 +37,33 @@ type env struct {
 	store *models.Store
 	srv   *httptest.Server
 	admin string // a token with role admin
+	logs  *logBuffer
+}
+
+// logBuffer holds the server's log lines.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+// lines returns the JSON log lines written so far.
+func (b *logBuffer) lines() []map[string]any {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var out []map[string]any
+	for _, l := range bytes.Split(bytes.TrimSpace(b.buf.Bytes()), []byte("\n")) {
+		var m map[string]any
+		if json.Unmarshal(l, &m) == nil {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 func newEnv(t *testing.T) *env {
@@ -49,11 +77,12 @@ func newEnvWith(t *testing.T, opts graph.Options) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	logs := &logBuffer{}
+	logger := slog.New(slog.NewJSONHandler(logs, nil))
 	h := graph.NewHandler(&graph.Resolver{Store: store, Logger: logger}, opts)
 	srv := httptest.NewServer(middleware.Log(logger, "/query", verifier.Middleware(h)))
 	t.Cleanup(srv.Close)
-	e := &env{t: t, db: store.DB, store: store, srv: srv}
+	e := &env{t: t, db: store.DB, store: store, srv: srv, logs: logs}
 	e.admin = e.token(auth.Claims{Subject: "alice", Roles: []string{auth.RoleAdmin}})
 	return e
 }
@@ -95,13 +124,21 @@ func (e *env) post(token, query string, vars map[string]any) response {
 
 func (e *env) postRaw(token, contentType, body string) response {
 	e.t.Helper()
+	return e.postWith(token, map[string]string{"Content-Type": contentType}, body)
+}
+
+// postWith sends body with headers and token (none when empty).
+func (e *env) postWith(token string, headers map[string]string, body string) response {
+	e.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.srv.URL, strings.NewReader(body))
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	req.Header.Set("Content-Type", contentType)
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}

@@ -148,6 +148,11 @@ func TestCreateSubDealer(t *testing.T) {
 	if mustJSON(t, got.Users) != mustJSON(t, d.Users) || len(got.History) != 1 || got.History[0].Action != "create" {
 		t.Errorf("read back = %+v", got)
 	}
+	for field, c := range got.History[0].Changes {
+		if c := c.(map[string]any); c["from"] != nil || c["to"] == nil {
+			t.Errorf("create's history of %s = %v, want from null", field, c)
+		}
+	}
 	p := e.createSubDealer(e.admin, map[string]any{"mainDealerCode": mainDealer})
 	want := []string{"isIndividual:REQUIRED", "code:REQUIRED", "erpCode:REQUIRED", "name:REQUIRED", "countryCode:REQUIRED",
 		"taxNumber:REQUIRED", "taxOffice:REQUIRED"} // isIndividual left out is false: a company

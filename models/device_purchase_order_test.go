@@ -125,7 +125,7 @@ func TestDevicePurchaseOrderDerive(t *testing.T) {
 	o.Items[1].Quantity, o.Items[1].Amount = ptr(3), money("0.10")
 	p := newPatch()
 	o.derive(p)
-	if o.Items[0].LineTotal.String() != "21" || o.Items[1].LineTotal.StringFixed(2) != "0.30" ||
+	if o.Items[0].LineTotal.String() != "21.00" || o.Items[1].LineTotal.StringFixed(2) != "0.30" ||
 		o.ItemsTotal.StringFixed(2) != "21.30" || o.Total.StringFixed(2) != "46.30" || o.Currency != "TRY" {
 		t.Errorf("derived %s %s %s %s %s", o.Items[0].LineTotal, o.Items[1].LineTotal, o.ItemsTotal, o.Total, o.Currency)
 	}

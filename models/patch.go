@@ -138,6 +138,12 @@ const (
 
 var maxMoney = decimal.New(1, moneyDigits-moneyScale) // exclusive bound of numeric(18,2)
 
+func init() {
+	// Amounts are kept at scale 2, so that they print as clients see them ("4.50"): also where
+	// the library prints them itself, as in the JSON of list items in the audit trail.
+	decimal.TrimTrailingZeros = false
+}
+
 // setMoney merges a nullable money field. A value must fit numeric(18,2); it is kept at scale
 // 2, so that "149.9" reads back as "149.90" whether it comes from memory or the database.
 func setMoney(p *patch, in graphql.Omittable[*Decimal], dst **Decimal, field, column string) {

@@ -76,8 +76,9 @@ func MarshalDecimal(d decimal.Decimal) graphql.Marshaler {
 	})
 }
 
-// UnmarshalDecimal reads a decimal from a string or an integer. Floats are refused, since a
-// float may already have lost the exact value.
+// UnmarshalDecimal reads a decimal from a string, a JSON number (json.Number, its exact text)
+// or an integer. A float64 is refused, since it may already have lost the exact value; number
+// literals in query text reach here as strings (see graph.decimalLiterals).
 func UnmarshalDecimal(v any) (decimal.Decimal, error) {
 	switch v := v.(type) {
 	case string:
@@ -93,7 +94,7 @@ func UnmarshalDecimal(v any) (decimal.Decimal, error) {
 	case int64:
 		return decimal.NewFromInt(v), nil
 	default:
-		return decimal.Decimal{}, inputErrorf("a Decimal must be a string such as \"149.90\", got %s", jsonKind(v))
+		return decimal.Decimal{}, inputErrorf("a Decimal must be a string or a number such as \"149.90\", got %s", jsonKind(v))
 	}
 }
 

@@ -76,7 +76,7 @@ func Log(logger *slog.Logger, route string, next http.Handler) http.Handler {
 			slog.String("request_id", req.ID), slog.String("method", r.Method),
 			slog.String("route", route), slog.String("operation", req.Operation),
 			slog.Int("status", rec.status), slog.Int("errors", req.Errors),
-			slog.String("outcome", outcome), slog.Duration("duration", d))
+			slog.String("outcome", outcome), slog.Float64("duration_ms", float64(d.Microseconds())/1000))
 	})
 }
 
