@@ -7,6 +7,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/google/uuid"
+	"github.com/shopspring/decimal"
 
 	"github.com/payplat/paygql/internal/auth"
 	"github.com/payplat/paygql/models"
@@ -35,6 +36,13 @@ func Load(ctx context.Context, s *models.Store) (bool, error) {
 			return false, fmt.Errorf("demo connector configuration refused: %v", res.UserErrors)
 		}
 	}
+	res, err := s.CreateCustomerPaymentGateway(ctx, Actor, gateway())
+	if err != nil {
+		return false, err
+	}
+	if len(res.UserErrors) > 0 {
+		return false, fmt.Errorf("demo gateway refused: %v", res.UserErrors)
+	}
 	for _, in := range subDealers() {
 		res, err := s.CreateSubDealer(ctx, Actor, in)
 		if err != nil {
@@ -48,6 +56,31 @@ func Load(ctx context.Context, s *models.Store) (bool, error) {
 		return false, err
 	}
 	return true, nil
+}
+
+// CustomerID is the customer of the demo payment gateway.
+var CustomerID = uuid.MustParse("6f1c0000-0000-4000-8000-00000000000a")
+
+func gateway() models.CreateCustomerPaymentGatewayInput {
+	money := func(s string) graphql.Omittable[*models.Decimal] {
+		d := decimal.RequireFromString(s)
+		return graphql.OmittableOf(&d)
+	}
+	return models.CreateCustomerPaymentGatewayInput{CustomerID: CustomerID, CustomerPaymentGatewayFields: models.CustomerPaymentGatewayFields{
+		DisplayName: set("City parking payments"), MerchantID: set("M-100234"), MerchantKey: set("demo-merchant-key-7781"),
+		TestMode: graphql.OmittableOf(ptr(true)), AllowToken: graphql.OmittableOf(ptr(true)),
+		MinPaymentAmount: money("1.00"), MaxPaymentAmount: money("10000.00"),
+		BillTypes: graphql.OmittableOf([]*models.PaymentGatewayBillTypeInput{
+			{BillTypeID: graphql.OmittableOf(ptr(1)), ApplyConvenienceFee: graphql.OmittableOf(ptr(true))},
+		}),
+		PaymentTypes: graphql.OmittableOf([]*models.PaymentGatewayPaymentTypeInput{
+			{PaymentType: set("CREDIT_CARD")}, {PaymentType: set("ACH")},
+		}),
+		ConvenienceFees: graphql.OmittableOf([]*models.ConvenienceFeeInput{
+			{PaymentType: set("CREDIT_CARD"), MinRange: money("0"), MaxRange: money("100"), FeeAmount: money("2.50")},
+			{PaymentType: set("ACH"), FeeAmount: money("1.00")},
+		}),
+	}}
 }
 
 // MainDealerCode is the main dealer of the demo sub-dealers.

@@ -26,6 +26,10 @@ func TestLoadRunsOnce(t *testing.T) {
 	if n := len(page.Nodes); n != 3 {
 		t.Errorf("demo configurations = %d, want 3", n)
 	}
+	gateways, err := s.CustomerPaymentGateways(t.Context(), Actor, CustomerID)
+	if err != nil || len(gateways) != 1 {
+		t.Errorf("demo gateways = %d (%v), want 1", len(gateways), err)
+	}
 	dealers, err := s.SubDealers(t.Context(), Actor, models.SubDealerFilter{})
 	if err != nil {
 		t.Fatal(err)
