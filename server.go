@@ -233,7 +233,7 @@ func routes(cfg *config.Config, logger *slog.Logger, db *bun.DB, store *models.S
 	registry.MustRegister(middleware.Collectors...)
 
 	mux := http.NewServeMux()
-	mux.Handle("/query", middleware.Log(logger, "/query", verifier.Middleware(api)))
+	mux.Handle("/query", middleware.Log(logger, "/query", middleware.CORS(cfg.CORSAllowedOrigins, verifier.Middleware(api))))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = io.WriteString(w, "ok\n")
 	})
