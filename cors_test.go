@@ -19,10 +19,10 @@ var prodEnv = map[string]string{
 	"SECRETS_KEY": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
 }
 
-// serveRoutes serves routes() on a new database, configured from env as the server would
-// be (development mode for an empty env), and returns its URL, an admin token, and the
-// configuration.
-func serveRoutes(t *testing.T, env map[string]string) (url, token string, cfg *config.Config) {
+// newRoutes builds routes() on a new database, configured from env as the server would be
+// (development mode for an empty env), and returns it with an admin token and the
+// configuration. With devToken, the playground gets the token, as in development mode.
+func newRoutes(t *testing.T, env map[string]string, devToken bool) (h http.Handler, token string, cfg *config.Config) {
 	t.Helper()
 	store, _ := testenv.New(t)
 	cfg, err := config.Load(func(k string) string { return env[k] })
@@ -36,13 +36,24 @@ func serveRoutes(t *testing.T, env map[string]string) (url, token string, cfg *c
 	if err != nil {
 		t.Fatal(err)
 	}
-	token, err = auth.MintHS256(cfg.HS256Secret, auth.Claims{Subject: "dev-admin", Roles: []string{auth.RoleAdmin}})
+	token, err = devAdminToken(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(routes(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), store.DB, store, verifier))
+	page := ""
+	if devToken {
+		page = token
+	}
+	return routes(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), store.DB, store, verifier, page), token, cfg
+}
+
+// serveRoutes serves newRoutes and returns its URL and an admin token.
+func serveRoutes(t *testing.T, env map[string]string) (url, token string) {
+	t.Helper()
+	h, token, _ := newRoutes(t, env, false)
+	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return srv.URL, token, cfg
+	return srv.URL, token
 }
 
 func with(env map[string]string, k, v string) map[string]string {
@@ -54,10 +65,10 @@ func with(env map[string]string, k, v string) map[string]string {
 }
 
 func TestCORS(t *testing.T) {
-	devURL, _, _ := serveRoutes(t, nil)
-	prodURL, _, _ := serveRoutes(t, prodEnv)
-	appURL, token, _ := serveRoutes(t, with(prodEnv, "CORS_ALLOWED_ORIGINS", "https://app.example.com"))
-	anyURL, _, _ := serveRoutes(t, with(prodEnv, "CORS_ALLOWED_ORIGINS", "*"))
+	devURL, _ := serveRoutes(t, nil)
+	prodURL, _ := serveRoutes(t, prodEnv)
+	appURL, token := serveRoutes(t, with(prodEnv, "CORS_ALLOWED_ORIGINS", "https://app.example.com"))
+	anyURL, _ := serveRoutes(t, with(prodEnv, "CORS_ALLOWED_ORIGINS", "*"))
 
 	tests := []struct {
 		name, url, method, origin string
