@@ -188,13 +188,17 @@ func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger, stdout 
 		if err != nil {
 			return fmt.Errorf("PORT: %w", err)
 		}
+		var devToken string
 		if dev {
-			if err := printWelcome(stdout, cfg); err != nil {
+			if devToken, err = devAdminToken(cfg); err != nil {
+				return err
+			}
+			if err := printWelcome(stdout, cfg, devToken); err != nil {
 				return err
 			}
 		}
 		logger.Info("serving", "addr", ln.Addr().String(), "development", dev)
-		return serveHTTP(ctx, ln, routes(cfg, logger, db, store, verifier), logger)
+		return serveHTTP(ctx, ln, routes(cfg, logger, db, store, verifier, devToken), logger)
 	})
 }
 
@@ -222,8 +226,9 @@ func startMail(ctx context.Context, cfg *config.Config, db *bun.DB, logger *slog
 	return func() { cancel(); wg.Wait() }, nil
 }
 
-// routes wires the HTTP endpoints.
-func routes(cfg *config.Config, logger *slog.Logger, db *bun.DB, store *models.Store, verifier *auth.Verifier) http.Handler {
+// routes wires the HTTP endpoints. devToken, minted in development mode only, fills the
+// playground's Headers tab; elsewhere it is empty and so is the tab.
+func routes(cfg *config.Config, logger *slog.Logger, db *bun.DB, store *models.Store, verifier *auth.Verifier, devToken string) http.Handler {
 	opts := graph.DefaultOptions
 	opts.Introspection = cfg.Introspection
 	api := graph.NewHandler(&graph.Resolver{Store: store, Logger: logger}, opts)
@@ -233,7 +238,7 @@ func routes(cfg *config.Config, logger *slog.Logger, db *bun.DB, store *models.S
 	registry.MustRegister(middleware.Collectors...)
 
 	mux := http.NewServeMux()
-	mux.Handle("/query", middleware.Log(logger, "/query", verifier.Middleware(api)))
+	mux.Handle("/query", middleware.Log(logger, "/query", middleware.CORS(cfg.CORSAllowedOrigins, verifier.Middleware(api))))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = io.WriteString(w, "ok\n")
 	})
@@ -248,9 +253,12 @@ func routes(cfg *config.Config, logger *slog.Logger, db *bun.DB, store *models.S
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(registry, promhttp.HandlerOpts{}))
 	if cfg.Playground {
+		var opts []playground.Option
+		if devToken != "" {
+			opts = append(opts, playground.WithHeaders(map[string]string{"Authorization": "Bearer " + devToken}))
+		}
 		mux.Handle("GET /playground/assets/", playground.Assets("/playground/assets/"))
-		mux.Handle("GET /{$}", playground.Handler("Payment configuration API", "/query", "/playground/assets/",
-			playground.WithUIHeaders(map[string]string{"Authorization": "Bearer <paste the token printed at start-up>"})))
+		mux.Handle("GET /{$}", playground.Handler("Payment configuration API", "/query", "/playground/assets/", opts...))
 	}
 	return mux
 }
@@ -285,24 +293,26 @@ func serveHTTP(ctx context.Context, ln net.Listener, h http.Handler, logger *slo
 	return nil
 }
 
-// printWelcome shows a developer where to go and a ready-to-paste admin token. It goes to
-// stdout, never to the log.
-func printWelcome(w io.Writer, cfg *config.Config) error {
-	token, err := auth.MintHS256(cfg.HS256Secret, auth.Claims{
+// devAdminToken mints the development mode's admin token, for the welcome text and the
+// playground.
+func devAdminToken(cfg *config.Config) (string, error) {
+	return auth.MintHS256(cfg.HS256Secret, auth.Claims{
 		Subject: "dev-admin", Roles: []string{auth.RoleAdmin}, TTL: 24 * time.Hour,
 		Issuer: cfg.Issuer, Audience: cfg.Audience,
 	})
-	if err != nil {
-		return err
-	}
-	_, err = fmt.Fprintf(w, `
+}
+
+// printWelcome shows a developer where to go and the admin token, already in the
+// playground's Headers tab. It goes to stdout, never to the log.
+func printWelcome(w io.Writer, cfg *config.Config, token string) error {
+	_, err := fmt.Fprintf(w, `
 Payment configuration API (development mode)
   playground: http://localhost:%[1]d/
   API:        http://localhost:%[1]d/query
   data:       %[2]s
 
-Admin token (24 h) — paste into the playground's Headers tab:
-  {"Authorization": "Bearer %[3]s"}
+Admin token (24 h), already in the playground's Headers tab; for other clients:
+  Authorization: Bearer %[3]s
 
 `, cfg.Port, cfg.DataDir, token)
 	return err

@@ -36,7 +36,7 @@ func TestRoutes(t *testing.T) {
 	}
 	var logs bytes.Buffer
 	logger := slog.New(slog.NewJSONHandler(&logs, nil))
-	srv := httptest.NewServer(routes(cfg, logger, store.DB, store, verifier))
+	srv := httptest.NewServer(routes(cfg, logger, store.DB, store, verifier, ""))
 	defer srv.Close()
 	token, err := auth.MintHS256(cfg.HS256Secret, auth.Claims{Subject: "ops", Roles: []string{auth.RoleAdmin}})
 	if err != nil {

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -29,7 +31,14 @@ type Config struct {
 	LogLevel      slog.Level
 	Playground    bool
 	Introspection bool
+	// CORSAllowedOrigins are the browser origins allowed to call /query from another origin;
+	// empty allows none.
+	CORSAllowedOrigins []string
 }
+
+// DevCORSOrigins are the origins allowed in development mode when CORS_ALLOWED_ORIGINS is
+// unset: front-end dev servers on this machine, on any port.
+var DevCORSOrigins = []string{"http://localhost:*", "http://127.0.0.1:*"}
 
 // Load reads the configuration from getenv (os.Getenv in production). A bad value is an error
 // that names its variable.
@@ -101,6 +110,16 @@ func Load(getenv func(string) string) (*Config, error) {
 			*dst = b
 		}
 	}
+	if !c.Production {
+		c.CORSAllowedOrigins = DevCORSOrigins
+	}
+	if v := getenv("CORS_ALLOWED_ORIGINS"); v != "" {
+		origins, err := parseOrigins(v)
+		if err != nil {
+			bad("CORS_ALLOWED_ORIGINS", "%v", err)
+		}
+		c.CORSAllowedOrigins = origins
+	}
 	if c.Production {
 		if c.DatabaseURL == "" {
 			bad("DATABASE_URL", "is required when APP_ENV=production")
@@ -120,4 +139,38 @@ func Load(getenv func(string) string) (*Config, error) {
 		return nil, errors.Join(errs...)
 	}
 	return c, nil
+}
+
+// parseOrigins parses a comma-separated list of origins as browsers send them in the Origin
+// header: scheme://host[:port], nothing after. One "*" may stand for a part of an origin
+// ("https://*.example.com", "http://localhost:*"), and "*" alone allows every origin.
+func parseOrigins(list string) ([]string, error) {
+	var origins []string
+	for _, o := range strings.Split(list, ",") {
+		o = strings.ToLower(strings.TrimSpace(o))
+		if o == "" || o == "*" {
+			if o == "*" {
+				origins = append(origins, o)
+			}
+			continue
+		}
+		if strings.Count(o, "*") > 1 {
+			return nil, fmt.Errorf("%q: at most one * per origin", o)
+		}
+		// An origin is exactly scheme://host[:port]. url.Parse refuses "*" as a port, so check
+		// the origin with a stand-in.
+		stand := strings.Replace(o, "*", "0", 1)
+		u, err := url.Parse(stand)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Scheme+"://"+u.Host != stand {
+			return nil, fmt.Errorf("%q is not an origin like https://app.example.com or http://localhost:3000 (no path, not even a trailing /)", o)
+		}
+		origins = append(origins, o)
+	}
+	switch {
+	case len(origins) == 0:
+		return nil, errors.New("no origin in the list")
+	case len(origins) > 1 && slices.Contains(origins, "*"):
+		return nil, errors.New(`"*" allows every origin, so it must stand alone`)
+	}
+	return origins, nil
 }

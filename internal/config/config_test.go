@@ -89,3 +89,56 @@ func TestLoadSMTP(t *testing.T) {
 		t.Errorf("production SMTP_URL without from: %v, want an error naming SMTP_URL and from", err)
 	}
 }
+
+func TestLoadCORSAllowedOrigins(t *testing.T) {
+	prod := map[string]string{
+		"APP_ENV": "production", "DATABASE_URL": "postgres://u@db/app", "AUTH_JWKS_URL": "https://kc/certs",
+		"SECRETS_KEY": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+	}
+	with := func(base map[string]string, k, v string) map[string]string {
+		m := map[string]string{k: v}
+		for k, v := range base {
+			m[k] = v
+		}
+		return m
+	}
+	tests := []struct {
+		env  map[string]string
+		want []string
+	}{
+		{nil, []string{"http://localhost:*", "http://127.0.0.1:*"}},
+		{prod, nil},
+		{with(prod, "CORS_ALLOWED_ORIGINS", " https://App.example.com , http://localhost:3000,"),
+			[]string{"https://app.example.com", "http://localhost:3000"}},
+		{with(nil, "CORS_ALLOWED_ORIGINS", "https://*.example.com"), []string{"https://*.example.com"}},
+		{with(prod, "CORS_ALLOWED_ORIGINS", "*"), []string{"*"}},
+	}
+	for _, tt := range tests {
+		c, err := Load(env(tt.env))
+		if err != nil {
+			t.Errorf("Load(%v): %v", tt.env, err)
+			continue
+		}
+		if fmt.Sprint(c.CORSAllowedOrigins) != fmt.Sprint(tt.want) {
+			t.Errorf("Load(%v).CORSAllowedOrigins = %q, want %q", tt.env, c.CORSAllowedOrigins, tt.want)
+		}
+	}
+
+	for _, v := range []string{
+		"app.example.com",             // no scheme
+		"https://app.example.com/",    // a path, even "/", never matches an Origin header
+		"https://app.example.com/app", // path
+		"ftp://app.example.com",       // not http(s)
+		"https://app.example.com?x",   // query
+		"https://u@app.example.com",   // user info
+		"https://*.*.example.com",     // two wildcards
+		"*, https://app.example.com",  // "*" must stand alone
+		"null",                        // the opaque origin of sandboxed pages and files
+		" , ",                         // nothing
+	} {
+		_, err := Load(env(map[string]string{"CORS_ALLOWED_ORIGINS": v}))
+		if err == nil || !strings.Contains(err.Error(), "CORS_ALLOWED_ORIGINS") {
+			t.Errorf("CORS_ALLOWED_ORIGINS=%q: err = %v, want one naming the variable", v, err)
+		}
+	}
+}

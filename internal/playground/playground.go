@@ -1,19 +1,18 @@
-// Package playground serves gqlgen's GraphiQL page with its JavaScript and
-// CSS embedded in the binary.
+// Package playground serves a GraphiQL page with its JavaScript, CSS and icon embedded in
+// the binary.
 //
-// gqlgen's own page loads GraphiQL, React and ReactDOM from a public CDN,
-// which leaves a blank page on machines without internet access. This
-// package renders the same page but points every script and stylesheet at
-// [Assets], which serves byte-for-byte copies of the files the CDN would
-// have returned.
+// gqlgen's own page loads GraphiQL, React and ReactDOM from a public CDN, which leaves a blank
+// page on machines without internet access, and it stores the Headers tab in the browser, so a
+// token served by the page loses to a stale one stored earlier (see the page's script). This
+// package renders an equivalent page of its own that loads every script and stylesheet from
+// [Assets], which serves byte-for-byte copies of the files the CDN would have returned.
 //
-// The files under assets/ come unmodified from the npm tarballs of
-// graphiql@4.1.2, react@18.2.0 and react-dom@18.2.0 (the versions gqlgen
-// v0.17.98 pins), together with each package's LICENSE. To update them,
-// run "npm pack" for the versions the new gqlgen pins, copy the same files
-// into a directory named after the new version, and change the paths below.
-// The directories carry the version so that a changed file always has a new
-// URL, which is what makes the immutable cache headers of [Assets] safe.
+// The files under assets/ come unmodified from the npm tarballs of graphiql@4.1.2,
+// react@18.2.0 and react-dom@18.2.0 (the versions gqlgen v0.17.98 pins), together with each
+// package's LICENSE; assets/paygql-1 holds this project's own icon. To update them, run
+// "npm pack" for the new versions, copy the same files into a directory named after the new
+// version, and change the paths below. The directories carry the version so that a changed
+// file always has a new URL, which is what makes the immutable cache headers of [Assets] safe.
 package playground
 
 import (
@@ -22,29 +21,33 @@ import (
 	"embed"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
+	"html/template"
 	"io/fs"
 	"net/http"
 	"path"
 	"strings"
-
-	gqlplayground "github.com/99designs/gqlgen/graphql/playground"
 )
 
 //go:embed assets
 var embedded embed.FS
 
+//go:embed page.html
+var pageHTML string
+
+var pageTemplate = template.Must(template.New("page").Parse(pageHTML))
+
 // assetsFS is the embedded tree with the "assets/" directory stripped, so
 // that names match URL paths below the assets prefix.
 var assetsFS = mustSub(embedded, "assets")
 
-// Paths of the files gqlgen's page loads, relative to the assets prefix.
-// The explorer plugin is not shipped: gqlgen only references it when
-// WithGraphiqlEnablePluginExplorer(true) is passed.
+// Paths of the files the page loads, relative to the assets prefix.
 const (
 	graphiqlJS  = "graphiql-4.1.2/graphiql.min.js"
 	graphiqlCSS = "graphiql-4.1.2/graphiql.min.css"
 	reactJS     = "react-18.2.0/umd/react.production.min.js"
 	reactDOMJS  = "react-dom-18.2.0/umd/react-dom.production.min.js"
+	favicon     = "paygql-1/favicon.svg"
 )
 
 // file holds what Assets needs to answer for one embedded file.
@@ -59,43 +62,66 @@ type file struct {
 // and doubles as the allow-list of servable names.
 var files = indexFiles(assetsFS)
 
-// Option configures the page rendered by [Handler]. Any of gqlgen's
-// playground options can be used, for example
-// playground.WithGraphiqlFetcherHeaders or playground.WithStoragePrefix.
-type Option = gqlplayground.GraphiqlConfigOption
+// Option configures the page rendered by [Handler].
+type Option func(*page)
 
-// WithUIHeaders pre-fills GraphiQL's Headers tab with headers, encoded as a
-// JSON object, for example {"Authorization": "Bearer <token>"}. The user can
-// edit them before sending a request.
+// WithHeaders fills GraphiQL's Headers tab with headers, as a JSON object such as
+// {"Authorization": "Bearer <token>"}, on every load and in every tab, whatever the browser
+// kept from earlier visits. The user can edit them before sending a request.
 //
-// The headers are written into the page's HTML, so pass placeholders or
-// development tokens only, never credentials that the page's visitors must
-// not see.
-func WithUIHeaders(headers map[string]string) Option {
-	return gqlplayground.WithGraphiqlUiHeaders(headers)
+// The headers are written into the page's HTML, so pass development tokens only, never
+// credentials that the page's visitors must not see.
+func WithHeaders(headers map[string]string) Option {
+	return func(p *page) {
+		// The text is shown as is in the Headers tab; html/template, not json, makes it safe
+		// inside the script element.
+		var b strings.Builder
+		enc := json.NewEncoder(&b)
+		enc.SetEscapeHTML(false)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(headers); err != nil {
+			panic("playground: headers: " + err.Error()) // a map[string]string always encodes
+		}
+		p.Headers = strings.TrimSuffix(b.String(), "\n")
+	}
 }
 
-// Handler returns the GraphiQL page for endpoint, loading its scripts from
-// assetsPath (e.g. "/playground/assets/") on this server instead of a CDN.
-// assetsPath must be the prefix under which [Assets] is mounted; a missing
-// trailing slash is added.
-//
-// opts are applied after the asset locations, so an option may override
-// them.
+// page is what the template needs.
+type page struct {
+	Title, Endpoint string
+	// Headers is the JSON text for the Headers tab; empty leaves the tab empty.
+	Headers                                                  string
+	GraphiqlJS, GraphiqlCSS, ReactJS, ReactDOMJS, Favicon    string
+	GraphiqlJSSRI, GraphiqlCSSSRI, ReactJSSRI, ReactDOMJSSRI string
+}
+
+// Handler returns the GraphiQL page for endpoint, loading its scripts from assetsPath (e.g.
+// "/playground/assets/") on this server instead of a CDN. assetsPath must be the prefix under
+// which [Assets] is mounted; a missing trailing slash is added.
 func Handler(title, endpoint, assetsPath string, opts ...Option) http.HandlerFunc {
 	base := withSlash(assetsPath)
-	all := []Option{
-		gqlplayground.WithGraphiqlVersion(
-			base+graphiqlJS, base+graphiqlCSS,
-			files[graphiqlJS].sri, files[graphiqlCSS].sri,
-		),
-		gqlplayground.WithGraphiqlReactVersion(
-			base+reactJS, base+reactDOMJS,
-			files[reactJS].sri, files[reactDOMJS].sri,
-		),
+	p := page{
+		Title: title, Endpoint: endpoint,
+		GraphiqlJS: base + graphiqlJS, GraphiqlJSSRI: files[graphiqlJS].sri,
+		GraphiqlCSS: base + graphiqlCSS, GraphiqlCSSSRI: files[graphiqlCSS].sri,
+		ReactJS: base + reactJS, ReactJSSRI: files[reactJS].sri,
+		ReactDOMJS: base + reactDOMJS, ReactDOMJSSRI: files[reactDOMJS].sri,
+		Favicon: base + favicon,
 	}
-	all = append(all, opts...)
-	return gqlplayground.Handler(title, endpoint, all...)
+	for _, opt := range opts {
+		opt(&p)
+	}
+	var buf strings.Builder
+	if err := pageTemplate.Execute(&buf, p); err != nil {
+		panic("playground: " + err.Error()) // the template and its data are fixed
+	}
+	html := buf.String()
+	return func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		// The page may carry a development token: keep it out of shared caches.
+		w.Header().Set("Cache-Control", "no-store")
+		_, _ = w.Write([]byte(html))
+	}
 }
 
 // Assets serves the embedded files under prefix (e.g. "/playground/assets/").
@@ -171,6 +197,8 @@ func contentType(name string) string {
 		return "text/javascript; charset=utf-8"
 	case ".css":
 		return "text/css; charset=utf-8"
+	case ".svg":
+		return "image/svg+xml"
 	default: // LICENSE files.
 		return "text/plain; charset=utf-8"
 	}

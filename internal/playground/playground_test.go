@@ -55,7 +55,7 @@ var (
 
 // resource is a script or stylesheet referenced by the page.
 type resource struct {
-	tag, url, integrity, crossorigin string
+	tag, rel, url, integrity, crossorigin string
 }
 
 // resources extracts the external resources of page. Inline scripts have
@@ -74,7 +74,7 @@ func resources(page string) []resource {
 		if u == "" {
 			continue
 		}
-		rs = append(rs, resource{m[1], u, attrs["integrity"], attrs["crossorigin"]})
+		rs = append(rs, resource{m[1], attrs["rel"], u, attrs["integrity"], attrs["crossorigin"]})
 	}
 	return rs
 }
@@ -101,6 +101,7 @@ func TestPageLoadsOnlyLocalAssets(t *testing.T) {
 		assetsPrefix + graphiqlCSS: "text/css; charset=utf-8",
 		assetsPrefix + reactJS:     "text/javascript; charset=utf-8",
 		assetsPrefix + reactDOMJS:  "text/javascript; charset=utf-8",
+		assetsPrefix + favicon:     "image/svg+xml",
 	}
 	if len(rs) != len(want) {
 		t.Errorf("page references %d resources, want %d: %+v", len(rs), len(want), rs)
@@ -115,13 +116,6 @@ func TestPageLoadsOnlyLocalAssets(t *testing.T) {
 		if !strings.HasPrefix(r.url, "/") || strings.HasPrefix(r.url, "//") {
 			t.Errorf("%s %q is not a same-origin path", r.tag, r.url)
 		}
-		// gqlgen's template always sends crossorigin="anonymous"; the
-		// request stays same-origin, so no CORS header is needed, but
-		// check the attribute is what the browser test exercised.
-		if r.crossorigin != "anonymous" {
-			t.Errorf("%s: crossorigin=%q", r.url, r.crossorigin)
-		}
-
 		resp, body := get(t, srv.URL+r.url)
 		if resp.StatusCode != http.StatusOK {
 			t.Errorf("GET %s: status %d", r.url, resp.StatusCode)
@@ -129,6 +123,14 @@ func TestPageLoadsOnlyLocalAssets(t *testing.T) {
 		}
 		if got := resp.Header.Get("Content-Type"); got != ct {
 			t.Errorf("GET %s: Content-Type %q, want %q", r.url, got, ct)
+		}
+		if r.rel == "icon" {
+			continue // browsers check no integrity on icons
+		}
+		// Scripts and the stylesheet are checked against their hashes, and loaded with
+		// crossorigin="anonymous" as the browser test exercises it.
+		if r.crossorigin != "anonymous" {
+			t.Errorf("%s: crossorigin=%q", r.url, r.crossorigin)
 		}
 		sum := sha512.Sum384(body)
 		if got := "sha384-" + base64.StdEncoding.EncodeToString(sum[:]); r.integrity != got {
@@ -243,19 +245,22 @@ func TestAssetsPathWithoutSlash(t *testing.T) {
 	}
 }
 
-func TestWithUIHeaders(t *testing.T) {
-	srv := newServer(t, WithUIHeaders(map[string]string{"Authorization": "Bearer <token>"}))
-	_, body := get(t, srv.URL+"/")
+func TestWithHeaders(t *testing.T) {
+	srv := newServer(t, WithHeaders(map[string]string{"Authorization": "Bearer <token>"}))
+	resp, body := get(t, srv.URL+"/")
 	page := string(body)
-	// html/template writes the map as a JSON literal in the script,
-	// escaping < and > so the value cannot close the script element.
-	want := `const uiHeaders = {"Authorization":"Bearer \u003ctoken\u003e"};`
+	// html/template writes the JSON text as a JavaScript string, escaping < and > so the value
+	// cannot close the script element.
+	want := `const headers = "{\n  \"Authorization\": \"Bearer \u003ctoken\u003e\"\n}" || undefined;`
 	if !strings.Contains(page, want) {
 		t.Errorf("page lacks %s", want)
 	}
+	if got := resp.Header.Get("Cache-Control"); got != "no-store" {
+		t.Errorf("Cache-Control %q, want no-store", got)
+	}
 
 	_, body = get(t, newServer(t).URL+"/")
-	if !strings.Contains(string(body), "const uiHeaders = undefined;") {
-		t.Error("headers pre-filled without WithUIHeaders")
+	if !strings.Contains(string(body), `const headers = "" || undefined;`) || strings.Contains(string(body), "Bearer") {
+		t.Error("headers pre-filled without WithHeaders")
 	}
 }
