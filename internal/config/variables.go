@@ -11,7 +11,7 @@ type Variable struct {
 // table has them. A test checks that Load reads none that is missing here.
 var Variables = []Variable{
 	{"PORT", "8080", "HTTP port"},
-	{"HOST", "127.0.0.1 in development, every interface in production", "address to listen on (0.0.0.0 or :: for all)"},
+	{"HOST", "127.0.0.1; in production every interface", "address to listen on; 0.0.0.0 or :: for every interface"},
 	{"DATA_DIR", "./.data", "development mode's PostgreSQL cluster, secrets and .eml mail"},
 	{"DATABASE_URL", "a private PostgreSQL in DATA_DIR", "postgres:// URL of the database to use"},
 	{"APP_ENV", "development", "production requires DATABASE_URL, an auth config and SECRETS_KEY"},
