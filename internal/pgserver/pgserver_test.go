@@ -36,7 +36,11 @@ func testDataDir(t *testing.T) string {
 			t.Fatal(err)
 		}
 	}
-	return filepath.Join(dir, "pg")
+	dataDir := filepath.Join(dir, "pg")
+	// Start keeps the cluster elsewhere when TMPDIR is out of the server
+	// user's reach; t.TempDir does not clean there.
+	t.Cleanup(func() { Remove(dataDir) })
+	return dataDir
 }
 
 func startTest(t *testing.T, dataDir string) *Server {
