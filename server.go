@@ -2,18 +2,19 @@
 //
 // Usage:
 //
-//	paygql                       serve (development mode when DATABASE_URL is unset)
+//	paygql [serve]               serve (development mode when DATABASE_URL is unset)
 //	paygql migrate up|down|status
 //	paygql seed                  migrate, then load the demo records into an empty database
+//	paygql schema                print the GraphQL schema (SDL)
 //	paygql token --sub S --roles R [--customer-ids ID,…] [--dealer-codes CODE,…] [--ttl 1h]
+//	paygql help                  list the commands and environment variables
 //
-// Configuration comes from the environment; see README.md.
+// Configuration comes from the environment; see README.md or paygql --help.
 package main
 
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -23,7 +24,6 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -51,7 +51,7 @@ const shutdownGrace = 20 * time.Second
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	err := run(ctx, os.Args[1:], os.Stdout)
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
 	stop()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "paygql:", err)
@@ -59,71 +59,40 @@ func main() {
 	}
 }
 
-// run dispatches a subcommand.
-func run(ctx context.Context, args []string, stdout io.Writer) error {
-	cfg, err := config.Load(os.Getenv)
-	if err != nil {
-		return fmt.Errorf("configuration: %w", err)
-	}
-	logger := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
-	slog.SetDefault(logger)
-	cmd := "serve"
-	if len(args) > 0 {
-		cmd, args = args[0], args[1:]
-	}
-	switch cmd {
-	case "serve":
-		return serve(ctx, cfg, logger, stdout)
-	case "migrate":
-		return migrateCmd(ctx, cfg, logger, args, stdout)
-	case "seed":
-		return withDatabase(ctx, cfg, logger, func(db *bun.DB) error {
-			if _, err := database.Migrate(ctx, db); err != nil {
-				return err
-			}
-			store, err := newStore(cfg, db)
-			if err != nil {
-				return err
-			}
-			loaded, err := demo.Load(ctx, store)
-			if err == nil {
-				fmt.Fprintln(stdout, map[bool]string{true: "demo data loaded", false: "database not empty: nothing loaded"}[loaded])
-			}
-			return err
-		})
-	case "token":
-		return tokenCmd(cfg, args, stdout)
-	case "help", "-h", "--help":
-		fmt.Fprintln(stdout, "usage: paygql [serve | migrate up|down|status | seed | token --sub S --roles R]")
-		return nil
-	}
-	return fmt.Errorf("unknown command %q (want serve, migrate, seed or token)", cmd)
-}
-
-// withDatabase opens the configured database, or the private development one, runs fn and
-// closes everything again.
-func withDatabase(ctx context.Context, cfg *config.Config, logger *slog.Logger, fn func(*bun.DB) error) error {
+// withDatabase opens the configured database, or development mode's private one, runs fn and
+// closes everything again. dev is nil unless the database is development mode's; command
+// (serve, migrate, seed) decides whether a server already running on DATA_DIR is shared or
+// refuses (see devenv.Open).
+func withDatabase(ctx context.Context, cfg *config.Config, logger *slog.Logger, command string,
+	fn func(db *bun.DB, dev *devenv.Database) error,
+) error {
 	url := cfg.DatabaseURL
+	var dev *devenv.Database
 	if url == "" {
-		srv, devURL, err := devenv.Database(ctx, cfg.DataDir, func(f string, a ...any) {
+		var err error
+		dev, err = devenv.Open(ctx, cfg.DataDir, command, func(f string, a ...any) {
 			logger.Info(fmt.Sprintf(f, a...))
 		})
+		var inUse *devenv.InUseError
+		if errors.As(err, &inUse) {
+			return err
+		}
 		if err != nil {
 			return fmt.Errorf("start private postgres (set DATABASE_URL to use your own): %w", err)
 		}
 		defer func() {
-			if err := srv.Stop(); err != nil {
+			if err := dev.Close(); err != nil {
 				logger.Warn("stop private postgres", "error", err)
 			}
 		}()
-		url = devURL
+		url = dev.URL
 	}
 	db, err := database.Open(ctx, url)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	return fn(db)
+	return fn(db, dev)
 }
 
 // devSecrets fills in the development signing secret and secrets key when unset.
@@ -156,8 +125,7 @@ func newStore(cfg *config.Config, db *bun.DB) (*models.Store, error) {
 }
 
 func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger, stdout io.Writer) error {
-	dev := cfg.DatabaseURL == ""
-	return withDatabase(ctx, cfg, logger, func(db *bun.DB) error {
+	return withDatabase(ctx, cfg, logger, "serve", func(db *bun.DB, dev *devenv.Database) error {
 		if _, err := database.Migrate(ctx, db); err != nil {
 			return err
 		}
@@ -165,11 +133,15 @@ func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger, stdout 
 		if err != nil {
 			return err
 		}
-		if dev {
+		if dev != nil {
 			if loaded, err := demo.Load(ctx, store); err != nil {
 				return err
 			} else if loaded {
 				logger.Info("demo data loaded")
+			}
+			// Migrated and seeded: migrate and seed may now use this database.
+			if err := dev.Share(); err != nil {
+				return err
 			}
 		}
 		stopMail, err := startMail(ctx, cfg, db, logger)
@@ -184,20 +156,20 @@ func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger, stdout 
 		if err != nil {
 			return fmt.Errorf("AUTH_HS256_SECRET / AUTH_JWKS_URL: %w", err)
 		}
-		ln, err := net.Listen("tcp", ":"+strconv.Itoa(cfg.Port))
+		ln, err := net.Listen("tcp", net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port)))
 		if err != nil {
-			return fmt.Errorf("PORT: %w", err)
+			return fmt.Errorf("HOST/PORT: %w", err)
 		}
 		var devToken string
-		if dev {
+		if dev != nil {
 			if devToken, err = devAdminToken(cfg); err != nil {
 				return err
 			}
-			if err := printWelcome(stdout, cfg, devToken); err != nil {
+			if err := printWelcome(stdout, cfg, ln.Addr().(*net.TCPAddr), dev.URL, devToken); err != nil {
 				return err
 			}
 		}
-		logger.Info("serving", "addr", ln.Addr().String(), "development", dev)
+		logger.Info("serving", "addr", ln.Addr().String(), "development", dev != nil)
 		return serveHTTP(ctx, ln, routes(cfg, logger, db, store, verifier, devToken), logger)
 	})
 }
@@ -302,109 +274,30 @@ func devAdminToken(cfg *config.Config) (string, error) {
 	})
 }
 
-// printWelcome shows a developer where to go and the admin token, already in the
-// playground's Headers tab. It goes to stdout, never to the log.
-func printWelcome(w io.Writer, cfg *config.Config, token string) error {
+// printWelcome shows a developer where to go, the database URL for psql and the admin token,
+// already in the playground's Headers tab. It goes to stdout, never to the log.
+func printWelcome(w io.Writer, cfg *config.Config, addr *net.TCPAddr, databaseURL, token string) error {
+	base := "http://" + browsable(addr)
 	_, err := fmt.Fprintf(w, `
 Payment configuration API (development mode)
-  playground: http://localhost:%[1]d/
-  API:        http://localhost:%[1]d/query
-  data:       %[2]s
+  playground:   %[1]s/
+  API:          %[1]s/query
+  listening on: %[2]s (HOST sets the address)
+  data:         %[3]s
+  DATABASE_URL: %[4]s
 
 Admin token (24 h), already in the playground's Headers tab; for other clients:
-  Authorization: Bearer %[3]s
+  Authorization: Bearer %[5]s
 
-`, cfg.Port, cfg.DataDir, token)
+`, base, addr, cfg.DataDir, databaseURL, token)
 	return err
 }
 
-func migrateCmd(ctx context.Context, cfg *config.Config, logger *slog.Logger, args []string, stdout io.Writer) error {
-	if len(args) != 1 {
-		return errors.New("usage: paygql migrate up|down|status")
+// browsable returns host:port for a URL to addr: a wildcard address becomes localhost.
+func browsable(addr *net.TCPAddr) string {
+	host := addr.IP.String()
+	if addr.IP.IsUnspecified() {
+		host = "localhost"
 	}
-	return withDatabase(ctx, cfg, logger, func(db *bun.DB) error {
-		m := database.Migrator(db)
-		if err := m.Init(ctx); err != nil {
-			return err
-		}
-		switch args[0] {
-		case "up":
-			g, err := database.Migrate(ctx, db)
-			if err != nil {
-				return err
-			}
-			if g.IsZero() {
-				fmt.Fprintln(stdout, "nothing to migrate")
-			} else {
-				fmt.Fprintf(stdout, "migrated to %s\n", g)
-			}
-		case "down":
-			g, err := m.Rollback(ctx)
-			if err != nil {
-				return err
-			}
-			if g.IsZero() {
-				fmt.Fprintln(stdout, "nothing to roll back")
-			} else {
-				fmt.Fprintf(stdout, "rolled back %s\n", g)
-			}
-		case "status":
-			ms, err := m.MigrationsWithStatus(ctx)
-			if err != nil {
-				return err
-			}
-			for _, mig := range ms {
-				state := "pending"
-				if mig.IsApplied() {
-					state = fmt.Sprintf("applied (group %d)", mig.GroupID)
-				}
-				fmt.Fprintf(stdout, "%s  %s\n", mig.Name, state)
-			}
-		default:
-			return fmt.Errorf("unknown migrate command %q (want up, down or status)", args[0])
-		}
-		return nil
-	})
-}
-
-func tokenCmd(cfg *config.Config, args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("token", flag.ContinueOnError)
-	sub := fs.String("sub", "", "subject (the audit actor)")
-	roles := fs.String("roles", "", "comma-separated roles: admin, connector-admin, gateway-admin, dealer-admin")
-	customers := fs.String("customer-ids", "", "comma-separated customer ids (gateway-admin scope)")
-	dealers := fs.String("dealer-codes", "", "comma-separated dealer codes (dealer-admin scope)")
-	ttl := fs.Duration("ttl", time.Hour, "lifetime")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if *sub == "" || *roles == "" {
-		return errors.New("token: --sub and --roles are required")
-	}
-	if cfg.HS256Secret == nil {
-		if cfg.Production {
-			return errors.New("token: AUTH_HS256_SECRET is not set")
-		}
-		if err := devSecrets(cfg); err != nil {
-			return err
-		}
-	}
-	token, err := auth.MintHS256(cfg.HS256Secret, auth.Claims{
-		Subject: *sub, Roles: split(*roles), CustomerIDs: split(*customers), DealerCodes: split(*dealers),
-		TTL: *ttl, Issuer: cfg.Issuer, Audience: cfg.Audience,
-	})
-	if err != nil {
-		return err
-	}
-	_, err = fmt.Fprintln(stdout, token)
-	return err
-}
-
-func split(s string) []string {
-	var out []string
-	for _, v := range strings.Split(s, ",") {
-		if v = strings.TrimSpace(v); v != "" {
-			out = append(out, v)
-		}
-	}
-	return out
+	return net.JoinHostPort(host, strconv.Itoa(addr.Port))
 }

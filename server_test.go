@@ -21,7 +21,13 @@ import (
 	"github.com/payplat/paygql/internal/testenv"
 )
 
-func TestMain(m *testing.M) { pgtest.Main(m) }
+func TestMain(m *testing.M) {
+	if os.Getenv(runMainEnv) != "" {
+		main() // exits 1 on error
+		os.Exit(0)
+	}
+	pgtest.Main(m)
+}
 
 func TestRoutes(t *testing.T) {
 	store, _ := testenv.New(t)

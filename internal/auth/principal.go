@@ -28,6 +28,9 @@ const (
 	RoleDealerAdmin = "dealer-admin"
 )
 
+// AllRoles lists every role the API knows, for tools that mint tokens.
+var AllRoles = []string{RoleAdmin, RoleConnectorAdmin, RoleGatewayAdmin, RoleDealerAdmin}
+
 // Error codes put into GraphQL error extensions.
 const (
 	CodeUnauthenticated = "UNAUTHENTICATED"

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/url"
 	"slices"
 	"strconv"
@@ -19,6 +20,7 @@ import (
 // default", filled in by the caller that owns them (the dev database, the dev secrets).
 type Config struct {
 	Port          int
+	Host          string // the address to listen on; "" is every interface
 	DataDir       string
 	DatabaseURL   string
 	Production    bool
@@ -54,6 +56,12 @@ func Load(getenv func(string) string) (*Config, error) {
 			bad("PORT", "%q is not a port number (1-65535)", v)
 		}
 		c.Port = p
+	}
+	if v := getenv("HOST"); v != "" {
+		if !validHost(v) {
+			bad("HOST", "%q is not an IP address or host name (no port: that is PORT)", v)
+		}
+		c.Host = strings.TrimSuffix(strings.TrimPrefix(v, "["), "]")
 	}
 	if v := getenv("DATA_DIR"); v != "" {
 		c.DataDir = v
@@ -120,6 +128,11 @@ func Load(getenv func(string) string) (*Config, error) {
 		}
 		c.CORSAllowedOrigins = origins
 	}
+	if getenv("HOST") == "" && !c.Production {
+		// Development mode prints an admin token and serves demo data: keep it off the network
+		// unless asked.
+		c.Host = "127.0.0.1"
+	}
 	if c.Production {
 		if c.DatabaseURL == "" {
 			bad("DATABASE_URL", "is required when APP_ENV=production")
@@ -173,4 +186,30 @@ func parseOrigins(list string) ([]string, error) {
 		return nil, errors.New(`"*" allows every origin, so it must stand alone`)
 	}
 	return origins, nil
+}
+
+// validHost reports whether v names an address to listen on: an IP address (IPv6 with or
+// without brackets) or a host name, without a port.
+func validHost(v string) bool {
+	if inner, ok := strings.CutPrefix(v, "["); ok {
+		ip, ok := strings.CutSuffix(inner, "]")
+		return ok && net.ParseIP(ip) != nil && strings.Contains(ip, ":")
+	}
+	if net.ParseIP(v) != nil {
+		return true
+	}
+	if len(v) > 253 {
+		return false
+	}
+	for _, label := range strings.Split(v, ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for _, r := range label {
+			if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-') {
+				return false
+			}
+		}
+	}
+	return true
 }

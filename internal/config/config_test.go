@@ -142,3 +142,63 @@ func TestLoadCORSAllowedOrigins(t *testing.T) {
 		}
 	}
 }
+
+func TestHost(t *testing.T) {
+	prod := map[string]string{
+		"APP_ENV": "production", "DATABASE_URL": "postgres://u@db/app", "AUTH_JWKS_URL": "https://kc/certs",
+		"SECRETS_KEY": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+	}
+	with := func(m map[string]string, k, v string) map[string]string {
+		out := map[string]string{k: v}
+		for k, v := range m {
+			out[k] = v
+		}
+		return out
+	}
+	for _, tt := range []struct {
+		env  map[string]string
+		want string
+	}{
+		{nil, "127.0.0.1"},
+		{map[string]string{"HOST": "0.0.0.0"}, "0.0.0.0"},
+		{map[string]string{"HOST": "::"}, "::"},
+		{map[string]string{"HOST": "[::1]"}, "::1"},
+		{map[string]string{"HOST": "localhost"}, "localhost"},
+		{map[string]string{"HOST": "api.internal.example"}, "api.internal.example"},
+		{prod, ""},
+		{with(prod, "HOST", "10.0.0.5"), "10.0.0.5"},
+	} {
+		c, err := Load(env(tt.env))
+		if err != nil {
+			t.Errorf("Load(%v): %v", tt.env, err)
+			continue
+		}
+		if c.Host != tt.want {
+			t.Errorf("Load(%v).Host = %q, want %q", tt.env, c.Host, tt.want)
+		}
+	}
+	for _, v := range []string{"127.0.0.1:8080", "http://localhost", "a b", "-x", "[127.0.0.1]", "[::1", "x..y"} {
+		_, err := Load(env(map[string]string{"HOST": v}))
+		if err == nil || !strings.Contains(err.Error(), "HOST") {
+			t.Errorf("HOST=%q: %v, want an error naming HOST", v, err)
+		}
+	}
+}
+
+// TestVariablesListsEveryVariable keeps `paygql --help` complete: every variable Load reads
+// has a line.
+func TestVariablesListsEveryVariable(t *testing.T) {
+	listed := map[string]bool{}
+	for _, v := range Variables {
+		if listed[v.Name] {
+			t.Errorf("%s listed twice", v.Name)
+		}
+		listed[v.Name] = true
+	}
+	_, _ = Load(func(k string) string {
+		if !listed[k] {
+			t.Errorf("Load reads %s, which Variables does not list", k)
+		}
+		return ""
+	})
+}

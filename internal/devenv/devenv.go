@@ -21,33 +21,6 @@ import (
 	"github.com/payplat/paygql/internal/secrets"
 )
 
-// DatabaseName is the database development mode creates in its private server.
-const DatabaseName = "paygql"
-
-// Database starts (or restarts) the private PostgreSQL under dataDir/pg, creates the
-// application database when missing and returns the server and its URL.
-func Database(ctx context.Context, dataDir string, logf func(string, ...any)) (*pgserver.Server, string, error) {
-	dir, err := filepath.Abs(filepath.Join(dataDir, "pg"))
-	if err != nil {
-		return nil, "", err
-	}
-	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
-		return nil, "", fmt.Errorf("create DATA_DIR: %w", err)
-	}
-	if err := ensurePostgres(ctx, logf); err != nil {
-		return nil, "", err
-	}
-	srv, err := pgserver.Start(ctx, pgserver.Options{DataDir: dir, Logf: logf})
-	if err != nil {
-		return nil, "", err
-	}
-	if err := createDatabase(ctx, srv.URL("postgres"), DatabaseName); err != nil {
-		_ = srv.Stop()
-		return nil, "", err
-	}
-	return srv, srv.URL(DatabaseName), nil
-}
-
 // installScript installs the OS PostgreSQL package; .ci/run runs the same file.
 //
 //go:embed install-postgres.sh

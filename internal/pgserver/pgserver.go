@@ -60,6 +60,9 @@ type Options struct {
 	// writes, asynchronous commit). Use it only for throw-away clusters:
 	// a crash can corrupt the data.
 	Ephemeral bool
+	// StateRoot is where the cluster goes when the server user cannot
+	// reach DataDir (see placeCluster); empty means DefaultStateRoot.
+	StateRoot string
 	// Logf, if set, receives progress messages.
 	Logf func(format string, args ...any)
 }
@@ -85,31 +88,41 @@ type Server struct {
 // bounds cluster creation and that wait, not the server's life: call Stop
 // to end it (if our process dies first, the server shuts down by itself).
 //
-// The server log is appended to the data directory's path plus ".log". The
-// unix socket sits in the data directory, or in a short directory under
-// /tmp when that path would be too long for a socket.
+// The server log is appended to DataDir's path plus ".log". The unix socket
+// sits in the data directory, or in a short directory under /tmp when that
+// path would be too long for a socket.
+//
+// When we are root and the server user cannot reach DataDir, the cluster
+// is kept under StateRoot and DataDir links to it; see placeCluster.
 func Start(ctx context.Context, opt Options) (*Server, error) {
 	if opt.DataDir == "" {
 		return nil, errors.New("pgserver: Options.DataDir is empty")
 	}
-	dataDir, err := filepath.Abs(opt.DataDir)
+	linkDir, err := filepath.Abs(opt.DataDir)
 	if err != nil {
 		return nil, fmt.Errorf("pgserver: %w", err)
 	}
 	if opt.Logf == nil {
 		opt.Logf = func(string, ...any) {}
 	}
+	if opt.StateRoot == "" {
+		opt.StateRoot = DefaultStateRoot
+	}
 
+	cred, err := serverUser(linkDir)
+	if err != nil {
+		return nil, err
+	}
+	dataDir, err := placeCluster(linkDir, cred, opt.StateRoot, opt.Logf)
+	if err != nil {
+		return nil, err
+	}
 	major := clusterVersion(dataDir)
 	binDir := opt.BinDir
 	if binDir == "" {
 		if binDir, err = findBinDir(major); err != nil {
 			return nil, err
 		}
-	}
-	cred, err := serverUser(dataDir)
-	if err != nil {
-		return nil, err
 	}
 	if major == "" {
 		opt.Logf("pgserver: creating cluster in %s", dataDir)
@@ -128,7 +141,7 @@ func Start(ctx context.Context, opt Options) (*Server, error) {
 		return nil, err
 	}
 
-	s, err := launch(ctx, opt, binDir, dataDir, socketDir, cred)
+	s, err := launch(ctx, opt, binDir, dataDir, socketDir, linkDir+".log", cred)
 	if err != nil {
 		if ownSocket {
 			os.RemoveAll(socketDir)
@@ -142,7 +155,7 @@ func Start(ctx context.Context, opt Options) (*Server, error) {
 
 // launch starts the server, retrying the start failures that resolve
 // themselves.
-func launch(ctx context.Context, opt Options, binDir, dataDir, socketDir string, cred *syscall.Credential) (*Server, error) {
+func launch(ctx context.Context, opt Options, binDir, dataDir, socketDir, logPath string, cred *syscall.Credential) (*Server, error) {
 	shmemDeadline := time.Now().Add(shmemWait)
 	waited := false
 	for portTries := 1; ; {
@@ -156,7 +169,7 @@ func launch(ctx context.Context, opt Options, binDir, dataDir, socketDir string,
 		s := &Server{
 			dataDir:   dataDir,
 			socketDir: socketDir,
-			logPath:   dataDir + ".log",
+			logPath:   logPath,
 			port:      port,
 			done:      make(chan struct{}),
 		}

@@ -81,21 +81,15 @@ func removeStaleLocks(dataDir, socketDir string) error {
 }
 
 func removeStaleLock(path string) error {
-	data, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
 		return nil
 	}
-	if err != nil {
-		return fmt.Errorf("pgserver: read %s: %w", path, err)
-	}
-	firstLine, _, _ := strings.Cut(string(data), "\n")
-	pid, err := strconv.Atoi(strings.TrimSpace(firstLine))
-	if err != nil || pid <= 0 {
+	pid := lockPID(path)
+	if pid == 0 {
 		// Half-written file: leave the verdict to the server.
 		return nil
 	}
-	comm, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
-	if err == nil && strings.TrimSpace(string(comm)) == "postgres" {
+	if isPostgres(pid) {
 		// Possibly a live server on this directory: let postgres refuse
 		// with its own clear message rather than guessing.
 		return nil
@@ -195,42 +189,46 @@ func initdb(ctx context.Context, binDir, dataDir string, cred *syscall.Credentia
 }
 
 // reachHint explains a failure caused by a parent directory of dir that
-// the server user cannot enter, a common trap when root keeps the data
-// under a private directory such as /root or one made by os.MkdirTemp. It
-// returns "" when it finds no such directory.
+// the server user cannot enter. It returns "" when it finds no such
+// directory.
 func reachHint(dir string, cred *syscall.Credential) string {
 	if cred == nil {
 		return ""
 	}
-	for d := filepath.Dir(dir); ; d = filepath.Dir(d) {
-		fi, err := os.Stat(d)
-		if err != nil {
-			return ""
-		}
-		st, ok := fi.Sys().(*syscall.Stat_t)
-		if !ok {
-			return ""
-		}
-		// The server runs without supplementary groups, so owner, group
-		// and other bits tell the whole story (ACLs aside).
-		perm := fi.Mode().Perm()
-		var canEnter bool
-		switch {
-		case st.Uid == cred.Uid:
-			canEnter = perm&0o100 != 0
-		case st.Gid == cred.Gid:
-			canEnter = perm&0o010 != 0
-		default:
-			canEnter = perm&0o001 != 0
-		}
-		if !canEnter {
-			return fmt.Sprintf("\n(the server runs as uid %d, which cannot enter %s (%s); make it searchable, e.g. chmod o+x)",
-				cred.Uid, d, fi.Mode())
-		}
-		if d == filepath.Dir(d) {
-			return ""
-		}
+	if blocked, mode := unreachableParent(dir, cred); blocked != "" {
+		return fmt.Sprintf("\n(the server runs as uid %d, which cannot enter %s (%s))", cred.Uid, blocked, mode)
 	}
+	return ""
+}
+
+// livePostmaster returns the pid in dataDir/postmaster.pid when that
+// process is a postgres, else 0.
+func livePostmaster(dataDir string) int {
+	pid := lockPID(filepath.Join(dataDir, "postmaster.pid"))
+	if pid > 0 && isPostgres(pid) {
+		return pid
+	}
+	return 0
+}
+
+// lockPID returns the pid on the first line of a PostgreSQL lock file, or 0.
+func lockPID(path string) int {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return 0
+	}
+	firstLine, _, _ := strings.Cut(string(data), "\n")
+	pid, err := strconv.Atoi(strings.TrimSpace(firstLine))
+	if err != nil || pid <= 0 {
+		return 0
+	}
+	return pid
+}
+
+// isPostgres reports whether process pid runs the postgres program.
+func isPostgres(pid int) bool {
+	comm, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
+	return err == nil && strings.TrimSpace(string(comm)) == "postgres"
 }
 
 // tail returns at most the last n lines of b.

@@ -121,7 +121,9 @@ func startServer(ctx context.Context) (pgtestdb.Config, error) {
 	}
 	// MkdirTemp makes the directory 0700, but when we are root the server
 	// runs as the postgres user, who must be able to reach the data
-	// directory inside.
+	// directory inside. The directory is ours, so opening it is harmless;
+	// if TMPDIR itself is out of the server user's reach, pgserver keeps
+	// the cluster elsewhere.
 	if err := os.Chmod(dir, 0o755); err != nil {
 		os.RemoveAll(dir)
 		return pgtestdb.Config{}, fmt.Errorf("chmod server dir: %w", err)
@@ -131,6 +133,7 @@ func startServer(ctx context.Context) (pgtestdb.Config, error) {
 		Ephemeral: true,
 	})
 	if err != nil {
+		_ = pgserver.Remove(filepath.Join(dir, "pg"))
 		os.RemoveAll(dir)
 		return pgtestdb.Config{}, fmt.Errorf("start private server (or set %s): %w", URLEnv, err)
 	}
@@ -154,6 +157,12 @@ func shutdown() error {
 		return nil
 	}
 	err := server.Stop()
+	// Remove follows the data directory to where pgserver placed the
+	// cluster when the server user could not reach the temporary directory
+	// (a TMPDIR under /root, say).
+	if rmErr := pgserver.Remove(filepath.Join(serverDir, "pg")); rmErr != nil && err == nil {
+		err = rmErr
+	}
 	if rmErr := os.RemoveAll(serverDir); rmErr != nil && err == nil {
 		err = rmErr
 	}

@@ -1,0 +1,29 @@
+package config
+
+// Variable describes one environment variable for `paygql --help`.
+type Variable struct {
+	Name    string
+	Default string // "" when unset means nothing
+	Meaning string
+}
+
+// Variables lists every environment variable the server reads, in the order the README's
+// table has them. A test checks that Load reads none that is missing here.
+var Variables = []Variable{
+	{"PORT", "8080", "HTTP port"},
+	{"HOST", "127.0.0.1; in production every interface", "address to listen on; 0.0.0.0 or :: for every interface"},
+	{"DATA_DIR", "./.data", "development mode's PostgreSQL cluster, secrets and .eml mail"},
+	{"DATABASE_URL", "a private PostgreSQL in DATA_DIR", "postgres:// URL of the database to use"},
+	{"APP_ENV", "development", "production requires DATABASE_URL, an auth config and SECRETS_KEY"},
+	{"AUTH_HS256_SECRET", "development secret in DATA_DIR", "HS256 shared secret, at least 32 bytes"},
+	{"AUTH_JWKS_URL", "", "JWKS URL for RS256 tokens (Keycloak realm certs)"},
+	{"AUTH_ISSUER", "", "required iss claim"},
+	{"AUTH_AUDIENCE", "", "required aud claim"},
+	{"SECRETS_KEY", "development key in DATA_DIR", "base64 of 32 random bytes: AES-256-GCM key for secrets at rest"},
+	{"SMTP_URL", ".eml files in DATA_DIR/mail", "smtp[s]://[user:pass@]host[:port][?from=…] where mail goes"},
+	{"CORS_ALLOWED_ORIGINS", "localhost origins; none in production", "comma-separated origins browsers may call /query from, or *"},
+	{"LOG_LEVEL", "info", "debug, info, warn or error"},
+	{"PLAYGROUND", "on, except in production", "true/false: serve the playground at /"},
+	{"INTROSPECTION", "on, except in production", "true/false: answer schema introspection"},
+	{"PG_BIN_DIR", "newest /usr/lib/postgresql/*/bin", "where development mode finds postgres and initdb"},
+}
