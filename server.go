@@ -184,6 +184,7 @@ func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger, stdout 
 		if err != nil {
 			return fmt.Errorf("AUTH_HS256_SECRET / AUTH_JWKS_URL: %w", err)
 		}
+		defer verifier.Close()
 		ln, err := net.Listen("tcp", ":"+strconv.Itoa(cfg.Port))
 		if err != nil {
 			return fmt.Errorf("PORT: %w", err)
