@@ -6,6 +6,7 @@
 //	paygql migrate up|down|status
 //	paygql seed                  migrate, then load the demo records into an empty database
 //	paygql token --sub S --roles R [--customer-ids ID,…] [--dealer-codes CODE,…] [--ttl 1h]
+//	paygql rotate-secrets [--batch 500]  re-seal every stored secret with SECRETS_KEY
 //
 // Configuration comes from the environment; see README.md.
 package main
@@ -93,11 +94,13 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		})
 	case "token":
 		return tokenCmd(cfg, args, stdout)
+	case "rotate-secrets":
+		return rotateSecretsCmd(ctx, cfg, logger, args, stdout)
 	case "help", "-h", "--help":
-		fmt.Fprintln(stdout, "usage: paygql [serve | migrate up|down|status | seed | token --sub S --roles R]")
+		fmt.Fprintln(stdout, "usage: paygql [serve | migrate up|down|status | seed | token --sub S --roles R | rotate-secrets]")
 		return nil
 	}
-	return fmt.Errorf("unknown command %q (want serve, migrate, seed or token)", cmd)
+	return fmt.Errorf("unknown command %q (want serve, migrate, seed, token or rotate-secrets)", cmd)
 }
 
 // withDatabase opens the configured database, or the private development one, runs fn and
@@ -148,9 +151,9 @@ func newStore(cfg *config.Config, db *bun.DB) (*models.Store, error) {
 	if err := devSecrets(cfg); err != nil {
 		return nil, err
 	}
-	box, err := secrets.NewBox(cfg.SecretsKey)
+	box, err := secrets.NewBox(cfg.SecretsKey, cfg.SecretsPreviousKeys...)
 	if err != nil {
-		return nil, fmt.Errorf("SECRETS_KEY: %w", err)
+		return nil, fmt.Errorf("SECRETS_KEY / SECRETS_KEY_PREVIOUS: %w", err)
 	}
 	return &models.Store{DB: db, Secrets: box}, nil
 }
@@ -364,6 +367,35 @@ func migrateCmd(ctx context.Context, cfg *config.Config, logger *slog.Logger, ar
 		default:
 			return fmt.Errorf("unknown migrate command %q (want up, down or status)", args[0])
 		}
+		return nil
+	})
+}
+
+// rotateSecretsCmd re-seals every stored secret with SECRETS_KEY; values sealed with a key
+// in SECRETS_KEY_PREVIOUS (or with no key id, from before key rotation existed) are opened
+// and sealed again. It prints what it did per table.
+func rotateSecretsCmd(ctx context.Context, cfg *config.Config, logger *slog.Logger, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("rotate-secrets", flag.ContinueOnError)
+	batch := fs.Int("batch", 500, "rows per transaction")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if cfg.Production && cfg.SecretsKey == nil {
+		return errors.New("rotate-secrets: SECRETS_KEY is not set")
+	}
+	return withDatabase(ctx, cfg, logger, func(db *bun.DB) error {
+		store, err := newStore(cfg, db)
+		if err != nil {
+			return err
+		}
+		counts, err := store.RotateSecrets(ctx, *batch)
+		for _, c := range counts {
+			fmt.Fprintf(stdout, "%s: %d rows with secrets, %d values re-sealed, %d already current\n", c.Table, c.Rows, c.Resealed, c.Current)
+		}
+		if err != nil {
+			return fmt.Errorf("rotate-secrets: %w (the tables above are done; fix SECRETS_KEY_PREVIOUS and run it again)", err)
+		}
+		fmt.Fprintf(stdout, "every secret is sealed with key %s (SECRETS_KEY)\n", store.Secrets.KeyID())
 		return nil
 	})
 }
