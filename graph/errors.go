@@ -31,7 +31,7 @@ func (r *Resolver) presentError(ctx context.Context, err error) *gqlerror.Error 
 	var gqlErr *gqlerror.Error
 	if errors.As(err, &gqlErr) && gqlErr.Err == nil {
 		// Parse, validation and input-coercion errors made by gqlgen itself.
-		return gqlErr
+		return redactSecretLiteral(ctx, gqlErr)
 	}
 	out := graphql.DefaultErrorPresenter(ctx, err)
 	var inputErr *models.InputError

@@ -92,7 +92,8 @@ func newEnvAuth(t *testing.T, opts graph.Options, cfg auth.Config) *env {
 	}
 	t.Cleanup(verifier.Close)
 	logs := &logBuffer{}
-	logger := slog.New(slog.NewJSONHandler(logs, nil))
+	// Debug, the most the server ever logs, so that leak checks see everything.
+	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	h := graph.NewHandler(&graph.Resolver{Store: store, Logger: logger}, opts)
 	srv := httptest.NewServer(middleware.Log(logger, "/query", verifier.Middleware(h)))
 	t.Cleanup(srv.Close)
