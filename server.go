@@ -380,9 +380,6 @@ func rotateSecretsCmd(ctx context.Context, cfg *config.Config, logger *slog.Logg
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if cfg.Production && cfg.SecretsKey == nil {
-		return errors.New("rotate-secrets: SECRETS_KEY is not set")
-	}
 	return withDatabase(ctx, cfg, logger, func(db *bun.DB) error {
 		store, err := newStore(cfg, db)
 		if err != nil {
