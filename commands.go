@@ -63,6 +63,13 @@ Prints the GraphQL schema the server serves, with every description, e.g. for a 
 generator: paygql schema > schema.graphqls
 `},
 	{"token", "mint an HS256 token for a role: token --sub S --roles R", ""}, // usage from its flags
+	{"rotate-secrets", "re-seal every stored secret with SECRETS_KEY", `usage: paygql rotate-secrets [--batch 500]
+
+Re-seals every stored secret with SECRETS_KEY: values sealed with a key in SECRETS_KEY_PREVIOUS
+(or with no key id, from before key rotation existed) are opened and sealed again, --batch rows
+per transaction. Prints what it did per table; running it again re-seals nothing. Same
+database as migrate.
+`},
 }
 
 // run runs the subcommand named by args[0] (serve when there is none). Help goes to stdout,
@@ -108,6 +115,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return migrateCmd(ctx, cfg, logger, args, stdout)
 	case "seed":
 		return seedCmd(ctx, cfg, logger, args, stdout)
+	case "rotate-secrets":
+		return rotateSecretsCmd(ctx, cfg, logger, args, stdout)
 	default: // token
 		return tokenCmd(cfg, args, stdout)
 	}
@@ -180,6 +189,32 @@ func seedCmd(ctx context.Context, cfg *config.Config, logger *slog.Logger, args 
 		} else {
 			fmt.Fprintln(stdout, "database not empty: nothing loaded")
 		}
+		return nil
+	})
+}
+
+// rotateSecretsCmd re-seals every stored secret with SECRETS_KEY and prints what it did per
+// table.
+func rotateSecretsCmd(ctx context.Context, cfg *config.Config, logger *slog.Logger, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("rotate-secrets", flag.ContinueOnError)
+	fs.SetOutput(stdout)
+	batch := fs.Int("batch", 500, "rows per transaction")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	return withDatabase(ctx, cfg, logger, "rotate-secrets", func(db *bun.DB, _ *devenv.Database) error {
+		store, err := newStore(cfg, db)
+		if err != nil {
+			return err
+		}
+		counts, err := store.RotateSecrets(ctx, *batch)
+		for _, c := range counts {
+			fmt.Fprintf(stdout, "%s: %d rows with secrets, %d values re-sealed, %d already current\n", c.Table, c.Rows, c.Resealed, c.Current)
+		}
+		if err != nil {
+			return fmt.Errorf("rotate-secrets: %w (the tables above are done; fix SECRETS_KEY_PREVIOUS and run it again)", err)
+		}
+		fmt.Fprintf(stdout, "every secret is sealed with key %s (SECRETS_KEY)\n", store.Secrets.KeyID())
 		return nil
 	})
 }

@@ -117,9 +117,9 @@ func newStore(cfg *config.Config, db *bun.DB) (*models.Store, error) {
 	if err := devSecrets(cfg); err != nil {
 		return nil, err
 	}
-	box, err := secrets.NewBox(cfg.SecretsKey)
+	box, err := secrets.NewBox(cfg.SecretsKey, cfg.SecretsPreviousKeys...)
 	if err != nil {
-		return nil, fmt.Errorf("SECRETS_KEY: %w", err)
+		return nil, fmt.Errorf("SECRETS_KEY / SECRETS_KEY_PREVIOUS: %w", err)
 	}
 	return &models.Store{DB: db, Secrets: box}, nil
 }
@@ -156,6 +156,7 @@ func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger, stdout 
 		if err != nil {
 			return fmt.Errorf("AUTH_HS256_SECRET / AUTH_JWKS_URL: %w", err)
 		}
+		defer verifier.Close()
 		ln, err := net.Listen("tcp", net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port)))
 		if err != nil {
 			return fmt.Errorf("HOST/PORT: %w", err)

@@ -20,8 +20,9 @@ import (
 
 // Error codes in errors[].extensions.code besides gqlgen's own.
 const (
-	codeBadUserInput = "BAD_USER_INPUT"
-	codeInternal     = "INTERNAL_SERVER_ERROR"
+	codeBadUserInput          = "BAD_USER_INPUT"
+	codeInternal              = "INTERNAL_SERVER_ERROR"
+	codeIntrospectionDisabled = "INTROSPECTION_DISABLED"
 )
 
 // presentError is the one place where errors become GraphQL errors. Known errors keep their
@@ -31,7 +32,7 @@ func (r *Resolver) presentError(ctx context.Context, err error) *gqlerror.Error 
 	var gqlErr *gqlerror.Error
 	if errors.As(err, &gqlErr) && gqlErr.Err == nil {
 		// Parse, validation and input-coercion errors made by gqlgen itself.
-		return gqlErr
+		return redactSecretLiteral(ctx, gqlErr)
 	}
 	out := graphql.DefaultErrorPresenter(ctx, err)
 	var inputErr *models.InputError
@@ -45,6 +46,9 @@ func (r *Resolver) presentError(ctx context.Context, err error) *gqlerror.Error 
 		errcode.Set(out, auth.CodeForbidden)
 	case errors.Is(err, models.ErrBadPage):
 		errcode.Set(out, codeBadUserInput)
+	case introspectionRefused(ctx):
+		out.Message = "introspection is disabled on this server"
+		errcode.Set(out, codeIntrospectionDisabled)
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
 		out.Message = "the request took too long or was cancelled"
 		errcode.Set(out, "TIMEOUT")
@@ -56,6 +60,16 @@ func (r *Resolver) presentError(ctx context.Context, err error) *gqlerror.Error 
 		errcode.Set(out, codeInternal)
 	}
 	return out
+}
+
+// introspectionRefused reports whether the error is gqlgen's answer to __schema or __type
+// while introspection is off (production): a plain error, recognised by where it happened.
+func introspectionRefused(ctx context.Context) bool {
+	if !graphql.HasOperationContext(ctx) || !graphql.GetOperationContext(ctx).DisableIntrospection {
+		return false
+	}
+	fc := graphql.GetFieldContext(ctx)
+	return fc != nil && fc.Field.Field != nil && (fc.Field.Name == "__schema" || fc.Field.Name == "__type")
 }
 
 // recoverPanic turns a resolver's panic into an internal error and logs it.

@@ -52,6 +52,13 @@ func (b *logBuffer) Write(p []byte) (int, error) {
 	return b.buf.Write(p)
 }
 
+// String returns everything logged so far.
+func (b *logBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
 // lines returns the JSON log lines written so far.
 func (b *logBuffer) lines() []map[string]any {
 	b.mu.Lock()
@@ -72,13 +79,21 @@ func newEnv(t *testing.T) *env {
 
 func newEnvWith(t *testing.T, opts graph.Options) *env {
 	t.Helper()
+	return newEnvAuth(t, opts, auth.Config{HS256Secret: testSecret})
+}
+
+// newEnvAuth is newEnvWith with the given token verification.
+func newEnvAuth(t *testing.T, opts graph.Options, cfg auth.Config) *env {
+	t.Helper()
 	store, _ := testenv.New(t)
-	verifier, err := auth.NewVerifier(auth.Config{HS256Secret: testSecret})
+	verifier, err := auth.NewVerifier(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(verifier.Close)
 	logs := &logBuffer{}
-	logger := slog.New(slog.NewJSONHandler(logs, nil))
+	// Debug, the most the server ever logs, so that leak checks see everything.
+	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	h := graph.NewHandler(&graph.Resolver{Store: store, Logger: logger}, opts)
 	srv := httptest.NewServer(middleware.Log(logger, "/query", verifier.Middleware(h)))
 	t.Cleanup(srv.Close)

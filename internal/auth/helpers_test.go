@@ -150,6 +150,7 @@ func newTestVerifier(t *testing.T, cfg Config) *Verifier {
 	if err != nil {
 		t.Fatalf("NewVerifier: %v", err)
 	}
+	t.Cleanup(v.Close)
 	return v
 }
 

@@ -2,42 +2,37 @@ package auth
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
 	"crypto/x509"
-	"encoding/json"
 	"encoding/pem"
 	"net/http"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 )
 
-// fakeClock is a settable time source for the JWKS cache.
-type fakeClock struct{ t atomic.Int64 }
+// fastJWKS shortens the refresh intervals so that tests can wait them out.
+var fastJWKS = jwksOptions{fetchTimeout: 400 * time.Millisecond, refreshEvery: time.Hour, unknownKIDEvery: 800 * time.Millisecond}
 
-func newFakeClock() *fakeClock {
-	c := &fakeClock{}
-	c.t.Store(time.Now().UnixNano())
-	return c
-}
-
-func (c *fakeClock) now() time.Time          { return time.Unix(0, c.t.Load()) }
-func (c *fakeClock) advance(d time.Duration) { c.t.Add(int64(d)) }
-
-func newJWKSVerifier(t *testing.T, srv *jwksServer, secret []byte) (*Verifier, *fakeClock) {
+func newJWKSVerifier(t *testing.T, srv *jwksServer, secret []byte, o jwksOptions) *Verifier {
 	t.Helper()
-	v := newTestVerifier(t, Config{JWKSURL: srv.URL, HS256Secret: secret, HTTPClient: srv.Client()})
-	clock := newFakeClock()
-	v.jwks.now = clock.now
-	return v, clock
+	v, err := newVerifier(Config{JWKSURL: srv.URL, HS256Secret: secret, HTTPClient: srv.Client(), Logger: quietLogger()}, o)
+	if err != nil {
+		t.Fatalf("newVerifier: %v", err)
+	}
+	t.Cleanup(v.Close)
+	return v
 }
 
 func TestVerifyRS256(t *testing.T) {
 	keyA, keyB := rsaKeyA(), rsaKeyB()
 	srv := newJWKSServer(t, jwkJSON("kid-a", &keyA.PublicKey))
-	v, _ := newJWKSVerifier(t, srv, nil)
+	v := newJWKSVerifier(t, srv, nil, defaultJWKSOptions)
 	claims := with(claimsValid(), map[string]any{
 		"typ":          "Bearer",
 		"realm_access": map[string]any{"roles": []string{RoleAdmin}},
@@ -72,7 +67,8 @@ func TestVerifyRS256(t *testing.T) {
 			}
 		})
 	}
-	// One fetch on first use; the unknown kid came within jwksMinRefetch.
+	// One fetch when the verifier was made; the unknown kid came right after it, within the
+	// unknown-kid interval, so it fetched nothing.
 	if got, want := srv.hits.Load(), int32(1); got != want {
 		t.Errorf("jwks fetches = %d, want %d", got, want)
 	}
@@ -97,7 +93,7 @@ func TestAlgConfusion(t *testing.T) {
 	srv := newJWKSServer(t, jwkJSON("kid-a", pub))
 
 	for _, secret := range [][]byte{nil, testSecret} {
-		v, _ := newJWKSVerifier(t, srv, secret)
+		v := newJWKSVerifier(t, srv, secret, defaultJWKSOptions)
 		for name, hmacKey := range map[string][]byte{"pem": pemBytes, "der": der, "modulus": pub.N.Bytes()} {
 			tok := jwt.NewWithClaims(jwt.SigningMethodHS256, claimsValid())
 			tok.Header["kid"] = "kid-a"
@@ -120,7 +116,7 @@ func TestAlgConfusion(t *testing.T) {
 
 func TestVerifyBothConfigured(t *testing.T) {
 	srv := newJWKSServer(t, jwkJSON("kid-a", &rsaKeyA().PublicKey))
-	v, _ := newJWKSVerifier(t, srv, testSecret)
+	v := newJWKSVerifier(t, srv, testSecret, defaultJWKSOptions)
 	for name, tok := range map[string]string{
 		"hs256": signHS(t, testSecret, claimsValid()),
 		"rs256": signRS(t, rsaKeyA(), "kid-a", claimsValid()),
@@ -133,10 +129,12 @@ func TestVerifyBothConfigured(t *testing.T) {
 	}
 }
 
-func TestJWKSRefetch(t *testing.T) {
+// TestJWKSUnknownKidRefresh follows a key rotation at the identity provider: a new kid is
+// fetched once the unknown-kid interval has passed, and a dropped kid is refused.
+func TestJWKSUnknownKidRefresh(t *testing.T) {
 	keyA, keyB := rsaKeyA(), rsaKeyB()
 	srv := newJWKSServer(t, jwkJSON("kid-a", &keyA.PublicKey))
-	v, clock := newJWKSVerifier(t, srv, nil)
+	v := newJWKSVerifier(t, srv, nil, fastJWKS)
 	ctx := context.Background()
 	tokA := signRS(t, keyA, "kid-a", claimsValid())
 	tokB := signRS(t, keyB, "kid-b", claimsValid())
@@ -149,18 +147,18 @@ func TestJWKSRefetch(t *testing.T) {
 
 	steps := []struct {
 		name       string
-		advance    time.Duration
+		wait       time.Duration
 		token      string
 		wantReason string
 		wantHits   int32
 	}{
-		{name: "new kid within min refetch", advance: 10 * time.Second, token: tokB, wantReason: reasonUnknownKey, wantHits: 1},
+		{name: "new kid within the interval", token: tokB, wantReason: reasonUnknownKey, wantHits: 1},
 		{name: "old kid still cached", token: tokA, wantHits: 1},
-		{name: "new kid after min refetch", advance: jwksMinRefetch, token: tokB, wantHits: 2},
-		{name: "dropped kid within min refetch", token: tokA, wantReason: reasonUnknownKey, wantHits: 2},
+		{name: "new kid after the interval", wait: fastJWKS.unknownKIDEvery + 100*time.Millisecond, token: tokB, wantHits: 2},
+		{name: "dropped kid within the interval", token: tokA, wantReason: reasonUnknownKey, wantHits: 2},
 	}
 	for _, st := range steps {
-		clock.advance(st.advance)
+		time.Sleep(st.wait)
 		_, err := v.Verify(ctx, st.token)
 		if st.wantReason == "" && err != nil {
 			t.Errorf("%s: Verify: %v", st.name, err)
@@ -174,38 +172,86 @@ func TestJWKSRefetch(t *testing.T) {
 	}
 }
 
-func TestJWKSMaxAge(t *testing.T) {
+// TestJWKSUnknownKidFlood sends 100 tokens with random kids at once: the identity provider
+// sees at most the start-up fetch and one refresh, and no request waits for the rate limit.
+func TestJWKSUnknownKidFlood(t *testing.T) {
 	key := rsaKeyA()
 	srv := newJWKSServer(t, jwkJSON("kid-a", &key.PublicKey))
-	v, clock := newJWKSVerifier(t, srv, nil)
+	v := newJWKSVerifier(t, srv, nil, defaultJWKSOptions)
+	const flood = 100
+	tokens := make([]string, flood)
+	for i := range tokens {
+		tokens[i] = signRS(t, key, "bogus-"+rand.Text(), claimsValid())
+	}
+
+	start := time.Now()
+	var wg sync.WaitGroup
+	errs := make([]error, flood)
+	for i, tok := range tokens {
+		wg.Go(func() { _, errs[i] = v.Verify(context.Background(), tok) })
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	for i, err := range errs {
+		checkRejected(t, err, tokens[i], reasonUnknownKey)
+	}
+	const maxHits = 2
+	hits := srv.hits.Load()
+	t.Logf("jwks fetches for %d random kids: %d (start-up included), in %v", flood, hits, elapsed)
+	if hits > maxHits {
+		t.Errorf("jwks fetches = %d for %d random kids, want at most %d", hits, flood, maxHits)
+	}
+	if elapsed > 2*time.Second {
+		t.Errorf("the flood took %v: rate-limited requests should fail at once", elapsed)
+	}
+	// The real key still works, from the cache.
+	if _, err := v.Verify(context.Background(), signRS(t, key, "kid-a", claimsValid())); err != nil {
+		t.Errorf("Verify with the real kid after the flood: %v", err)
+	}
+	if got := srv.hits.Load(); got != hits {
+		t.Errorf("a known kid fetched the jwks again: %d fetches, want %d", got, hits)
+	}
+}
+
+// TestJWKSBackgroundRefresh shows that the background refresh keeps the keys while the
+// identity provider fails, and drops a key the identity provider removed.
+func TestJWKSBackgroundRefresh(t *testing.T) {
+	key := rsaKeyA()
+	srv := newJWKSServer(t, jwkJSON("kid-a", &key.PublicKey))
+	o := fastJWKS
+	o.refreshEvery = 50 * time.Millisecond
+	v := newJWKSVerifier(t, srv, nil, o)
 	ctx := context.Background()
 	tok := signRS(t, key, "kid-a", claimsValid())
 	if _, err := v.Verify(ctx, tok); err != nil {
 		t.Fatal(err)
 	}
 
-	// A stale cache is refreshed even for a known kid; if the refresh
-	// fails the stale key is still used.
 	srv.set(http.StatusInternalServerError)
-	clock.advance(jwksMaxAge)
+	waitForHits(t, srv, srv.hits.Load()+2)
 	if _, err := v.Verify(ctx, tok); err != nil {
-		t.Errorf("Verify with stale key and failing jwks: %v", err)
-	}
-	if got, want := srv.hits.Load(), int32(2); got != want {
-		t.Errorf("jwks fetches = %d, want %d", got, want)
+		t.Errorf("Verify with a failing jwks: %v, want the fetched key kept", err)
 	}
 
-	// Once the identity provider drops the key, it is no longer accepted.
 	srv.set(http.StatusOK, jwkJSON("kid-b", &rsaKeyB().PublicKey))
-	clock.advance(jwksMinRefetch)
+	waitForHits(t, srv, srv.hits.Load()+2)
 	_, err := v.Verify(ctx, tok)
 	checkRejected(t, err, tok, reasonUnknownKey)
+}
+
+func waitForHits(t *testing.T, srv *jwksServer, n int32) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); srv.hits.Load() < n; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("jwks fetches = %d, want %d by now", srv.hits.Load(), n)
+		}
+	}
 }
 
 func TestJWKSUnavailable(t *testing.T) {
 	srv := newJWKSServer(t)
 	srv.set(http.StatusServiceUnavailable)
-	v, clock := newJWKSVerifier(t, srv, nil)
+	v := newJWKSVerifier(t, srv, nil, fastJWKS) // starts anyway
 	ctx := context.Background()
 	tok := signRS(t, rsaKeyA(), "kid-a", claimsValid())
 
@@ -213,12 +259,14 @@ func TestJWKSUnavailable(t *testing.T) {
 	checkRejected(t, err, tok, reasonKeysUnavailable)
 	_, err = v.Verify(ctx, tok)
 	checkRejected(t, err, tok, reasonKeysUnavailable)
-	if got, want := srv.hits.Load(), int32(1); got != want {
+	// The start-up fetch and one refresh for the unknown kid; the second token came within
+	// the interval.
+	if got, want := srv.hits.Load(), int32(2); got != want {
 		t.Errorf("jwks fetches after outage = %d, want %d (rate limited)", got, want)
 	}
 
 	srv.set(http.StatusOK, jwkJSON("kid-a", &rsaKeyA().PublicKey))
-	clock.advance(jwksMinRefetch)
+	time.Sleep(fastJWKS.unknownKIDEvery + 100*time.Millisecond)
 	if _, err := v.Verify(ctx, tok); err != nil {
 		t.Errorf("Verify after recovery: %v", err)
 	}
@@ -236,22 +284,23 @@ func TestJWKSFetchTimeout(t *testing.T) {
 		inner.ServeHTTP(w, r)
 	})
 	defer close(release)
-	v, _ := newJWKSVerifier(t, srv, nil)
-	v.jwks.fetchTimeout = 50 * time.Millisecond
+	o := fastJWKS
+	o.fetchTimeout = 50 * time.Millisecond
+	start := time.Now()
+	v := newJWKSVerifier(t, srv, nil, o)
 
 	tok := signRS(t, rsaKeyA(), "kid-a", claimsValid())
-	start := time.Now()
 	_, err := v.Verify(context.Background(), tok)
 	checkRejected(t, err, tok, reasonKeysUnavailable)
 	if d := time.Since(start); d > 5*time.Second {
-		t.Errorf("Verify took %v despite the fetch timeout", d)
+		t.Errorf("start-up and Verify took %v despite the fetch timeout", d)
 	}
 }
 
-func TestJWKSConcurrentUnknownKid(t *testing.T) {
+func TestJWKSConcurrentKnownKid(t *testing.T) {
 	key := rsaKeyA()
 	srv := newJWKSServer(t, jwkJSON("kid-a", &key.PublicKey))
-	v, _ := newJWKSVerifier(t, srv, nil)
+	v := newJWKSVerifier(t, srv, nil, defaultJWKSOptions)
 	tok := signRS(t, key, "kid-a", claimsValid())
 
 	var wg sync.WaitGroup
@@ -274,77 +323,82 @@ func TestJWKSConcurrentUnknownKid(t *testing.T) {
 	}
 }
 
-func TestParseJWKS(t *testing.T) {
-	pub := &rsaKeyA().PublicKey
-	good := jwkJSON("good", pub)
-	withField := func(k, v string) map[string]string {
-		m := map[string]string{}
-		for kk, vv := range good {
-			m[kk] = vv
-		}
-		m["kid"] = "other"
+// TestJWKSKeySelection publishes keys that must not verify RS256 tokens next to ones that
+// must, the way Keycloak publishes encryption keys next to signing keys.
+func TestJWKSKeySelection(t *testing.T) {
+	good := rsaKeyA()
+	small, err := rsa.GenerateKey(rand.Reader, 1024)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ec, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	field := func(kid string, pub *rsa.PublicKey, k, v string) map[string]string {
+		m := jwkJSON(kid, pub)
 		m[k] = v
 		return m
 	}
-	small := mustSmallKey(t)
+	bare := jwkJSON("no-use-no-alg", &good.PublicKey)
+	delete(bare, "use")
+	delete(bare, "alg")
+	ecJWK := map[string]string{
+		"kty": "EC", "kid": "ec", "crv": "P-256", "use": "sig",
+		"x": b64(ec.X.FillBytes(make([]byte, 32))), "y": b64(ec.Y.FillBytes(make([]byte, 32))),
+	}
+	srv := newJWKSServer(t,
+		jwkJSON("good", &good.PublicKey),
+		bare,
+		field("enc", &good.PublicKey, "use", "enc"),
+		field("oaep", &good.PublicKey, "alg", "RSA-OAEP"),
+		jwkJSON("small", &small.PublicKey),
+		ecJWK,
+	)
+	v := newJWKSVerifier(t, srv, nil, defaultJWKSOptions)
 
 	tests := []struct {
-		name     string
-		keys     []map[string]string
-		wantKids []string
-		wantErr  bool
+		kid        string
+		key        *rsa.PrivateKey
+		wantReason string
 	}{
-		{name: "one key", keys: []map[string]string{good}, wantKids: []string{"good"}},
-		{name: "padded base64", keys: []map[string]string{withField("n", b64(pub.N.Bytes())+"==")}, wantKids: []string{"other"}},
-		{name: "no use or alg", keys: []map[string]string{withField("use", ""), good}, wantKids: []string{"good", "other"}},
-		{name: "skips encryption key", keys: []map[string]string{withField("use", "enc"), good}, wantKids: []string{"good"}},
-		{name: "skips RSA-OAEP", keys: []map[string]string{withField("alg", "RSA-OAEP"), good}, wantKids: []string{"good"}},
-		{name: "skips EC", keys: []map[string]string{withField("kty", "EC"), good}, wantKids: []string{"good"}},
-		{name: "skips small key", keys: []map[string]string{small, good}, wantKids: []string{"good"}},
-		{name: "skips bad modulus", keys: []map[string]string{withField("n", "***"), good}, wantKids: []string{"good"}},
-		{name: "skips even exponent", keys: []map[string]string{withField("e", b64([]byte{2})), good}, wantKids: []string{"good"}},
-		{name: "skips missing kid", keys: []map[string]string{withField("kid", ""), good}, wantKids: []string{"good"}},
-		{name: "only unusable keys", keys: []map[string]string{withField("use", "enc")}, wantErr: true},
-		{name: "empty", keys: nil, wantErr: true},
+		{"good", good, ""},
+		{"no-use-no-alg", good, ""},
+		{"enc", good, reasonUnknownKey},
+		{"oaep", good, reasonUnknownKey},
+		{"small", small, reasonUnknownKey},
+		{"ec", good, reasonUnknownKey},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			data, err := json.Marshal(map[string]any{"keys": tt.keys})
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, err := parseJWKS(data)
-			if tt.wantErr {
-				if err == nil {
-					t.Errorf("parseJWKS = %d keys, want error", len(got))
+		t.Run(tt.kid, func(t *testing.T) {
+			tok := signRS(t, tt.key, tt.kid, claimsValid())
+			_, err := v.Verify(context.Background(), tok)
+			if tt.wantReason == "" {
+				if err != nil {
+					t.Errorf("Verify: %v", err)
 				}
 				return
 			}
-			if err != nil {
-				t.Fatalf("parseJWKS: %v", err)
-			}
-			if len(got) != len(tt.wantKids) {
-				t.Errorf("parseJWKS = %d keys, want %v", len(got), tt.wantKids)
-			}
-			for _, kid := range tt.wantKids {
-				if k := got[kid]; k == nil || k.N.Cmp(pub.N) != 0 || k.E != pub.E {
-					t.Errorf("key %q = %v, want the test key", kid, k)
-				}
-			}
+			checkRejected(t, err, tok, tt.wantReason)
 		})
-	}
-	if _, err := parseJWKS([]byte("not json")); err == nil {
-		t.Error("parseJWKS(not json) succeeded")
 	}
 }
 
-func mustSmallKey(t *testing.T) map[string]string {
-	t.Helper()
-	k := jwkJSON("small", &rsaKeyA().PublicKey)
-	n := make([]byte, 128) // 1024 bits
-	for i := range n {
-		n[i] = 0xff
+// TestVerifierClose stops the background refresh.
+func TestVerifierClose(t *testing.T) {
+	srv := newJWKSServer(t, jwkJSON("kid-a", &rsaKeyA().PublicKey))
+	o := fastJWKS
+	o.refreshEvery = 20 * time.Millisecond
+	v := newJWKSVerifier(t, srv, nil, o)
+	waitForHits(t, srv, 3)
+	v.Close()
+	time.Sleep(50 * time.Millisecond) // a refresh in flight may still land
+	after := srv.hits.Load()
+	time.Sleep(200 * time.Millisecond)
+	if got := srv.hits.Load(); got != after {
+		t.Errorf("jwks fetches went from %d to %d after Close", after, got)
 	}
-	k["n"] = b64(n)
-	return k
+	if _, err := v.Verify(context.Background(), signRS(t, rsaKeyA(), "kid-a", claimsValid())); err != nil {
+		t.Errorf("Verify after Close: %v", err)
+	}
 }

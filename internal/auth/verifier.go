@@ -54,17 +54,22 @@ type Config struct {
 // Verifier checks bearer tokens. It is safe for concurrent use.
 type Verifier struct {
 	secret   []byte
-	jwks     *jwksCache // nil without a JWKS URL
+	jwks     *jwks // nil without a JWKS URL
 	algs     []string
 	issuer   string
 	audience string
 	now      func() time.Time
 }
 
-// NewVerifier returns a Verifier for cfg. It does not contact the JWKS
-// endpoint; keys are fetched on first use so that the service can start
-// while the identity provider is still down.
+// NewVerifier returns a Verifier for cfg. With a JWKS URL it fetches the key
+// set once, waiting at most a few seconds; a failure is logged, not returned,
+// so that the service can start while the identity provider is still down.
+// Keys are then refreshed in the background until Close.
 func NewVerifier(cfg Config) (*Verifier, error) {
+	return newVerifier(cfg, defaultJWKSOptions)
+}
+
+func newVerifier(cfg Config, jo jwksOptions) (*Verifier, error) {
 	if len(cfg.HS256Secret) == 0 && cfg.JWKSURL == "" {
 		return nil, errors.New("auth: no verification key configured: set an HS256 secret or a JWKS URL")
 	}
@@ -86,10 +91,22 @@ func NewVerifier(cfg Config) (*Verifier, error) {
 		if logger == nil {
 			logger = slog.Default()
 		}
-		v.jwks = newJWKSCache(cfg.JWKSURL, cfg.HTTPClient, logger)
+		keys, err := newJWKS(cfg.JWKSURL, cfg.HTTPClient, logger, jo)
+		if err != nil {
+			return nil, err
+		}
+		v.jwks = keys
 		v.algs = append(v.algs, jwt.SigningMethodRS256.Alg())
 	}
 	return v, nil
+}
+
+// Close stops the background refresh of the JWKS. Verify still works with
+// the keys fetched so far.
+func (v *Verifier) Close() {
+	if v.jwks != nil {
+		v.jwks.close()
+	}
 }
 
 // Verify checks raw, a compact JWT without the "Bearer " prefix, and returns
@@ -149,7 +166,7 @@ func (v *Verifier) keyFunc(ctx context.Context) jwt.Keyfunc {
 			if kid == "" {
 				return nil, errNoKeyID
 			}
-			return v.jwks.key(ctx, kid)
+			return v.jwks.key(ctx, t)
 		default:
 			return nil, errAlgNotAllowed
 		}

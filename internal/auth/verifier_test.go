@@ -12,6 +12,7 @@ import (
 )
 
 func TestNewVerifierConfig(t *testing.T) {
+	jwksURL := newJWKSServer(t, jwkJSON("kid-a", &rsaKeyA().PublicKey)).URL
 	tests := []struct {
 		name    string
 		cfg     Config
@@ -20,14 +21,17 @@ func TestNewVerifierConfig(t *testing.T) {
 		{"nothing configured", Config{}, true},
 		{"short secret", Config{HS256Secret: []byte("tiny-s3cret")}, true},
 		{"secret", Config{HS256Secret: testSecret}, false},
-		{"jwks", Config{JWKSURL: "https://kc.example/realms/pay/protocol/openid-connect/certs"}, false},
+		{"jwks", Config{JWKSURL: jwksURL}, false},
 		{"relative jwks url", Config{JWKSURL: "/certs"}, true},
 		{"jwks url without http", Config{JWKSURL: "ftp://kc.example/certs"}, true},
-		{"both", Config{HS256Secret: testSecret, JWKSURL: "http://kc:8080/certs"}, false},
+		{"both", Config{HS256Secret: testSecret, JWKSURL: jwksURL}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := NewVerifier(tt.cfg)
+			v, err := NewVerifier(tt.cfg)
+			if err == nil {
+				v.Close()
+			}
 			if got := err != nil; got != tt.wantErr {
 				t.Errorf("NewVerifier error = %v, want error %v", err, tt.wantErr)
 			}

@@ -19,20 +19,23 @@ import (
 // Config is the server's configuration. Zero values of optional settings mean "development
 // default", filled in by the caller that owns them (the dev database, the dev secrets).
 type Config struct {
-	Port          int
-	Host          string // the address to listen on; "" is every interface
-	DataDir       string
-	DatabaseURL   string
-	Production    bool
-	HS256Secret   []byte
-	JWKSURL       string
-	Issuer        string
-	Audience      string
-	SecretsKey    []byte
-	SMTP          *outbox.SMTPConfig // nil: mail goes to .eml files under DataDir/mail
-	LogLevel      slog.Level
-	Playground    bool
-	Introspection bool
+	Port        int
+	Host        string // the address to listen on; "" is every interface
+	DataDir     string
+	DatabaseURL string
+	Production  bool
+	HS256Secret []byte
+	JWKSURL     string
+	Issuer      string
+	Audience    string
+	SecretsKey  []byte
+	// SecretsPreviousKeys open secrets sealed before SECRETS_KEY was rotated; nothing is
+	// sealed with them.
+	SecretsPreviousKeys [][]byte
+	SMTP                *outbox.SMTPConfig // nil: mail goes to .eml files under DataDir/mail
+	LogLevel            slog.Level
+	Playground          bool
+	Introspection       bool
 	// CORSAllowedOrigins are the browser origins allowed to call /query from another origin;
 	// empty allows none.
 	CORSAllowedOrigins []string
@@ -95,6 +98,20 @@ func Load(getenv func(string) string) (*Config, error) {
 			bad("SECRETS_KEY", "%v (want base64 of %d random bytes)", err, secrets.KeySize)
 		}
 		c.SecretsKey = key
+	}
+	if v := getenv("SECRETS_KEY_PREVIOUS"); v != "" {
+		for i, part := range strings.Split(v, ",") {
+			if part = strings.TrimSpace(part); part == "" {
+				continue
+			}
+			key, err := secrets.ParseKey(part)
+			if err != nil {
+				// The position, never the value: it is a key.
+				bad("SECRETS_KEY_PREVIOUS", "key %d: %v (want comma-separated base64 keys of %d bytes)", i+1, err, secrets.KeySize)
+				continue
+			}
+			c.SecretsPreviousKeys = append(c.SecretsPreviousKeys, key)
+		}
 	}
 	if v := getenv("SMTP_URL"); v != "" {
 		smtp, err := outbox.ParseSMTPURL(v)

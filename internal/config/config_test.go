@@ -202,3 +202,62 @@ func TestVariablesListsEveryVariable(t *testing.T) {
 		return ""
 	})
 }
+
+// TestLoadProductionRequires names each missing requirement of production mode on its own.
+func TestLoadProductionRequires(t *testing.T) {
+	complete := map[string]string{
+		"APP_ENV": "production", "DATABASE_URL": "postgres://u@db/app", "AUTH_JWKS_URL": "https://kc/certs",
+		"SECRETS_KEY": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+	}
+	if _, err := Load(env(complete)); err != nil {
+		t.Fatalf("complete production config: %v", err)
+	}
+	for _, missing := range []string{"DATABASE_URL", "AUTH_JWKS_URL", "SECRETS_KEY"} {
+		m := map[string]string{}
+		for k, v := range complete {
+			if k != missing {
+				m[k] = v
+			}
+		}
+		_, err := Load(env(m))
+		if err == nil || !strings.Contains(err.Error(), missing) || strings.Count(err.Error(), "\n") != 0 {
+			t.Errorf("production without %s: %v, want one error naming it", missing, err)
+		}
+	}
+	// An HS256 secret is an auth config too.
+	m := map[string]string{"AUTH_HS256_SECRET": "a-production-secret-of-32-bytes-at-least"}
+	for k, v := range complete {
+		if k != "AUTH_JWKS_URL" {
+			m[k] = v
+		}
+	}
+	c, err := Load(env(m))
+	if err != nil {
+		t.Fatalf("production with AUTH_HS256_SECRET: %v", err)
+	}
+	if c.Playground || c.Introspection {
+		t.Errorf("production defaults: playground %v, introspection %v; want both off", c.Playground, c.Introspection)
+	}
+}
+
+func TestLoadSecretsKeyPrevious(t *testing.T) {
+	const (
+		k1 = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
+		k2 = "ZmVkY2JhOTg3NjU0MzIxMGZlZGNiYTk4NzY1NDMyMTA="
+	)
+	c, err := Load(env(map[string]string{"SECRETS_KEY": k1, "SECRETS_KEY_PREVIOUS": " " + k2 + " ," + k1 + ","}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.SecretsPreviousKeys) != 2 || string(c.SecretsPreviousKeys[0]) != "fedcba9876543210fedcba9876543210" {
+		t.Errorf("SecretsPreviousKeys = %q", c.SecretsPreviousKeys)
+	}
+	const bad = "c2hvcnQtYnV0LXNlY3JldA=="
+	_, err = Load(env(map[string]string{"SECRETS_KEY_PREVIOUS": k2 + "," + bad}))
+	if err == nil || !strings.Contains(err.Error(), "SECRETS_KEY_PREVIOUS") || !strings.Contains(err.Error(), "key 2") {
+		t.Errorf("a short previous key: %v, want an error naming SECRETS_KEY_PREVIOUS and key 2", err)
+	}
+	if err != nil && (strings.Contains(err.Error(), bad) || strings.Contains(err.Error(), k2)) {
+		t.Errorf("the error shows a key: %v", err)
+	}
+}

@@ -20,6 +20,7 @@ var Variables = []Variable{
 	{"AUTH_ISSUER", "", "required iss claim"},
 	{"AUTH_AUDIENCE", "", "required aud claim"},
 	{"SECRETS_KEY", "development key in DATA_DIR", "base64 of 32 random bytes: AES-256-GCM key for secrets at rest"},
+	{"SECRETS_KEY_PREVIOUS", "", "comma-separated former SECRETS_KEYs: they open old secrets, nothing is sealed with them"},
 	{"SMTP_URL", ".eml files in DATA_DIR/mail", "smtp[s]://[user:pass@]host[:port][?from=…] where mail goes"},
 	{"CORS_ALLOWED_ORIGINS", "localhost origins; none in production", "comma-separated origins browsers may call /query from, or *"},
 	{"LOG_LEVEL", "info", "debug, info, warn or error"},
