@@ -15,8 +15,24 @@ import (
 	"github.com/payplat/paygql/migrations"
 )
 
-// StatementTimeout bounds every statement, so that a runaway query cannot hold a connection.
-const StatementTimeout = 10 * time.Second
+// Bounds on waiting for the database. Each of the first two is a PostgreSQL setting of every
+// session, which a DATABASE_URL parameter of the same name overrides
+// (`?statement_timeout=30s&lock_timeout=2s`); connect_timeout in the URL overrides the third.
+const (
+	// StatementTimeout bounds every statement, so that a runaway query cannot hold a
+	// connection.
+	StatementTimeout = 10 * time.Second
+	// LockTimeout bounds a statement's wait for a lock another transaction holds, such as
+	// the row lock of a record another mutation is changing: a stuck transaction then gives
+	// a retryable LOCK_TIMEOUT error instead of a hung request.
+	LockTimeout = 5 * time.Second
+	// ConnectTimeout bounds opening a connection, so that requests fail fast while the
+	// database is unreachable.
+	ConnectTimeout = 3 * time.Second
+	// ConnMaxLifetime retires connections after a while, so that a pool does not keep
+	// sessions forever (after a failover, say).
+	ConnMaxLifetime = 30 * time.Minute
+)
 
 // Open returns a bun.DB over a pgx pool for url and checks that the database answers.
 func Open(ctx context.Context, url string) (*bun.DB, error) {
@@ -31,14 +47,23 @@ func Open(ctx context.Context, url string) (*bun.DB, error) {
 	if cfg.RuntimeParams == nil {
 		cfg.RuntimeParams = map[string]string{}
 	}
-	if _, ok := cfg.RuntimeParams["statement_timeout"]; !ok {
-		cfg.RuntimeParams["statement_timeout"] = fmt.Sprint(StatementTimeout.Milliseconds())
+	for name, d := range map[string]time.Duration{"statement_timeout": StatementTimeout, "lock_timeout": LockTimeout} {
+		if _, ok := cfg.RuntimeParams[name]; !ok {
+			cfg.RuntimeParams[name] = fmt.Sprint(d.Milliseconds())
+		}
+	}
+	if cfg.ConnectTimeout == 0 {
+		cfg.ConnectTimeout = ConnectTimeout
 	}
 	cfg.RuntimeParams["timezone"] = "UTC"
 	sqldb := stdlib.OpenDB(*cfg)
 	sqldb.SetMaxOpenConns(20)
 	sqldb.SetMaxIdleConns(20)
 	sqldb.SetConnMaxIdleTime(5 * time.Minute)
+	// A connection the server dropped (a restart, a failover) is found out before reuse:
+	// pgx's stdlib driver pings a connection idle for over a second when it leaves the pool
+	// and database/sql then opens a new one, so the first requests after an outage succeed.
+	sqldb.SetConnMaxLifetime(ConnMaxLifetime)
 	db := bun.NewDB(sqldb, pgdialect.New())
 	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
