@@ -32,6 +32,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/migrate"
 
 	"github.com/payplat/paygql/graph"
 	"github.com/payplat/paygql/internal/auth"
@@ -339,7 +340,12 @@ func migrateCmd(ctx context.Context, cfg *config.Config, logger *slog.Logger, ar
 				fmt.Fprintf(stdout, "migrated to %s\n", g)
 			}
 		case "down":
-			g, err := m.Rollback(ctx)
+			var g *migrate.MigrationGroup
+			err := database.WithMigrationLock(ctx, db, func(ctx context.Context) error {
+				var err error
+				g, err = m.Rollback(ctx)
+				return err
+			})
 			if err != nil {
 				return err
 			}

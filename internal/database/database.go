@@ -3,6 +3,7 @@ package database
 
 import (
 	"context"
+	"database/sql/driver"
 	"fmt"
 	"time"
 
@@ -79,19 +80,59 @@ func Migrator(db *bun.DB) *migrate.Migrator {
 	return migrate.NewMigrator(db, migrations.Migrations)
 }
 
+// migrationLock names the PostgreSQL advisory lock that lets one process at a time migrate a
+// database (the bytes of "paygql").
+const migrationLock = 0x70617967716c
+
 // Migrate applies every pending migration and returns the group applied (empty when none).
+// Several instances may start at once on one database: each takes the migration lock first,
+// so one migrates while the others wait and then find nothing left to do.
 func Migrate(ctx context.Context, db *bun.DB) (*migrate.MigrationGroup, error) {
-	m := Migrator(db)
-	if err := m.Init(ctx); err != nil {
-		return nil, fmt.Errorf("init migrations: %w", err)
-	}
-	if err := m.Lock(ctx); err != nil {
-		return nil, fmt.Errorf("lock migrations: %w", err)
-	}
-	defer m.Unlock(ctx) //nolint:errcheck // the lock ends with the session anyway
-	g, err := m.Migrate(ctx)
+	var g *migrate.MigrationGroup
+	err := WithMigrationLock(ctx, db, func(ctx context.Context) error {
+		m := Migrator(db)
+		if err := m.Init(ctx); err != nil {
+			return fmt.Errorf("init migrations: %w", err)
+		}
+		var err error
+		if g, err = m.Migrate(ctx); err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+		return nil
+	})
+	return g, err
+}
+
+// WithMigrationLock runs fn holding the migration lock, waiting (until ctx ends) while another
+// process holds it. The lock is a session-level advisory lock rather than bun's lock row: a
+// second process waits for it instead of failing, and a process that dies while holding it
+// cannot leave it behind, since it ends with the session.
+func WithMigrationLock(ctx context.Context, db *bun.DB, fn func(context.Context) error) error {
+	conn, err := db.Conn(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("migrate: %w", err)
+		return fmt.Errorf("lock migrations: %w", err)
 	}
-	return g, nil
+	defer conn.Close()
+	// pg_try_advisory_lock in a loop rather than pg_advisory_lock: the wait must not count
+	// against the session's statement_timeout or lock_timeout.
+	for {
+		var locked bool
+		if err := conn.QueryRowContext(ctx, "SELECT pg_try_advisory_lock(?)", migrationLock).Scan(&locked); err != nil {
+			return fmt.Errorf("lock migrations: %w", err)
+		}
+		if locked {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("lock migrations: another process is migrating: %w", ctx.Err())
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	err = fn(ctx)
+	if _, unlockErr := conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock(?)", migrationLock); unlockErr != nil {
+		// A session that may still hold the lock must not go back to the pool.
+		_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+	}
+	return err
 }
