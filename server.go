@@ -243,15 +243,7 @@ func routes(cfg *config.Config, logger *slog.Logger, db *bun.DB, store *models.S
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = io.WriteString(w, "ok\n")
 	})
-	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-		defer cancel()
-		if err := db.PingContext(ctx); err != nil {
-			http.Error(w, "database unreachable", http.StatusServiceUnavailable)
-			return
-		}
-		_, _ = io.WriteString(w, "ready\n")
-	})
+	mux.Handle("GET /readyz", readyz(db))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(registry, promhttp.HandlerOpts{}))
 	if cfg.Playground {
 		var opts []playground.Option
@@ -262,6 +254,22 @@ func routes(cfg *config.Config, logger *slog.Logger, db *bun.DB, store *models.S
 		mux.Handle("GET /{$}", playground.Handler("Payment configuration API", "/query", "/playground/assets/", opts...))
 	}
 	return mux
+}
+
+// readyz answers 200 while the database answers a ping within 2 s and 503 otherwise, so that
+// a load balancer sends nothing to an instance that cannot reach it. A ping takes a fresh
+// connection when the pooled one is dead, so it answers 200 again as soon as the database is
+// back.
+func readyz(db *bun.DB) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := db.PingContext(ctx); err != nil {
+			http.Error(w, "database unreachable", http.StatusServiceUnavailable)
+			return
+		}
+		_, _ = io.WriteString(w, "ready\n")
+	})
 }
 
 // serveHTTP serves until ctx ends, then lets requests in flight finish within shutdownGrace.
