@@ -159,8 +159,10 @@ func newStore(cfg *config.Config, db *bun.DB) (*models.Store, error) {
 func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger, stdout io.Writer) error {
 	dev := cfg.DatabaseURL == ""
 	return withDatabase(ctx, cfg, logger, func(db *bun.DB) error {
-		if _, err := database.Migrate(ctx, db); err != nil {
+		if g, err := database.Migrate(ctx, db); err != nil {
 			return err
+		} else if !g.IsZero() {
+			logger.Info("migrated", "group", g.String())
 		}
 		store, err := newStore(cfg, db)
 		if err != nil {
@@ -177,7 +179,9 @@ func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger, stdout 
 		if err != nil {
 			return err
 		}
-		defer stopMail() // after the HTTP drain, before the database closes
+		// The worker stops between two mails as soon as ctx ends (SIGTERM); stopMail waits for
+		// the mail in flight after the HTTP drain, before the database closes.
+		defer stopMail()
 		verifier, err := auth.NewVerifier(auth.Config{
 			HS256Secret: cfg.HS256Secret, JWKSURL: cfg.JWKSURL,
 			Issuer: cfg.Issuer, Audience: cfg.Audience, Logger: logger,

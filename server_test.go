@@ -21,7 +21,7 @@ import (
 	"github.com/payplat/paygql/internal/testenv"
 )
 
-func TestMain(m *testing.M) { pgtest.Main(m) }
+func TestMain(m *testing.M) { pgtest.Main(withBinaryRemoved{m}) }
 
 func TestRoutes(t *testing.T) {
 	store, _ := testenv.New(t)

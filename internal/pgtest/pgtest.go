@@ -102,8 +102,9 @@ func New(t testing.TB, migs *migrate.Migrations, fsForHash fs.FS) *bun.DB {
 }
 
 // Main runs the tests, stops the private server if one was started, and
-// exits with the tests' status. Call it from TestMain.
-func Main(m *testing.M) {
+// exits with the tests' status. Call it from TestMain with its *testing.M,
+// or with a wrapper of it that cleans up after Run.
+func Main(m interface{ Run() int }) {
 	code := m.Run()
 	if err := shutdown(); err != nil {
 		fmt.Fprintln(os.Stderr, err)
