@@ -62,8 +62,9 @@ func Open(ctx context.Context, url string) (*bun.DB, error) {
 	sqldb.SetMaxIdleConns(20)
 	sqldb.SetConnMaxIdleTime(5 * time.Minute)
 	// A connection the server dropped (a restart, a failover) is found out before reuse:
-	// pgx's stdlib driver pings a connection idle for over a second when it leaves the pool
-	// and database/sql then opens a new one, so the first requests after an outage succeed.
+	// pgx's stdlib driver pings one idle for over a second as it leaves the pool, and
+	// database/sql then opens a new one, so the first requests after an outage succeed.
+	// Beside that, connections retire after ConnMaxLifetime.
 	sqldb.SetConnMaxLifetime(ConnMaxLifetime)
 	db := bun.NewDB(sqldb, pgdialect.New())
 	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
