@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/migrate"
 
 	"github.com/payplat/paygql/internal/auth"
 	"github.com/payplat/paygql/internal/config"
@@ -240,7 +241,12 @@ func migrateCmd(ctx context.Context, cfg *config.Config, logger *slog.Logger, ar
 				fmt.Fprintf(stdout, "migrated to %s\n", g)
 			}
 		case "down":
-			g, err := m.Rollback(ctx)
+			var g *migrate.MigrationGroup
+			err := database.WithMigrationLock(ctx, db, func(ctx context.Context) error {
+				var err error
+				g, err = m.Rollback(ctx)
+				return err
+			})
 			if err != nil {
 				return err
 			}

@@ -126,8 +126,10 @@ func newStore(cfg *config.Config, db *bun.DB) (*models.Store, error) {
 
 func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger, stdout io.Writer) error {
 	return withDatabase(ctx, cfg, logger, "serve", func(db *bun.DB, dev *devenv.Database) error {
-		if _, err := database.Migrate(ctx, db); err != nil {
+		if g, err := database.Migrate(ctx, db); err != nil {
 			return err
+		} else if !g.IsZero() {
+			logger.Info("migrated", "group", g.String())
 		}
 		store, err := newStore(cfg, db)
 		if err != nil {
@@ -148,7 +150,9 @@ func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger, stdout 
 		if err != nil {
 			return err
 		}
-		defer stopMail() // after the HTTP drain, before the database closes
+		// The worker stops between two mails as soon as ctx ends (SIGTERM); stopMail waits for
+		// the mail in flight after the HTTP drain, before the database closes.
+		defer stopMail()
 		verifier, err := auth.NewVerifier(auth.Config{
 			HS256Secret: cfg.HS256Secret, JWKSURL: cfg.JWKSURL,
 			Issuer: cfg.Issuer, Audience: cfg.Audience, Logger: logger,
@@ -215,15 +219,7 @@ func routes(cfg *config.Config, logger *slog.Logger, db *bun.DB, store *models.S
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = io.WriteString(w, "ok\n")
 	})
-	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-		defer cancel()
-		if err := db.PingContext(ctx); err != nil {
-			http.Error(w, "database unreachable", http.StatusServiceUnavailable)
-			return
-		}
-		_, _ = io.WriteString(w, "ready\n")
-	})
+	mux.Handle("GET /readyz", readyz(db))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(registry, promhttp.HandlerOpts{}))
 	if cfg.Playground {
 		var opts []playground.Option
@@ -234,6 +230,22 @@ func routes(cfg *config.Config, logger *slog.Logger, db *bun.DB, store *models.S
 		mux.Handle("GET /{$}", playground.Handler("Payment configuration API", "/query", "/playground/assets/", opts...))
 	}
 	return mux
+}
+
+// readyz answers 200 while the database answers a ping within 2 s and 503 otherwise, so that
+// a load balancer sends nothing to an instance that cannot reach it. A ping takes a fresh
+// connection when the pooled one is dead, so it answers 200 again as soon as the database is
+// back.
+func readyz(db *bun.DB) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := db.PingContext(ctx); err != nil {
+			http.Error(w, "database unreachable", http.StatusServiceUnavailable)
+			return
+		}
+		_, _ = io.WriteString(w, "ready\n")
+	})
 }
 
 // serveHTTP serves until ctx ends, then lets requests in flight finish within shutdownGrace.

@@ -26,7 +26,7 @@ func TestMain(m *testing.M) {
 		main() // exits 1 on error
 		os.Exit(0)
 	}
-	pgtest.Main(m)
+	pgtest.Main(withBinaryRemoved{m})
 }
 
 func TestRoutes(t *testing.T) {

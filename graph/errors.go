@@ -14,6 +14,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/payplat/paygql/internal/auth"
+	"github.com/payplat/paygql/internal/database"
 	"github.com/payplat/paygql/internal/middleware"
 	"github.com/payplat/paygql/models"
 )
@@ -23,6 +24,21 @@ const (
 	codeBadUserInput          = "BAD_USER_INPUT"
 	codeInternal              = "INTERNAL_SERVER_ERROR"
 	codeIntrospectionDisabled = "INTROSPECTION_DISABLED"
+	// codeUnavailable: the database cannot be reached; the response is HTTP 503.
+	codeUnavailable = "SERVICE_UNAVAILABLE"
+	// codeLockTimeout: the record stayed locked by another change for longer than the
+	// database's lock_timeout.
+	codeLockTimeout = "LOCK_TIMEOUT"
+	// codeTransactionConflict: PostgreSQL rolled the transaction back to resolve a deadlock
+	// or serialization failure with a concurrent one.
+	codeTransactionConflict = "TRANSACTION_CONFLICT"
+)
+
+// Messages of the retryable errors: what happened, that nothing was written, what to do.
+const (
+	msgUnavailable         = "the database is unavailable: try again shortly"
+	msgLockTimeout         = "lock timeout: the record is locked by another change that took too long; nothing was written, try again"
+	msgTransactionConflict = "transaction conflict: the database rolled this change back to resolve a deadlock or serialization failure with a concurrent one; nothing was written, try again"
 )
 
 // presentError is the one place where errors become GraphQL errors. Known errors keep their
@@ -36,11 +52,12 @@ func (r *Resolver) presentError(ctx context.Context, err error) *gqlerror.Error 
 	}
 	out := graphql.DefaultErrorPresenter(ctx, err)
 	var inputErr *models.InputError
+	fault := database.FaultOf(err)
 	switch {
 	case errors.As(err, &inputErr):
 		errcode.Set(out, codeBadUserInput)
 	case errors.Is(err, auth.ErrUnauthenticated):
-		markUnauthenticated(ctx)
+		markStatus(ctx, http.StatusUnauthorized)
 		errcode.Set(out, auth.CodeUnauthenticated)
 	case errors.Is(err, ErrForbidden):
 		errcode.Set(out, auth.CodeForbidden)
@@ -49,6 +66,15 @@ func (r *Resolver) presentError(ctx context.Context, err error) *gqlerror.Error 
 	case introspectionRefused(ctx):
 		out.Message = "introspection is disabled on this server"
 		errcode.Set(out, codeIntrospectionDisabled)
+	case fault == database.Unavailable:
+		r.logger().WarnContext(ctx, "database unavailable", "request_id", middleware.RequestFrom(ctx).ID,
+			"error", err, "path", out.Path.String())
+		markStatus(ctx, http.StatusServiceUnavailable)
+		retryable(out, codeUnavailable, msgUnavailable)
+	case fault == database.LockTimedOut:
+		retryable(out, codeLockTimeout, msgLockTimeout)
+	case fault == database.Conflict:
+		retryable(out, codeTransactionConflict, msgTransactionConflict)
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
 		out.Message = "the request took too long or was cancelled"
 		errcode.Set(out, "TIMEOUT")
@@ -72,6 +98,13 @@ func introspectionRefused(ctx context.Context) bool {
 	return fc != nil && fc.Field.Field != nil && (fc.Field.Name == "__schema" || fc.Field.Name == "__type")
 }
 
+// retryable makes out an error that the same request may not meet again: code and message
+// replace whatever the cause said (SQL text, addresses), and extensions.retryable is true.
+func retryable(out *gqlerror.Error, code, message string) {
+	out.Message = message
+	out.Extensions = map[string]any{"code": code, "retryable": true}
+}
+
 // recoverPanic turns a resolver's panic into an internal error and logs it.
 func (r *Resolver) recoverPanic(ctx context.Context, v any) error {
 	r.logger().ErrorContext(ctx, "resolver panicked", "request_id", middleware.RequestFrom(ctx).ID,
@@ -86,29 +119,36 @@ func (r *Resolver) logger() *slog.Logger {
 	return r.Logger
 }
 
-// statusKey holds the *atomic.Bool that marks a response as unauthenticated.
+// statusKey holds the *atomic.Int32 with the HTTP status that a response gets instead of 200.
 type statusKey struct{}
 
-// markUnauthenticated makes the response's HTTP status 401.
-func markUnauthenticated(ctx context.Context) {
-	if flag, ok := ctx.Value(statusKey{}).(*atomic.Bool); ok {
-		flag.Store(true)
+// markStatus makes the response's HTTP status code instead of 200; of two marks, the higher
+// status wins (503, the database is down, over 401).
+func markStatus(ctx context.Context, code int) {
+	flag, ok := ctx.Value(statusKey{}).(*atomic.Int32)
+	for ok {
+		old := flag.Load()
+		if old >= int32(code) || flag.CompareAndSwap(old, int32(code)) {
+			return
+		}
 	}
 }
 
-// unauthorizedStatus answers 401 instead of 200 when a resolver found no valid token, so that
-// clients can react to an expired token as they would on any HTTP API.
-func unauthorizedStatus(next http.Handler) http.Handler {
+// errorStatus is the one place that gives a GraphQL response an HTTP status other than 200
+// for what the error presenter found: 401 when a resolver found no valid token, so that
+// clients can react to an expired token as they would on any HTTP API, and 503 when the
+// database is unavailable, so that load balancers and clients see a retryable outage.
+func errorStatus(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		flag := new(atomic.Bool)
-		ctx := context.WithValue(r.Context(), statusKey{}, flag)
-		next.ServeHTTP(&statusWriter{ResponseWriter: w, unauth: flag}, r.WithContext(ctx))
+		status := new(atomic.Int32)
+		ctx := context.WithValue(r.Context(), statusKey{}, status)
+		next.ServeHTTP(&statusWriter{ResponseWriter: w, status: status}, r.WithContext(ctx))
 	})
 }
 
 type statusWriter struct {
 	http.ResponseWriter
-	unauth      *atomic.Bool
+	status      *atomic.Int32
 	wroteHeader bool
 }
 
@@ -122,9 +162,14 @@ func (w *statusWriter) WriteHeader(code int) {
 		// HTTP specification wants 200 there (see http.go).
 		code = http.StatusOK
 	}
-	if code == http.StatusOK && w.unauth.Load() {
-		w.Header().Set("WWW-Authenticate", `Bearer`)
-		code = http.StatusUnauthorized
+	if marked := int(w.status.Load()); code == http.StatusOK && marked != 0 {
+		code = marked
+		switch code {
+		case http.StatusUnauthorized:
+			w.Header().Set("WWW-Authenticate", `Bearer`)
+		case http.StatusServiceUnavailable:
+			w.Header().Set("Retry-After", "1")
+		}
 	}
 	w.ResponseWriter.WriteHeader(code)
 }

@@ -58,7 +58,7 @@ func NewHandler(r *Resolver, opt Options) http.Handler {
 	})
 	srv.SetErrorPresenter(r.presentError)
 	srv.SetRecoverFunc(r.recoverPanic)
-	return wellFormed(unauthorizedStatus(srv))
+	return wellFormed(errorStatus(srv))
 }
 
 // depthLimit refuses operations whose selections nest deeper than max.

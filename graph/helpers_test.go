@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -86,6 +87,12 @@ func newEnvWith(t *testing.T, opts graph.Options) *env {
 func newEnvAuth(t *testing.T, opts graph.Options, cfg auth.Config) *env {
 	t.Helper()
 	store, _ := testenv.New(t)
+	return newEnvOn(t, store, opts, cfg)
+}
+
+// newEnvOn serves the handler on store, verifying tokens as cfg says.
+func newEnvOn(t *testing.T, store *models.Store, opts graph.Options, cfg auth.Config) *env {
+	t.Helper()
 	verifier, err := auth.NewVerifier(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -145,11 +152,21 @@ func (e *env) postRaw(token, contentType, body string) response {
 // postWith sends body with headers and token (none when empty).
 func (e *env) postWith(token string, headers map[string]string, body string) response {
 	e.t.Helper()
+	out, err := e.send(token, headers, body)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return out
+}
+
+// send is postWith for goroutines other than the test's own: it returns what went wrong
+// instead of ending the test.
+func (e *env) send(token string, headers map[string]string, body string) (response, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.srv.URL, strings.NewReader(body))
 	if err != nil {
-		e.t.Fatal(err)
+		return response{}, err
 	}
 	for k, v := range headers {
 		req.Header.Set(k, v)
@@ -159,18 +176,18 @@ func (e *env) postWith(token string, headers map[string]string, body string) res
 	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
-		e.t.Fatal(err)
+		return response{}, err
 	}
 	defer res.Body.Close()
 	raw, err := io.ReadAll(res.Body)
 	if err != nil {
-		e.t.Fatal(err)
+		return response{}, err
 	}
 	out := response{Status: res.StatusCode, Body: string(raw)}
 	if err := json.Unmarshal(raw, &out); err != nil {
-		e.t.Fatalf("response is not JSON: %v\n%s", err, raw)
+		return response{}, fmt.Errorf("response is not JSON: %w\n%s", err, raw)
 	}
-	return out
+	return out, nil
 }
 
 // do runs query as admin, fails the test on any GraphQL error and decodes data into out.

@@ -70,6 +70,17 @@ func URL(t testing.TB, migs *migrate.Migrations, fsForHash fs.FS) string {
 	return pgtestdb.Custom(t, conf, bunMigrator{migs: migs, fsys: fsForHash}).URL()
 }
 
+// EmptyURL returns the URL of a fresh database without the tables of any real migration,
+// for tests of migrating itself. bun refuses to migrate an empty set, so its template gets
+// one migration that does nothing, named to sort before every real one.
+func EmptyURL(t testing.TB) string {
+	t.Helper()
+	migs := migrate.NewMigrations()
+	migs.Add(migrate.Migration{Name: "00000000000000", Comment: "empty",
+		Up: func(context.Context, *migrate.Migrator, *migrate.Migration) error { return nil }})
+	return URL(t, migs, nil)
+}
+
 // New returns a bun database (pgx's database/sql driver) on a database made
 // by URL, closed at test end.
 func New(t testing.TB, migs *migrate.Migrations, fsForHash fs.FS) *bun.DB {
@@ -91,8 +102,9 @@ func New(t testing.TB, migs *migrate.Migrations, fsForHash fs.FS) *bun.DB {
 }
 
 // Main runs the tests, stops the private server if one was started, and
-// exits with the tests' status. Call it from TestMain.
-func Main(m *testing.M) {
+// exits with the tests' status. Call it from TestMain with its *testing.M,
+// or with a wrapper of it that cleans up after Run.
+func Main(m interface{ Run() int }) {
 	code := m.Run()
 	if err := shutdown(); err != nil {
 		fmt.Fprintln(os.Stderr, err)

@@ -18,6 +18,14 @@ import (
 func New(t testing.TB) (*models.Store, string) {
 	t.Helper()
 	url := pgtest.URL(t, migrations.Migrations, migrations.FS)
+	return Open(t, url), url
+}
+
+// Open returns a store on the database at url (one from New, say, with other connection
+// parameters), opened as the server opens it, with its own random secrets key; it is closed
+// at test end.
+func Open(t testing.TB, url string) *models.Store {
+	t.Helper()
 	db, err := database.Open(context.Background(), url)
 	if err != nil {
 		t.Fatal(err)
@@ -31,5 +39,5 @@ func New(t testing.TB) (*models.Store, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &models.Store{DB: db, Secrets: box}, url
+	return &models.Store{DB: db, Secrets: box}
 }
