@@ -11,6 +11,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
+	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/payplat/paygql/internal/auth"
@@ -38,6 +39,9 @@ func (r *Resolver) presentError(ctx context.Context, err error) *gqlerror.Error 
 	switch {
 	case errors.As(err, &inputErr):
 		errcode.Set(out, codeBadUserInput)
+		if arg := argumentPath(ctx, out.Path); arg != "" {
+			out.Message = arg + ": " + out.Message
+		}
 	case errors.Is(err, auth.ErrUnauthenticated):
 		markUnauthenticated(ctx)
 		errcode.Set(out, auth.CodeUnauthenticated)
@@ -56,6 +60,16 @@ func (r *Resolver) presentError(ctx context.Context, err error) *gqlerror.Error 
 		errcode.Set(out, codeInternal)
 	}
 	return out
+}
+
+// argumentPath names the argument, inside the field being resolved, at which an input value
+// could not be read: path is the field's path followed by the argument's.
+func argumentPath(ctx context.Context, path ast.Path) string {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil || len(path) <= len(fc.Path()) {
+		return ""
+	}
+	return ast.Path(path[len(fc.Path()):]).String()
 }
 
 // recoverPanic turns a resolver's panic into an internal error and logs it.
