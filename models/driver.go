@@ -50,6 +50,14 @@ func (in MutationInput) dryRun() bool {
 	return v != nil && *v
 }
 
+// maxClientMutationIDLen bounds clientMutationId, which the payload echoes.
+const maxClientMutationIDLen = 255
+
+// validate checks the fields every mutation input has.
+func (in MutationInput) validate(v *Violations) {
+	text(v, Path{"clientMutationId"}, in.ClientMutationID.Value(), maxClientMutationIDLen)
+}
+
 // UpdateInput holds the input fields of every update besides the record's key.
 type UpdateInput struct {
 	MutationInput
@@ -107,6 +115,9 @@ func create[R record, K, F any](ctx context.Context, s *Store, e *entity[R, K, F
 	for field, v := range keys {
 		p.record(field, "", nil, v)
 	}
+	if in.validate(&p.Violations); p.Failed() {
+		return e.result(p, in, r, false, nil)
+	}
 	err := s.inTx(ctx, p, in.dryRun(), func(ctx context.Context, tx bun.Tx) error {
 		lists := e.merge(f, p, s.Secrets, r)
 		return e.finish(ctx, tx, p, actor, r, lists, actionCreate)
@@ -119,6 +130,9 @@ func create[R record, K, F any](ctx context.Context, s *Store, e *entity[R, K, F
 func update[R record, K, F any](ctx context.Context, s *Store, e *entity[R, K, F], actor *auth.Principal, key K, in UpdateInput, f F) (R, Outcome, error) {
 	p := newPatch()
 	var r R
+	if in.validate(&p.Violations); p.Failed() {
+		return e.result(p, in.MutationInput, r, false, nil)
+	}
 	found := false
 	err := s.inTx(ctx, p, in.dryRun(), func(ctx context.Context, tx bun.Tx) error {
 		var err error
