@@ -239,6 +239,12 @@ type CreateConnectorConfigurationInput struct {
 	ExtraPropertiesDict *map[string]any `json:"extraPropertiesDict,omitempty"`
 	// Echoed in the payload. At most 255 characters.
 	ClientMutationId *string `json:"clientMutationId,omitempty"`
+	// Makes retries safe. A retry with the same key and the same input, by the same caller (the
+	// token's `sub`) within 24 hours, returns the first result without writing again; the same
+	// key with another input is refused with INVALID at `idempotencyKey`. Only a committed result
+	// is kept: a refused input leaves the key free, and a dry run ignores it. At most 255
+	// characters; a UUID per logical request is a good key.
+	IdempotencyKey *string `json:"idempotencyKey"`
 	// Validate and return the would-be record, commit nothing.
 	DryRun *bool `json:"dryRun,omitempty"`
 }
@@ -297,6 +303,9 @@ func (v *CreateConnectorConfigurationInput) GetExtraPropertiesDict() *map[string
 
 // GetClientMutationId returns CreateConnectorConfigurationInput.ClientMutationId, and is useful for accessing the field via an interface.
 func (v *CreateConnectorConfigurationInput) GetClientMutationId() *string { return v.ClientMutationId }
+
+// GetIdempotencyKey returns CreateConnectorConfigurationInput.IdempotencyKey, and is useful for accessing the field via an interface.
+func (v *CreateConnectorConfigurationInput) GetIdempotencyKey() *string { return v.IdempotencyKey }
 
 // GetDryRun returns CreateConnectorConfigurationInput.DryRun, and is useful for accessing the field via an interface.
 func (v *CreateConnectorConfigurationInput) GetDryRun() *bool { return v.DryRun }
@@ -414,6 +423,12 @@ type CreateCustomerPaymentGatewayInput struct {
 	ConvenienceFees []*ConvenienceFeeInput `json:"convenienceFees,omitempty"`
 	// Echoed in the payload. At most 255 characters.
 	ClientMutationId *string `json:"clientMutationId,omitempty"`
+	// Makes retries safe. A retry with the same key and the same input, by the same caller (the
+	// token's `sub`) within 24 hours, returns the first result without writing again; the same
+	// key with another input is refused with INVALID at `idempotencyKey`. Only a committed result
+	// is kept: a refused input leaves the key free, and a dry run ignores it. At most 255
+	// characters; a UUID per logical request is a good key.
+	IdempotencyKey *string `json:"idempotencyKey"`
 	// Validate and return the would-be record, commit nothing.
 	DryRun *bool `json:"dryRun,omitempty"`
 }
@@ -471,6 +486,9 @@ func (v *CreateCustomerPaymentGatewayInput) GetConvenienceFees() []*ConvenienceF
 
 // GetClientMutationId returns CreateCustomerPaymentGatewayInput.ClientMutationId, and is useful for accessing the field via an interface.
 func (v *CreateCustomerPaymentGatewayInput) GetClientMutationId() *string { return v.ClientMutationId }
+
+// GetIdempotencyKey returns CreateCustomerPaymentGatewayInput.IdempotencyKey, and is useful for accessing the field via an interface.
+func (v *CreateCustomerPaymentGatewayInput) GetIdempotencyKey() *string { return v.IdempotencyKey }
 
 // GetDryRun returns CreateCustomerPaymentGatewayInput.DryRun, and is useful for accessing the field via an interface.
 func (v *CreateCustomerPaymentGatewayInput) GetDryRun() *bool { return v.DryRun }
@@ -596,6 +614,12 @@ type CreateDevicePurchaseOrderInput struct {
 	Shipping *DevicePurchaseOrderShippingInput `json:"shipping,omitempty"`
 	// Echoed in the payload. At most 255 characters.
 	ClientMutationId *string `json:"clientMutationId,omitempty"`
+	// Makes retries safe. A retry with the same key and the same input, by the same caller (the
+	// token's `sub`) within 24 hours, returns the first result without writing again; the same
+	// key with another input is refused with INVALID at `idempotencyKey`. Only a committed result
+	// is kept: a refused input leaves the key free, and a dry run ignores it. At most 255
+	// characters; a UUID per logical request is a good key.
+	IdempotencyKey *string `json:"idempotencyKey"`
 	// Validate and return the would-be order, commit nothing.
 	DryRun *bool `json:"dryRun,omitempty"`
 }
@@ -621,6 +645,9 @@ func (v *CreateDevicePurchaseOrderInput) GetShipping() *DevicePurchaseOrderShipp
 
 // GetClientMutationId returns CreateDevicePurchaseOrderInput.ClientMutationId, and is useful for accessing the field via an interface.
 func (v *CreateDevicePurchaseOrderInput) GetClientMutationId() *string { return v.ClientMutationId }
+
+// GetIdempotencyKey returns CreateDevicePurchaseOrderInput.IdempotencyKey, and is useful for accessing the field via an interface.
+func (v *CreateDevicePurchaseOrderInput) GetIdempotencyKey() *string { return v.IdempotencyKey }
 
 // GetDryRun returns CreateDevicePurchaseOrderInput.DryRun, and is useful for accessing the field via an interface.
 func (v *CreateDevicePurchaseOrderInput) GetDryRun() *bool { return v.DryRun }
@@ -754,6 +781,12 @@ type CreateSubDealerInput struct {
 	Users []*SubDealerUserInput `json:"users,omitempty"`
 	// Echoed in the payload. At most 255 characters.
 	ClientMutationId *string `json:"clientMutationId,omitempty"`
+	// Makes retries safe. A retry with the same key and the same input, by the same caller (the
+	// token's `sub`) within 24 hours, returns the first result without writing again; the same
+	// key with another input is refused with INVALID at `idempotencyKey`. Only a committed result
+	// is kept: a refused input leaves the key free, and a dry run ignores it. At most 255
+	// characters; a UUID per logical request is a good key.
+	IdempotencyKey *string `json:"idempotencyKey"`
 	// Validate and return the would-be record, commit nothing.
 	DryRun *bool `json:"dryRun,omitempty"`
 }
@@ -826,6 +859,9 @@ func (v *CreateSubDealerInput) GetUsers() []*SubDealerUserInput { return v.Users
 
 // GetClientMutationId returns CreateSubDealerInput.ClientMutationId, and is useful for accessing the field via an interface.
 func (v *CreateSubDealerInput) GetClientMutationId() *string { return v.ClientMutationId }
+
+// GetIdempotencyKey returns CreateSubDealerInput.IdempotencyKey, and is useful for accessing the field via an interface.
+func (v *CreateSubDealerInput) GetIdempotencyKey() *string { return v.IdempotencyKey }
 
 // GetDryRun returns CreateSubDealerInput.DryRun, and is useful for accessing the field via an interface.
 func (v *CreateSubDealerInput) GetDryRun() *bool { return v.DryRun }
@@ -1247,6 +1283,12 @@ type UpdateConnectorConfigurationInput struct {
 	ExpectedVersion *int `json:"expectedVersion,omitempty"`
 	// Echoed in the payload. At most 255 characters.
 	ClientMutationId *string `json:"clientMutationId,omitempty"`
+	// Makes retries safe. A retry with the same key and the same input, by the same caller (the
+	// token's `sub`) within 24 hours, returns the first result without writing again; the same
+	// key with another input is refused with INVALID at `idempotencyKey`. Only a committed result
+	// is kept: a refused input leaves the key free, and a dry run ignores it. At most 255
+	// characters; a UUID per logical request is a good key.
+	IdempotencyKey *string `json:"idempotencyKey"`
 	// Validate and return the would-be record, commit nothing.
 	DryRun *bool `json:"dryRun,omitempty"`
 	// A display name, at most 200 characters.
@@ -1289,6 +1331,9 @@ func (v *UpdateConnectorConfigurationInput) GetExpectedVersion() *int { return v
 
 // GetClientMutationId returns UpdateConnectorConfigurationInput.ClientMutationId, and is useful for accessing the field via an interface.
 func (v *UpdateConnectorConfigurationInput) GetClientMutationId() *string { return v.ClientMutationId }
+
+// GetIdempotencyKey returns UpdateConnectorConfigurationInput.IdempotencyKey, and is useful for accessing the field via an interface.
+func (v *UpdateConnectorConfigurationInput) GetIdempotencyKey() *string { return v.IdempotencyKey }
 
 // GetDryRun returns UpdateConnectorConfigurationInput.DryRun, and is useful for accessing the field via an interface.
 func (v *UpdateConnectorConfigurationInput) GetDryRun() *bool { return v.DryRun }
@@ -1621,6 +1666,12 @@ type UpdateCustomerPaymentGatewayInput struct {
 	ExpectedVersion *int `json:"expectedVersion,omitempty"`
 	// Echoed in the payload. At most 255 characters.
 	ClientMutationId *string `json:"clientMutationId,omitempty"`
+	// Makes retries safe. A retry with the same key and the same input, by the same caller (the
+	// token's `sub`) within 24 hours, returns the first result without writing again; the same
+	// key with another input is refused with INVALID at `idempotencyKey`. Only a committed result
+	// is kept: a refused input leaves the key free, and a dry run ignores it. At most 255
+	// characters; a UUID per logical request is a good key.
+	IdempotencyKey *string `json:"idempotencyKey"`
 	// Validate and return the would-be record, commit nothing.
 	DryRun *bool `json:"dryRun,omitempty"`
 	// The merchant id at the payment provider. At most 100 characters.
@@ -1660,6 +1711,9 @@ func (v *UpdateCustomerPaymentGatewayInput) GetExpectedVersion() *int { return v
 
 // GetClientMutationId returns UpdateCustomerPaymentGatewayInput.ClientMutationId, and is useful for accessing the field via an interface.
 func (v *UpdateCustomerPaymentGatewayInput) GetClientMutationId() *string { return v.ClientMutationId }
+
+// GetIdempotencyKey returns UpdateCustomerPaymentGatewayInput.IdempotencyKey, and is useful for accessing the field via an interface.
+func (v *UpdateCustomerPaymentGatewayInput) GetIdempotencyKey() *string { return v.IdempotencyKey }
 
 // GetDryRun returns UpdateCustomerPaymentGatewayInput.DryRun, and is useful for accessing the field via an interface.
 func (v *UpdateCustomerPaymentGatewayInput) GetDryRun() *bool { return v.DryRun }
@@ -2106,6 +2160,12 @@ type UpdateDevicePurchaseOrderInput struct {
 	ExpectedVersion *int `json:"expectedVersion,omitempty"`
 	// Echoed in the payload. At most 255 characters.
 	ClientMutationId *string `json:"clientMutationId,omitempty"`
+	// Makes retries safe. A retry with the same key and the same input, by the same caller (the
+	// token's `sub`) within 24 hours, returns the first result without writing again; the same
+	// key with another input is refused with INVALID at `idempotencyKey`. Only a committed result
+	// is kept: a refused input leaves the key free, and a dry run ignores it. At most 255
+	// characters; a UUID per logical request is a good key.
+	IdempotencyKey *string `json:"idempotencyKey"`
 	// Validate and return the would-be order, commit nothing.
 	DryRun *bool `json:"dryRun,omitempty"`
 	// The status to move to; the same status is no change, a move the workflow does not allow is
@@ -2132,6 +2192,9 @@ func (v *UpdateDevicePurchaseOrderInput) GetExpectedVersion() *int { return v.Ex
 
 // GetClientMutationId returns UpdateDevicePurchaseOrderInput.ClientMutationId, and is useful for accessing the field via an interface.
 func (v *UpdateDevicePurchaseOrderInput) GetClientMutationId() *string { return v.ClientMutationId }
+
+// GetIdempotencyKey returns UpdateDevicePurchaseOrderInput.IdempotencyKey, and is useful for accessing the field via an interface.
+func (v *UpdateDevicePurchaseOrderInput) GetIdempotencyKey() *string { return v.IdempotencyKey }
 
 // GetDryRun returns UpdateDevicePurchaseOrderInput.DryRun, and is useful for accessing the field via an interface.
 func (v *UpdateDevicePurchaseOrderInput) GetDryRun() *bool { return v.DryRun }
@@ -2635,6 +2698,12 @@ type UpdateSubDealerInput struct {
 	ExpectedVersion *int `json:"expectedVersion,omitempty"`
 	// Echoed in the payload. At most 255 characters.
 	ClientMutationId *string `json:"clientMutationId,omitempty"`
+	// Makes retries safe. A retry with the same key and the same input, by the same caller (the
+	// token's `sub`) within 24 hours, returns the first result without writing again; the same
+	// key with another input is refused with INVALID at `idempotencyKey`. Only a committed result
+	// is kept: a refused input leaves the key free, and a dry run ignores it. At most 255
+	// characters; a UUID per logical request is a good key.
+	IdempotencyKey *string `json:"idempotencyKey"`
 	// Validate and return the would-be record, commit nothing.
 	DryRun *bool `json:"dryRun,omitempty"`
 	// The main dealer's member code; must stay in your scope. At most 50 characters.
@@ -2689,6 +2758,9 @@ func (v *UpdateSubDealerInput) GetExpectedVersion() *int { return v.ExpectedVers
 
 // GetClientMutationId returns UpdateSubDealerInput.ClientMutationId, and is useful for accessing the field via an interface.
 func (v *UpdateSubDealerInput) GetClientMutationId() *string { return v.ClientMutationId }
+
+// GetIdempotencyKey returns UpdateSubDealerInput.IdempotencyKey, and is useful for accessing the field via an interface.
+func (v *UpdateSubDealerInput) GetIdempotencyKey() *string { return v.IdempotencyKey }
 
 // GetDryRun returns UpdateSubDealerInput.DryRun, and is useful for accessing the field via an interface.
 func (v *UpdateSubDealerInput) GetDryRun() *bool { return v.DryRun }

@@ -2214,6 +2214,14 @@ input CreateConnectorConfigurationInput {
   extraPropertiesDict: JSONObject
   "Echoed in the payload. At most 255 characters."
   clientMutationId: String
+  """
+  Makes retries safe. A retry with the same key and the same input, by the same caller (the
+  token's ` + "`" + `sub` + "`" + `) within 24 hours, returns the first result without writing again; the same
+  key with another input is refused with INVALID at ` + "`" + `idempotencyKey` + "`" + `. Only a committed result
+  is kept: a refused input leaves the key free, and a dry run ignores it. At most 255
+  characters; a UUID per logical request is a good key.
+  """
+  idempotencyKey: String
   "Validate and return the would-be record, commit nothing."
   dryRun: Boolean
 }
@@ -2229,6 +2237,14 @@ input UpdateConnectorConfigurationInput {
   expectedVersion: Int
   "Echoed in the payload. At most 255 characters."
   clientMutationId: String
+  """
+  Makes retries safe. A retry with the same key and the same input, by the same caller (the
+  token's ` + "`" + `sub` + "`" + `) within 24 hours, returns the first result without writing again; the same
+  key with another input is refused with INVALID at ` + "`" + `idempotencyKey` + "`" + `. Only a committed result
+  is kept: a refused input leaves the key free, and a dry run ignores it. At most 255
+  characters; a UUID per logical request is a good key.
+  """
+  idempotencyKey: String
   "Validate and return the would-be record, commit nothing."
   dryRun: Boolean
   "A display name, at most 200 characters."
@@ -2481,6 +2497,14 @@ input CreateCustomerPaymentGatewayInput {
   convenienceFees: [ConvenienceFeeInput!]
   "Echoed in the payload. At most 255 characters."
   clientMutationId: String
+  """
+  Makes retries safe. A retry with the same key and the same input, by the same caller (the
+  token's ` + "`" + `sub` + "`" + `) within 24 hours, returns the first result without writing again; the same
+  key with another input is refused with INVALID at ` + "`" + `idempotencyKey` + "`" + `. Only a committed result
+  is kept: a refused input leaves the key free, and a dry run ignores it. At most 255
+  characters; a UUID per logical request is a good key.
+  """
+  idempotencyKey: String
   "Validate and return the would-be record, commit nothing."
   dryRun: Boolean
 }
@@ -2499,6 +2523,14 @@ input UpdateCustomerPaymentGatewayInput {
   expectedVersion: Int
   "Echoed in the payload. At most 255 characters."
   clientMutationId: String
+  """
+  Makes retries safe. A retry with the same key and the same input, by the same caller (the
+  token's ` + "`" + `sub` + "`" + `) within 24 hours, returns the first result without writing again; the same
+  key with another input is refused with INVALID at ` + "`" + `idempotencyKey` + "`" + `. Only a committed result
+  is kept: a refused input leaves the key free, and a dry run ignores it. At most 255
+  characters; a UUID per logical request is a good key.
+  """
+  idempotencyKey: String
   "Validate and return the would-be record, commit nothing."
   dryRun: Boolean
   "The merchant id at the payment provider. At most 100 characters."
@@ -2748,6 +2780,14 @@ input CreateSubDealerInput {
   users: [SubDealerUserInput!]
   "Echoed in the payload. At most 255 characters."
   clientMutationId: String
+  """
+  Makes retries safe. A retry with the same key and the same input, by the same caller (the
+  token's ` + "`" + `sub` + "`" + `) within 24 hours, returns the first result without writing again; the same
+  key with another input is refused with INVALID at ` + "`" + `idempotencyKey` + "`" + `. Only a committed result
+  is kept: a refused input leaves the key free, and a dry run ignores it. At most 255
+  characters; a UUID per logical request is a good key.
+  """
+  idempotencyKey: String
   "Validate and return the would-be record, commit nothing."
   dryRun: Boolean
 }
@@ -2765,6 +2805,14 @@ input UpdateSubDealerInput {
   expectedVersion: Int
   "Echoed in the payload. At most 255 characters."
   clientMutationId: String
+  """
+  Makes retries safe. A retry with the same key and the same input, by the same caller (the
+  token's ` + "`" + `sub` + "`" + `) within 24 hours, returns the first result without writing again; the same
+  key with another input is refused with INVALID at ` + "`" + `idempotencyKey` + "`" + `. Only a committed result
+  is kept: a refused input leaves the key free, and a dry run ignores it. At most 255
+  characters; a UUID per logical request is a good key.
+  """
+  idempotencyKey: String
   "Validate and return the would-be record, commit nothing."
   dryRun: Boolean
   "The main dealer's member code; must stay in your scope. At most 50 characters."
@@ -3132,6 +3180,14 @@ input CreateDevicePurchaseOrderInput {
   shipping: DevicePurchaseOrderShippingInput
   "Echoed in the payload. At most 255 characters."
   clientMutationId: String
+  """
+  Makes retries safe. A retry with the same key and the same input, by the same caller (the
+  token's ` + "`" + `sub` + "`" + `) within 24 hours, returns the first result without writing again; the same
+  key with another input is refused with INVALID at ` + "`" + `idempotencyKey` + "`" + `. Only a committed result
+  is kept: a refused input leaves the key free, and a dry run ignores it. At most 255
+  characters; a UUID per logical request is a good key.
+  """
+  idempotencyKey: String
   "Validate and return the would-be order, commit nothing."
   dryRun: Boolean
 }
@@ -3151,6 +3207,14 @@ input UpdateDevicePurchaseOrderInput {
   expectedVersion: Int
   "Echoed in the payload. At most 255 characters."
   clientMutationId: String
+  """
+  Makes retries safe. A retry with the same key and the same input, by the same caller (the
+  token's ` + "`" + `sub` + "`" + `) within 24 hours, returns the first result without writing again; the same
+  key with another input is refused with INVALID at ` + "`" + `idempotencyKey` + "`" + `. Only a committed result
+  is kept: a refused input leaves the key free, and a dry run ignores it. At most 255
+  characters; a UUID per logical request is a good key.
+  """
+  idempotencyKey: String
   "Validate and return the would-be order, commit nothing."
   dryRun: Boolean
   """
@@ -11351,7 +11415,7 @@ func (ec *executionContext) unmarshalInputCreateConnectorConfigurationInput(ctx 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"connectorId", "name", "mode", "apiKey", "secretKey", "username", "password", "terminalId", "storeId", "apiEndpointUrl", "threeDSecureEndpointUrl", "extraCredentials", "bankCode", "priority", "isActive", "extraPropertiesDict", "clientMutationId", "dryRun"}
+	fieldsInOrder := [...]string{"connectorId", "name", "mode", "apiKey", "secretKey", "username", "password", "terminalId", "storeId", "apiEndpointUrl", "threeDSecureEndpointUrl", "extraCredentials", "bankCode", "priority", "isActive", "extraPropertiesDict", "clientMutationId", "idempotencyKey", "dryRun"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -11477,6 +11541,13 @@ func (ec *executionContext) unmarshalInputCreateConnectorConfigurationInput(ctx 
 				return it, err
 			}
 			it.ClientMutationID = graphql.OmittableOf(data)
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = graphql.OmittableOf(data)
 		case "dryRun":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dryRun"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -11512,7 +11583,7 @@ func (ec *executionContext) unmarshalInputCreateCustomerPaymentGatewayInput(ctx 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"customerId", "merchantId", "merchantKey", "merchantPin", "displayName", "testMode", "allowToken", "minPaymentAmount", "maxPaymentAmount", "billTypes", "applications", "paymentTypes", "convenienceFees", "clientMutationId", "dryRun"}
+	fieldsInOrder := [...]string{"customerId", "merchantId", "merchantKey", "merchantPin", "displayName", "testMode", "allowToken", "minPaymentAmount", "maxPaymentAmount", "billTypes", "applications", "paymentTypes", "convenienceFees", "clientMutationId", "idempotencyKey", "dryRun"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -11617,6 +11688,13 @@ func (ec *executionContext) unmarshalInputCreateCustomerPaymentGatewayInput(ctx 
 				return it, err
 			}
 			it.ClientMutationID = graphql.OmittableOf(data)
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = graphql.OmittableOf(data)
 		case "dryRun":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dryRun"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -11652,7 +11730,7 @@ func (ec *executionContext) unmarshalInputCreateDevicePurchaseOrderInput(ctx con
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"dealerCode", "paymentType", "shippingMethodGatewayId", "items", "shipping", "clientMutationId", "dryRun"}
+	fieldsInOrder := [...]string{"dealerCode", "paymentType", "shippingMethodGatewayId", "items", "shipping", "clientMutationId", "idempotencyKey", "dryRun"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -11701,6 +11779,13 @@ func (ec *executionContext) unmarshalInputCreateDevicePurchaseOrderInput(ctx con
 				return it, err
 			}
 			it.ClientMutationID = graphql.OmittableOf(data)
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = graphql.OmittableOf(data)
 		case "dryRun":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dryRun"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -11736,7 +11821,7 @@ func (ec *executionContext) unmarshalInputCreateSubDealerInput(ctx context.Conte
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"mainDealerCode", "code", "erpCode", "name", "isIndividual", "isForeignNational", "address", "cityCode", "districtCode", "countryCode", "currencyCode", "phone", "taxNumber", "taxOffice", "parentTenantId", "paymentExCurrencyType", "paymentSetDefinitionId", "usablePaymentSetDefinitionIds", "customerRepresentativeIds", "users", "clientMutationId", "dryRun"}
+	fieldsInOrder := [...]string{"mainDealerCode", "code", "erpCode", "name", "isIndividual", "isForeignNational", "address", "cityCode", "districtCode", "countryCode", "currencyCode", "phone", "taxNumber", "taxOffice", "parentTenantId", "paymentExCurrencyType", "paymentSetDefinitionId", "usablePaymentSetDefinitionIds", "customerRepresentativeIds", "users", "clientMutationId", "idempotencyKey", "dryRun"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -11890,6 +11975,13 @@ func (ec *executionContext) unmarshalInputCreateSubDealerInput(ctx context.Conte
 				return it, err
 			}
 			it.ClientMutationID = graphql.OmittableOf(data)
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = graphql.OmittableOf(data)
 		case "dryRun":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dryRun"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -12688,7 +12780,7 @@ func (ec *executionContext) unmarshalInputUpdateConnectorConfigurationInput(ctx 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"id", "expectedVersion", "clientMutationId", "dryRun", "name", "mode", "apiKey", "secretKey", "username", "password", "terminalId", "storeId", "apiEndpointUrl", "threeDSecureEndpointUrl", "extraCredentials", "bankCode", "priority", "isActive", "extraPropertiesDict"}
+	fieldsInOrder := [...]string{"id", "expectedVersion", "clientMutationId", "idempotencyKey", "dryRun", "name", "mode", "apiKey", "secretKey", "username", "password", "terminalId", "storeId", "apiEndpointUrl", "threeDSecureEndpointUrl", "extraCredentials", "bankCode", "priority", "isActive", "extraPropertiesDict"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -12716,6 +12808,13 @@ func (ec *executionContext) unmarshalInputUpdateConnectorConfigurationInput(ctx 
 				return it, err
 			}
 			it.ClientMutationID = graphql.OmittableOf(data)
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = graphql.OmittableOf(data)
 		case "dryRun":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dryRun"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -12856,7 +12955,7 @@ func (ec *executionContext) unmarshalInputUpdateCustomerPaymentGatewayInput(ctx 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"customerId", "id", "expectedVersion", "clientMutationId", "dryRun", "merchantId", "merchantKey", "merchantPin", "displayName", "testMode", "allowToken", "minPaymentAmount", "maxPaymentAmount", "billTypes", "applications", "paymentTypes", "convenienceFees"}
+	fieldsInOrder := [...]string{"customerId", "id", "expectedVersion", "clientMutationId", "idempotencyKey", "dryRun", "merchantId", "merchantKey", "merchantPin", "displayName", "testMode", "allowToken", "minPaymentAmount", "maxPaymentAmount", "billTypes", "applications", "paymentTypes", "convenienceFees"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -12891,6 +12990,13 @@ func (ec *executionContext) unmarshalInputUpdateCustomerPaymentGatewayInput(ctx 
 				return it, err
 			}
 			it.ClientMutationID = graphql.OmittableOf(data)
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = graphql.OmittableOf(data)
 		case "dryRun":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dryRun"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -13010,7 +13116,7 @@ func (ec *executionContext) unmarshalInputUpdateDevicePurchaseOrderInput(ctx con
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"dealerCode", "uuid", "expectedVersion", "clientMutationId", "dryRun", "status", "paymentType", "shippingMethodGatewayId", "items", "shipping"}
+	fieldsInOrder := [...]string{"dealerCode", "uuid", "expectedVersion", "clientMutationId", "idempotencyKey", "dryRun", "status", "paymentType", "shippingMethodGatewayId", "items", "shipping"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -13045,6 +13151,13 @@ func (ec *executionContext) unmarshalInputUpdateDevicePurchaseOrderInput(ctx con
 				return it, err
 			}
 			it.ClientMutationID = graphql.OmittableOf(data)
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = graphql.OmittableOf(data)
 		case "dryRun":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dryRun"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -13115,7 +13228,7 @@ func (ec *executionContext) unmarshalInputUpdateSubDealerInput(ctx context.Conte
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"updateCode", "expectedVersion", "clientMutationId", "dryRun", "mainDealerCode", "code", "erpCode", "name", "isIndividual", "isForeignNational", "address", "cityCode", "districtCode", "countryCode", "currencyCode", "phone", "taxNumber", "taxOffice", "parentTenantId", "paymentExCurrencyType", "paymentSetDefinitionId", "usablePaymentSetDefinitionIds", "customerRepresentativeIds", "users", "removeUserIds"}
+	fieldsInOrder := [...]string{"updateCode", "expectedVersion", "clientMutationId", "idempotencyKey", "dryRun", "mainDealerCode", "code", "erpCode", "name", "isIndividual", "isForeignNational", "address", "cityCode", "districtCode", "countryCode", "currencyCode", "phone", "taxNumber", "taxOffice", "parentTenantId", "paymentExCurrencyType", "paymentSetDefinitionId", "usablePaymentSetDefinitionIds", "customerRepresentativeIds", "users", "removeUserIds"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -13143,6 +13256,13 @@ func (ec *executionContext) unmarshalInputUpdateSubDealerInput(ctx context.Conte
 				return it, err
 			}
 			it.ClientMutationID = graphql.OmittableOf(data)
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = graphql.OmittableOf(data)
 		case "dryRun":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dryRun"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
