@@ -77,6 +77,9 @@ func checkContentType(header string) string {
 	case err != nil:
 		return "the request's Content-Type cannot be read: " + want
 	case mediaType != "application/json":
+		if len(mediaType) > 64 { // a token of ASCII characters, cut for the message
+			mediaType = mediaType[:64] + "…"
+		}
 		return fmt.Sprintf("Content-Type %s is not supported: %s (multipart uploads and form posts are not accepted)", mediaType, want)
 	case params["charset"] != "" && !strings.EqualFold(params["charset"], "utf-8"):
 		return "the request body must be UTF-8: " + want + " (charset utf-8, or none)"
