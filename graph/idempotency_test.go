@@ -169,7 +169,7 @@ func TestIdempotencyKeyReused(t *testing.T) {
 		}
 		for _, payload := range p {
 			if !slices.Equal(keys(payload.UserErrors), []string{"idempotencyKey:INVALID"}) || payload.ConnectorConfiguration != nil ||
-				!contains(payload.UserErrors[0].Message, "already used for another request") {
+				!contains(payload.UserErrors[0].Message, "already used for another request") || !contains(payload.UserErrors[0].Message, "within the last 24 hours") {
 				t.Errorf("got %s", data)
 			}
 		}

@@ -210,8 +210,8 @@ func (k *idempotencyKey) claim(ctx context.Context, db bun.IDB, p *patch) (*stor
 		}
 		if row.Operation != k.operation || !bytes.Equal(row.RequestHash, k.hash) || row.Result == nil {
 			p.Add(Path{"idempotencyKey"}, CodeInvalid,
-				"idempotencyKey %s was already used for another request (%s with a different input) within %s: send a new key with a new request",
-				quote(k.key), row.Operation, k.ttl)
+				"idempotencyKey %s was already used for another request (%s with a different input) within the last %s: send a new key with a new request",
+				quote(k.key), row.Operation, duration(k.ttl))
 			return nil, nil
 		}
 		stored := new(storedResult)
@@ -221,6 +221,14 @@ func (k *idempotencyKey) claim(ctx context.Context, db bun.IDB, p *patch) (*stor
 		return stored, nil
 	}
 	return nil, errors.New("claim idempotency key: the key kept changing")
+}
+
+// duration says d in words for a message: "24 hours" rather than "24h0m0s".
+func duration(d time.Duration) string {
+	if d >= time.Hour && d%time.Hour == 0 {
+		return fmt.Sprintf("%d hours", d/time.Hour)
+	}
+	return d.String()
 }
 
 // purge deletes a few expired keys, skipping those another transaction holds.
