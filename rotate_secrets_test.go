@@ -162,7 +162,8 @@ func TestRotateSecrets(t *testing.T) {
 }
 
 // TestSecretColumnsAreAllByteaColumns keeps models.SecretColumns complete: every bytea column
-// of the schema holds a sealed secret, and rotate-secrets must know it.
+// of the schema holds a sealed secret, and rotate-secrets must know it, but for the ones
+// listed here, which hold no secret.
 func TestSecretColumnsAreAllByteaColumns(t *testing.T) {
 	store, _ := testenv.New(t)
 	var cols []string
@@ -171,6 +172,8 @@ func TestSecretColumnsAreAllByteaColumns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	notSecret := []string{"idempotency_keys.request_hash"} // a SHA-256 of a request
+	cols = slices.DeleteFunc(cols, func(c string) bool { return slices.Contains(notSecret, c) })
 	var known []string
 	for _, c := range models.SecretColumns {
 		known = append(known, c.Table+"."+c.Column)

@@ -63,7 +63,7 @@ type ConvenienceFeeInput struct {
 	Id *uuid.UUID `json:"id,omitempty"`
 	// Must be the gateway's id when given.
 	PaymentGatewayId *uuid.UUID `json:"paymentGatewayId,omitempty"`
-	// The payment type; required for a new item; one of the gateway's paymentTypes.
+	// The payment type; required for a new item; one of the gateway's paymentTypes. At most 50 characters.
 	PaymentType *string `json:"paymentType,omitempty"`
 	// The smallest amount the fee applies to (null: from 0).
 	MinRange *decimal.Decimal `json:"minRange,omitempty"`
@@ -211,34 +211,40 @@ type CreateConnectorConfigurationInput struct {
 	Name *string `json:"name,omitempty"`
 	// Test or production; TEST when left out.
 	Mode *ConnectorMode `json:"mode,omitempty"`
-	// The API key (write-only).
+	// The API key (write-only). At most 4096 characters.
 	ApiKey *string `json:"apiKey,omitempty"`
-	// The secret key (write-only).
+	// The secret key (write-only). At most 4096 characters.
 	SecretKey *string `json:"secretKey,omitempty"`
-	// The user name for the bank's API.
+	// The user name for the bank's API. At most 200 characters.
 	Username *string `json:"username,omitempty"`
-	// The password (write-only).
+	// The password (write-only). At most 4096 characters.
 	Password *string `json:"password,omitempty"`
-	// The terminal id at the bank.
+	// The terminal id at the bank. At most 100 characters.
 	TerminalId *string `json:"terminalId,omitempty"`
-	// The store (merchant) id at the bank.
+	// The store (merchant) id at the bank. At most 100 characters.
 	StoreId *string `json:"storeId,omitempty"`
-	// The bank's payment API endpoint.
+	// The bank's payment API endpoint. At most 2048 characters.
 	ApiEndpointUrl *string `json:"apiEndpointUrl,omitempty"`
-	// The bank's 3-D Secure endpoint.
+	// The bank's 3-D Secure endpoint. At most 2048 characters.
 	ThreeDSecureEndpointUrl *string `json:"threeDSecureEndpointUrl,omitempty"`
-	// Further credentials (write-only).
+	// Further credentials (write-only). At most 4096 characters.
 	ExtraCredentials *string `json:"extraCredentials,omitempty"`
-	// The bank's code.
+	// The bank's code. At most 50 characters.
 	BankCode *string `json:"bankCode,omitempty"`
 	// Order of preference, 0 when left out.
 	Priority *int `json:"priority,omitempty"`
 	// Whether it is used for payments; true when left out.
 	IsActive *bool `json:"isActive,omitempty"`
-	// Connector-specific settings; {} when left out.
+	// Connector-specific settings; {} when left out. At most 16 KiB of JSON, nested at most 32 levels.
 	ExtraPropertiesDict *map[string]any `json:"extraPropertiesDict,omitempty"`
-	// Echoed in the payload.
+	// Echoed in the payload. At most 255 characters.
 	ClientMutationId *string `json:"clientMutationId,omitempty"`
+	// Makes retries safe. A retry with the same key and the same input, by the same caller (the
+	// token's `sub`) within 24 hours, returns the first result without writing again; the same
+	// key with another input is refused with INVALID at `idempotencyKey`. Only a committed result
+	// is kept: a refused input leaves the key free, and a dry run ignores it. At most 255
+	// characters; a UUID per logical request is a good key.
+	IdempotencyKey *string `json:"idempotencyKey"`
 	// Validate and return the would-be record, commit nothing.
 	DryRun *bool `json:"dryRun,omitempty"`
 }
@@ -297,6 +303,9 @@ func (v *CreateConnectorConfigurationInput) GetExtraPropertiesDict() *map[string
 
 // GetClientMutationId returns CreateConnectorConfigurationInput.ClientMutationId, and is useful for accessing the field via an interface.
 func (v *CreateConnectorConfigurationInput) GetClientMutationId() *string { return v.ClientMutationId }
+
+// GetIdempotencyKey returns CreateConnectorConfigurationInput.IdempotencyKey, and is useful for accessing the field via an interface.
+func (v *CreateConnectorConfigurationInput) GetIdempotencyKey() *string { return v.IdempotencyKey }
 
 // GetDryRun returns CreateConnectorConfigurationInput.DryRun, and is useful for accessing the field via an interface.
 func (v *CreateConnectorConfigurationInput) GetDryRun() *bool { return v.DryRun }
@@ -388,13 +397,13 @@ func (v *CreateCustomerPaymentGatewayCreateCustomerPaymentGatewayCustomerPayment
 type CreateCustomerPaymentGatewayInput struct {
 	// The customer it belongs to.
 	CustomerId uuid.UUID `json:"customerId"`
-	// The merchant id at the payment provider.
+	// The merchant id at the payment provider. At most 100 characters.
 	MerchantId *string `json:"merchantId,omitempty"`
-	// The merchant key (write-only).
+	// The merchant key (write-only). At most 4096 characters.
 	MerchantKey *string `json:"merchantKey,omitempty"`
-	// The merchant PIN (write-only).
+	// The merchant PIN (write-only). At most 4096 characters.
 	MerchantPin *string `json:"merchantPin,omitempty"`
-	// The name shown to payers; required.
+	// The name shown to payers; required. At most 200 characters.
 	DisplayName *string `json:"displayName,omitempty"`
 	// Whether the gateway runs in test mode; false when left out.
 	TestMode *bool `json:"testMode,omitempty"`
@@ -412,8 +421,14 @@ type CreateCustomerPaymentGatewayInput struct {
 	PaymentTypes []*PaymentGatewayPaymentTypeInput `json:"paymentTypes,omitempty"`
 	// The convenience fees (at most 500).
 	ConvenienceFees []*ConvenienceFeeInput `json:"convenienceFees,omitempty"`
-	// Echoed in the payload.
+	// Echoed in the payload. At most 255 characters.
 	ClientMutationId *string `json:"clientMutationId,omitempty"`
+	// Makes retries safe. A retry with the same key and the same input, by the same caller (the
+	// token's `sub`) within 24 hours, returns the first result without writing again; the same
+	// key with another input is refused with INVALID at `idempotencyKey`. Only a committed result
+	// is kept: a refused input leaves the key free, and a dry run ignores it. At most 255
+	// characters; a UUID per logical request is a good key.
+	IdempotencyKey *string `json:"idempotencyKey"`
 	// Validate and return the would-be record, commit nothing.
 	DryRun *bool `json:"dryRun,omitempty"`
 }
@@ -471,6 +486,9 @@ func (v *CreateCustomerPaymentGatewayInput) GetConvenienceFees() []*ConvenienceF
 
 // GetClientMutationId returns CreateCustomerPaymentGatewayInput.ClientMutationId, and is useful for accessing the field via an interface.
 func (v *CreateCustomerPaymentGatewayInput) GetClientMutationId() *string { return v.ClientMutationId }
+
+// GetIdempotencyKey returns CreateCustomerPaymentGatewayInput.IdempotencyKey, and is useful for accessing the field via an interface.
+func (v *CreateCustomerPaymentGatewayInput) GetIdempotencyKey() *string { return v.IdempotencyKey }
 
 // GetDryRun returns CreateCustomerPaymentGatewayInput.DryRun, and is useful for accessing the field via an interface.
 func (v *CreateCustomerPaymentGatewayInput) GetDryRun() *bool { return v.DryRun }
@@ -584,18 +602,24 @@ func (v *CreateDevicePurchaseOrderCreateDevicePurchaseOrderDevicePurchaseOrderPa
 
 // The fields of a new device purchase order; it starts in DRAFT.
 type CreateDevicePurchaseOrderInput struct {
-	// The dealer the order belongs to; one of your token's `dealer_codes` (any for admin).
+	// The dealer the order belongs to; one of your token's `dealer_codes` (any for admin). At most 50 characters.
 	DealerCode string `json:"dealerCode"`
-	// How the dealer pays.
+	// How the dealer pays. At most 50 characters.
 	PaymentType *string `json:"paymentType,omitempty"`
-	// The payment gateway's id of the shipping method.
+	// The payment gateway's id of the shipping method. At most 100 characters.
 	ShippingMethodGatewayId *string `json:"shippingMethodGatewayId,omitempty"`
 	// The items; at least one, at most 500.
 	Items []*DevicePurchaseOrderItemInput `json:"items,omitempty"`
 	// The shipping.
 	Shipping *DevicePurchaseOrderShippingInput `json:"shipping,omitempty"`
-	// Echoed in the payload.
+	// Echoed in the payload. At most 255 characters.
 	ClientMutationId *string `json:"clientMutationId,omitempty"`
+	// Makes retries safe. A retry with the same key and the same input, by the same caller (the
+	// token's `sub`) within 24 hours, returns the first result without writing again; the same
+	// key with another input is refused with INVALID at `idempotencyKey`. Only a committed result
+	// is kept: a refused input leaves the key free, and a dry run ignores it. At most 255
+	// characters; a UUID per logical request is a good key.
+	IdempotencyKey *string `json:"idempotencyKey"`
 	// Validate and return the would-be order, commit nothing.
 	DryRun *bool `json:"dryRun,omitempty"`
 }
@@ -621,6 +645,9 @@ func (v *CreateDevicePurchaseOrderInput) GetShipping() *DevicePurchaseOrderShipp
 
 // GetClientMutationId returns CreateDevicePurchaseOrderInput.ClientMutationId, and is useful for accessing the field via an interface.
 func (v *CreateDevicePurchaseOrderInput) GetClientMutationId() *string { return v.ClientMutationId }
+
+// GetIdempotencyKey returns CreateDevicePurchaseOrderInput.IdempotencyKey, and is useful for accessing the field via an interface.
+func (v *CreateDevicePurchaseOrderInput) GetIdempotencyKey() *string { return v.IdempotencyKey }
 
 // GetDryRun returns CreateDevicePurchaseOrderInput.DryRun, and is useful for accessing the field via an interface.
 func (v *CreateDevicePurchaseOrderInput) GetDryRun() *bool { return v.DryRun }
@@ -712,48 +739,54 @@ func (v *CreateSubDealerCreateSubDealerSubDealerPayloadUserErrorsUserError) GetM
 
 // The fields of a new sub-dealer. Required: mainDealerCode, code, erpCode, name, isIndividual, countryCode.
 type CreateSubDealerInput struct {
-	// The main dealer's member code; required; must be in your scope.
+	// The main dealer's member code; required; must be in your scope. At most 50 characters.
 	MainDealerCode *string `json:"mainDealerCode,omitempty"`
-	// The sub-dealer's member code; required; unique.
+	// The sub-dealer's member code; required; unique. At most 50 characters.
 	Code *string `json:"code,omitempty"`
-	// The code in the ERP; required; unique.
+	// The code in the ERP; required; unique. At most 50 characters.
 	ErpCode *string `json:"erpCode,omitempty"`
-	// The name; required.
+	// The name; required. At most 200 characters.
 	Name *string `json:"name,omitempty"`
 	// True for an individual, false for a company; required.
 	IsIndividual *bool `json:"isIndividual,omitempty"`
 	// Whether the sub-dealer is a foreign national; false when left out.
 	IsForeignNational *bool `json:"isForeignNational,omitempty"`
-	// The postal address.
+	// The postal address. At most 500 characters.
 	Address *string `json:"address,omitempty"`
-	// The city code.
+	// The city code. At most 50 characters.
 	CityCode *string `json:"cityCode,omitempty"`
-	// The district code, as text.
+	// The district code, as text. At most 50 characters.
 	DistrictCode *string `json:"districtCode,omitempty"`
 	// The country, ISO 3166-1 alpha-2; required.
 	CountryCode *string `json:"countryCode,omitempty"`
 	// The currency, ISO 4217.
 	CurrencyCode *string `json:"currencyCode,omitempty"`
-	// The landline number.
+	// The landline number. At most 32 characters.
 	Phone *string `json:"phone,omitempty"`
-	// The tax number; required for a company.
+	// The tax number; required for a company. At most 50 characters.
 	TaxNumber *string `json:"taxNumber,omitempty"`
-	// The tax office; required for a company.
+	// The tax office; required for a company. At most 200 characters.
 	TaxOffice *string `json:"taxOffice,omitempty"`
 	// The parent tenant.
 	ParentTenantId *uuid.UUID `json:"parentTenantId,omitempty"`
-	// The payment currency type.
+	// The payment currency type. At most 50 characters.
 	PaymentExCurrencyType *string `json:"paymentExCurrencyType,omitempty"`
 	// The chosen payment set; one of usablePaymentSetDefinitionIds.
 	PaymentSetDefinitionId *uuid.UUID `json:"paymentSetDefinitionId,omitempty"`
-	// The payment sets the sub-dealer may use.
+	// The payment sets the sub-dealer may use. At most 500 items.
 	UsablePaymentSetDefinitionIds []*uuid.UUID `json:"usablePaymentSetDefinitionIds,omitempty"`
-	// The customer representatives.
+	// The customer representatives. At most 500 items.
 	CustomerRepresentativeIds []*uuid.UUID `json:"customerRepresentativeIds,omitempty"`
 	// The users (at most 500).
 	Users []*SubDealerUserInput `json:"users,omitempty"`
-	// Echoed in the payload.
+	// Echoed in the payload. At most 255 characters.
 	ClientMutationId *string `json:"clientMutationId,omitempty"`
+	// Makes retries safe. A retry with the same key and the same input, by the same caller (the
+	// token's `sub`) within 24 hours, returns the first result without writing again; the same
+	// key with another input is refused with INVALID at `idempotencyKey`. Only a committed result
+	// is kept: a refused input leaves the key free, and a dry run ignores it. At most 255
+	// characters; a UUID per logical request is a good key.
+	IdempotencyKey *string `json:"idempotencyKey"`
 	// Validate and return the would-be record, commit nothing.
 	DryRun *bool `json:"dryRun,omitempty"`
 }
@@ -827,6 +860,9 @@ func (v *CreateSubDealerInput) GetUsers() []*SubDealerUserInput { return v.Users
 // GetClientMutationId returns CreateSubDealerInput.ClientMutationId, and is useful for accessing the field via an interface.
 func (v *CreateSubDealerInput) GetClientMutationId() *string { return v.ClientMutationId }
 
+// GetIdempotencyKey returns CreateSubDealerInput.IdempotencyKey, and is useful for accessing the field via an interface.
+func (v *CreateSubDealerInput) GetIdempotencyKey() *string { return v.IdempotencyKey }
+
 // GetDryRun returns CreateSubDealerInput.DryRun, and is useful for accessing the field via an interface.
 func (v *CreateSubDealerInput) GetDryRun() *bool { return v.DryRun }
 
@@ -843,17 +879,17 @@ func (v *CreateSubDealerResponse) GetCreateSubDealer() CreateSubDealerCreateSubD
 
 // A delivery address; fields left out are null.
 type DevicePurchaseOrderAddressInput struct {
-	// The city; required.
+	// The city; required. At most 200 characters.
 	City *string `json:"city,omitempty"`
 	// The ISO 3166-1 alpha-2 country code, e.g. `TR`; required.
 	Country *string `json:"country,omitempty"`
-	// The first address line; required.
+	// The first address line; required. At most 500 characters.
 	Line1 *string `json:"line1,omitempty"`
-	// The second address line.
+	// The second address line. At most 500 characters.
 	Line2 *string `json:"line2,omitempty"`
-	// The postal code.
+	// The postal code. At most 20 characters.
 	PostalCode *string `json:"postalCode,omitempty"`
-	// The state or province.
+	// The state or province. At most 200 characters.
 	State *string `json:"state,omitempty"`
 }
 
@@ -877,13 +913,13 @@ func (v *DevicePurchaseOrderAddressInput) GetState() *string { return v.State }
 
 // The payment gateway's side of a sent product; fields left out are null.
 type DevicePurchaseOrderGatewayProductInput struct {
-	// The payment gateway's id.
+	// The payment gateway's id. At most 100 characters.
 	GatewayId *string `json:"gatewayId,omitempty"`
-	// The product's status at the gateway.
+	// The product's status at the gateway. At most 50 characters.
 	Status *string `json:"status,omitempty"`
-	// The product's type at the gateway.
+	// The product's type at the gateway. At most 50 characters.
 	Type *string `json:"type,omitempty"`
-	// The product's id at the gateway.
+	// The product's id at the gateway. At most 100 characters.
 	Id *string `json:"id,omitempty"`
 }
 
@@ -934,7 +970,7 @@ func (v *DevicePurchaseOrderItemInput) GetProduct() *DevicePurchaseOrderProductI
 
 // A product snapshot; fields left out are null.
 type DevicePurchaseOrderProductInput struct {
-	// The product's id in the dealer's country catalogue; required.
+	// The product's id in the dealer's country catalogue; required. At most 100 characters.
 	GatewayCountryProductId *string `json:"gatewayCountryProductId,omitempty"`
 	// The payment gateway's side of the product.
 	GatewayProduct *DevicePurchaseOrderGatewayProductInput `json:"gatewayProduct,omitempty"`
@@ -946,13 +982,13 @@ type DevicePurchaseOrderProductInput struct {
 	Country *string `json:"country,omitempty"`
 	// `"true"` or `"false"`; `"false"` is refused with INVALID.
 	Orderable *string `json:"orderable,omitempty"`
-	// The product's name.
+	// The product's name. At most 200 characters.
 	Name *string `json:"name,omitempty"`
-	// The product's description.
+	// The product's description. At most 1000 characters.
 	Description *string `json:"description,omitempty"`
-	// A picture of the product.
+	// A picture of the product. At most 2048 characters.
 	ImageUrl *string `json:"imageUrl,omitempty"`
-	// The product's status; other than `ACTIVE` gives the warning `PRODUCT_NOT_ACTIVE`.
+	// The product's status; other than `ACTIVE` gives the warning `PRODUCT_NOT_ACTIVE`. At most 50 characters.
 	Status *string `json:"status,omitempty"`
 }
 
@@ -996,15 +1032,15 @@ type DevicePurchaseOrderShippingInput struct {
 	Address *DevicePurchaseOrderAddressInput `json:"address,omitempty"`
 	// What shipping costs, 0 or more; needs `currency`.
 	Amount *decimal.Decimal `json:"amount,omitempty"`
-	// The receiving company.
+	// The receiving company. At most 200 characters.
 	Company *string `json:"company,omitempty"`
 	// The ISO 4217 currency of `amount`; must be the items' currency.
 	Currency *string `json:"currency,omitempty"`
-	// The recipient's e-mail address.
+	// The recipient's e-mail address. At most 254 characters.
 	Email *string `json:"email,omitempty"`
-	// The recipient's name; required.
+	// The recipient's name; required. At most 200 characters.
 	Name *string `json:"name,omitempty"`
-	// The recipient's phone number.
+	// The recipient's phone number. At most 32 characters.
 	Phone *string `json:"phone,omitempty"`
 }
 
@@ -1119,7 +1155,7 @@ type PaymentGatewayPaymentTypeInput struct {
 	Id *uuid.UUID `json:"id,omitempty"`
 	// Must be the gateway's id when given.
 	PaymentGatewayId *uuid.UUID `json:"paymentGatewayId,omitempty"`
-	// The payment type; required for a new item.
+	// The payment type; required for a new item. At most 50 characters.
 	PaymentType *string `json:"paymentType,omitempty"`
 }
 
@@ -1137,21 +1173,21 @@ func (v *PaymentGatewayPaymentTypeInput) GetPaymentType() *string { return v.Pay
 type SubDealerUserInput struct {
 	// The stored user to change.
 	Id *uuid.UUID `json:"id,omitempty"`
-	// The user's code; unique across all sub-dealers; changes it when `id` is given.
+	// The user's code; unique across all sub-dealers; changes it when `id` is given. At most 50 characters.
 	Code *string `json:"code,omitempty"`
-	// The first name.
+	// The first name. At most 200 characters.
 	Name *string `json:"name,omitempty"`
-	// The surname.
+	// The surname. At most 200 characters.
 	Surname *string `json:"surname,omitempty"`
-	// The e-mail address.
+	// The e-mail address. At most 254 characters.
 	Email *string `json:"email,omitempty"`
-	// The mobile number: `+905321234567` or `05321234567`.
+	// The mobile number: `+905321234567` or `05321234567`. At most 16 characters.
 	Gsm *string `json:"gsm,omitempty"`
-	// The title.
+	// The title. At most 200 characters.
 	Title *string `json:"title,omitempty"`
-	// A description.
+	// A description. At most 1000 characters.
 	Description *string `json:"description,omitempty"`
-	// The user's code in the ERP.
+	// The user's code in the ERP. At most 50 characters.
 	ErpCode *string `json:"erpCode,omitempty"`
 	// Whether the user may sign in; true for a new user when left out.
 	IsActive *bool `json:"isActive,omitempty"`
@@ -1159,15 +1195,15 @@ type SubDealerUserInput struct {
 	IsIndividual *bool `json:"isIndividual,omitempty"`
 	// Whether the user is a foreign national.
 	IsForeignNational *bool `json:"isForeignNational,omitempty"`
-	// The payment currency type.
+	// The payment currency type. At most 50 characters.
 	PaymentExCurrencyType *string `json:"paymentExCurrencyType,omitempty"`
-	// The role ids; replaces the list.
+	// The role ids; replaces the list. At most 500 items.
 	Roles []*uuid.UUID `json:"roles,omitempty"`
-	// The permission set names; replaces the list.
+	// The permission set names; replaces the list. Each at most 200 characters; at most 500 items.
 	RuleNames []*string `json:"ruleNames,omitempty"`
-	// The tax number.
+	// The tax number. At most 50 characters.
 	TaxNumber *string `json:"taxNumber,omitempty"`
-	// The tax office.
+	// The tax office. At most 200 characters.
 	TaxOffice *string `json:"taxOffice,omitempty"`
 	// Whether the user may use the mobile app; false for a new user when left out.
 	CanUseMobile *bool `json:"canUseMobile,omitempty"`
@@ -1245,39 +1281,45 @@ type UpdateConnectorConfigurationInput struct {
 	Id uuid.UUID `json:"id"`
 	// When given, the update is refused with VERSION_CONFLICT unless the stored version is this.
 	ExpectedVersion *int `json:"expectedVersion,omitempty"`
-	// Echoed in the payload.
+	// Echoed in the payload. At most 255 characters.
 	ClientMutationId *string `json:"clientMutationId,omitempty"`
+	// Makes retries safe. A retry with the same key and the same input, by the same caller (the
+	// token's `sub`) within 24 hours, returns the first result without writing again; the same
+	// key with another input is refused with INVALID at `idempotencyKey`. Only a committed result
+	// is kept: a refused input leaves the key free, and a dry run ignores it. At most 255
+	// characters; a UUID per logical request is a good key.
+	IdempotencyKey *string `json:"idempotencyKey"`
 	// Validate and return the would-be record, commit nothing.
 	DryRun *bool `json:"dryRun,omitempty"`
 	// A display name, at most 200 characters.
 	Name *string `json:"name,omitempty"`
 	// Test or production.
 	Mode *ConnectorMode `json:"mode,omitempty"`
-	// The API key (write-only).
+	// The API key (write-only). At most 4096 characters.
 	ApiKey *string `json:"apiKey,omitempty"`
-	// The secret key (write-only).
+	// The secret key (write-only). At most 4096 characters.
 	SecretKey *string `json:"secretKey,omitempty"`
-	// The user name for the bank's API.
+	// The user name for the bank's API. At most 200 characters.
 	Username *string `json:"username,omitempty"`
-	// The password (write-only).
+	// The password (write-only). At most 4096 characters.
 	Password *string `json:"password,omitempty"`
-	// The terminal id at the bank.
+	// The terminal id at the bank. At most 100 characters.
 	TerminalId *string `json:"terminalId,omitempty"`
-	// The store (merchant) id at the bank.
+	// The store (merchant) id at the bank. At most 100 characters.
 	StoreId *string `json:"storeId,omitempty"`
-	// The bank's payment API endpoint.
+	// The bank's payment API endpoint. At most 2048 characters.
 	ApiEndpointUrl *string `json:"apiEndpointUrl,omitempty"`
-	// The bank's 3-D Secure endpoint.
+	// The bank's 3-D Secure endpoint. At most 2048 characters.
 	ThreeDSecureEndpointUrl *string `json:"threeDSecureEndpointUrl,omitempty"`
-	// Further credentials (write-only).
+	// Further credentials (write-only). At most 4096 characters.
 	ExtraCredentials *string `json:"extraCredentials,omitempty"`
-	// The bank's code.
+	// The bank's code. At most 50 characters.
 	BankCode *string `json:"bankCode,omitempty"`
 	// Order of preference, 0 first.
 	Priority *int `json:"priority,omitempty"`
 	// Whether it is used for payments.
 	IsActive *bool `json:"isActive,omitempty"`
-	// Connector-specific settings, replaced as a whole.
+	// Connector-specific settings, replaced as a whole. At most 16 KiB of JSON, nested at most 32 levels.
 	ExtraPropertiesDict *map[string]any `json:"extraPropertiesDict,omitempty"`
 }
 
@@ -1289,6 +1331,9 @@ func (v *UpdateConnectorConfigurationInput) GetExpectedVersion() *int { return v
 
 // GetClientMutationId returns UpdateConnectorConfigurationInput.ClientMutationId, and is useful for accessing the field via an interface.
 func (v *UpdateConnectorConfigurationInput) GetClientMutationId() *string { return v.ClientMutationId }
+
+// GetIdempotencyKey returns UpdateConnectorConfigurationInput.IdempotencyKey, and is useful for accessing the field via an interface.
+func (v *UpdateConnectorConfigurationInput) GetIdempotencyKey() *string { return v.IdempotencyKey }
 
 // GetDryRun returns UpdateConnectorConfigurationInput.DryRun, and is useful for accessing the field via an interface.
 func (v *UpdateConnectorConfigurationInput) GetDryRun() *bool { return v.DryRun }
@@ -1413,21 +1458,21 @@ type UpdateConnectorConfigurationUpdateConnectorConfigurationConnectorConfigurat
 	ApiKey *string `json:"apiKey"`
 	// The secret key, masked.
 	SecretKey *string `json:"secretKey"`
-	// The user name for the bank's API.
+	// The user name for the bank's API. At most 200 characters.
 	Username *string `json:"username"`
 	// The password for the bank's API, masked.
 	Password *string `json:"password"`
-	// The terminal id at the bank.
+	// The terminal id at the bank. At most 100 characters.
 	TerminalId *string `json:"terminalId"`
-	// The store (merchant) id at the bank.
+	// The store (merchant) id at the bank. At most 100 characters.
 	StoreId *string `json:"storeId"`
-	// The bank's payment API endpoint: an absolute https URL (http allowed in TEST mode).
+	// The bank's payment API endpoint: an absolute https URL (http allowed in TEST mode). At most 2048 characters.
 	ApiEndpointUrl *string `json:"apiEndpointUrl"`
-	// The bank's 3-D Secure endpoint: an absolute https URL (http allowed in TEST mode).
+	// The bank's 3-D Secure endpoint: an absolute https URL (http allowed in TEST mode). At most 2048 characters.
 	ThreeDSecureEndpointUrl *string `json:"threeDSecureEndpointUrl"`
 	// Further credentials, masked.
 	ExtraCredentials *string `json:"extraCredentials"`
-	// The bank's code.
+	// The bank's code. At most 50 characters.
 	BankCode *string `json:"bankCode"`
 	// Order of preference among configurations, 0 first; never negative.
 	Priority int `json:"priority"`
@@ -1619,17 +1664,23 @@ type UpdateCustomerPaymentGatewayInput struct {
 	Id uuid.UUID `json:"id"`
 	// When given, the update is refused with VERSION_CONFLICT unless the stored version is this.
 	ExpectedVersion *int `json:"expectedVersion,omitempty"`
-	// Echoed in the payload.
+	// Echoed in the payload. At most 255 characters.
 	ClientMutationId *string `json:"clientMutationId,omitempty"`
+	// Makes retries safe. A retry with the same key and the same input, by the same caller (the
+	// token's `sub`) within 24 hours, returns the first result without writing again; the same
+	// key with another input is refused with INVALID at `idempotencyKey`. Only a committed result
+	// is kept: a refused input leaves the key free, and a dry run ignores it. At most 255
+	// characters; a UUID per logical request is a good key.
+	IdempotencyKey *string `json:"idempotencyKey"`
 	// Validate and return the would-be record, commit nothing.
 	DryRun *bool `json:"dryRun,omitempty"`
-	// The merchant id at the payment provider.
+	// The merchant id at the payment provider. At most 100 characters.
 	MerchantId *string `json:"merchantId,omitempty"`
-	// The merchant key (write-only).
+	// The merchant key (write-only). At most 4096 characters.
 	MerchantKey *string `json:"merchantKey,omitempty"`
-	// The merchant PIN (write-only).
+	// The merchant PIN (write-only). At most 4096 characters.
 	MerchantPin *string `json:"merchantPin,omitempty"`
-	// The name shown to payers.
+	// The name shown to payers. At most 200 characters.
 	DisplayName *string `json:"displayName,omitempty"`
 	// Whether the gateway runs in test mode.
 	TestMode *bool `json:"testMode,omitempty"`
@@ -1639,13 +1690,13 @@ type UpdateCustomerPaymentGatewayInput struct {
 	MinPaymentAmount *decimal.Decimal `json:"minPaymentAmount,omitempty"`
 	// The largest payment accepted.
 	MaxPaymentAmount *decimal.Decimal `json:"maxPaymentAmount,omitempty"`
-	// The bill types; replaces the list.
+	// The bill types; replaces the list. At most 500 items.
 	BillTypes []*PaymentGatewayBillTypeInput `json:"billTypes,omitempty"`
-	// The applications; replaces the list.
+	// The applications; replaces the list. At most 500 items.
 	Applications []*PaymentGatewayApplicationInput `json:"applications,omitempty"`
-	// The payment types; replaces the list.
+	// The payment types; replaces the list. At most 500 items.
 	PaymentTypes []*PaymentGatewayPaymentTypeInput `json:"paymentTypes,omitempty"`
-	// The convenience fees; replaces the list.
+	// The convenience fees; replaces the list. At most 500 items.
 	ConvenienceFees []*ConvenienceFeeInput `json:"convenienceFees,omitempty"`
 }
 
@@ -1660,6 +1711,9 @@ func (v *UpdateCustomerPaymentGatewayInput) GetExpectedVersion() *int { return v
 
 // GetClientMutationId returns UpdateCustomerPaymentGatewayInput.ClientMutationId, and is useful for accessing the field via an interface.
 func (v *UpdateCustomerPaymentGatewayInput) GetClientMutationId() *string { return v.ClientMutationId }
+
+// GetIdempotencyKey returns UpdateCustomerPaymentGatewayInput.IdempotencyKey, and is useful for accessing the field via an interface.
+func (v *UpdateCustomerPaymentGatewayInput) GetIdempotencyKey() *string { return v.IdempotencyKey }
 
 // GetDryRun returns UpdateCustomerPaymentGatewayInput.DryRun, and is useful for accessing the field via an interface.
 func (v *UpdateCustomerPaymentGatewayInput) GetDryRun() *bool { return v.DryRun }
@@ -1771,13 +1825,13 @@ type UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGate
 	Id uuid.UUID `json:"id"`
 	// The customer it belongs to.
 	CustomerId uuid.UUID `json:"customerId"`
-	// The merchant id at the payment provider.
+	// The merchant id at the payment provider. At most 100 characters.
 	MerchantId *string `json:"merchantId"`
 	// The merchant key, masked.
 	MerchantKey *string `json:"merchantKey"`
 	// The merchant PIN, masked.
 	MerchantPin *string `json:"merchantPin"`
-	// The name shown to payers; never empty.
+	// The name shown to payers; never empty. At most 200 characters.
 	DisplayName string `json:"displayName"`
 	// Whether the gateway runs in test mode.
 	TestMode bool `json:"testMode"`
@@ -1946,7 +2000,7 @@ func (v *UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPayment
 type UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGatewayConvenienceFeesConvenienceFee struct {
 	// The item's id; stable while the item is kept.
 	Id uuid.UUID `json:"id"`
-	// The payment type it applies to; one of the gateway's paymentTypes.
+	// The payment type it applies to; one of the gateway's paymentTypes. At most 50 characters.
 	PaymentType string `json:"paymentType"`
 	// The smallest payment amount the fee applies to.
 	MinRange *decimal.Decimal `json:"minRange"`
@@ -2023,7 +2077,7 @@ func (v *UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPayment
 type UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGatewayPaymentTypesPaymentGatewayPaymentType struct {
 	// The item's id; stable while the item is kept.
 	Id uuid.UUID `json:"id"`
-	// The payment type, e.g. `CREDIT_CARD`; unique within the gateway.
+	// The payment type, e.g. `CREDIT_CARD`; unique within the gateway. At most 50 characters.
 	PaymentType string `json:"paymentType"`
 }
 
@@ -2104,16 +2158,22 @@ type UpdateDevicePurchaseOrderInput struct {
 	Uuid uuid.UUID `json:"uuid"`
 	// When given, the update is refused with VERSION_CONFLICT unless the stored version is this.
 	ExpectedVersion *int `json:"expectedVersion,omitempty"`
-	// Echoed in the payload.
+	// Echoed in the payload. At most 255 characters.
 	ClientMutationId *string `json:"clientMutationId,omitempty"`
+	// Makes retries safe. A retry with the same key and the same input, by the same caller (the
+	// token's `sub`) within 24 hours, returns the first result without writing again; the same
+	// key with another input is refused with INVALID at `idempotencyKey`. Only a committed result
+	// is kept: a refused input leaves the key free, and a dry run ignores it. At most 255
+	// characters; a UUID per logical request is a good key.
+	IdempotencyKey *string `json:"idempotencyKey"`
 	// Validate and return the would-be order, commit nothing.
 	DryRun *bool `json:"dryRun,omitempty"`
 	// The status to move to; the same status is no change, a move the workflow does not allow is
 	// refused with INVALID naming the allowed moves.
 	Status *DevicePurchaseOrderStatus `json:"status,omitempty"`
-	// How the dealer pays; only while DRAFT or SUBMITTED.
+	// How the dealer pays; only while DRAFT or SUBMITTED. At most 50 characters.
 	PaymentType *string `json:"paymentType,omitempty"`
-	// The payment gateway's id of the shipping method; only while DRAFT or SUBMITTED.
+	// The payment gateway's id of the shipping method; only while DRAFT or SUBMITTED. At most 100 characters.
 	ShippingMethodGatewayId *string `json:"shippingMethodGatewayId,omitempty"`
 	// Every item of the order (at least one, at most 500); only while DRAFT or SUBMITTED.
 	Items []*DevicePurchaseOrderItemInput `json:"items,omitempty"`
@@ -2132,6 +2192,9 @@ func (v *UpdateDevicePurchaseOrderInput) GetExpectedVersion() *int { return v.Ex
 
 // GetClientMutationId returns UpdateDevicePurchaseOrderInput.ClientMutationId, and is useful for accessing the field via an interface.
 func (v *UpdateDevicePurchaseOrderInput) GetClientMutationId() *string { return v.ClientMutationId }
+
+// GetIdempotencyKey returns UpdateDevicePurchaseOrderInput.IdempotencyKey, and is useful for accessing the field via an interface.
+func (v *UpdateDevicePurchaseOrderInput) GetIdempotencyKey() *string { return v.IdempotencyKey }
 
 // GetDryRun returns UpdateDevicePurchaseOrderInput.DryRun, and is useful for accessing the field via an interface.
 func (v *UpdateDevicePurchaseOrderInput) GetDryRun() *bool { return v.DryRun }
@@ -2225,13 +2288,13 @@ func (v *UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPa
 type UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrder struct {
 	// The order's stable id, assigned by the server (the REST path's `devicePurchaseOrderUuid`).
 	Uuid uuid.UUID `json:"uuid"`
-	// The dealer the order belongs to (the REST path's `ServiceSubscriberDealer`).
+	// The dealer the order belongs to (the REST path's `ServiceSubscriberDealer`). At most 50 characters.
 	DealerCode string `json:"dealerCode"`
 	// Where the order stands in its workflow.
 	Status DevicePurchaseOrderStatus `json:"status"`
-	// How the dealer pays, e.g. `CREDIT_CARD`.
+	// How the dealer pays, e.g. `CREDIT_CARD`. At most 50 characters.
 	PaymentType *string `json:"paymentType"`
-	// The payment gateway's id of the shipping method.
+	// The payment gateway's id of the shipping method. At most 100 characters.
 	ShippingMethodGatewayId *string `json:"shippingMethodGatewayId"`
 	// The sum of the items' line totals, computed by the server.
 	ItemsTotal decimal.Decimal `json:"itemsTotal"`
@@ -2356,7 +2419,7 @@ func (v *UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPa
 //
 // A snapshot of the product an item orders, nested as the vendor's REST body nests it.
 type UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrderItemsDevicePurchaseOrderItemProductDevicePurchaseOrderProduct struct {
-	// The product's id in the dealer's country catalogue; names the product ordered.
+	// The product's id in the dealer's country catalogue; names the product ordered. At most 100 characters.
 	GatewayCountryProductId string `json:"gatewayCountryProductId"`
 	// The catalogue price, 0 or more.
 	Amount *decimal.Decimal `json:"amount"`
@@ -2366,13 +2429,13 @@ type UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloa
 	Country *string `json:"country"`
 	// `"true"` or `"false"`, as the vendor sends it; an item of a product that is not orderable is refused.
 	Orderable *string `json:"orderable"`
-	// The product's name.
+	// The product's name. At most 200 characters.
 	Name *string `json:"name"`
-	// The product's description.
+	// The product's description. At most 1000 characters.
 	Description *string `json:"description"`
-	// A picture of the product.
+	// A picture of the product. At most 2048 characters.
 	ImageUrl *string `json:"imageUrl"`
-	// The product's status, e.g. `ACTIVE`; any other status is accepted with the warning `PRODUCT_NOT_ACTIVE`.
+	// The product's status, e.g. `ACTIVE`; any other status is accepted with the warning `PRODUCT_NOT_ACTIVE`. At most 50 characters.
 	Status *string `json:"status"`
 	// The payment gateway's side of the product.
 	GatewayProduct UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrderItemsDevicePurchaseOrderItemProductDevicePurchaseOrderProductGatewayProductDevicePurchaseOrderGatewayProduct `json:"gatewayProduct"`
@@ -2433,13 +2496,13 @@ func (v *UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPa
 //
 // The payment gateway's side of a product.
 type UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrderItemsDevicePurchaseOrderItemProductDevicePurchaseOrderProductGatewayProductDevicePurchaseOrderGatewayProduct struct {
-	// The payment gateway's id.
+	// The payment gateway's id. At most 100 characters.
 	GatewayId *string `json:"gatewayId"`
-	// The product's status at the gateway.
+	// The product's status at the gateway. At most 50 characters.
 	Status *string `json:"status"`
-	// The product's type at the gateway.
+	// The product's type at the gateway. At most 50 characters.
 	Type *string `json:"type"`
-	// The product's id at the gateway.
+	// The product's id at the gateway. At most 100 characters.
 	Id *string `json:"id"`
 }
 
@@ -2470,15 +2533,15 @@ func (v *UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPa
 type UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrderShipping struct {
 	// What shipping costs, 0 or more; added to `total`.
 	Amount *decimal.Decimal `json:"amount"`
-	// The receiving company.
+	// The receiving company. At most 200 characters.
 	Company *string `json:"company"`
 	// The ISO 4217 currency of `amount`: the items' currency.
 	Currency *string `json:"currency"`
-	// The recipient's e-mail address.
+	// The recipient's e-mail address. At most 254 characters.
 	Email *string `json:"email"`
-	// The recipient's name.
+	// The recipient's name. At most 200 characters.
 	Name string `json:"name"`
-	// The recipient's phone number.
+	// The recipient's phone number. At most 32 characters.
 	Phone *string `json:"phone"`
 	// The delivery address.
 	Address UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrderShippingAddressDevicePurchaseOrderAddress `json:"address"`
@@ -2524,17 +2587,17 @@ func (v *UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPa
 //
 // A delivery address.
 type UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrderShippingAddressDevicePurchaseOrderAddress struct {
-	// The city.
+	// The city. At most 200 characters.
 	City string `json:"city"`
 	// The ISO 3166-1 alpha-2 country code, e.g. `TR`.
 	Country string `json:"country"`
-	// The first address line.
+	// The first address line. At most 500 characters.
 	Line1 string `json:"line1"`
-	// The second address line.
+	// The second address line. At most 500 characters.
 	Line2 *string `json:"line2"`
-	// The postal code.
+	// The postal code. At most 20 characters.
 	PostalCode *string `json:"postalCode"`
-	// The state or province.
+	// The state or province. At most 200 characters.
 	State *string `json:"state"`
 }
 
@@ -2633,51 +2696,57 @@ type UpdateSubDealerInput struct {
 	UpdateCode string `json:"updateCode"`
 	// When given, the update is refused with VERSION_CONFLICT unless the stored version is this.
 	ExpectedVersion *int `json:"expectedVersion,omitempty"`
-	// Echoed in the payload.
+	// Echoed in the payload. At most 255 characters.
 	ClientMutationId *string `json:"clientMutationId,omitempty"`
+	// Makes retries safe. A retry with the same key and the same input, by the same caller (the
+	// token's `sub`) within 24 hours, returns the first result without writing again; the same
+	// key with another input is refused with INVALID at `idempotencyKey`. Only a committed result
+	// is kept: a refused input leaves the key free, and a dry run ignores it. At most 255
+	// characters; a UUID per logical request is a good key.
+	IdempotencyKey *string `json:"idempotencyKey"`
 	// Validate and return the would-be record, commit nothing.
 	DryRun *bool `json:"dryRun,omitempty"`
-	// The main dealer's member code; must stay in your scope.
+	// The main dealer's member code; must stay in your scope. At most 50 characters.
 	MainDealerCode *string `json:"mainDealerCode,omitempty"`
-	// A new member code (renames the sub-dealer); unique.
+	// A new member code (renames the sub-dealer); unique. At most 50 characters.
 	Code *string `json:"code,omitempty"`
-	// The code in the ERP; unique.
+	// The code in the ERP; unique. At most 50 characters.
 	ErpCode *string `json:"erpCode,omitempty"`
-	// The name.
+	// The name. At most 200 characters.
 	Name *string `json:"name,omitempty"`
 	// True for an individual, false for a company.
 	IsIndividual *bool `json:"isIndividual,omitempty"`
 	// Whether the sub-dealer is a foreign national.
 	IsForeignNational *bool `json:"isForeignNational,omitempty"`
-	// The postal address.
+	// The postal address. At most 500 characters.
 	Address *string `json:"address,omitempty"`
-	// The city code.
+	// The city code. At most 50 characters.
 	CityCode *string `json:"cityCode,omitempty"`
-	// The district code, as text.
+	// The district code, as text. At most 50 characters.
 	DistrictCode *string `json:"districtCode,omitempty"`
 	// The country, ISO 3166-1 alpha-2.
 	CountryCode *string `json:"countryCode,omitempty"`
 	// The currency, ISO 4217.
 	CurrencyCode *string `json:"currencyCode,omitempty"`
-	// The landline number.
+	// The landline number. At most 32 characters.
 	Phone *string `json:"phone,omitempty"`
-	// The tax number.
+	// The tax number. At most 50 characters.
 	TaxNumber *string `json:"taxNumber,omitempty"`
-	// The tax office.
+	// The tax office. At most 200 characters.
 	TaxOffice *string `json:"taxOffice,omitempty"`
 	// The parent tenant.
 	ParentTenantId *uuid.UUID `json:"parentTenantId,omitempty"`
-	// The payment currency type.
+	// The payment currency type. At most 50 characters.
 	PaymentExCurrencyType *string `json:"paymentExCurrencyType,omitempty"`
 	// The chosen payment set; one of usablePaymentSetDefinitionIds.
 	PaymentSetDefinitionId *uuid.UUID `json:"paymentSetDefinitionId,omitempty"`
-	// The payment sets the sub-dealer may use; replaces the list.
+	// The payment sets the sub-dealer may use; replaces the list. At most 500 items.
 	UsablePaymentSetDefinitionIds []*uuid.UUID `json:"usablePaymentSetDefinitionIds,omitempty"`
-	// The customer representatives; replaces the list.
+	// The customer representatives; replaces the list. At most 500 items.
 	CustomerRepresentativeIds []*uuid.UUID `json:"customerRepresentativeIds,omitempty"`
 	// Users to add or change (at most 500); users not sent are untouched.
 	Users []*SubDealerUserInput `json:"users,omitempty"`
-	// Ids of users to delete.
+	// Ids of users to delete. At most 500 items.
 	RemoveUserIds []*uuid.UUID `json:"removeUserIds,omitempty"`
 }
 
@@ -2689,6 +2758,9 @@ func (v *UpdateSubDealerInput) GetExpectedVersion() *int { return v.ExpectedVers
 
 // GetClientMutationId returns UpdateSubDealerInput.ClientMutationId, and is useful for accessing the field via an interface.
 func (v *UpdateSubDealerInput) GetClientMutationId() *string { return v.ClientMutationId }
+
+// GetIdempotencyKey returns UpdateSubDealerInput.IdempotencyKey, and is useful for accessing the field via an interface.
+func (v *UpdateSubDealerInput) GetIdempotencyKey() *string { return v.IdempotencyKey }
 
 // GetDryRun returns UpdateSubDealerInput.DryRun, and is useful for accessing the field via an interface.
 func (v *UpdateSubDealerInput) GetDryRun() *bool { return v.DryRun }
@@ -2820,7 +2892,7 @@ func (v *UpdateSubDealerUpdateSubDealerSubDealerPayload) GetClientMutationId() *
 type UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealer struct {
 	// The sub-dealer's stable id; it survives renames of `code`.
 	Id uuid.UUID `json:"id"`
-	// The main dealer's member code.
+	// The main dealer's member code. At most 50 characters.
 	MainDealerCode string `json:"mainDealerCode"`
 	// The sub-dealer's member code; unique; at most 50 characters.
 	Code string `json:"code"`
@@ -2835,23 +2907,23 @@ type UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealer struct {
 	IsForeignNational bool `json:"isForeignNational"`
 	// The postal address; at most 500 characters.
 	Address *string `json:"address"`
-	// The city code, e.g. `34`.
+	// The city code, e.g. `34`. At most 50 characters.
 	CityCode *string `json:"cityCode"`
-	// The district code, carried as text (the seed's sample sends a number: send `"494"`).
+	// The district code, carried as text (the seed's sample sends a number: send `"494"`). At most 50 characters.
 	DistrictCode *string `json:"districtCode"`
 	// The country: ISO 3166-1 alpha-2, e.g. `TR`.
 	CountryCode string `json:"countryCode"`
 	// The currency: ISO 4217, e.g. `TRY`.
 	CurrencyCode *string `json:"currencyCode"`
-	// The landline number.
+	// The landline number. At most 32 characters.
 	Phone *string `json:"phone"`
-	// The tax number: 10 digits (VKN) for a Turkish company, 11 (TCKN) for an individual; another shape gives a warning.
+	// The tax number: 10 digits (VKN) for a Turkish company, 11 (TCKN) for an individual; another shape gives a warning. At most 50 characters.
 	TaxNumber *string `json:"taxNumber"`
-	// The tax office.
+	// The tax office. At most 200 characters.
 	TaxOffice *string `json:"taxOffice"`
 	// The parent tenant.
 	ParentTenantId *uuid.UUID `json:"parentTenantId"`
-	// The payment currency type.
+	// The payment currency type. At most 50 characters.
 	PaymentExCurrencyType *string `json:"paymentExCurrencyType"`
 	// The chosen payment set; one of `usablePaymentSetDefinitionIds`.
 	PaymentSetDefinitionId *uuid.UUID `json:"paymentSetDefinitionId"`
@@ -2972,21 +3044,21 @@ func (v *UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealer) GetUsers() []U
 type UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealerUsersSubDealerUser struct {
 	// The user's id.
 	Id uuid.UUID `json:"id"`
-	// The user's code, unique across all sub-dealers. Replaces the seed's `userCode`.
+	// The user's code, unique across all sub-dealers. Replaces the seed's `userCode`. At most 50 characters.
 	Code string `json:"code"`
-	// The first name.
+	// The first name. At most 200 characters.
 	Name string `json:"name"`
-	// The surname.
+	// The surname. At most 200 characters.
 	Surname string `json:"surname"`
-	// The e-mail address.
+	// The e-mail address. At most 254 characters.
 	Email string `json:"email"`
-	// The mobile number: `+905321234567` or `05321234567`.
+	// The mobile number: `+905321234567` or `05321234567`. At most 16 characters.
 	Gsm string `json:"gsm"`
-	// The title.
+	// The title. At most 200 characters.
 	Title *string `json:"title"`
-	// A description.
+	// A description. At most 1000 characters.
 	Description *string `json:"description"`
-	// The user's code in the ERP.
+	// The user's code in the ERP. At most 50 characters.
 	ErpCode *string `json:"erpCode"`
 	// Whether the user may sign in.
 	IsActive bool `json:"isActive"`
@@ -2994,15 +3066,15 @@ type UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealerUsersSubDealerUser s
 	IsIndividual *bool `json:"isIndividual"`
 	// Whether the user is a foreign national.
 	IsForeignNational *bool `json:"isForeignNational"`
-	// The payment currency type.
+	// The payment currency type. At most 50 characters.
 	PaymentExCurrencyType *string `json:"paymentExCurrencyType"`
 	// The role ids.
 	Roles []uuid.UUID `json:"roles"`
-	// The permission set names. Replaces the seed's `ruleName`.
+	// The permission set names. Replaces the seed's `ruleName`. Each at most 200 characters.
 	RuleNames []string `json:"ruleNames"`
-	// The tax number.
+	// The tax number. At most 50 characters.
 	TaxNumber *string `json:"taxNumber"`
-	// The tax office.
+	// The tax office. At most 200 characters.
 	TaxOffice *string `json:"taxOffice"`
 	// Whether the user may use the mobile app.
 	CanUseMobile bool `json:"canUseMobile"`

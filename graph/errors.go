@@ -11,6 +11,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
+	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/payplat/paygql/internal/auth"
@@ -56,6 +57,9 @@ func (r *Resolver) presentError(ctx context.Context, err error) *gqlerror.Error 
 	switch {
 	case errors.As(err, &inputErr):
 		errcode.Set(out, codeBadUserInput)
+		if arg := argumentPath(ctx, out.Path); arg != "" {
+			out.Message = arg + ": " + out.Message
+		}
 	case errors.Is(err, auth.ErrUnauthenticated):
 		markStatus(ctx, http.StatusUnauthorized)
 		errcode.Set(out, auth.CodeUnauthenticated)
@@ -103,6 +107,16 @@ func introspectionRefused(ctx context.Context) bool {
 func retryable(out *gqlerror.Error, code, message string) {
 	out.Message = message
 	out.Extensions = map[string]any{"code": code, "retryable": true}
+}
+
+// argumentPath names the argument, inside the field being resolved, at which an input value
+// could not be read: path is the field's path followed by the argument's.
+func argumentPath(ctx context.Context, path ast.Path) string {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil || len(path) <= len(fc.Path()) {
+		return ""
+	}
+	return ast.Path(path[len(fc.Path()):]).String()
 }
 
 // recoverPanic turns a resolver's panic into an internal error and logs it.

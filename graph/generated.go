@@ -2138,21 +2138,21 @@ type ConnectorConfiguration {
   apiKey: String
   "The secret key, masked."
   secretKey: String
-  "The user name for the bank's API."
+  "The user name for the bank's API. At most 200 characters."
   username: String
   "The password for the bank's API, masked."
   password: String
-  "The terminal id at the bank."
+  "The terminal id at the bank. At most 100 characters."
   terminalId: String
-  "The store (merchant) id at the bank."
+  "The store (merchant) id at the bank. At most 100 characters."
   storeId: String
-  "The bank's payment API endpoint: an absolute https URL (http allowed in TEST mode)."
+  "The bank's payment API endpoint: an absolute https URL (http allowed in TEST mode). At most 2048 characters."
   apiEndpointUrl: String
-  "The bank's 3-D Secure endpoint: an absolute https URL (http allowed in TEST mode)."
+  "The bank's 3-D Secure endpoint: an absolute https URL (http allowed in TEST mode). At most 2048 characters."
   threeDSecureEndpointUrl: String
   "Further credentials, masked."
   extraCredentials: String
-  "The bank's code."
+  "The bank's code. At most 50 characters."
   bankCode: String
   "Order of preference among configurations, 0 first; never negative."
   priority: Int!
@@ -2186,34 +2186,42 @@ input CreateConnectorConfigurationInput {
   name: String
   "Test or production; TEST when left out."
   mode: ConnectorMode
-  "The API key (write-only)."
+  "The API key (write-only). At most 4096 characters."
   apiKey: String
-  "The secret key (write-only)."
+  "The secret key (write-only). At most 4096 characters."
   secretKey: String
-  "The user name for the bank's API."
+  "The user name for the bank's API. At most 200 characters."
   username: String
-  "The password (write-only)."
+  "The password (write-only). At most 4096 characters."
   password: String
-  "The terminal id at the bank."
+  "The terminal id at the bank. At most 100 characters."
   terminalId: String
-  "The store (merchant) id at the bank."
+  "The store (merchant) id at the bank. At most 100 characters."
   storeId: String
-  "The bank's payment API endpoint."
+  "The bank's payment API endpoint. At most 2048 characters."
   apiEndpointUrl: String
-  "The bank's 3-D Secure endpoint."
+  "The bank's 3-D Secure endpoint. At most 2048 characters."
   threeDSecureEndpointUrl: String
-  "Further credentials (write-only)."
+  "Further credentials (write-only). At most 4096 characters."
   extraCredentials: String
-  "The bank's code."
+  "The bank's code. At most 50 characters."
   bankCode: String
   "Order of preference, 0 when left out."
   priority: Int
   "Whether it is used for payments; true when left out."
   isActive: Boolean
-  "Connector-specific settings; {} when left out."
+  "Connector-specific settings; {} when left out. At most 16 KiB of JSON, nested at most 32 levels."
   extraPropertiesDict: JSONObject
-  "Echoed in the payload."
+  "Echoed in the payload. At most 255 characters."
   clientMutationId: String
+  """
+  Makes retries safe. A retry with the same key and the same input, by the same caller (the
+  token's ` + "`" + `sub` + "`" + `) within 24 hours, returns the first result without writing again; the same
+  key with another input is refused with INVALID at ` + "`" + `idempotencyKey` + "`" + `. Only a committed result
+  is kept: a refused input leaves the key free, and a dry run ignores it. At most 255
+  characters; a UUID per logical request is a good key.
+  """
+  idempotencyKey: String
   "Validate and return the would-be record, commit nothing."
   dryRun: Boolean
 }
@@ -2227,39 +2235,47 @@ input UpdateConnectorConfigurationInput {
   id: UUID!
   "When given, the update is refused with VERSION_CONFLICT unless the stored version is this."
   expectedVersion: Int
-  "Echoed in the payload."
+  "Echoed in the payload. At most 255 characters."
   clientMutationId: String
+  """
+  Makes retries safe. A retry with the same key and the same input, by the same caller (the
+  token's ` + "`" + `sub` + "`" + `) within 24 hours, returns the first result without writing again; the same
+  key with another input is refused with INVALID at ` + "`" + `idempotencyKey` + "`" + `. Only a committed result
+  is kept: a refused input leaves the key free, and a dry run ignores it. At most 255
+  characters; a UUID per logical request is a good key.
+  """
+  idempotencyKey: String
   "Validate and return the would-be record, commit nothing."
   dryRun: Boolean
   "A display name, at most 200 characters."
   name: String
   "Test or production."
   mode: ConnectorMode
-  "The API key (write-only)."
+  "The API key (write-only). At most 4096 characters."
   apiKey: String
-  "The secret key (write-only)."
+  "The secret key (write-only). At most 4096 characters."
   secretKey: String
-  "The user name for the bank's API."
+  "The user name for the bank's API. At most 200 characters."
   username: String
-  "The password (write-only)."
+  "The password (write-only). At most 4096 characters."
   password: String
-  "The terminal id at the bank."
+  "The terminal id at the bank. At most 100 characters."
   terminalId: String
-  "The store (merchant) id at the bank."
+  "The store (merchant) id at the bank. At most 100 characters."
   storeId: String
-  "The bank's payment API endpoint."
+  "The bank's payment API endpoint. At most 2048 characters."
   apiEndpointUrl: String
-  "The bank's 3-D Secure endpoint."
+  "The bank's 3-D Secure endpoint. At most 2048 characters."
   threeDSecureEndpointUrl: String
-  "Further credentials (write-only)."
+  "Further credentials (write-only). At most 4096 characters."
   extraCredentials: String
-  "The bank's code."
+  "The bank's code. At most 50 characters."
   bankCode: String
   "Order of preference, 0 first."
   priority: Int
   "Whether it is used for payments."
   isActive: Boolean
-  "Connector-specific settings, replaced as a whole."
+  "Connector-specific settings, replaced as a whole. At most 16 KiB of JSON, nested at most 32 levels."
   extraPropertiesDict: JSONObject
 }
 
@@ -2289,13 +2305,13 @@ type CustomerPaymentGateway {
   id: UUID!
   "The customer it belongs to."
   customerId: UUID!
-  "The merchant id at the payment provider."
+  "The merchant id at the payment provider. At most 100 characters."
   merchantId: String
   "The merchant key, masked."
   merchantKey: String
   "The merchant PIN, masked."
   merchantPin: String
-  "The name shown to payers; never empty."
+  "The name shown to payers; never empty. At most 200 characters."
   displayName: String!
   "Whether the gateway runs in test mode."
   testMode: Boolean!
@@ -2355,7 +2371,7 @@ type PaymentGatewayPaymentType {
   id: UUID!
   "The gateway it belongs to."
   paymentGatewayId: UUID!
-  "The payment type, e.g. ` + "`" + `CREDIT_CARD` + "`" + `; unique within the gateway."
+  "The payment type, e.g. ` + "`" + `CREDIT_CARD` + "`" + `; unique within the gateway. At most 50 characters."
   paymentType: String!
 }
 
@@ -2369,7 +2385,7 @@ type ConvenienceFee {
   id: UUID!
   "The gateway it belongs to."
   paymentGatewayId: UUID!
-  "The payment type it applies to; one of the gateway's paymentTypes."
+  "The payment type it applies to; one of the gateway's paymentTypes. At most 50 characters."
   paymentType: String!
   "The smallest payment amount the fee applies to."
   minRange: Decimal
@@ -2421,7 +2437,7 @@ input PaymentGatewayPaymentTypeInput {
   id: UUID
   "Must be the gateway's id when given."
   paymentGatewayId: UUID
-  "The payment type; required for a new item."
+  "The payment type; required for a new item. At most 50 characters."
   paymentType: String
 }
 
@@ -2431,7 +2447,7 @@ input ConvenienceFeeInput {
   id: UUID
   "Must be the gateway's id when given."
   paymentGatewayId: UUID
-  "The payment type; required for a new item; one of the gateway's paymentTypes."
+  "The payment type; required for a new item; one of the gateway's paymentTypes. At most 50 characters."
   paymentType: String
   "The smallest amount the fee applies to (null: from 0)."
   minRange: Decimal
@@ -2455,13 +2471,13 @@ input ConvenienceFeeInput {
 input CreateCustomerPaymentGatewayInput {
   "The customer it belongs to."
   customerId: UUID!
-  "The merchant id at the payment provider."
+  "The merchant id at the payment provider. At most 100 characters."
   merchantId: String
-  "The merchant key (write-only)."
+  "The merchant key (write-only). At most 4096 characters."
   merchantKey: String
-  "The merchant PIN (write-only)."
+  "The merchant PIN (write-only). At most 4096 characters."
   merchantPin: String
-  "The name shown to payers; required."
+  "The name shown to payers; required. At most 200 characters."
   displayName: String
   "Whether the gateway runs in test mode; false when left out."
   testMode: Boolean
@@ -2479,8 +2495,16 @@ input CreateCustomerPaymentGatewayInput {
   paymentTypes: [PaymentGatewayPaymentTypeInput!]
   "The convenience fees (at most 500)."
   convenienceFees: [ConvenienceFeeInput!]
-  "Echoed in the payload."
+  "Echoed in the payload. At most 255 characters."
   clientMutationId: String
+  """
+  Makes retries safe. A retry with the same key and the same input, by the same caller (the
+  token's ` + "`" + `sub` + "`" + `) within 24 hours, returns the first result without writing again; the same
+  key with another input is refused with INVALID at ` + "`" + `idempotencyKey` + "`" + `. Only a committed result
+  is kept: a refused input leaves the key free, and a dry run ignores it. At most 255
+  characters; a UUID per logical request is a good key.
+  """
+  idempotencyKey: String
   "Validate and return the would-be record, commit nothing."
   dryRun: Boolean
 }
@@ -2497,17 +2521,25 @@ input UpdateCustomerPaymentGatewayInput {
   id: UUID!
   "When given, the update is refused with VERSION_CONFLICT unless the stored version is this."
   expectedVersion: Int
-  "Echoed in the payload."
+  "Echoed in the payload. At most 255 characters."
   clientMutationId: String
+  """
+  Makes retries safe. A retry with the same key and the same input, by the same caller (the
+  token's ` + "`" + `sub` + "`" + `) within 24 hours, returns the first result without writing again; the same
+  key with another input is refused with INVALID at ` + "`" + `idempotencyKey` + "`" + `. Only a committed result
+  is kept: a refused input leaves the key free, and a dry run ignores it. At most 255
+  characters; a UUID per logical request is a good key.
+  """
+  idempotencyKey: String
   "Validate and return the would-be record, commit nothing."
   dryRun: Boolean
-  "The merchant id at the payment provider."
+  "The merchant id at the payment provider. At most 100 characters."
   merchantId: String
-  "The merchant key (write-only)."
+  "The merchant key (write-only). At most 4096 characters."
   merchantKey: String
-  "The merchant PIN (write-only)."
+  "The merchant PIN (write-only). At most 4096 characters."
   merchantPin: String
-  "The name shown to payers."
+  "The name shown to payers. At most 200 characters."
   displayName: String
   "Whether the gateway runs in test mode."
   testMode: Boolean
@@ -2517,13 +2549,13 @@ input UpdateCustomerPaymentGatewayInput {
   minPaymentAmount: Decimal
   "The largest payment accepted."
   maxPaymentAmount: Decimal
-  "The bill types; replaces the list."
+  "The bill types; replaces the list. At most 500 items."
   billTypes: [PaymentGatewayBillTypeInput!]
-  "The applications; replaces the list."
+  "The applications; replaces the list. At most 500 items."
   applications: [PaymentGatewayApplicationInput!]
-  "The payment types; replaces the list."
+  "The payment types; replaces the list. At most 500 items."
   paymentTypes: [PaymentGatewayPaymentTypeInput!]
-  "The convenience fees; replaces the list."
+  "The convenience fees; replaces the list. At most 500 items."
   convenienceFees: [ConvenienceFeeInput!]
 }
 
@@ -2551,7 +2583,7 @@ A dealer-admin sees and changes the sub-dealers whose ` + "`" + `mainDealerCode`
 type SubDealer {
   "The sub-dealer's stable id; it survives renames of ` + "`" + `code` + "`" + `."
   id: UUID!
-  "The main dealer's member code."
+  "The main dealer's member code. At most 50 characters."
   mainDealerCode: String!
   "The sub-dealer's member code; unique; at most 50 characters."
   code: String!
@@ -2568,23 +2600,23 @@ type SubDealer {
   isForeignNational: Boolean!
   "The postal address; at most 500 characters."
   address: String
-  "The city code, e.g. ` + "`" + `34` + "`" + `."
+  "The city code, e.g. ` + "`" + `34` + "`" + `. At most 50 characters."
   cityCode: String
-  "The district code, carried as text (the seed's sample sends a number: send ` + "`" + `\"494\"` + "`" + `)."
+  "The district code, carried as text (the seed's sample sends a number: send ` + "`" + `\"494\"` + "`" + `). At most 50 characters."
   districtCode: String
   "The country: ISO 3166-1 alpha-2, e.g. ` + "`" + `TR` + "`" + `."
   countryCode: String!
   "The currency: ISO 4217, e.g. ` + "`" + `TRY` + "`" + `."
   currencyCode: String
-  "The landline number."
+  "The landline number. At most 32 characters."
   phone: String
-  "The tax number: 10 digits (VKN) for a Turkish company, 11 (TCKN) for an individual; another shape gives a warning."
+  "The tax number: 10 digits (VKN) for a Turkish company, 11 (TCKN) for an individual; another shape gives a warning. At most 50 characters."
   taxNumber: String
-  "The tax office."
+  "The tax office. At most 200 characters."
   taxOffice: String
   "The parent tenant."
   parentTenantId: UUID
-  "The payment currency type."
+  "The payment currency type. At most 50 characters."
   paymentExCurrencyType: String
   "The chosen payment set; one of ` + "`" + `usablePaymentSetDefinitionIds` + "`" + `."
   paymentSetDefinitionId: UUID
@@ -2608,21 +2640,21 @@ type SubDealer {
 type SubDealerUser {
   "The user's id."
   id: UUID!
-  "The user's code, unique across all sub-dealers. Replaces the seed's ` + "`" + `userCode` + "`" + `."
+  "The user's code, unique across all sub-dealers. Replaces the seed's ` + "`" + `userCode` + "`" + `. At most 50 characters."
   code: String!
-  "The first name."
+  "The first name. At most 200 characters."
   name: String!
-  "The surname."
+  "The surname. At most 200 characters."
   surname: String!
-  "The e-mail address."
+  "The e-mail address. At most 254 characters."
   email: String!
-  "The mobile number: ` + "`" + `+905321234567` + "`" + ` or ` + "`" + `05321234567` + "`" + `."
+  "The mobile number: ` + "`" + `+905321234567` + "`" + ` or ` + "`" + `05321234567` + "`" + `. At most 16 characters."
   gsm: String!
-  "The title."
+  "The title. At most 200 characters."
   title: String
-  "A description."
+  "A description. At most 1000 characters."
   description: String
-  "The user's code in the ERP."
+  "The user's code in the ERP. At most 50 characters."
   erpCode: String
   "Whether the user may sign in."
   isActive: Boolean!
@@ -2630,15 +2662,15 @@ type SubDealerUser {
   isIndividual: Boolean
   "Whether the user is a foreign national."
   isForeignNational: Boolean
-  "The payment currency type."
+  "The payment currency type. At most 50 characters."
   paymentExCurrencyType: String
   "The role ids."
   roles: [UUID!]!
-  "The permission set names. Replaces the seed's ` + "`" + `ruleName` + "`" + `."
+  "The permission set names. Replaces the seed's ` + "`" + `ruleName` + "`" + `. Each at most 200 characters."
   ruleNames: [String!]!
-  "The tax number."
+  "The tax number. At most 50 characters."
   taxNumber: String
-  "The tax office."
+  "The tax office. At most 200 characters."
   taxOffice: String
   "Whether the user may use the mobile app."
   canUseMobile: Boolean!
@@ -2661,21 +2693,21 @@ user, which needs ` + "`" + `code` + "`" + `, ` + "`" + `name` + "`" + `, ` + "`
 input SubDealerUserInput {
   "The stored user to change."
   id: UUID
-  "The user's code; unique across all sub-dealers; changes it when ` + "`" + `id` + "`" + ` is given."
+  "The user's code; unique across all sub-dealers; changes it when ` + "`" + `id` + "`" + ` is given. At most 50 characters."
   code: String
-  "The first name."
+  "The first name. At most 200 characters."
   name: String
-  "The surname."
+  "The surname. At most 200 characters."
   surname: String
-  "The e-mail address."
+  "The e-mail address. At most 254 characters."
   email: String
-  "The mobile number: ` + "`" + `+905321234567` + "`" + ` or ` + "`" + `05321234567` + "`" + `."
+  "The mobile number: ` + "`" + `+905321234567` + "`" + ` or ` + "`" + `05321234567` + "`" + `. At most 16 characters."
   gsm: String
-  "The title."
+  "The title. At most 200 characters."
   title: String
-  "A description."
+  "A description. At most 1000 characters."
   description: String
-  "The user's code in the ERP."
+  "The user's code in the ERP. At most 50 characters."
   erpCode: String
   "Whether the user may sign in; true for a new user when left out."
   isActive: Boolean
@@ -2683,15 +2715,15 @@ input SubDealerUserInput {
   isIndividual: Boolean
   "Whether the user is a foreign national."
   isForeignNational: Boolean
-  "The payment currency type."
+  "The payment currency type. At most 50 characters."
   paymentExCurrencyType: String
-  "The role ids; replaces the list."
+  "The role ids; replaces the list. At most 500 items."
   roles: [UUID!]
-  "The permission set names; replaces the list."
+  "The permission set names; replaces the list. Each at most 200 characters; at most 500 items."
   ruleNames: [String!]
-  "The tax number."
+  "The tax number. At most 50 characters."
   taxNumber: String
-  "The tax office."
+  "The tax office. At most 200 characters."
   taxOffice: String
   "Whether the user may use the mobile app; false for a new user when left out."
   canUseMobile: Boolean
@@ -2706,48 +2738,56 @@ input SubDealerUserInput {
 
 "The fields of a new sub-dealer. Required: mainDealerCode, code, erpCode, name, isIndividual, countryCode."
 input CreateSubDealerInput {
-  "The main dealer's member code; required; must be in your scope."
+  "The main dealer's member code; required; must be in your scope. At most 50 characters."
   mainDealerCode: String
-  "The sub-dealer's member code; required; unique."
+  "The sub-dealer's member code; required; unique. At most 50 characters."
   code: String
-  "The code in the ERP; required; unique."
+  "The code in the ERP; required; unique. At most 50 characters."
   erpCode: String
-  "The name; required."
+  "The name; required. At most 200 characters."
   name: String
   "True for an individual, false for a company; required."
   isIndividual: Boolean
   "Whether the sub-dealer is a foreign national; false when left out."
   isForeignNational: Boolean
-  "The postal address."
+  "The postal address. At most 500 characters."
   address: String
-  "The city code."
+  "The city code. At most 50 characters."
   cityCode: String
-  "The district code, as text."
+  "The district code, as text. At most 50 characters."
   districtCode: String
   "The country, ISO 3166-1 alpha-2; required."
   countryCode: String
   "The currency, ISO 4217."
   currencyCode: String
-  "The landline number."
+  "The landline number. At most 32 characters."
   phone: String
-  "The tax number; required for a company."
+  "The tax number; required for a company. At most 50 characters."
   taxNumber: String
-  "The tax office; required for a company."
+  "The tax office; required for a company. At most 200 characters."
   taxOffice: String
   "The parent tenant."
   parentTenantId: UUID
-  "The payment currency type."
+  "The payment currency type. At most 50 characters."
   paymentExCurrencyType: String
   "The chosen payment set; one of usablePaymentSetDefinitionIds."
   paymentSetDefinitionId: UUID
-  "The payment sets the sub-dealer may use."
+  "The payment sets the sub-dealer may use. At most 500 items."
   usablePaymentSetDefinitionIds: [UUID!]
-  "The customer representatives."
+  "The customer representatives. At most 500 items."
   customerRepresentativeIds: [UUID!]
   "The users (at most 500)."
   users: [SubDealerUserInput!]
-  "Echoed in the payload."
+  "Echoed in the payload. At most 255 characters."
   clientMutationId: String
+  """
+  Makes retries safe. A retry with the same key and the same input, by the same caller (the
+  token's ` + "`" + `sub` + "`" + `) within 24 hours, returns the first result without writing again; the same
+  key with another input is refused with INVALID at ` + "`" + `idempotencyKey` + "`" + `. Only a committed result
+  is kept: a refused input leaves the key free, and a dry run ignores it. At most 255
+  characters; a UUID per logical request is a good key.
+  """
+  idempotencyKey: String
   "Validate and return the would-be record, commit nothing."
   dryRun: Boolean
 }
@@ -2763,51 +2803,59 @@ input UpdateSubDealerInput {
   updateCode: String!
   "When given, the update is refused with VERSION_CONFLICT unless the stored version is this."
   expectedVersion: Int
-  "Echoed in the payload."
+  "Echoed in the payload. At most 255 characters."
   clientMutationId: String
+  """
+  Makes retries safe. A retry with the same key and the same input, by the same caller (the
+  token's ` + "`" + `sub` + "`" + `) within 24 hours, returns the first result without writing again; the same
+  key with another input is refused with INVALID at ` + "`" + `idempotencyKey` + "`" + `. Only a committed result
+  is kept: a refused input leaves the key free, and a dry run ignores it. At most 255
+  characters; a UUID per logical request is a good key.
+  """
+  idempotencyKey: String
   "Validate and return the would-be record, commit nothing."
   dryRun: Boolean
-  "The main dealer's member code; must stay in your scope."
+  "The main dealer's member code; must stay in your scope. At most 50 characters."
   mainDealerCode: String
-  "A new member code (renames the sub-dealer); unique."
+  "A new member code (renames the sub-dealer); unique. At most 50 characters."
   code: String
-  "The code in the ERP; unique."
+  "The code in the ERP; unique. At most 50 characters."
   erpCode: String
-  "The name."
+  "The name. At most 200 characters."
   name: String
   "True for an individual, false for a company."
   isIndividual: Boolean
   "Whether the sub-dealer is a foreign national."
   isForeignNational: Boolean
-  "The postal address."
+  "The postal address. At most 500 characters."
   address: String
-  "The city code."
+  "The city code. At most 50 characters."
   cityCode: String
-  "The district code, as text."
+  "The district code, as text. At most 50 characters."
   districtCode: String
   "The country, ISO 3166-1 alpha-2."
   countryCode: String
   "The currency, ISO 4217."
   currencyCode: String
-  "The landline number."
+  "The landline number. At most 32 characters."
   phone: String
-  "The tax number."
+  "The tax number. At most 50 characters."
   taxNumber: String
-  "The tax office."
+  "The tax office. At most 200 characters."
   taxOffice: String
   "The parent tenant."
   parentTenantId: UUID
-  "The payment currency type."
+  "The payment currency type. At most 50 characters."
   paymentExCurrencyType: String
   "The chosen payment set; one of usablePaymentSetDefinitionIds."
   paymentSetDefinitionId: UUID
-  "The payment sets the sub-dealer may use; replaces the list."
+  "The payment sets the sub-dealer may use; replaces the list. At most 500 items."
   usablePaymentSetDefinitionIds: [UUID!]
-  "The customer representatives; replaces the list."
+  "The customer representatives; replaces the list. At most 500 items."
   customerRepresentativeIds: [UUID!]
   "Users to add or change (at most 500); users not sent are untouched."
   users: [SubDealerUserInput!]
-  "Ids of users to delete."
+  "Ids of users to delete. At most 500 items."
   removeUserIds: [UUID!]
 }
 
@@ -2908,13 +2956,13 @@ itemsTotal + shipping amount. Every item and the shipping use one currency.
 type DevicePurchaseOrder {
   "The order's stable id, assigned by the server (the REST path's ` + "`" + `devicePurchaseOrderUuid` + "`" + `)."
   uuid: UUID!
-  "The dealer the order belongs to (the REST path's ` + "`" + `ServiceSubscriberDealer` + "`" + `)."
+  "The dealer the order belongs to (the REST path's ` + "`" + `ServiceSubscriberDealer` + "`" + `). At most 50 characters."
   dealerCode: String!
   "Where the order stands in its workflow."
   status: DevicePurchaseOrderStatus!
-  "How the dealer pays, e.g. ` + "`" + `CREDIT_CARD` + "`" + `."
+  "How the dealer pays, e.g. ` + "`" + `CREDIT_CARD` + "`" + `. At most 50 characters."
   paymentType: String
-  "The payment gateway's id of the shipping method."
+  "The payment gateway's id of the shipping method. At most 100 characters."
   shippingMethodGatewayId: String
   "The ordered items, in the order sent; at least one."
   items: [DevicePurchaseOrderItem!]!
@@ -2954,7 +3002,7 @@ type DevicePurchaseOrderItem {
 
 "A snapshot of the product an item orders, nested as the vendor's REST body nests it."
 type DevicePurchaseOrderProduct {
-  "The product's id in the dealer's country catalogue; names the product ordered."
+  "The product's id in the dealer's country catalogue; names the product ordered. At most 100 characters."
   gatewayCountryProductId: String!
   "The payment gateway's side of the product."
   gatewayProduct: DevicePurchaseOrderGatewayProduct!
@@ -2966,25 +3014,25 @@ type DevicePurchaseOrderProduct {
   country: String
   "` + "`" + `\"true\"` + "`" + ` or ` + "`" + `\"false\"` + "`" + `, as the vendor sends it; an item of a product that is not orderable is refused."
   orderable: String
-  "The product's name."
+  "The product's name. At most 200 characters."
   name: String
-  "The product's description."
+  "The product's description. At most 1000 characters."
   description: String
-  "A picture of the product."
+  "A picture of the product. At most 2048 characters."
   imageUrl: String
-  "The product's status, e.g. ` + "`" + `ACTIVE` + "`" + `; any other status is accepted with the warning ` + "`" + `PRODUCT_NOT_ACTIVE` + "`" + `."
+  "The product's status, e.g. ` + "`" + `ACTIVE` + "`" + `; any other status is accepted with the warning ` + "`" + `PRODUCT_NOT_ACTIVE` + "`" + `. At most 50 characters."
   status: String
 }
 
 "The payment gateway's side of a product."
 type DevicePurchaseOrderGatewayProduct {
-  "The payment gateway's id."
+  "The payment gateway's id. At most 100 characters."
   gatewayId: String
-  "The product's status at the gateway."
+  "The product's status at the gateway. At most 50 characters."
   status: String
-  "The product's type at the gateway."
+  "The product's type at the gateway. At most 50 characters."
   type: String
-  "The product's id at the gateway."
+  "The product's id at the gateway. At most 100 characters."
   id: String
 }
 
@@ -2994,31 +3042,31 @@ type DevicePurchaseOrderShipping {
   address: DevicePurchaseOrderAddress!
   "What shipping costs, 0 or more; added to ` + "`" + `total` + "`" + `."
   amount: Decimal
-  "The receiving company."
+  "The receiving company. At most 200 characters."
   company: String
   "The ISO 4217 currency of ` + "`" + `amount` + "`" + `: the items' currency."
   currency: String
-  "The recipient's e-mail address."
+  "The recipient's e-mail address. At most 254 characters."
   email: String
-  "The recipient's name."
+  "The recipient's name. At most 200 characters."
   name: String!
-  "The recipient's phone number."
+  "The recipient's phone number. At most 32 characters."
   phone: String
 }
 
 "A delivery address."
 type DevicePurchaseOrderAddress {
-  "The city."
+  "The city. At most 200 characters."
   city: String!
   "The ISO 3166-1 alpha-2 country code, e.g. ` + "`" + `TR` + "`" + `."
   country: String!
-  "The first address line."
+  "The first address line. At most 500 characters."
   line1: String!
-  "The second address line."
+  "The second address line. At most 500 characters."
   line2: String
-  "The postal code."
+  "The postal code. At most 20 characters."
   postalCode: String
-  "The state or province."
+  "The state or province. At most 200 characters."
   state: String
 }
 
@@ -3050,7 +3098,7 @@ input DevicePurchaseOrderItemInput {
 
 "A product snapshot; fields left out are null."
 input DevicePurchaseOrderProductInput {
-  "The product's id in the dealer's country catalogue; required."
+  "The product's id in the dealer's country catalogue; required. At most 100 characters."
   gatewayCountryProductId: String
   "The payment gateway's side of the product."
   gatewayProduct: DevicePurchaseOrderGatewayProductInput
@@ -3062,25 +3110,25 @@ input DevicePurchaseOrderProductInput {
   country: String
   "` + "`" + `\"true\"` + "`" + ` or ` + "`" + `\"false\"` + "`" + `; ` + "`" + `\"false\"` + "`" + ` is refused with INVALID."
   orderable: String
-  "The product's name."
+  "The product's name. At most 200 characters."
   name: String
-  "The product's description."
+  "The product's description. At most 1000 characters."
   description: String
-  "A picture of the product."
+  "A picture of the product. At most 2048 characters."
   imageUrl: String
-  "The product's status; other than ` + "`" + `ACTIVE` + "`" + ` gives the warning ` + "`" + `PRODUCT_NOT_ACTIVE` + "`" + `."
+  "The product's status; other than ` + "`" + `ACTIVE` + "`" + ` gives the warning ` + "`" + `PRODUCT_NOT_ACTIVE` + "`" + `. At most 50 characters."
   status: String
 }
 
 "The payment gateway's side of a sent product; fields left out are null."
 input DevicePurchaseOrderGatewayProductInput {
-  "The payment gateway's id."
+  "The payment gateway's id. At most 100 characters."
   gatewayId: String
-  "The product's status at the gateway."
+  "The product's status at the gateway. At most 50 characters."
   status: String
-  "The product's type at the gateway."
+  "The product's type at the gateway. At most 50 characters."
   type: String
-  "The product's id at the gateway."
+  "The product's id at the gateway. At most 100 characters."
   id: String
 }
 
@@ -3090,48 +3138,56 @@ input DevicePurchaseOrderShippingInput {
   address: DevicePurchaseOrderAddressInput
   "What shipping costs, 0 or more; needs ` + "`" + `currency` + "`" + `."
   amount: Decimal
-  "The receiving company."
+  "The receiving company. At most 200 characters."
   company: String
   "The ISO 4217 currency of ` + "`" + `amount` + "`" + `; must be the items' currency."
   currency: String
-  "The recipient's e-mail address."
+  "The recipient's e-mail address. At most 254 characters."
   email: String
-  "The recipient's name; required."
+  "The recipient's name; required. At most 200 characters."
   name: String
-  "The recipient's phone number."
+  "The recipient's phone number. At most 32 characters."
   phone: String
 }
 
 "A delivery address; fields left out are null."
 input DevicePurchaseOrderAddressInput {
-  "The city; required."
+  "The city; required. At most 200 characters."
   city: String
   "The ISO 3166-1 alpha-2 country code, e.g. ` + "`" + `TR` + "`" + `; required."
   country: String
-  "The first address line; required."
+  "The first address line; required. At most 500 characters."
   line1: String
-  "The second address line."
+  "The second address line. At most 500 characters."
   line2: String
-  "The postal code."
+  "The postal code. At most 20 characters."
   postalCode: String
-  "The state or province."
+  "The state or province. At most 200 characters."
   state: String
 }
 
 "The fields of a new device purchase order; it starts in DRAFT."
 input CreateDevicePurchaseOrderInput {
-  "The dealer the order belongs to; one of your token's ` + "`" + `dealer_codes` + "`" + ` (any for admin)."
+  "The dealer the order belongs to; one of your token's ` + "`" + `dealer_codes` + "`" + ` (any for admin). At most 50 characters."
   dealerCode: String!
-  "How the dealer pays."
+  "How the dealer pays. At most 50 characters."
   paymentType: String
-  "The payment gateway's id of the shipping method."
+  "The payment gateway's id of the shipping method. At most 100 characters."
   shippingMethodGatewayId: String
   "The items; at least one, at most 500."
   items: [DevicePurchaseOrderItemInput!]
   "The shipping."
   shipping: DevicePurchaseOrderShippingInput
-  "Echoed in the payload."
+  "Echoed in the payload. At most 255 characters."
   clientMutationId: String
+  """
+  Makes retries safe. A retry with the same key and the same input, by the same caller (the
+  token's ` + "`" + `sub` + "`" + `) within 24 hours, returns the first result without writing again; the same
+  key with another input is refused with INVALID at ` + "`" + `idempotencyKey` + "`" + `. Only a committed result
+  is kept: a refused input leaves the key free, and a dry run ignores it. At most 255
+  characters; a UUID per logical request is a good key.
+  """
+  idempotencyKey: String
   "Validate and return the would-be order, commit nothing."
   dryRun: Boolean
 }
@@ -3149,8 +3205,16 @@ input UpdateDevicePurchaseOrderInput {
   uuid: UUID!
   "When given, the update is refused with VERSION_CONFLICT unless the stored version is this."
   expectedVersion: Int
-  "Echoed in the payload."
+  "Echoed in the payload. At most 255 characters."
   clientMutationId: String
+  """
+  Makes retries safe. A retry with the same key and the same input, by the same caller (the
+  token's ` + "`" + `sub` + "`" + `) within 24 hours, returns the first result without writing again; the same
+  key with another input is refused with INVALID at ` + "`" + `idempotencyKey` + "`" + `. Only a committed result
+  is kept: a refused input leaves the key free, and a dry run ignores it. At most 255
+  characters; a UUID per logical request is a good key.
+  """
+  idempotencyKey: String
   "Validate and return the would-be order, commit nothing."
   dryRun: Boolean
   """
@@ -3158,9 +3222,9 @@ input UpdateDevicePurchaseOrderInput {
   refused with INVALID naming the allowed moves.
   """
   status: DevicePurchaseOrderStatus
-  "How the dealer pays; only while DRAFT or SUBMITTED."
+  "How the dealer pays; only while DRAFT or SUBMITTED. At most 50 characters."
   paymentType: String
-  "The payment gateway's id of the shipping method; only while DRAFT or SUBMITTED."
+  "The payment gateway's id of the shipping method; only while DRAFT or SUBMITTED. At most 100 characters."
   shippingMethodGatewayId: String
   "Every item of the order (at least one, at most 500); only while DRAFT or SUBMITTED."
   items: [DevicePurchaseOrderItemInput!]
@@ -11351,7 +11415,7 @@ func (ec *executionContext) unmarshalInputCreateConnectorConfigurationInput(ctx 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"connectorId", "name", "mode", "apiKey", "secretKey", "username", "password", "terminalId", "storeId", "apiEndpointUrl", "threeDSecureEndpointUrl", "extraCredentials", "bankCode", "priority", "isActive", "extraPropertiesDict", "clientMutationId", "dryRun"}
+	fieldsInOrder := [...]string{"connectorId", "name", "mode", "apiKey", "secretKey", "username", "password", "terminalId", "storeId", "apiEndpointUrl", "threeDSecureEndpointUrl", "extraCredentials", "bankCode", "priority", "isActive", "extraPropertiesDict", "clientMutationId", "idempotencyKey", "dryRun"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -11477,6 +11541,13 @@ func (ec *executionContext) unmarshalInputCreateConnectorConfigurationInput(ctx 
 				return it, err
 			}
 			it.ClientMutationID = graphql.OmittableOf(data)
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = graphql.OmittableOf(data)
 		case "dryRun":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dryRun"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -11512,7 +11583,7 @@ func (ec *executionContext) unmarshalInputCreateCustomerPaymentGatewayInput(ctx 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"customerId", "merchantId", "merchantKey", "merchantPin", "displayName", "testMode", "allowToken", "minPaymentAmount", "maxPaymentAmount", "billTypes", "applications", "paymentTypes", "convenienceFees", "clientMutationId", "dryRun"}
+	fieldsInOrder := [...]string{"customerId", "merchantId", "merchantKey", "merchantPin", "displayName", "testMode", "allowToken", "minPaymentAmount", "maxPaymentAmount", "billTypes", "applications", "paymentTypes", "convenienceFees", "clientMutationId", "idempotencyKey", "dryRun"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -11617,6 +11688,13 @@ func (ec *executionContext) unmarshalInputCreateCustomerPaymentGatewayInput(ctx 
 				return it, err
 			}
 			it.ClientMutationID = graphql.OmittableOf(data)
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = graphql.OmittableOf(data)
 		case "dryRun":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dryRun"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -11652,7 +11730,7 @@ func (ec *executionContext) unmarshalInputCreateDevicePurchaseOrderInput(ctx con
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"dealerCode", "paymentType", "shippingMethodGatewayId", "items", "shipping", "clientMutationId", "dryRun"}
+	fieldsInOrder := [...]string{"dealerCode", "paymentType", "shippingMethodGatewayId", "items", "shipping", "clientMutationId", "idempotencyKey", "dryRun"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -11701,6 +11779,13 @@ func (ec *executionContext) unmarshalInputCreateDevicePurchaseOrderInput(ctx con
 				return it, err
 			}
 			it.ClientMutationID = graphql.OmittableOf(data)
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = graphql.OmittableOf(data)
 		case "dryRun":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dryRun"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -11736,7 +11821,7 @@ func (ec *executionContext) unmarshalInputCreateSubDealerInput(ctx context.Conte
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"mainDealerCode", "code", "erpCode", "name", "isIndividual", "isForeignNational", "address", "cityCode", "districtCode", "countryCode", "currencyCode", "phone", "taxNumber", "taxOffice", "parentTenantId", "paymentExCurrencyType", "paymentSetDefinitionId", "usablePaymentSetDefinitionIds", "customerRepresentativeIds", "users", "clientMutationId", "dryRun"}
+	fieldsInOrder := [...]string{"mainDealerCode", "code", "erpCode", "name", "isIndividual", "isForeignNational", "address", "cityCode", "districtCode", "countryCode", "currencyCode", "phone", "taxNumber", "taxOffice", "parentTenantId", "paymentExCurrencyType", "paymentSetDefinitionId", "usablePaymentSetDefinitionIds", "customerRepresentativeIds", "users", "clientMutationId", "idempotencyKey", "dryRun"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -11890,6 +11975,13 @@ func (ec *executionContext) unmarshalInputCreateSubDealerInput(ctx context.Conte
 				return it, err
 			}
 			it.ClientMutationID = graphql.OmittableOf(data)
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = graphql.OmittableOf(data)
 		case "dryRun":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dryRun"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -12688,7 +12780,7 @@ func (ec *executionContext) unmarshalInputUpdateConnectorConfigurationInput(ctx 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"id", "expectedVersion", "clientMutationId", "dryRun", "name", "mode", "apiKey", "secretKey", "username", "password", "terminalId", "storeId", "apiEndpointUrl", "threeDSecureEndpointUrl", "extraCredentials", "bankCode", "priority", "isActive", "extraPropertiesDict"}
+	fieldsInOrder := [...]string{"id", "expectedVersion", "clientMutationId", "idempotencyKey", "dryRun", "name", "mode", "apiKey", "secretKey", "username", "password", "terminalId", "storeId", "apiEndpointUrl", "threeDSecureEndpointUrl", "extraCredentials", "bankCode", "priority", "isActive", "extraPropertiesDict"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -12716,6 +12808,13 @@ func (ec *executionContext) unmarshalInputUpdateConnectorConfigurationInput(ctx 
 				return it, err
 			}
 			it.ClientMutationID = graphql.OmittableOf(data)
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = graphql.OmittableOf(data)
 		case "dryRun":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dryRun"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -12856,7 +12955,7 @@ func (ec *executionContext) unmarshalInputUpdateCustomerPaymentGatewayInput(ctx 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"customerId", "id", "expectedVersion", "clientMutationId", "dryRun", "merchantId", "merchantKey", "merchantPin", "displayName", "testMode", "allowToken", "minPaymentAmount", "maxPaymentAmount", "billTypes", "applications", "paymentTypes", "convenienceFees"}
+	fieldsInOrder := [...]string{"customerId", "id", "expectedVersion", "clientMutationId", "idempotencyKey", "dryRun", "merchantId", "merchantKey", "merchantPin", "displayName", "testMode", "allowToken", "minPaymentAmount", "maxPaymentAmount", "billTypes", "applications", "paymentTypes", "convenienceFees"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -12891,6 +12990,13 @@ func (ec *executionContext) unmarshalInputUpdateCustomerPaymentGatewayInput(ctx 
 				return it, err
 			}
 			it.ClientMutationID = graphql.OmittableOf(data)
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = graphql.OmittableOf(data)
 		case "dryRun":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dryRun"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -13010,7 +13116,7 @@ func (ec *executionContext) unmarshalInputUpdateDevicePurchaseOrderInput(ctx con
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"dealerCode", "uuid", "expectedVersion", "clientMutationId", "dryRun", "status", "paymentType", "shippingMethodGatewayId", "items", "shipping"}
+	fieldsInOrder := [...]string{"dealerCode", "uuid", "expectedVersion", "clientMutationId", "idempotencyKey", "dryRun", "status", "paymentType", "shippingMethodGatewayId", "items", "shipping"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -13045,6 +13151,13 @@ func (ec *executionContext) unmarshalInputUpdateDevicePurchaseOrderInput(ctx con
 				return it, err
 			}
 			it.ClientMutationID = graphql.OmittableOf(data)
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = graphql.OmittableOf(data)
 		case "dryRun":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dryRun"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -13115,7 +13228,7 @@ func (ec *executionContext) unmarshalInputUpdateSubDealerInput(ctx context.Conte
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"updateCode", "expectedVersion", "clientMutationId", "dryRun", "mainDealerCode", "code", "erpCode", "name", "isIndividual", "isForeignNational", "address", "cityCode", "districtCode", "countryCode", "currencyCode", "phone", "taxNumber", "taxOffice", "parentTenantId", "paymentExCurrencyType", "paymentSetDefinitionId", "usablePaymentSetDefinitionIds", "customerRepresentativeIds", "users", "removeUserIds"}
+	fieldsInOrder := [...]string{"updateCode", "expectedVersion", "clientMutationId", "idempotencyKey", "dryRun", "mainDealerCode", "code", "erpCode", "name", "isIndividual", "isForeignNational", "address", "cityCode", "districtCode", "countryCode", "currencyCode", "phone", "taxNumber", "taxOffice", "parentTenantId", "paymentExCurrencyType", "paymentSetDefinitionId", "usablePaymentSetDefinitionIds", "customerRepresentativeIds", "users", "removeUserIds"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -13143,6 +13256,13 @@ func (ec *executionContext) unmarshalInputUpdateSubDealerInput(ctx context.Conte
 				return it, err
 			}
 			it.ClientMutationID = graphql.OmittableOf(data)
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = graphql.OmittableOf(data)
 		case "dryRun":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dryRun"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)

@@ -2,7 +2,6 @@ package graph
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"strings"
 
@@ -12,7 +11,6 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/ast"
-	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/payplat/paygql/internal/middleware"
 )
@@ -21,28 +19,48 @@ import (
 type Options struct {
 	// Introspection allows __schema and __type queries (the playground needs them).
 	Introspection bool
-	// MaxDepth bounds how deeply a query may nest selections.
+	// MaxDepth bounds how deeply a query may nest selections outside introspection.
 	MaxDepth int
-	// MaxComplexity bounds a query's complexity (every field costs 1, lists times their size).
+	// MaxIntrospectionDepth bounds how deeply introspection may nest: GraphiQL's own query
+	// nests 14 levels, its type references chaining ofType.
+	MaxIntrospectionDepth int
+	// MaxIntrospectionLists bounds how many list fields introspection may nest, which is what
+	// multiplies its answer: GraphiQL's query nests three (types, fields, args).
+	MaxIntrospectionLists int
+	// MaxComplexity bounds a query's complexity: every selected field costs 1, aliases
+	// included, and a paged list or history costs its selections times `first`.
 	MaxComplexity int
+	// MaxMutationFields bounds the mutation fields of one request, aliases included.
+	MaxMutationFields int
+	// MaxTokens bounds the tokens of a query document, so that parsing and validation
+	// (quadratic in places) stay cheap.
+	MaxTokens int
 }
 
 // DefaultOptions are the limits used unless configured otherwise.
-var DefaultOptions = Options{Introspection: true, MaxDepth: 12, MaxComplexity: 2000}
+var DefaultOptions = Options{
+	Introspection: true, MaxDepth: 12, MaxIntrospectionDepth: 20, MaxIntrospectionLists: 3,
+	MaxComplexity: 20000, MaxMutationFields: 10, MaxTokens: 20000,
+}
 
 // NewHandler returns the GraphQL HTTP handler for /query.
 func NewHandler(r *Resolver, opt Options) http.Handler {
-	srv := handler.New(NewExecutableSchema(Config{Resolvers: r}))
+	cfg := Config{Resolvers: r}
+	pageCosts(&cfg.Complexity)
+	srv := handler.New(NewExecutableSchema(cfg))
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
 	srv.SetQueryCache(decimalLiterals{lru.New[*ast.QueryDocument](1000)})
+	srv.SetParserTokenLimit(opt.MaxTokens)
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
 	if opt.Introspection {
 		srv.Use(extension.Introspection{})
 	}
+	// Before the complexity limit: queryLimits measures fragments once each, so a document of
+	// nested fragments is refused before anything walks its expansion.
+	srv.Use(queryLimits(opt))
 	srv.Use(extension.FixedComplexityLimit(opt.MaxComplexity))
-	srv.Use(depthLimit(opt.MaxDepth))
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		if oc := graphql.GetOperationContext(ctx); oc.Operation != nil {
 			middleware.RequestFrom(ctx).Operation = strings.TrimSpace(string(oc.Operation.Operation) + " " + oc.Operation.Name)
@@ -59,55 +77,4 @@ func NewHandler(r *Resolver, opt Options) http.Handler {
 	srv.SetErrorPresenter(r.presentError)
 	srv.SetRecoverFunc(r.recoverPanic)
 	return wellFormed(errorStatus(srv))
-}
-
-// depthLimit refuses operations whose selections nest deeper than max.
-type depthLimit int
-
-var _ interface {
-	graphql.HandlerExtension
-	graphql.OperationContextMutator
-} = depthLimit(0)
-
-func (depthLimit) ExtensionName() string                   { return "DepthLimit" }
-func (depthLimit) Validate(graphql.ExecutableSchema) error { return nil }
-func (d depthLimit) MutateOperationContext(_ context.Context, oc *graphql.OperationContext) *gqlerror.Error {
-	if oc.Operation == nil {
-		return nil
-	}
-	if depth := selectionDepth(oc.Operation.SelectionSet, 0, map[string]bool{}); depth > int(d) {
-		err := gqlerror.Errorf("the query nests %d levels deep; at most %d are allowed", depth, int(d))
-		err.Extensions = map[string]any{"code": "QUERY_TOO_DEEP"}
-		return err
-	}
-	return nil
-}
-
-func selectionDepth(set ast.SelectionSet, depth int, seen map[string]bool) int {
-	deepest := depth
-	for _, sel := range set {
-		var d int
-		switch sel := sel.(type) {
-		case *ast.Field:
-			if strings.HasPrefix(sel.Name, "__") {
-				// Introspection nests ofType chains deeply; it is bounded by the schema and
-				// switched off in production, and the playground needs it whole.
-				continue
-			}
-			d = selectionDepth(sel.SelectionSet, depth+1, seen)
-		case *ast.InlineFragment:
-			d = selectionDepth(sel.SelectionSet, depth, seen)
-		case *ast.FragmentSpread:
-			if sel.Definition == nil || seen[sel.Name] {
-				continue // validation already refused unknown or cyclic fragments
-			}
-			seen[sel.Name] = true
-			d = selectionDepth(sel.Definition.SelectionSet, depth, seen)
-			delete(seen, sel.Name)
-		default:
-			panic(fmt.Sprintf("unknown selection %T", sel))
-		}
-		deepest = max(deepest, d)
-	}
-	return deepest
 }

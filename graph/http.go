@@ -8,6 +8,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"strings"
 
 	"github.com/payplat/paygql/internal/middleware"
 )
@@ -22,15 +23,27 @@ import (
 //     the body's `errors` with `extensions.code`;
 //
 // with the exceptions that DESIGN fixes: 401 for a missing, malformed or expired token, 413 for
-// a body over the limit, however it arrives.
+// a body over the limit, however it arrives; and those of HTTP itself: 405 for a method other
+// than GET, POST and OPTIONS, 415 for a POST body that is not JSON in UTF-8 (text/plain,
+// multipart uploads and form posts included).
 
 // wellFormed answers the requests that are not GraphQL requests before gqlgen sees them:
-// gqlgen's own answer quotes the body back.
+// gqlgen's own answer quotes the body back, or says only "transport not supported".
 func wellFormed(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mediaType, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-		if r.Method != http.MethodPost || mediaType != "application/json" {
+		switch r.Method {
+		case http.MethodGet, http.MethodOptions:
 			next.ServeHTTP(w, r)
+			return
+		case http.MethodPost:
+		default:
+			w.Header().Set("Allow", "GET, POST, OPTIONS")
+			writeError(w, http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED",
+				fmt.Sprintf("method %s is not allowed: send a POST with a JSON body, or a GET for a query", r.Method))
+			return
+		}
+		if msg := checkContentType(r.Header.Get("Content-Type")); msg != "" {
+			writeError(w, http.StatusUnsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE", msg)
 			return
 		}
 		body, err := io.ReadAll(r.Body)
@@ -50,6 +63,28 @@ func wellFormed(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 		}
 	})
+}
+
+// checkContentType says what keeps a POST with Content-Type header from being a GraphQL
+// request, or "" when nothing does.
+func checkContentType(header string) string {
+	const want = "send the request body as JSON with Content-Type: application/json"
+	if header == "" {
+		return "the request has no Content-Type: " + want
+	}
+	mediaType, params, err := mime.ParseMediaType(header)
+	switch {
+	case err != nil:
+		return "the request's Content-Type cannot be read: " + want
+	case mediaType != "application/json":
+		if len(mediaType) > 64 { // a token of ASCII characters, cut for the message
+			mediaType = mediaType[:64] + "…"
+		}
+		return fmt.Sprintf("Content-Type %s is not supported: %s (multipart uploads and form posts are not accepted)", mediaType, want)
+	case params["charset"] != "" && !strings.EqualFold(params["charset"], "utf-8"):
+		return "the request body must be UTF-8: " + want + " (charset utf-8, or none)"
+	}
+	return ""
 }
 
 // checkRequest says what keeps body from being a GraphQL request, or "" when nothing does.

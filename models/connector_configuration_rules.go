@@ -2,24 +2,25 @@ package models
 
 import "encoding/json"
 
-// Limits of a connector configuration.
-const (
-	maxConnectorConfigNameLen = 200
-	maxExtraPropertiesBytes   = 16 << 10
-)
+// maxExtraPropertiesBytes bounds a connector configuration's extraPropertiesDict.
+const maxExtraPropertiesBytes = 16 << 10
 
 // Validate checks every rule of a connector configuration on the merged record.
 func (c *ConnectorConfiguration) Validate(v *Violations) {
 	for _, f := range []struct {
 		name string
 		s    *string
+		max  int
 	}{
-		{"name", c.Name}, {"username", c.Username}, {"terminalId", c.TerminalID},
-		{"storeId", c.StoreID}, {"bankCode", c.BankCode},
+		{"name", c.Name, maxNameLen}, {"username", c.Username, maxNameLen},
+		{"terminalId", c.TerminalID, maxIdentifierLen}, {"storeId", c.StoreID, maxIdentifierLen},
+		{"bankCode", c.BankCode, maxCodeLen},
 	} {
 		nonBlank(v, Path{f.name}, f.s)
+		text(v, Path{f.name}, f.s, f.max)
 	}
-	maxLen(v, Path{"name"}, c.Name, maxConnectorConfigNameLen)
+	text(v, Path{"apiEndpointUrl"}, c.APIEndpointURL, maxURLLen)
+	text(v, Path{"threeDSecureEndpointUrl"}, c.ThreeDSecureEndpointURL, maxURLLen)
 	allowHTTP := c.Mode == ModeTest
 	absoluteURL(v, Path{"apiEndpointUrl"}, c.APIEndpointURL, allowHTTP)
 	absoluteURL(v, Path{"threeDSecureEndpointUrl"}, c.ThreeDSecureEndpointURL, allowHTTP)
@@ -28,5 +29,7 @@ func (c *ConnectorConfiguration) Validate(v *Violations) {
 	}
 	if b, err := json.Marshal(c.ExtraPropertiesDict); err != nil || len(b) > maxExtraPropertiesBytes {
 		v.Add(Path{"extraPropertiesDict"}, CodeOutOfRange, "extraPropertiesDict must be at most %d bytes of JSON", maxExtraPropertiesBytes)
+	} else {
+		jsonObject(v, Path{"extraPropertiesDict"}, c.ExtraPropertiesDict)
 	}
 }

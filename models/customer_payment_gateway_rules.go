@@ -11,7 +11,9 @@ import (
 // list left out is unchanged and was valid when stored.
 func (g *CustomerPaymentGateway) Validate(v *Violations) {
 	requiredText(v, Path{"displayName"}, g.DisplayName)
+	text(v, Path{"displayName"}, &g.DisplayName, maxNameLen)
 	nonBlank(v, Path{"merchantId"}, g.MerchantID)
+	text(v, Path{"merchantId"}, g.MerchantID, maxIdentifierLen)
 	nonNegative(v, Path{"minPaymentAmount"}, g.MinPaymentAmount)
 	nonNegative(v, Path{"maxPaymentAmount"}, g.MaxPaymentAmount)
 	if g.MinPaymentAmount != nil && g.MaxPaymentAmount != nil && g.MinPaymentAmount.GreaterThan(*g.MaxPaymentAmount) {
@@ -40,6 +42,7 @@ func (l *GatewayLists) validate(v *Violations) {
 	for i, it := range l.PaymentTypes {
 		path := Path{"paymentTypes", strconv.Itoa(i), "paymentType"}
 		requiredText(v, path, it.PaymentType)
+		text(v, path, &it.PaymentType, maxCodeLen)
 		if paymentTypes[it.PaymentType] {
 			v.Add(path, CodeDuplicate, "payment type %q is listed twice", it.PaymentType)
 		}
@@ -48,6 +51,7 @@ func (l *GatewayLists) validate(v *Violations) {
 	for i, fee := range l.ConvenienceFees {
 		path := Path{"convenienceFees", strconv.Itoa(i)}
 		requiredText(v, path.At("paymentType"), fee.PaymentType)
+		text(v, path.At("paymentType"), &fee.PaymentType, maxCodeLen)
 		if fee.PaymentType != "" && l.PaymentTypes != nil && !paymentTypes[fee.PaymentType] {
 			v.Add(path.At("paymentType"), CodeInvalid, "payment type %q is not one of the gateway's paymentTypes", fee.PaymentType)
 		}

@@ -33,6 +33,7 @@ var customerPaymentGateways = &entity[*CustomerPaymentGateway, gatewayKey, *Cust
 	},
 	prepare: loadGatewayLists,
 	merge:   (*CustomerPaymentGatewayFields).merge,
+	whole:   loadAllGatewayLists,
 	unique: map[string]Path{
 		"payment_gateway_bill_types_unique":    {"billTypes"},
 		"payment_gateway_applications_unique":  {"applications"},
@@ -62,6 +63,39 @@ func loadGatewayLists(ctx context.Context, db bun.IDB, g *CustomerPaymentGateway
 		l.ConvenienceFees, err = loadList[ConvenienceFee](ctx, db, g.ID)
 	}
 	return err
+}
+
+// loadAllGatewayLists loads the lists g does not hold yet.
+func loadAllGatewayLists(ctx context.Context, db bun.IDB, g *CustomerPaymentGateway) error {
+	var err error
+	l := &g.Lists
+	if l.BillTypes == nil {
+		if l.BillTypes, err = loadList[PaymentGatewayBillType](ctx, db, g.ID); err != nil {
+			return err
+		}
+	}
+	if l.Applications == nil {
+		if l.Applications, err = loadList[PaymentGatewayApplication](ctx, db, g.ID); err != nil {
+			return err
+		}
+	}
+	if l.PaymentTypes == nil {
+		if l.PaymentTypes, err = loadList[PaymentGatewayPaymentType](ctx, db, g.ID); err != nil {
+			return err
+		}
+	}
+	if l.ConvenienceFees == nil {
+		l.ConvenienceFees, err = loadList[ConvenienceFee](ctx, db, g.ID)
+	}
+	return err
+}
+
+// restore puts back what a gateway's JSON form leaves out of its lists' items.
+func (g *CustomerPaymentGateway) restore() {
+	restoreItems(&g.Record, g.Lists.BillTypes)
+	restoreItems(&g.Record, g.Lists.Applications)
+	restoreItems(&g.Record, g.Lists.PaymentTypes)
+	restoreItems(&g.Record, g.Lists.ConvenienceFees)
 }
 
 // CreateCustomerPaymentGateway validates and stores a new gateway with its lists.

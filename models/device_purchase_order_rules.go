@@ -25,8 +25,11 @@ const WarnProductNotActive = "PRODUCT_NOT_ACTIVE"
 // unchanged and were valid when stored.
 func (o *DevicePurchaseOrder) Validate(v *Violations) {
 	requiredText(v, Path{"dealerCode"}, o.DealerCode)
+	text(v, Path{"dealerCode"}, &o.DealerCode, maxCodeLen)
 	nonBlank(v, Path{"paymentType"}, o.PaymentType)
+	text(v, Path{"paymentType"}, o.PaymentType, maxCodeLen)
 	nonBlank(v, Path{"shippingMethodGatewayId"}, o.ShippingMethodGatewayID)
+	text(v, Path{"shippingMethodGatewayId"}, o.ShippingMethodGatewayID, maxIdentifierLen)
 	linesFit := true
 	if o.Items != nil {
 		linesFit = validateOrderItems(v, o.Items)
@@ -83,6 +86,24 @@ func (pr *DevicePurchaseOrderProduct) validate(v *Violations, path Path) {
 	}
 	nonBlank(v, path.At("gatewayCountryProductId"), pr.GatewayCountryProductID)
 	nonBlank(v, path.At("name"), pr.Name)
+	g := &pr.GatewayProduct
+	for _, f := range []struct {
+		path Path
+		s    *string
+		max  int
+	}{
+		{path.At("gatewayCountryProductId"), pr.GatewayCountryProductID, maxIdentifierLen},
+		{path.At("gatewayProduct", "gatewayId"), g.GatewayID, maxIdentifierLen},
+		{path.At("gatewayProduct", "status"), g.Status, maxCodeLen},
+		{path.At("gatewayProduct", "type"), g.Type, maxCodeLen},
+		{path.At("gatewayProduct", "id"), g.ID, maxIdentifierLen},
+		{path.At("name"), pr.Name, maxNameLen},
+		{path.At("description"), pr.Description, maxDescriptionLen},
+		{path.At("imageUrl"), pr.ImageURL, maxURLLen},
+		{path.At("status"), pr.Status, maxCodeLen},
+	} {
+		text(v, f.path, f.s, f.max)
+	}
 	nonNegative(v, path.At("amount"), pr.Amount)
 	currencyCode(v, path.At("currency"), pr.Currency)
 	countryCode(v, path.At("country"), pr.Country)
@@ -92,7 +113,7 @@ func (pr *DevicePurchaseOrderProduct) validate(v *Violations, path Path) {
 		case "false":
 			v.Add(path.At("orderable"), CodeInvalid, "product %s is not orderable", textOf(pr.GatewayCountryProductID))
 		default:
-			v.Add(path.At("orderable"), CodeInvalid, "orderable must be \"true\" or \"false\", not %q", *o)
+			v.Add(path.At("orderable"), CodeInvalid, "orderable must be \"true\" or \"false\", not %s", quote(*o))
 		}
 	}
 	if s := pr.Status; s != nil && *s != productActive {
@@ -107,6 +128,9 @@ func (s *DevicePurchaseOrderShipping) validate(v *Violations, currency string) {
 	requiredText(v, path.At("name"), textOf(s.Name))
 	nonBlank(v, path.At("company"), s.Company)
 	nonBlank(v, path.At("phone"), s.Phone)
+	text(v, path.At("name"), s.Name, maxNameLen)
+	text(v, path.At("company"), s.Company, maxNameLen)
+	text(v, path.At("phone"), s.Phone, maxPhoneLen)
 	email(v, path.At("email"), s.Email)
 	nonNegative(v, path.At("amount"), s.Amount)
 	switch {
@@ -131,6 +155,16 @@ func (s *DevicePurchaseOrderShipping) validate(v *Violations, currency string) {
 	nonBlank(v, path.At("line2"), a.Line2)
 	nonBlank(v, path.At("postalCode"), a.PostalCode)
 	nonBlank(v, path.At("state"), a.State)
+	for _, f := range []struct {
+		name string
+		s    *string
+		max  int
+	}{
+		{"line1", a.Line1, maxAddressLen}, {"line2", a.Line2, maxAddressLen}, {"city", a.City, maxNameLen},
+		{"postalCode", a.PostalCode, maxPostalCodeLen}, {"state", a.State, maxNameLen},
+	} {
+		text(v, path.At(f.name), f.s, f.max)
+	}
 }
 
 // statusMoveMessage explains why an order cannot move from one status to another, naming

@@ -45,6 +45,23 @@ var devicePurchaseOrders = &entity[*DevicePurchaseOrder, orderKey, *orderChange]
 	},
 	merge:  (*orderChange).merge,
 	derive: func(p *patch, o *DevicePurchaseOrder) { o.derive(p) },
+	whole: func(ctx context.Context, db bun.IDB, o *DevicePurchaseOrder) error {
+		if o.Items != nil {
+			return nil
+		}
+		var err error
+		o.Items, err = loadList[DevicePurchaseOrderItem](ctx, db, o.ID)
+		return err
+	},
+}
+
+// restore puts back what an order's JSON form leaves out of its items: their parent, position
+// and line total.
+func (o *DevicePurchaseOrder) restore() {
+	restoreItems(&o.Record, o.Items)
+	for _, it := range o.Items {
+		it.LineTotal = it.lineTotal()
+	}
 }
 
 // CreateDevicePurchaseOrder validates and stores a new order, in DRAFT, with its items.

@@ -8,7 +8,9 @@
 // columns and child lists (list.go: replace or upsert, at most one delete, one update and
 // one insert per list), bumps version and updatedAt and adds the audit row keyed by the
 // record's stable id. A dry run or a refused input rolls back; a unique violation that
-// loses a race becomes DUPLICATE at the field its constraint guards.
+// loses a race becomes DUPLICATE at the field its constraint guards. An input with an
+// idempotencyKey claims the key first thing in the transaction and keeps the result under it
+// (idempotency.go), so a retry answers from there without writing again.
 //
 // # Adding an entity
 //
@@ -25,11 +27,13 @@
 //     inputs, the inputs (embedding MutationInput or UpdateInput), the payload (embedding
 //     Outcome), and the merge method with its list definitions (replace or upsert).
 //  5. models/<entity>_rules.go: Validate on the merged record, using rules.go for the
-//     general rules (nonNegative, email, countryCode, currencyCode, gsm, …); table-driven
-//     unit tests beside it.
+//     general rules (text with a maximum length for every string, nonNegative, email,
+//     countryCode, currencyCode, gsm, …); table-driven unit tests beside it. A limit goes
+//     into the field's description and a CHECK constraint too.
 //  6. models/<entity>_store.go: the entity description for the driver (name, key path and
-//     lock, scope, optional editable / prepare / derive / check hooks, unique constraints)
-//     and the Store methods: create, update, reads, and a childLists method per list.
+//     lock, scope, optional editable / prepare / derive / check / whole hooks, unique
+//     constraints), a restore method when the record's JSON leaves something out, and the
+//     Store methods: create, update, reads, and a childLists method per list.
 //  7. graph/schema.resolvers.go: after `go tool gqlgen generate`, one-line resolvers: role
 //     check and one Store call for operations; r.Store.<List>(ctx, objs) and models.History
 //     for lists and history.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -43,11 +44,24 @@ type record interface {
 type MutationInput struct {
 	ClientMutationID graphql.Omittable[*string]
 	DryRun           graphql.Omittable[*bool]
+	// IdempotencyKey makes a retry return the first result (see idempotency.go).
+	IdempotencyKey graphql.Omittable[*string]
 }
 
 func (in MutationInput) dryRun() bool {
 	v := in.DryRun.Value()
 	return v != nil && *v
+}
+
+// validate checks the fields every mutation input has.
+func (in MutationInput) validate(v *Violations) {
+	text(v, Path{"clientMutationId"}, in.ClientMutationID.Value(), maxKeyLen)
+	if key, sent := in.IdempotencyKey.ValueOK(); sent && key != nil {
+		if strings.TrimSpace(*key) == "" {
+			v.Add(Path{"idempotencyKey"}, CodeRequired, "idempotencyKey must not be empty; leave it out to send none")
+		}
+		text(v, Path{"idempotencyKey"}, key, maxKeyLen)
+	}
 }
 
 // UpdateInput holds the input fields of every update besides the record's key.
@@ -97,6 +111,9 @@ type entity[R record, K, F any] struct {
 	// unique maps a unique constraint to the input path of the field it guards, so that a
 	// write that loses a race for a unique value is a DUPLICATE there.
 	unique map[string]Path
+	// whole loads the child lists r does not hold yet, so that a result kept under an
+	// idempotency key shows the whole record.
+	whole func(ctx context.Context, db bun.IDB, r R) error
 }
 
 // create merges f into r, a new record holding its defaults and the create input's fields
@@ -107,10 +124,28 @@ func create[R record, K, F any](ctx context.Context, s *Store, e *entity[R, K, F
 	for field, v := range keys {
 		p.record(field, "", nil, v)
 	}
-	err := s.inTx(ctx, p, in.dryRun(), func(ctx context.Context, tx bun.Tx) error {
+	if in.validate(&p.Violations); p.Failed() {
+		return e.result(p, in, r, false, nil)
+	}
+	ik, err := s.newIdempotencyKey(actor.Subject, in, actionCreate+e.name, map[string]any{"keys": keys, "input": in, "fields": f})
+	if err != nil {
+		return r, Outcome{}, err
+	}
+	var stored *storedResult
+	err = s.inTx(ctx, p, in.dryRun(), func(ctx context.Context, tx bun.Tx) error {
+		var err error
+		if stored, err = ik.claim(ctx, tx, p); err != nil || stored != nil || p.Failed() {
+			return err
+		}
 		lists := e.merge(f, p, s.Secrets, r)
-		return e.finish(ctx, tx, p, actor, r, lists, actionCreate)
+		if err := e.finish(ctx, tx, p, actor, r, lists, actionCreate); err != nil {
+			return err
+		}
+		return e.keep(ctx, tx, ik, p, in, r)
 	})
+	if stored != nil {
+		return e.replay(p, actor, stored)
+	}
 	return e.result(p, in, r, true, err)
 }
 
@@ -119,38 +154,91 @@ func create[R record, K, F any](ctx context.Context, s *Store, e *entity[R, K, F
 func update[R record, K, F any](ctx context.Context, s *Store, e *entity[R, K, F], actor *auth.Principal, key K, in UpdateInput, f F) (R, Outcome, error) {
 	p := newPatch()
 	var r R
+	if in.validate(&p.Violations); p.Failed() {
+		return e.result(p, in.MutationInput, r, false, nil)
+	}
+	ik, err := s.newIdempotencyKey(actor.Subject, in.MutationInput, actionUpdate+e.name,
+		map[string]any{"key": fmt.Sprintf("%v", key), "input": in, "fields": f})
+	if err != nil {
+		return r, Outcome{}, err
+	}
+	var stored *storedResult
 	found := false
-	err := s.inTx(ctx, p, in.dryRun(), func(ctx context.Context, tx bun.Tx) error {
+	err = s.inTx(ctx, p, in.dryRun(), func(ctx context.Context, tx bun.Tx) error {
 		var err error
-		r, err = e.lock(ctx, tx, key)
-		if err == nil && e.scope != nil && e.scope(actor, r) != nil {
-			err = ErrNotFound // out of scope answers like missing
+		if stored, err = ik.claim(ctx, tx, p); err != nil || stored != nil || p.Failed() {
+			return err
 		}
-		if errors.Is(err, ErrNotFound) {
-			p.Add(e.keyPath, CodeNotFound, "%s", e.notFound(key))
-			return nil
+		if r, found, err = e.change(ctx, tx, s.Secrets, p, actor, key, in, f); err != nil {
+			return err
 		}
-		if err != nil {
-			return fmt.Errorf("load %s: %w", e.name, err)
-		}
-		found = true
-		if !checkVersion(p, in.ExpectedVersion, r.record().Version) {
-			return nil
-		}
-		if e.editable != nil {
-			if e.editable(&p.Violations, r, f); p.Failed() {
-				return nil
-			}
-		}
-		if e.prepare != nil {
-			if err := e.prepare(ctx, tx, r, f); err != nil {
-				return err
-			}
-		}
-		lists := e.merge(f, p, s.Secrets, r)
-		return e.finish(ctx, tx, p, actor, r, lists, actionUpdate)
+		return e.keep(ctx, tx, ik, p, in.MutationInput, r)
 	})
+	if stored != nil {
+		return e.replay(p, actor, stored)
+	}
 	return e.result(p, in.MutationInput, r, found, err)
+}
+
+// change is the body of an update's transaction: it loads the record named by key FOR UPDATE,
+// merges f into it and writes what changed. found tells whether the record was loaded.
+func (e *entity[R, K, F]) change(ctx context.Context, tx bun.Tx, box *secrets.Box, p *patch, actor *auth.Principal, key K, in UpdateInput, f F) (r R, found bool, err error) {
+	r, err = e.lock(ctx, tx, key)
+	if err == nil && e.scope != nil && e.scope(actor, r) != nil {
+		err = ErrNotFound // out of scope answers like missing
+	}
+	if errors.Is(err, ErrNotFound) {
+		p.Add(e.keyPath, CodeNotFound, "%s", e.notFound(key))
+		return r, false, nil
+	}
+	if err != nil {
+		return r, false, fmt.Errorf("load %s: %w", e.name, err)
+	}
+	if !checkVersion(p, in.ExpectedVersion, r.record().Version) {
+		return r, true, nil
+	}
+	if e.editable != nil {
+		if e.editable(&p.Violations, r, f); p.Failed() {
+			return r, true, nil
+		}
+	}
+	if e.prepare != nil {
+		if err := e.prepare(ctx, tx, r, f); err != nil {
+			return r, true, err
+		}
+	}
+	lists := e.merge(f, p, box, r)
+	return r, true, e.finish(ctx, tx, p, actor, r, lists, actionUpdate)
+}
+
+// keep stores the result of a mutation that is about to commit under its idempotency key, when
+// it has one.
+func (e *entity[R, K, F]) keep(ctx context.Context, tx bun.IDB, ik *idempotencyKey, p *patch, in MutationInput, r R) error {
+	if ik == nil || p.Failed() {
+		return nil
+	}
+	if e.whole != nil {
+		if err := e.whole(ctx, tx, r); err != nil {
+			return err
+		}
+	}
+	return ik.save(ctx, tx, r, Outcome{Warnings: p.Warnings, ClientMutationID: in.ClientMutationID.Value()})
+}
+
+// replay answers a retry with the result kept under its idempotency key. A record that has
+// left the caller's scope since answers like a missing one.
+func (e *entity[R, K, F]) replay(p *patch, actor *auth.Principal, stored *storedResult) (R, Outcome, error) {
+	var r, none R
+	if err := decodeRecord(stored.Record, &r); err != nil {
+		return none, Outcome{}, err
+	}
+	if e.scope != nil {
+		if path := e.scope(actor, r); path != nil {
+			p.Add(path, CodeNotFound, "%s is not in your scope", path[len(path)-1])
+			return none, Outcome{UserErrors: p.Errors, ClientMutationID: stored.ClientMutationID}, nil
+		}
+	}
+	return r, Outcome{UserErrors: p.Errors, Warnings: stored.Warnings, ClientMutationID: stored.ClientMutationID}, nil
 }
 
 // finish runs the rules on the merged record and, when all hold, writes it, its lists and

@@ -139,6 +139,10 @@ func (l list[E, T, In]) upsert(p *patch, parent uuid.UUID, sent graphql.Omittabl
 	}
 	stored := *dst
 	s := &listSync[T]{field: l.field}
+	if len(remove) > maxListItems {
+		p.Add(p.path(removeField), CodeOutOfRange, "%s may hold at most %d items", removeField, maxListItems)
+		return s
+	}
 	if !l.bounded(p, items) {
 		return s
 	}

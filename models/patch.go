@@ -3,6 +3,7 @@ package models
 import (
 	"bytes"
 	"encoding/json"
+	"unicode/utf8"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/shopspring/decimal"
@@ -105,6 +106,8 @@ func setSecret(p *patch, box *secrets.Box, in graphql.Omittable[*string], dst *[
 		}
 	case *v == "":
 		p.Add(p.path(field), CodeRequired, "%s must not be empty; send null to clear it", field)
+	case utf8.RuneCountInString(*v) > maxSecretLen:
+		p.Add(p.path(field), CodeOutOfRange, "%s must be at most %d characters", field, maxSecretLen)
 	default:
 		var from any
 		if *dst != nil {

@@ -25,11 +25,108 @@ func requiredText(v *Violations, path Path, s string) {
 	}
 }
 
+// The longest text each kind of field may hold, in characters (README, "Limits"). Every stored
+// string has one, checked by text and backed by a CHECK constraint on its column.
+const (
+	// maxCodeLen bounds codes: member and ERP codes, bank, city and tax codes, payment types.
+	maxCodeLen = 50
+	// maxIdentifierLen bounds ids that other systems assign: terminal, store, merchant and
+	// product ids.
+	maxIdentifierLen = 100
+	// maxNameLen bounds names and short texts: names, titles, tax offices, cities, rule names.
+	maxNameLen        = 200
+	maxAddressLen     = 500
+	maxDescriptionLen = 1000
+	maxPhoneLen       = 32
+	maxPostalCodeLen  = 20
+	// maxURLLen is the longest URL that browsers and proxies reliably carry.
+	maxURLLen = 2048
+	// maxSecretLen bounds a write-only secret before it is sealed.
+	maxSecretLen = 4096
+)
+
 // maxLen refuses a string longer than n characters.
 func maxLen(v *Violations, path Path, s *string, n int) {
 	if s != nil && utf8.RuneCountInString(*s) > n {
 		v.Add(path, CodeOutOfRange, "%s must be at most %d characters", path[len(path)-1], n)
 	}
+}
+
+// text refuses a set string that is longer than n characters or that PostgreSQL text cannot
+// hold: one with a NUL character (U+0000) or that is not UTF-8. Every other character, control
+// characters and markup included, is stored and returned as sent.
+func text(v *Violations, path Path, s *string, n int) {
+	if s == nil {
+		return
+	}
+	switch {
+	case !utf8.ValidString(*s):
+		v.Add(path, CodeInvalid, "%s is not valid UTF-8", path[len(path)-1])
+	case strings.IndexByte(*s, 0) >= 0:
+		v.Add(path, CodeInvalid, "%s must not contain NUL characters (U+0000)", path[len(path)-1])
+	default:
+		maxLen(v, path, s, n)
+	}
+}
+
+// texts applies text to every string of a list.
+func texts(v *Violations, path Path, list []string, n int) {
+	for i := range list {
+		text(v, path.Index(i), &list[i], n)
+	}
+}
+
+// maxJSONDepth bounds how deeply a JSONObject may nest objects and arrays.
+const maxJSONDepth = 32
+
+// jsonObject refuses a JSON object that nests deeper than maxJSONDepth or holds a NUL
+// character in a key or string (jsonb cannot store one).
+func jsonObject(v *Violations, path Path, o JSONObject) {
+	depth, nul := jsonShape(map[string]any(o), 1)
+	switch {
+	case nul:
+		v.Add(path, CodeInvalid, "%s must not contain NUL characters (U+0000)", path[len(path)-1])
+	case depth > maxJSONDepth:
+		v.Add(path, CodeOutOfRange, "%s must nest at most %d levels of objects and arrays", path[len(path)-1], maxJSONDepth)
+	}
+}
+
+// jsonShape returns how deeply value nests, counting depth for itself when it is an object or
+// an array, and whether it holds a NUL character. It stops descending past maxJSONDepth.
+func jsonShape(value any, depth int) (int, bool) {
+	switch x := value.(type) {
+	case string:
+		return depth - 1, strings.IndexByte(x, 0) >= 0 // a string adds no level
+	case JSONObject:
+		return jsonShape(map[string]any(x), depth)
+	case map[string]any, []any:
+	default:
+		return depth - 1, false // nor does a number, boolean or null
+	}
+	if depth > maxJSONDepth {
+		return depth, false
+	}
+	deepest := depth
+	descend := func(child any) bool {
+		d, nul := jsonShape(child, depth+1)
+		deepest = max(deepest, d)
+		return nul
+	}
+	switch x := value.(type) {
+	case map[string]any:
+		for k, child := range x {
+			if strings.IndexByte(k, 0) >= 0 || descend(child) {
+				return deepest, true
+			}
+		}
+	case []any:
+		for _, child := range x {
+			if descend(child) {
+				return deepest, true
+			}
+		}
+	}
+	return deepest, false
 }
 
 // absoluteURL refuses a URL that is not absolute https, or http when allowHTTP.
@@ -67,9 +164,13 @@ func email(v *Violations, path Path, s *string) {
 	if s == nil {
 		return
 	}
+	if len(*s) > maxEmailLen {
+		v.Add(path, CodeOutOfRange, "%s must be at most %d characters", path[len(path)-1], maxEmailLen)
+		return
+	}
 	a, err := mail.ParseAddress(*s)
-	if err != nil || a.Address != *s || len(*s) > maxEmailLen {
-		v.Add(path, CodeInvalid, "%s %q is not an e-mail address", path[len(path)-1], *s)
+	if err != nil || a.Address != *s {
+		v.Add(path, CodeInvalid, "%s %s is not an e-mail address", path[len(path)-1], quote(*s))
 	}
 }
 
@@ -80,7 +181,7 @@ func countryCode(v *Violations, path Path, s *string) {
 	}
 	r, err := language.ParseRegion(*s)
 	if len(*s) != 2 || *s != strings.ToUpper(*s) || err != nil || !r.IsCountry() {
-		v.Add(path, CodeInvalid, "%s %q is not an ISO 3166-1 alpha-2 country code such as \"TR\"", path[len(path)-1], *s)
+		v.Add(path, CodeInvalid, "%s %s is not an ISO 3166-1 alpha-2 country code such as \"TR\"", path[len(path)-1], quote(*s))
 	}
 }
 
@@ -90,7 +191,7 @@ func currencyCode(v *Violations, path Path, s *string) {
 		return
 	}
 	if _, err := currency.ParseISO(*s); len(*s) != 3 || *s != strings.ToUpper(*s) || err != nil {
-		v.Add(path, CodeInvalid, "%s %q is not an ISO 4217 currency code such as \"TRY\"", path[len(path)-1], *s)
+		v.Add(path, CodeInvalid, "%s %s is not an ISO 4217 currency code such as \"TRY\"", path[len(path)-1], quote(*s))
 	}
 }
 
@@ -101,6 +202,6 @@ var gsmPattern = regexp.MustCompile(`^(\+[1-9][0-9]{7,14}|0?5[0-9]{9})$`)
 // gsm refuses a set string that is not a mobile number.
 func gsm(v *Violations, path Path, s *string) {
 	if s != nil && !gsmPattern.MatchString(*s) {
-		v.Add(path, CodeInvalid, "%s %q is not a mobile number: use +905321234567 or 05321234567", path[len(path)-1], *s)
+		v.Add(path, CodeInvalid, "%s %s is not a mobile number: use +905321234567 or 05321234567", path[len(path)-1], quote(*s))
 	}
 }

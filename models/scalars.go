@@ -9,6 +9,7 @@ import (
 	"io"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/google/uuid"
@@ -23,6 +24,18 @@ func (e *InputError) Error() string { return e.msg }
 
 func inputErrorf(format string, args ...any) error {
 	return &InputError{msg: fmt.Sprintf(format, args...)}
+}
+
+// maxQuoted is how many characters of a refused value an error message quotes.
+const maxQuoted = 40
+
+// quote quotes s for an error message, cut to maxQuoted characters: a hostile value of a
+// megabyte is not sent back whole.
+func quote(s string) string {
+	if utf8.RuneCountInString(s) <= maxQuoted {
+		return strconv.Quote(s)
+	}
+	return strconv.Quote(string([]rune(s)[:maxQuoted])) + "…"
 }
 
 // jsonKind names the JSON type of a decoded input value, for error messages.
@@ -46,8 +59,12 @@ func jsonKind(v any) string {
 // UUID is a UUID in its canonical text form.
 type UUID = uuid.UUID
 
-// MarshalUUID writes id in its canonical text form.
-func MarshalUUID(id uuid.UUID) graphql.Marshaler { return graphql.MarshalUUID(id) }
+// MarshalUUID writes id in its canonical text form, the nil UUID too: gqlgen's own marshaler
+// writes null for it, which a non-null field (say an applicationId stored as
+// 00000000-0000-0000-0000-000000000000) cannot return.
+func MarshalUUID(id uuid.UUID) graphql.Marshaler {
+	return graphql.WriterFunc(func(w io.Writer) { _, _ = io.WriteString(w, strconv.Quote(id.String())) })
+}
 
 // UnmarshalUUID reads a UUID from a string.
 func UnmarshalUUID(v any) (uuid.UUID, error) {
@@ -57,7 +74,7 @@ func UnmarshalUUID(v any) (uuid.UUID, error) {
 	}
 	id, err := uuid.Parse(s)
 	if err != nil {
-		return uuid.Nil, inputErrorf("%q is not a UUID", s)
+		return uuid.Nil, inputErrorf("%s is not a UUID", quote(s))
 	}
 	return id, nil
 }
@@ -76,15 +93,27 @@ func MarshalDecimal(d decimal.Decimal) graphql.Marshaler {
 	})
 }
 
+// maxDecimalDigits bounds the digits of a Decimal on either side of the point. Without a
+// bound, a short text such as "1e-999999999" would make every later step (rounding, printing)
+// build a number of a billion digits.
+const maxDecimalDigits = 64
+
 // UnmarshalDecimal reads a decimal from a string, a JSON number (json.Number, its exact text)
 // or an integer. A float64 is refused, since it may already have lost the exact value; number
-// literals in query text reach here as strings (see graph.decimalLiterals).
+// literals in query text reach here as strings (see graph.decimalLiterals). At most
+// maxDecimalDigits digits may stand before the point and as many after it.
 func UnmarshalDecimal(v any) (decimal.Decimal, error) {
 	switch v := v.(type) {
 	case string:
+		if len(v) > 4*maxDecimalDigits {
+			return decimal.Decimal{}, inputErrorf("a Decimal of %d characters is too long: at most %d digits before and %d after the point", len(v), maxDecimalDigits, maxDecimalDigits)
+		}
 		d, err := decimal.NewFromString(v)
 		if err != nil {
-			return decimal.Decimal{}, inputErrorf("%q is not a decimal number", v)
+			return decimal.Decimal{}, inputErrorf("%s is not a decimal number", quote(v))
+		}
+		if exp := d.Exponent(); exp < -maxDecimalDigits || d.NumDigits()+int(exp) > maxDecimalDigits {
+			return decimal.Decimal{}, inputErrorf("%s is out of range: a Decimal has at most %d digits before and %d after the point", quote(v), maxDecimalDigits, maxDecimalDigits)
 		}
 		return d, nil
 	case json.Number:
@@ -116,7 +145,11 @@ func UnmarshalDateTime(v any) (time.Time, error) {
 	}
 	t, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {
-		return time.Time{}, inputErrorf("%q is not an RFC 3339 time", s)
+		return time.Time{}, inputErrorf("%s is not an RFC 3339 time such as \"2026-11-23T16:15:00Z\"", quote(s))
+	}
+	// In UTC, which is how it is written back, the year must still have four digits.
+	if y := t.UTC().Year(); y < 0 || y > 9999 {
+		return time.Time{}, inputErrorf("%s is out of range: in UTC it must fall in the years 0000 to 9999", quote(s))
 	}
 	return t.UTC(), nil
 }

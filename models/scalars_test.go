@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -18,6 +19,10 @@ func TestDecimalRoundTrip(t *testing.T) {
 		{"-5", `"-5"`},
 		{json.Number("99999999999999.99"), `"99999999999999.99"`},
 		{int64(7), `"7"`},
+		{"1e-64", `"0.` + strings.Repeat("0", 63) + `1"`},
+		{strings.Repeat("9", 64), `"` + strings.Repeat("9", 64) + `"`},
+		{"-0.5", `"-0.5"`},
+		{"+3", `"3"`},
 	}
 	for _, tt := range tests {
 		d, err := UnmarshalDecimal(tt.in)
@@ -31,7 +36,8 @@ func TestDecimalRoundTrip(t *testing.T) {
 			t.Errorf("round trip of %v = %s, want %s", tt.in, b.String(), tt.want)
 		}
 	}
-	for _, bad := range []any{"12,50", "abc", 1.5, true, nil} {
+	long := strings.Repeat("9", 4*maxDecimalDigits+1)
+	for _, bad := range []any{"12,50", "abc", 1.5, true, nil, "1e-65", "1e64", "0.1e66", "1e-999999999", long, "NaN", "Infinity", "0x10", ""} {
 		_, err := UnmarshalDecimal(bad)
 		var ie *InputError
 		if !errors.As(err, &ie) {

@@ -18,6 +18,8 @@ import (
 type Store struct {
 	DB      *bun.DB
 	Secrets *secrets.Box
+	// IdempotencyTTL is how long an idempotency key is kept; DefaultIdempotencyTTL when 0.
+	IdempotencyTTL time.Duration
 }
 
 // errRollback ends a transaction that must not commit: a refused input or a dry run.

@@ -260,13 +260,18 @@ func duplicateUserCodes(p *patch, users []*SubDealerUser) {
 	}
 }
 
-// setSlice merges a list-valued field; null clears it to an empty list.
+// setSlice merges a list-valued field; null clears it to an empty list. A list of more than
+// maxListItems is refused.
 func setSlice[T comparable](p *patch, in graphql.Omittable[[]T], dst *[]T, field, column string) {
 	v, sent := in.ValueOK()
 	if v == nil {
 		v = []T{}
 	}
 	if !sent || slices.Equal(*dst, v) {
+		return
+	}
+	if len(v) > maxListItems {
+		p.Add(p.path(field), CodeOutOfRange, "%s may hold at most %d items", field, maxListItems)
 		return
 	}
 	p.record(field, column, *dst, v)

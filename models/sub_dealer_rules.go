@@ -6,13 +6,6 @@ import (
 	"slices"
 )
 
-// Limits of a sub-dealer and its users.
-const (
-	maxCodeLen    = 50
-	maxNameLen    = 200
-	maxAddressLen = 500
-)
-
 // Warning codes of a sub-dealer.
 const warnTaxNumberFormat = "TAX_NUMBER_FORMAT"
 
@@ -23,19 +16,22 @@ func (d *SubDealer) Validate(v *Violations) {
 	requiredText(v, Path{"code"}, d.Code)
 	requiredText(v, Path{"erpCode"}, d.ErpCode)
 	requiredText(v, Path{"name"}, d.Name)
-	maxLen(v, Path{"mainDealerCode"}, &d.MainDealerCode, maxCodeLen)
-	maxLen(v, Path{"code"}, &d.Code, maxCodeLen)
-	maxLen(v, Path{"erpCode"}, &d.ErpCode, maxCodeLen)
-	maxLen(v, Path{"name"}, &d.Name, maxNameLen)
-	maxLen(v, Path{"address"}, d.Address, maxAddressLen)
+	text(v, Path{"mainDealerCode"}, &d.MainDealerCode, maxCodeLen)
+	text(v, Path{"code"}, &d.Code, maxCodeLen)
+	text(v, Path{"erpCode"}, &d.ErpCode, maxCodeLen)
+	text(v, Path{"name"}, &d.Name, maxNameLen)
 	for _, f := range []struct {
 		name string
 		s    *string
+		max  int
 	}{
-		{"address", d.Address}, {"cityCode", d.CityCode}, {"districtCode", d.DistrictCode}, {"phone", d.Phone},
-		{"taxNumber", d.TaxNumber}, {"taxOffice", d.TaxOffice}, {"paymentExCurrencyType", d.PaymentExCurrencyType},
+		{"address", d.Address, maxAddressLen}, {"cityCode", d.CityCode, maxCodeLen},
+		{"districtCode", d.DistrictCode, maxCodeLen}, {"phone", d.Phone, maxPhoneLen},
+		{"taxNumber", d.TaxNumber, maxCodeLen}, {"taxOffice", d.TaxOffice, maxNameLen},
+		{"paymentExCurrencyType", d.PaymentExCurrencyType, maxCodeLen},
 	} {
 		nonBlank(v, Path{f.name}, f.s)
+		text(v, Path{f.name}, f.s, f.max)
 	}
 	if d.CountryCode == "" {
 		v.Add(Path{"countryCode"}, CodeRequired, "countryCode is required")
@@ -85,9 +81,18 @@ func (u *SubDealerUser) validate(v *Violations, path Path) {
 	}{{"code", u.Code}, {"name", u.Name}, {"surname", u.Surname}, {"email", u.Email}, {"gsm", u.Gsm}} {
 		requiredText(v, path.At(f.name), f.s)
 	}
-	maxLen(v, path.At("code"), &u.Code, maxCodeLen)
-	maxLen(v, path.At("name"), &u.Name, maxNameLen)
-	maxLen(v, path.At("surname"), &u.Surname, maxNameLen)
+	for _, f := range []struct {
+		name string
+		s    *string
+		max  int
+	}{
+		{"code", &u.Code, maxCodeLen}, {"name", &u.Name, maxNameLen}, {"surname", &u.Surname, maxNameLen},
+		{"title", u.Title, maxNameLen}, {"description", u.Description, maxDescriptionLen},
+		{"erpCode", u.ErpCode, maxCodeLen}, {"paymentExCurrencyType", u.PaymentExCurrencyType, maxCodeLen},
+		{"taxNumber", u.TaxNumber, maxCodeLen}, {"taxOffice", u.TaxOffice, maxNameLen},
+	} {
+		text(v, path.At(f.name), f.s, f.max)
+	}
 	if u.Email != "" {
 		email(v, path.At("email"), &u.Email)
 	}
@@ -97,4 +102,5 @@ func (u *SubDealerUser) validate(v *Violations, path Path) {
 	for i, r := range u.RuleNames {
 		requiredText(v, path.At("ruleNames", fmt.Sprint(i)), r)
 	}
+	texts(v, path.At("ruleNames"), u.RuleNames, maxNameLen)
 }

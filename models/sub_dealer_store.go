@@ -38,6 +38,14 @@ var subDealers = &entity[*SubDealer, string, *SubDealerFields]{
 	},
 	merge: (*SubDealerFields).merge,
 	check: checkSubDealerCodes,
+	whole: func(ctx context.Context, db bun.IDB, d *SubDealer) error {
+		if d.Users != nil {
+			return nil
+		}
+		var err error
+		d.Users, err = loadList[SubDealerUser](ctx, db, d.ID)
+		return err
+	},
 	unique: map[string]Path{
 		"sub_dealers_code_key":      {"code"},
 		"sub_dealers_erp_code_key":  {"erpCode"},
@@ -86,6 +94,9 @@ func checkSubDealerCodes(ctx context.Context, db bun.IDB, p *patch, d *SubDealer
 	}
 	return nil
 }
+
+// restore puts back what a sub-dealer's JSON form leaves out of its users.
+func (d *SubDealer) restore() { restoreItems(&d.Record, d.Users) }
 
 // registrationMails queues the registration mail of every user that asked for it, in the
 // mutation's transaction: a refused or dry-run request sends nothing.

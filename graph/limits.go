@@ -1,0 +1,189 @@
+package graph
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/google/uuid"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/payplat/paygql/models"
+)
+
+// Error codes of the query limits, in errors[].extensions.code.
+const (
+	codeQueryTooDeep     = "QUERY_TOO_DEEP"
+	codeTooManyMutations = "TOO_MANY_MUTATIONS"
+	// codeComplexity is gqlgen's code for a query over the complexity limit.
+	codeComplexity = "COMPLEXITY_LIMIT_EXCEEDED"
+)
+
+// The page size a paged list or history has when `first` is left out, and the largest one.
+const (
+	defaultFirst = 20
+	maxFirst     = 100
+)
+
+// pageCosts makes a paged list or history cost its selections times its page size, so that
+// the complexity limit bounds the rows a query can read, not only the fields it names.
+func pageCosts(c *ComplexityRoot) {
+	history := func(child int, first *int) int { return pageCost(child, first) }
+	c.ConnectorConfiguration.History = history
+	c.CustomerPaymentGateway.History = history
+	c.SubDealer.History = history
+	c.DevicePurchaseOrder.History = history
+	c.Query.ConnectorConfigurations = func(child int, _ *uuid.UUID, _ *bool, first *int, _ *string) int {
+		return pageCost(child, first)
+	}
+	c.Query.SubDealers = func(child int, _ *string, first *int, _ *string) int { return pageCost(child, first) }
+	c.Query.DevicePurchaseOrders = func(child int, _ *string, _ *models.DevicePurchaseOrderStatus, first *int, _ *string) int {
+		return pageCost(child, first)
+	}
+}
+
+// pageCost is the cost of a page of first items (clamped to what a page may hold; the
+// resolver refuses the rest).
+func pageCost(child int, first *int) int {
+	n := defaultFirst
+	if first != nil {
+		n = min(max(*first, 1), maxFirst)
+	}
+	return 1 + child*n
+}
+
+// queryLimits refuses operations that nest too deeply, introspection included, and requests
+// with too many mutation fields.
+type queryLimits Options
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.OperationContextMutator
+} = queryLimits{}
+
+func (queryLimits) ExtensionName() string                   { return "QueryLimits" }
+func (queryLimits) Validate(graphql.ExecutableSchema) error { return nil }
+
+func (l queryLimits) MutateOperationContext(_ context.Context, oc *graphql.OperationContext) *gqlerror.Error {
+	op := oc.Operation
+	if op == nil {
+		return nil
+	}
+	if op.Operation == ast.Mutation {
+		if n := topLevelFields(op.SelectionSet, map[string]bool{}); n > l.MaxMutationFields {
+			return limitError(codeTooManyMutations,
+				"the request holds %d mutation fields (aliases included); at most %d run in one request: send the others in another", n, l.MaxMutationFields)
+		}
+	}
+	m := measurer{memo: map[fragmentKey]shape{}}
+	s := m.measure(op.SelectionSet, false)
+	switch {
+	case s.fields > l.MaxComplexity:
+		return limitError(codeComplexity, "the query selects %d fields once its fragments are expanded; its complexity may be at most %d", s.fields, l.MaxComplexity)
+	case s.depth > l.MaxDepth:
+		return limitError(codeQueryTooDeep, "the query nests %d levels deep; at most %d are allowed", s.depth, l.MaxDepth)
+	case s.introspectionDepth > l.MaxIntrospectionDepth:
+		return limitError(codeQueryTooDeep, "the introspection nests %d levels deep; at most %d are allowed", s.introspectionDepth, l.MaxIntrospectionDepth)
+	case s.introspectionLists > l.MaxIntrospectionLists:
+		return limitError(codeQueryTooDeep, "the introspection nests %d list fields in one another; at most %d are allowed (types, fields, args)", s.introspectionLists, l.MaxIntrospectionLists)
+	}
+	return nil
+}
+
+func limitError(code, format string, args ...any) *gqlerror.Error {
+	err := gqlerror.Errorf(format, args...)
+	err.Extensions = map[string]any{"code": code}
+	return err
+}
+
+// topLevelFields counts the fields an operation selects at its root, through fragments.
+func topLevelFields(set ast.SelectionSet, seen map[string]bool) int {
+	n := 0
+	for _, sel := range set {
+		switch sel := sel.(type) {
+		case *ast.Field:
+			if sel.Name != "__typename" {
+				n++
+			}
+		case *ast.InlineFragment:
+			n += topLevelFields(sel.SelectionSet, seen)
+		case *ast.FragmentSpread:
+			if sel.Definition != nil && !seen[sel.Name] {
+				seen[sel.Name] = true // spread twice, its fields merge and run once
+				n += topLevelFields(sel.Definition.SelectionSet, seen)
+			}
+		}
+	}
+	return n
+}
+
+// shape is how far a selection set reaches below where it sits: data and introspection
+// measured apart, since an introspection query chains ofType far deeper than any data query,
+// but cheaply, while its list fields (types, fields, args, …) multiply its answer. fields
+// counts the fields it selects once fragments are expanded.
+type shape struct{ depth, introspectionDepth, introspectionLists, fields int }
+
+func (s *shape) widen(o shape) {
+	s.depth = max(s.depth, o.depth)
+	s.introspectionDepth = max(s.introspectionDepth, o.introspectionDepth)
+	s.introspectionLists = max(s.introspectionLists, o.introspectionLists)
+	s.fields = min(s.fields+o.fields, maxCount)
+}
+
+// maxCount caps field counts, which a document of nested fragments can make astronomical.
+const maxCount = 1 << 40
+
+type fragmentKey struct {
+	name          string
+	introspection bool
+}
+
+// measurer measures selection sets, each fragment once per context: a document that spreads
+// fragments within fragments costs its size to measure, not the size of its expansion.
+type measurer struct{ memo map[fragmentKey]shape }
+
+// measure returns the shape of set; introspection says that set sits inside an __schema or
+// __type field.
+func (m *measurer) measure(set ast.SelectionSet, introspection bool) shape {
+	var s shape
+	for _, sel := range set {
+		switch sel := sel.(type) {
+		case *ast.Field:
+			if sel.Name == "__typename" {
+				s.fields = min(s.fields+1, maxCount)
+				continue // a leaf, anywhere
+			}
+			inside := introspection || strings.HasPrefix(sel.Name, "__")
+			c := m.measure(sel.SelectionSet, inside)
+			c.fields = min(c.fields+1, maxCount)
+			if inside {
+				c.introspectionDepth++
+				if len(sel.SelectionSet) > 0 && sel.Definition != nil && sel.Definition.Type.Elem != nil {
+					c.introspectionLists++
+				}
+			} else {
+				c.depth++
+			}
+			s.widen(c)
+		case *ast.InlineFragment:
+			s.widen(m.measure(sel.SelectionSet, introspection))
+		case *ast.FragmentSpread:
+			if sel.Definition == nil {
+				continue // validation already refused unknown fragments
+			}
+			key := fragmentKey{sel.Name, introspection}
+			c, ok := m.memo[key]
+			if !ok {
+				m.memo[key] = shape{} // validation refused cycles; this ends one anyway
+				c = m.measure(sel.Definition.SelectionSet, introspection)
+				m.memo[key] = c
+			}
+			s.widen(c)
+		default:
+			panic(fmt.Sprintf("unknown selection %T", sel))
+		}
+	}
+	return s
+}
