@@ -208,6 +208,7 @@ func routes(cfg *config.Config, logger *slog.Logger, db *bun.DB, store *models.S
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	registry.MustRegister(middleware.Collectors...)
+	registry.MustRegister(database.Collectors(db.DB)...)
 
 	mux := http.NewServeMux()
 	mux.Handle("/query", middleware.Log(logger, "/query", middleware.CORS(cfg.CORSAllowedOrigins, verifier.Middleware(api))))

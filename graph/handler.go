@@ -44,15 +44,23 @@ func NewHandler(r *Resolver, opt Options) http.Handler {
 	srv.Use(extension.FixedComplexityLimit(opt.MaxComplexity))
 	srv.Use(depthLimit(opt.MaxDepth))
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
-		if oc := graphql.GetOperationContext(ctx); oc.Operation != nil {
-			middleware.RequestFrom(ctx).Operation = strings.TrimSpace(string(oc.Operation.Operation) + " " + oc.Operation.Name)
+		oc := graphql.GetOperationContext(ctx)
+		req := middleware.RequestFrom(ctx)
+		if oc.Operation != nil {
+			req.Operation = strings.TrimSpace(string(oc.Operation.Operation) + " " + oc.Operation.Name)
 		}
+		req.Field = metricsOperation(oc.Operation)
 		return next(ctx)
 	})
+	srv.AroundFields(countUserErrors)
 	srv.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 		resp := next(ctx)
+		req := middleware.RequestFrom(ctx)
 		if resp != nil {
-			middleware.RequestFrom(ctx).Errors += len(resp.Errors)
+			req.Errors += len(resp.Errors)
+		}
+		if req.Field == "" {
+			req.Field = middleware.OperationInvalid // refused before it could run
 		}
 		return resp
 	})
