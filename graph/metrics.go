@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"reflect"
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -46,13 +47,14 @@ type outcome interface{ MutationOutcome() *models.Outcome }
 // countUserErrors counts the userErrors of every mutation's payload by code.
 func countUserErrors(ctx context.Context, next graphql.Resolver) (any, error) {
 	res, err := next(ctx)
-	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Object == "Mutation" {
-		if o, ok := res.(outcome); ok && o != nil {
-			if out := o.MutationOutcome(); out != nil {
-				for _, e := range out.UserErrors {
-					middleware.CountUserError(fc.Field.Name, string(e.Code))
-				}
-			}
+	fc := graphql.GetFieldContext(ctx)
+	if err != nil || fc == nil || fc.Object != "Mutation" {
+		return res, err
+	}
+	// A refused resolver returns a nil payload, which has no Outcome to read.
+	if o, ok := res.(outcome); ok && !reflect.ValueOf(o).IsNil() {
+		for _, e := range o.MutationOutcome().UserErrors {
+			middleware.CountUserError(fc.Field.Name, string(e.Code))
 		}
 	}
 	return res, err

@@ -9,6 +9,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/payplat/paygql/internal/auth"
+	"github.com/payplat/paygql/internal/database"
 	"github.com/payplat/paygql/internal/outbox"
 )
 
@@ -19,7 +20,8 @@ var subDealers = &entity[*SubDealer, string, *SubDealerFields]{
 	notFound: func(code string) string { return fmt.Sprintf("no sub-dealer has code %q", code) },
 	lock: func(ctx context.Context, db bun.IDB, code string) (*SubDealer, error) {
 		d := new(SubDealer)
-		err := db.NewSelect().Model(d).Where("sd.code = ?", code).For("UPDATE").Scan(ctx)
+		ctx, conn := database.Prepare(ctx, db, code)
+		err := db.NewSelect().Model(d).Where("sd.code = $1").For("UPDATE").Conn(conn).Scan(ctx)
 		return d, notFound(err)
 	},
 	scope: func(a *auth.Principal, d *SubDealer) Path {
@@ -76,8 +78,9 @@ func checkSubDealerCodes(ctx context.Context, db bun.IDB, p *patch, d *SubDealer
 		codes = append(codes, c)
 	}
 	var taken []string
+	ctx, conn := database.Prepare(ctx, db, codes, d.ID)
 	err := db.NewSelect().Model((*SubDealerUser)(nil)).Column("code").
-		Where("code IN (?) AND sub_dealer_id <> ?", bun.List(codes), d.ID).Scan(ctx, &taken)
+		Where("code = ANY($1::text[]) AND sub_dealer_id <> $2").Conn(conn).Scan(ctx, &taken)
 	if err != nil {
 		return fmt.Errorf("check user codes: %w", err)
 	}

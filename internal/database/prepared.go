@@ -29,26 +29,15 @@ func StatementArgs(ctx context.Context) []any {
 	return args
 }
 
-// Exec runs query, with $n placeholders for args, through db as a prepared statement.
-func Exec(ctx context.Context, db bun.IDB, query string, args ...any) (sql.Result, error) {
-	q, ctx, err := prepared(ctx, db, query, args)
-	if err != nil {
-		return nil, err
-	}
-	return q.Exec(ctx)
-}
-
-// Scan runs query, with $n placeholders for args, through db as a prepared statement and
-// scans its rows into dest as bun's Scan does (a model, a slice of models, or columns).
-func Scan(ctx context.Context, db bun.IDB, query string, args []any, dest ...any) error {
-	q, ctx, err := prepared(ctx, db, query, args)
-	if err != nil {
-		return err
-	}
-	return q.Scan(ctx, dest...)
-}
-
-func prepared(ctx context.Context, db bun.IDB, query string, args []any) (*bun.RawQuery, context.Context, error) {
+// Prepare returns ctx carrying args and a connection of db on which a Bun query, written
+// with $n placeholders for args, runs as a prepared statement:
+//
+//	ctx, conn := database.Prepare(ctx, tx, id)
+//	err := tx.NewSelect().Model(c).Where("cc.id = $1").For("UPDATE").Conn(conn).Scan(ctx)
+//
+// Bun copies a query text without '?' as it is, so the placeholders reach pgx; a query that
+// also has '?' arguments gets them written in, and then its text varies with them.
+func Prepare(ctx context.Context, db bun.IDB, args ...any) (context.Context, bun.IConn) {
 	var conn bun.IConn
 	switch db := db.(type) {
 	case bun.Tx:
@@ -62,10 +51,18 @@ func prepared(ctx context.Context, db bun.IDB, query string, args []any) (*bun.R
 	case *bun.Conn:
 		conn = db.Conn
 	default:
-		return nil, ctx, fmt.Errorf("database: cannot prepare statements on %T", db)
+		panic(fmt.Sprintf("database: cannot prepare statements on %T", db))
 	}
-	// Bun copies a query text without '?' as it is, so the placeholders reach pgx.
-	return db.NewRaw(query).Conn(cached{conn}), context.WithValue(ctx, argsKey{}, args), nil
+	if args == nil {
+		args = []any{}
+	}
+	return context.WithValue(ctx, argsKey{}, args), cached{conn}
+}
+
+// Exec runs query, with $n placeholders for args, through db as a prepared statement.
+func Exec(ctx context.Context, db bun.IDB, query string, args ...any) (sql.Result, error) {
+	ctx, conn := Prepare(ctx, db, args...)
+	return db.NewRaw(query).Conn(conn).Exec(ctx)
 }
 
 // cached is a connection that runs Bun's query text as a cached prepared statement with the
