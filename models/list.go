@@ -278,12 +278,12 @@ func (s *listSync[T]) write(ctx context.Context, db bun.IDB) error {
 		}
 	}
 	if len(s.updates) > 0 {
-		if _, err := db.NewUpdate().Model(&s.updates).Bulk().Exec(ctx); err != nil {
+		if err := bulkUpdate(ctx, db, s.updates); err != nil {
 			return fmt.Errorf("update %s: %w", s.field, err)
 		}
 	}
 	if len(s.inserts) > 0 {
-		if _, err := db.NewInsert().Model(&s.inserts).Returning("NULL").Exec(ctx); err != nil {
+		if err := bulkInsert(ctx, db, s.inserts); err != nil {
 			return fmt.Errorf("insert %s: %w", s.field, err)
 		}
 	}
