@@ -25,7 +25,11 @@ import (
 // bulkTexts holds the statement texts by kind and table.
 var bulkTexts sync.Map // string → string
 
-// bulkUpdate sets every column of items, matched by primary key, in one statement.
+// bulkUpdate sets every column of items, matched by primary key, in one statement. All items
+// belong to one parent, and the statement says so: a prepared statement runs on a generic
+// plan, which must not guess how many rows the parameter holds, and with the parent's index
+// it reads that parent's rows only instead of joining a guessed hundred rows against the
+// whole table.
 func bulkUpdate[T listItem](ctx context.Context, db bun.IDB, items []T) error {
 	table := db.Dialect().Tables().Get(reflect.TypeFor[T]())
 	rows, err := bulkRows(table, items)
@@ -43,14 +47,12 @@ func bulkUpdate[T listItem](ctx context.Context, db bun.IDB, items []T) error {
 			b.WriteString(string(f.SQLName) + " = d." + string(f.SQLName))
 		}
 		b.WriteString(" FROM jsonb_populate_recordset(NULL::" + string(table.SQLName) + ", $1) AS d WHERE ")
-		for i, pk := range table.PKs {
-			if i > 0 {
-				b.WriteString(" AND ")
-			}
-			b.WriteString("t." + string(pk.SQLName) + " = d." + string(pk.SQLName))
+		for _, pk := range table.PKs {
+			b.WriteString("t." + string(pk.SQLName) + " = d." + string(pk.SQLName) + " AND ")
 		}
+		b.WriteString("t." + items[0].parentColumn() + " = $2")
 	})
-	_, err = database.Exec(ctx, db, text, rows)
+	_, err = database.Exec(ctx, db, text, rows, *items[0].parent())
 	return err
 }
 
