@@ -25,6 +25,8 @@ type Options struct {
 	MaxDepth int
 	// MaxComplexity bounds a query's complexity (every field costs 1, lists times their size).
 	MaxComplexity int
+	// Tracer, when set, traces operations and resolvers (OpenTelemetry).
+	Tracer graphql.HandlerExtension
 }
 
 // DefaultOptions are the limits used unless configured otherwise.
@@ -43,6 +45,9 @@ func NewHandler(r *Resolver, opt Options) http.Handler {
 	}
 	srv.Use(extension.FixedComplexityLimit(opt.MaxComplexity))
 	srv.Use(depthLimit(opt.MaxDepth))
+	if opt.Tracer != nil {
+		srv.Use(opt.Tracer)
+	}
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		oc := graphql.GetOperationContext(ctx)
 		req := middleware.RequestFrom(ctx)

@@ -35,7 +35,7 @@ func Open(ctx context.Context, url string) (*bun.DB, error) {
 		cfg.RuntimeParams["statement_timeout"] = fmt.Sprint(StatementTimeout.Milliseconds())
 	}
 	cfg.RuntimeParams["timezone"] = "UTC"
-	sent.Instrument(cfg, nil)
+	sent.Instrument(cfg, QueryTracer)
 	sqldb := stdlib.OpenDB(*cfg)
 	sqldb.SetMaxOpenConns(20)
 	sqldb.SetMaxIdleConns(20)

@@ -63,6 +63,9 @@ func (c *roundTripConn) Write(b []byte) (int, error) {
 	return c.Conn.Write(b)
 }
 
+// QueryTracer, when set before Open, sees every query of the pools Open opens (tracing).
+var QueryTracer pgx.QueryTracer
+
 // sent counts what the pools opened by Open send.
 var sent Counters
 
