@@ -46,6 +46,7 @@ type options struct {
 	pngPath     string
 	profileDir  string
 	keep        bool
+	serverEnv   []string
 }
 
 func main() {
@@ -54,6 +55,8 @@ func main() {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(2)
 	}
+	// Output piped into head must not kill the run before it stops its server and database.
+	signal.Ignore(syscall.SIGPIPE)
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	err = run(ctx, opt)
 	stop()
@@ -75,6 +78,13 @@ func parseFlags(args []string) (*options, error) {
 	fs.StringVar(&opt.pngPath, "png", "bench-results.png", "where to write the chart")
 	fs.StringVar(&opt.profileDir, "profile", "", "write CPU and allocation profiles of the server, one per workload at the highest concurrency, into this directory")
 	fs.BoolVar(&opt.keep, "keep", false, "keep the temporary directory (server log, database) for inspection")
+	fs.Func("env", "extra environment for the server, KEY=VALUE (repeatable), e.g. -env GOGC=200", func(s string) error {
+		if !strings.Contains(s, "=") {
+			return fmt.Errorf("%q is not KEY=VALUE", s)
+		}
+		opt.serverEnv = append(opt.serverEnv, s)
+		return nil
+	})
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}

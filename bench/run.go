@@ -115,6 +115,7 @@ func run(ctx context.Context, opt *options) error {
 	}
 	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir, "DATABASE_URL=" + b.url,
 		"AUTH_HS256_SECRET=" + secret, "SECRETS_KEY=" + key, "DATA_DIR=" + filepath.Join(dir, "data"), "LOG_LEVEL=info"}
+	env = append(env, opt.serverEnv...)
 	if opt.profileDir != "" {
 		port, err := freePort()
 		if err != nil {

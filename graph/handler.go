@@ -57,7 +57,7 @@ func NewHandler(r *Resolver, opt Options) http.Handler {
 		req.Field = metricsOperation(oc.Operation)
 		return next(ctx)
 	})
-	srv.AroundFields(countUserErrors)
+	srv.Use(userErrorCounter{})
 	srv.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 		resp := next(ctx)
 		req := middleware.RequestFrom(ctx)

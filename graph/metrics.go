@@ -7,6 +7,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/payplat/paygql/internal/middleware"
 	"github.com/payplat/paygql/models"
@@ -43,6 +44,29 @@ func metricsOperation(op *ast.OperationDefinition) string {
 
 // outcome is what every mutation payload has: models.Outcome, embedded.
 type outcome interface{ MutationOutcome() *models.Outcome }
+
+// userErrorCounter counts the userErrors of mutation payloads. It wraps the resolvers of
+// mutations only: a field interceptor for every operation would run for each of the
+// thousands of fields a list query resolves, for nothing.
+type userErrorCounter struct{}
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.OperationContextMutator
+} = userErrorCounter{}
+
+func (userErrorCounter) ExtensionName() string                   { return "UserErrorCounter" }
+func (userErrorCounter) Validate(graphql.ExecutableSchema) error { return nil }
+func (userErrorCounter) MutateOperationContext(_ context.Context, oc *graphql.OperationContext) *gqlerror.Error {
+	if oc.Operation == nil || oc.Operation.Operation != ast.Mutation {
+		return nil
+	}
+	next := oc.ResolverMiddleware
+	oc.ResolverMiddleware = func(ctx context.Context, resolve graphql.Resolver) (any, error) {
+		return countUserErrors(ctx, func(ctx context.Context) (any, error) { return next(ctx, resolve) })
+	}
+	return nil
+}
 
 // countUserErrors counts the userErrors of every mutation's payload by code.
 func countUserErrors(ctx context.Context, next graphql.Resolver) (any, error) {
