@@ -30,4 +30,5 @@ var Variables = []Variable{
 	{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "", "OTLP URL for traces only, instead of the one above"},
 	{"OTEL_TRACES_EXPORTER", "off unless an OTLP endpoint is set", "otlp, console or none"},
 	{"OTEL_SDK_DISABLED", "false", "true turns tracing off whatever else is set"},
+	{"GOGC", "300", "Go garbage collector target, percent of the live heap; GOMEMLIMIT also applies"},
 }
