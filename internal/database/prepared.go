@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/uptrace/bun"
 )
@@ -71,8 +72,17 @@ type cached struct{ conn bun.IConn }
 
 func withMode(ctx context.Context) []any {
 	args := StatementArgs(ctx)
-	out := make([]any, 0, len(args)+1)
-	return append(append(out, pgx.QueryExecModeCacheStatement), args...)
+	out := make([]any, 1, len(args)+1)
+	out[0] = pgx.QueryExecModeCacheStatement
+	for _, a := range args {
+		if id, ok := a.(uuid.UUID); ok {
+			// As the bytes they are: its driver.Valuer would format it as text for pgx to
+			// parse back.
+			a = [16]byte(id)
+		}
+		out = append(out, a)
+	}
+	return out
 }
 
 func (c cached) ExecContext(ctx context.Context, query string, _ ...any) (sql.Result, error) {
