@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/google/uuid"
@@ -30,14 +31,7 @@ var subDealers = &entity[*SubDealer, string, *SubDealerFields]{
 		}
 		return Path{"mainDealerCode"}
 	},
-	prepare: func(ctx context.Context, db bun.IDB, d *SubDealer, f *SubDealerFields) error {
-		if !f.Users.IsSet() && !f.RemoveUserIDs.IsSet() {
-			return nil
-		}
-		var err error
-		d.Users, err = loadList[SubDealerUser](ctx, db, d.ID)
-		return err
-	},
+	prepare: loadUsers,
 	merge: (*SubDealerFields).merge,
 	check: checkSubDealerCodes,
 	unique: map[string]Path{
@@ -45,6 +39,37 @@ var subDealers = &entity[*SubDealer, string, *SubDealerFields]{
 		"sub_dealers_erp_code_key":  {"erpCode"},
 		"sub_dealer_users_code_key": {"users"},
 	},
+}
+
+// loadUsers loads what an update of the users needs, with one statement: the sub-dealer's
+// users, and the users of other sub-dealers that hold a code the input sends (which
+// checkSubDealerCodes reports as DUPLICATE).
+func loadUsers(ctx context.Context, db bun.IDB, d *SubDealer, f *SubDealerFields) error {
+	if !f.Users.IsSet() && !f.RemoveUserIDs.IsSet() {
+		return nil
+	}
+	codes := []string{}
+	for _, u := range f.Users.Value() {
+		if c := u.Code.Value(); c != nil && *c != "" {
+			codes = append(codes, *c)
+		}
+	}
+	var rows []*SubDealerUser
+	ctx, conn := database.Prepare(ctx, db, d.ID, codes)
+	err := db.NewSelect().Model(&rows).Where("sdu.sub_dealer_id = $1 OR sdu.code = ANY($2::text[])").
+		OrderExpr("sdu.position").Conn(conn).Scan(ctx)
+	if err != nil {
+		return fmt.Errorf("load users: %w", err)
+	}
+	d.Users, d.takenCodes = []*SubDealerUser{}, map[string]bool{}
+	for _, u := range rows {
+		if u.SubDealerID == d.ID {
+			d.Users = append(d.Users, u)
+		} else {
+			d.takenCodes[u.Code] = true
+		}
+	}
+	return nil
 }
 
 // checkSubDealerCodes reports a code, erpCode or user code that another record holds, together
@@ -78,12 +103,23 @@ func checkSubDealerCodes(ctx context.Context, db bun.IDB, p *patch, d *SubDealer
 		codes = append(codes, c)
 	}
 	var taken []string
-	ctx, conn := database.Prepare(ctx, db, codes, d.ID)
-	err := db.NewSelect().Model((*SubDealerUser)(nil)).Column("code").
-		Where("code = ANY($1::text[]) AND sub_dealer_id <> $2").Conn(conn).Scan(ctx, &taken)
-	if err != nil {
-		return fmt.Errorf("check user codes: %w", err)
+	if d.takenCodes != nil {
+		// Loaded with the users (loadUsers). A code not sent is the user's own stored one,
+		// which the unique constraint keeps from anyone else.
+		for _, c := range codes {
+			if d.takenCodes[c] {
+				taken = append(taken, c)
+			}
+		}
+	} else {
+		ctx, conn := database.Prepare(ctx, db, codes, d.ID)
+		err := db.NewSelect().Model((*SubDealerUser)(nil)).Column("code").
+			Where("code = ANY($1::text[]) AND sub_dealer_id <> $2").Conn(conn).Scan(ctx, &taken)
+		if err != nil {
+			return fmt.Errorf("check user codes: %w", err)
+		}
 	}
+	slices.Sort(taken) // reported in a stable order
 	for _, c := range taken {
 		p.Add(sent[c].sent.At("code"), CodeDuplicate, "user code %q belongs to a user of another sub-dealer", c)
 	}
