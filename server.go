@@ -43,6 +43,7 @@ import (
 	"github.com/payplat/paygql/internal/outbox"
 	"github.com/payplat/paygql/internal/playground"
 	"github.com/payplat/paygql/internal/secrets"
+	"github.com/payplat/paygql/internal/tracing"
 	"github.com/payplat/paygql/models"
 )
 
@@ -125,6 +126,12 @@ func newStore(cfg *config.Config, db *bun.DB) (*models.Store, error) {
 }
 
 func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger, stdout io.Writer) error {
+	tr, err := tracing.Start(ctx, cfg.Tracing, "paygql")
+	if err != nil {
+		return err
+	}
+	defer stopTracing(tr, logger)
+	database.QueryTracer = tr.SQL()
 	return withDatabase(ctx, cfg, logger, "serve", func(db *bun.DB, dev *devenv.Database) error {
 		if g, err := database.Migrate(ctx, db); err != nil {
 			return err
@@ -175,7 +182,7 @@ func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger, stdout 
 			}
 		}
 		logger.Info("serving", "addr", ln.Addr().String(), "development", dev != nil)
-		return serveHTTP(ctx, ln, routes(cfg, logger, db, store, verifier, devToken), logger)
+		return serveHTTP(ctx, ln, tracedRoutes(tr, cfg, logger, db, store, verifier, devToken), logger)
 	})
 }
 
@@ -206,16 +213,23 @@ func startMail(ctx context.Context, cfg *config.Config, db *bun.DB, logger *slog
 // routes wires the HTTP endpoints. devToken, minted in development mode only, fills the
 // playground's Headers tab; elsewhere it is empty and so is the tab.
 func routes(cfg *config.Config, logger *slog.Logger, db *bun.DB, store *models.Store, verifier *auth.Verifier, devToken string) http.Handler {
+	return tracedRoutes(nil, cfg, logger, db, store, verifier, devToken)
+}
+
+// tracedRoutes is routes with /query traced by tr (nil: not traced).
+func tracedRoutes(tr *tracing.Tracing, cfg *config.Config, logger *slog.Logger, db *bun.DB, store *models.Store, verifier *auth.Verifier, devToken string) http.Handler {
 	opts := graph.DefaultOptions
 	opts.Introspection = cfg.Introspection
+	opts.Tracer = tr.GraphQL()
 	api := graph.NewHandler(&graph.Resolver{Store: store, Logger: logger}, opts)
 
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	registry.MustRegister(middleware.Collectors...)
+	registry.MustRegister(database.Collectors(db.DB)...)
 
 	mux := http.NewServeMux()
-	mux.Handle("/query", middleware.Log(logger, "/query", middleware.CORS(cfg.CORSAllowedOrigins, verifier.Middleware(api))))
+	mux.Handle("/query", tr.HTTP("/query", middleware.Log(logger, "/query", middleware.CORS(cfg.CORSAllowedOrigins, verifier.Middleware(api)))))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = io.WriteString(w, "ok\n")
 	})
@@ -276,6 +290,15 @@ func serveHTTP(ctx context.Context, ln net.Listener, h http.Handler, logger *slo
 		return err
 	}
 	return nil
+}
+
+// stopTracing exports the spans still buffered, if tracing is on.
+func stopTracing(tr *tracing.Tracing, logger *slog.Logger) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := tr.Shutdown(ctx); err != nil {
+		logger.Warn("stop tracing", "error", err)
+	}
 }
 
 // devAdminToken mints the development mode's admin token, for the welcome text and the

@@ -15715,7 +15715,7 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 // region    ***************************** type.gotpl *****************************
 
 func (ec *executionContext) marshalNAuditEntry2ᚕᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐAuditEntryᚄ(ctx context.Context, sel ast.SelectionSet, v []*models.AuditEntry) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 4, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNAuditEntry2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐAuditEntry(ctx, sel, v[i])
@@ -15753,7 +15753,7 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 }
 
 func (ec *executionContext) marshalNConnector2ᚕᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐConnectorᚄ(ctx context.Context, sel ast.SelectionSet, v []*models.Connector) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 4, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNConnector2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐConnector(ctx, sel, v[i])
@@ -15778,7 +15778,7 @@ func (ec *executionContext) marshalNConnector2ᚖgithubᚗcomᚋpayplatᚋpaygql
 
 func (ec *executionContext) marshalNConnectorConfiguration2ᚕᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐConnectorConfigurationᚄ(ctx context.Context, sel ast.SelectionSet, v []*models.ConnectorConfiguration) graphql.Marshaler {
 	ctx = graphql.WithBatchParents(ctx, "ConnectorConfiguration", v, nil)
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 4, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNConnectorConfiguration2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐConnectorConfiguration(ctx, sel, v[i])
@@ -15828,7 +15828,7 @@ func (ec *executionContext) marshalNConnectorMode2githubᚗcomᚋpayplatᚋpaygq
 }
 
 func (ec *executionContext) marshalNConvenienceFee2ᚕᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐConvenienceFeeᚄ(ctx context.Context, sel ast.SelectionSet, v []*models.ConvenienceFee) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 4, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNConvenienceFee2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐConvenienceFee(ctx, sel, v[i])
@@ -15878,7 +15878,7 @@ func (ec *executionContext) unmarshalNCreateSubDealerInput2githubᚗcomᚋpaypla
 
 func (ec *executionContext) marshalNCustomerPaymentGateway2ᚕᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐCustomerPaymentGatewayᚄ(ctx context.Context, sel ast.SelectionSet, v []*models.CustomerPaymentGateway) graphql.Marshaler {
 	ctx = graphql.WithBatchParents(ctx, "CustomerPaymentGateway", v, nil)
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 4, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCustomerPaymentGateway2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐCustomerPaymentGateway(ctx, sel, v[i])
@@ -15957,7 +15957,7 @@ func (ec *executionContext) marshalNDecimal2ᚖgithubᚗcomᚋshopspringᚋdecim
 
 func (ec *executionContext) marshalNDevicePurchaseOrder2ᚕᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐDevicePurchaseOrderᚄ(ctx context.Context, sel ast.SelectionSet, v []*models.DevicePurchaseOrder) graphql.Marshaler {
 	ctx = graphql.WithBatchParents(ctx, "DevicePurchaseOrder", v, nil)
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 4, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNDevicePurchaseOrder2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐDevicePurchaseOrder(ctx, sel, v[i])
@@ -15997,7 +15997,7 @@ func (ec *executionContext) marshalNDevicePurchaseOrderGatewayProduct2githubᚗc
 }
 
 func (ec *executionContext) marshalNDevicePurchaseOrderItem2ᚕᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐDevicePurchaseOrderItemᚄ(ctx context.Context, sel ast.SelectionSet, v []*models.DevicePurchaseOrderItem) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 4, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNDevicePurchaseOrderItem2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐDevicePurchaseOrderItem(ctx, sel, v[i])
@@ -16102,7 +16102,7 @@ func (ec *executionContext) marshalNPageInfo2githubᚗcomᚋpayplatᚋpaygqlᚋm
 }
 
 func (ec *executionContext) marshalNPaymentGatewayApplication2ᚕᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐPaymentGatewayApplicationᚄ(ctx context.Context, sel ast.SelectionSet, v []*models.PaymentGatewayApplication) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 4, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNPaymentGatewayApplication2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐPaymentGatewayApplication(ctx, sel, v[i])
@@ -16131,7 +16131,7 @@ func (ec *executionContext) unmarshalNPaymentGatewayApplicationInput2ᚖgithub�
 }
 
 func (ec *executionContext) marshalNPaymentGatewayBillType2ᚕᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐPaymentGatewayBillTypeᚄ(ctx context.Context, sel ast.SelectionSet, v []*models.PaymentGatewayBillType) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 4, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNPaymentGatewayBillType2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐPaymentGatewayBillType(ctx, sel, v[i])
@@ -16160,7 +16160,7 @@ func (ec *executionContext) unmarshalNPaymentGatewayBillTypeInput2ᚖgithubᚗco
 }
 
 func (ec *executionContext) marshalNPaymentGatewayPaymentType2ᚕᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐPaymentGatewayPaymentTypeᚄ(ctx context.Context, sel ast.SelectionSet, v []*models.PaymentGatewayPaymentType) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 4, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNPaymentGatewayPaymentType2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐPaymentGatewayPaymentType(ctx, sel, v[i])
@@ -16251,7 +16251,7 @@ func (ec *executionContext) marshalNString2ᚖstring(ctx context.Context, sel as
 
 func (ec *executionContext) marshalNSubDealer2ᚕᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐSubDealerᚄ(ctx context.Context, sel ast.SelectionSet, v []*models.SubDealer) graphql.Marshaler {
 	ctx = graphql.WithBatchParents(ctx, "SubDealer", v, nil)
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 4, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNSubDealer2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐSubDealer(ctx, sel, v[i])
@@ -16291,7 +16291,7 @@ func (ec *executionContext) marshalNSubDealerPayload2ᚖgithubᚗcomᚋpayplat�
 }
 
 func (ec *executionContext) marshalNSubDealerUser2ᚕᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐSubDealerUserᚄ(ctx context.Context, sel ast.SelectionSet, v []*models.SubDealerUser) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 4, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNSubDealerUser2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐSubDealerUser(ctx, sel, v[i])
@@ -16387,7 +16387,7 @@ func (ec *executionContext) marshalNUserError2githubᚗcomᚋpayplatᚋpaygqlᚋ
 }
 
 func (ec *executionContext) marshalNUserError2ᚕgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐUserErrorᚄ(ctx context.Context, sel ast.SelectionSet, v []models.UserError) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 4, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNUserError2githubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐUserError(ctx, sel, v[i])
@@ -16417,7 +16417,7 @@ func (ec *executionContext) marshalNUserWarning2githubᚗcomᚋpayplatᚋpaygql�
 }
 
 func (ec *executionContext) marshalNUserWarning2ᚕgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐUserWarningᚄ(ctx context.Context, sel ast.SelectionSet, v []models.UserWarning) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 4, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNUserWarning2githubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐUserWarning(ctx, sel, v[i])
@@ -16437,7 +16437,7 @@ func (ec *executionContext) marshalN__Directive2githubᚗcomᚋ99designsᚋgqlge
 }
 
 func (ec *executionContext) marshalN__Directive2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirectiveᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.Directive) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 4, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx, sel, v[i])
@@ -16481,7 +16481,7 @@ func (ec *executionContext) unmarshalN__DirectiveLocation2ᚕstringᚄ(ctx conte
 }
 
 func (ec *executionContext) marshalN__DirectiveLocation2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 4, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__DirectiveLocation2string(ctx, sel, v[i])
@@ -16509,7 +16509,7 @@ func (ec *executionContext) marshalN__InputValue2githubᚗcomᚋ99designsᚋgqlg
 }
 
 func (ec *executionContext) marshalN__InputValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValueᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.InputValue) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 4, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__InputValue2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValue(ctx, sel, v[i])
@@ -16537,7 +16537,7 @@ func (ec *executionContext) marshalN__Type2githubᚗcomᚋ99designsᚋgqlgenᚋg
 }
 
 func (ec *executionContext) marshalN__Type2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐTypeᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.Type) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 4, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Type2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx, sel, v[i])
@@ -16969,7 +16969,7 @@ func (ec *executionContext) marshalO__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgq
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 4, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__EnumValue2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValue(ctx, sel, v[i])
@@ -16988,7 +16988,7 @@ func (ec *executionContext) marshalO__Field2ᚕgithubᚗcomᚋ99designsᚋgqlgen
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 4, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Field2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐField(ctx, sel, v[i])
@@ -17007,7 +17007,7 @@ func (ec *executionContext) marshalO__InputValue2ᚕgithubᚗcomᚋ99designsᚋg
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 4, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__InputValue2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValue(ctx, sel, v[i])
@@ -17026,7 +17026,7 @@ func (ec *executionContext) marshalO__Type2ᚕgithubᚗcomᚋ99designsᚋgqlgen�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 4, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Type2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx, sel, v[i])

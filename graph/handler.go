@@ -35,6 +35,8 @@ type Options struct {
 	// MaxTokens bounds the tokens of a query document, so that parsing and validation
 	// (quadratic in places) stay cheap.
 	MaxTokens int
+	// Tracer, when set, traces operations and resolvers (OpenTelemetry).
+	Tracer graphql.HandlerExtension
 }
 
 // DefaultOptions are the limits used unless configured otherwise.
@@ -61,16 +63,27 @@ func NewHandler(r *Resolver, opt Options) http.Handler {
 	// nested fragments is refused before anything walks its expansion.
 	srv.Use(queryLimits(opt))
 	srv.Use(extension.FixedComplexityLimit(opt.MaxComplexity))
+	if opt.Tracer != nil {
+		srv.Use(opt.Tracer)
+	}
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
-		if oc := graphql.GetOperationContext(ctx); oc.Operation != nil {
-			middleware.RequestFrom(ctx).Operation = strings.TrimSpace(string(oc.Operation.Operation) + " " + oc.Operation.Name)
+		oc := graphql.GetOperationContext(ctx)
+		req := middleware.RequestFrom(ctx)
+		if oc.Operation != nil {
+			req.Operation = strings.TrimSpace(string(oc.Operation.Operation) + " " + oc.Operation.Name)
 		}
+		req.Field = metricsOperation(oc.Operation)
 		return next(ctx)
 	})
+	srv.Use(userErrorCounter{})
 	srv.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 		resp := next(ctx)
+		req := middleware.RequestFrom(ctx)
 		if resp != nil {
-			middleware.RequestFrom(ctx).Errors += len(resp.Errors)
+			req.Errors += len(resp.Errors)
+		}
+		if req.Field == "" {
+			req.Field = middleware.OperationInvalid // refused before it could run
 		}
 		return resp
 	})

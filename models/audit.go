@@ -32,18 +32,23 @@ type AuditEntry struct {
 
 // writeAudit adds the audit row of a committed change inside tx.
 func writeAudit(ctx context.Context, tx bun.IDB, entityType, entityID, actor, action string, version int, at time.Time, p *patch) error {
-	changes := make(JSONObject, len(p.changes))
-	for k, v := range p.changes {
-		changes[k] = v
-	}
 	e := &AuditEntry{
 		EntityType: entityType, EntityID: entityID, At: at, Actor: actor,
-		Action: action, Version: version, Changes: changes,
+		Action: action, Version: version, Changes: auditChanges(p),
 	}
 	if _, err := tx.NewInsert().Model(e).ExcludeColumn("id").Returning("NULL").Exec(ctx); err != nil {
 		return fmt.Errorf("write audit: %w", err)
 	}
 	return nil
+}
+
+// auditChanges is the changes column of p's audit row.
+func auditChanges(p *patch) JSONObject {
+	changes := make(JSONObject, len(p.changes))
+	for k, v := range p.changes {
+		changes[k] = v
+	}
+	return changes
 }
 
 // History returns the latest committed changes of each record, newest first, with one query

@@ -10,6 +10,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/payplat/paygql/internal/auth"
+	"github.com/payplat/paygql/internal/database"
 )
 
 // connectorConfigurations describes connector configurations to the mutation driver.
@@ -19,7 +20,8 @@ var connectorConfigurations = &entity[*ConnectorConfiguration, uuid.UUID, *Conne
 	notFound: func(id uuid.UUID) string { return fmt.Sprintf("no connector configuration has id %s", id) },
 	lock: func(ctx context.Context, db bun.IDB, id uuid.UUID) (*ConnectorConfiguration, error) {
 		c := new(ConnectorConfiguration)
-		err := db.NewSelect().Model(c).Relation("Connector").Where("cc.id = ?", id).For("UPDATE OF cc").Scan(ctx)
+		ctx, conn := database.Prepare(ctx, db, id)
+		err := db.NewSelect().Model(c).Relation("Connector").Where("cc.id = $1").For("UPDATE OF cc").Conn(conn).Scan(ctx)
 		return c, notFound(err)
 	},
 	merge: (*ConnectorConfigurationFields).merge,

@@ -8,6 +8,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/payplat/paygql/internal/auth"
+	"github.com/payplat/paygql/internal/database"
 )
 
 // gatewayKey names a gateway in an update input.
@@ -22,7 +23,8 @@ var customerPaymentGateways = &entity[*CustomerPaymentGateway, gatewayKey, *Cust
 	},
 	lock: func(ctx context.Context, db bun.IDB, k gatewayKey) (*CustomerPaymentGateway, error) {
 		g := new(CustomerPaymentGateway)
-		err := db.NewSelect().Model(g).Where("g.id = ? AND g.customer_id = ?", k.id, k.customerID).For("UPDATE").Scan(ctx)
+		ctx, conn := database.Prepare(ctx, db, k.id, k.customerID)
+		err := db.NewSelect().Model(g).Where("g.id = $1 AND g.customer_id = $2").For("UPDATE").Conn(conn).Scan(ctx)
 		return g, notFound(err)
 	},
 	scope: func(a *auth.Principal, g *CustomerPaymentGateway) Path {
@@ -142,7 +144,8 @@ func (s *Store) CustomerPaymentGateways(ctx context.Context, actor *auth.Princip
 	if !actor.ManagesCustomer(customerID.String()) {
 		return out, nil
 	}
-	if err := s.DB.NewSelect().Model(&out).Where("g.customer_id = ?", customerID).Order("g.id").Scan(ctx); err != nil {
+	ctx, conn := database.Prepare(ctx, s.DB, customerID)
+	if err := s.DB.NewSelect().Model(&out).Where("g.customer_id = $1").Order("g.id").Conn(conn).Scan(ctx); err != nil {
 		return nil, fmt.Errorf("list customer payment gateways: %w", err)
 	}
 	return out, nil

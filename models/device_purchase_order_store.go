@@ -8,6 +8,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/payplat/paygql/internal/auth"
+	"github.com/payplat/paygql/internal/database"
 )
 
 // orderKey names an order in an update input.
@@ -25,7 +26,8 @@ var devicePurchaseOrders = &entity[*DevicePurchaseOrder, orderKey, *orderChange]
 	},
 	lock: func(ctx context.Context, db bun.IDB, k orderKey) (*DevicePurchaseOrder, error) {
 		o := new(DevicePurchaseOrder)
-		err := db.NewSelect().Model(o).Where("o.id = ? AND o.dealer_code = ?", k.id, k.dealerCode).For("UPDATE").Scan(ctx)
+		ctx, conn := database.Prepare(ctx, db, k.id, k.dealerCode)
+		err := db.NewSelect().Model(o).Where("o.id = $1 AND o.dealer_code = $2").For("UPDATE").Conn(conn).Scan(ctx)
 		return o, notFound(err)
 	},
 	scope: func(a *auth.Principal, o *DevicePurchaseOrder) Path {

@@ -4,13 +4,15 @@
 // FOR UPDATE by the entity's own key, answers a record outside the caller's scope like a
 // missing one, checks expectedVersion, lets the entity refuse early, merges the patch
 // (patch.go: left out keeps, null clears, a value sets), derives server-side values, runs
-// the merged record's rules and the checks that need the database, writes the changed
-// columns and child lists (list.go: replace or upsert, at most one delete, one update and
-// one insert per list), bumps version and updatedAt and adds the audit row keyed by the
-// record's stable id. A dry run or a refused input rolls back; a unique violation that
-// loses a race becomes DUPLICATE at the field its constraint guards. An input with an
-// idempotencyKey claims the key first thing in the transaction and keeps the result under it
-// (idempotency.go), so a retry answers from there without writing again.
+// the merged record's rules and the checks that need the database, writes the child lists
+// (list.go: replace or upsert, at most one delete, one update and one insert per list), then
+// the changed columns with version and updatedAt bumped and the audit row keyed by the
+// record's stable id, in one statement (statement.go). A dry run or a refused input rolls
+// back; a unique violation that loses a race becomes DUPLICATE at the field its constraint
+// guards. The statements on this path are prepared (internal/database.Prepare): PostgreSQL
+// parses and plans each shape once per connection. An input with an idempotencyKey claims the
+// key first thing in the transaction and keeps the result under it (idempotency.go), so a
+// retry answers from there without writing again.
 //
 // # Adding an entity
 //

@@ -270,10 +270,6 @@ func (e *entity[R, K, F]) finish(ctx context.Context, tx bun.IDB, p *patch, acto
 	} else {
 		rec.Version++
 		rec.UpdatedAt = now()
-		q := tx.NewUpdate().Model(r).Column(append(p.columns, "version", "updated_at")...).WherePK()
-		if _, err := q.Exec(ctx); err != nil {
-			return fmt.Errorf("update %s: %w", e.name, err)
-		}
 	}
 	for _, l := range lists {
 		if l == nil {
@@ -282,6 +278,10 @@ func (e *entity[R, K, F]) finish(ctx context.Context, tx bun.IDB, p *patch, acto
 		if err := l.write(ctx, tx); err != nil {
 			return err
 		}
+	}
+	if action == actionUpdate {
+		// The changed columns and the audit row: one statement, after the lists.
+		return updateWithAudit(ctx, tx, e.name, r, p.columns, actor.Subject, p)
 	}
 	if action == actionCreate {
 		// Before a create there was nothing: every field comes from null.

@@ -8,6 +8,8 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
+
+	"github.com/payplat/paygql/internal/database"
 )
 
 // maxListItems bounds every input list.
@@ -274,17 +276,18 @@ func (s *listSync[T]) recordTouched(p *patch, before map[uuid.UUID]json.RawMessa
 func (s *listSync[T]) write(ctx context.Context, db bun.IDB) error {
 	var model T
 	if len(s.deletes) > 0 {
-		if _, err := db.NewDelete().Model(model).Where("id IN (?)", bun.List(s.deletes)).Exec(ctx); err != nil {
+		ctx, conn := database.Prepare(ctx, db, s.deletes)
+		if _, err := db.NewDelete().Model(model).Where("id = ANY($1::uuid[])").Conn(conn).Exec(ctx); err != nil {
 			return fmt.Errorf("delete %s: %w", s.field, err)
 		}
 	}
 	if len(s.updates) > 0 {
-		if _, err := db.NewUpdate().Model(&s.updates).Bulk().Exec(ctx); err != nil {
+		if err := bulkUpdate(ctx, db, s.updates); err != nil {
 			return fmt.Errorf("update %s: %w", s.field, err)
 		}
 	}
 	if len(s.inserts) > 0 {
-		if _, err := db.NewInsert().Model(&s.inserts).Returning("NULL").Exec(ctx); err != nil {
+		if err := bulkInsert(ctx, db, s.inserts); err != nil {
 			return fmt.Errorf("insert %s: %w", s.field, err)
 		}
 	}
@@ -299,8 +302,9 @@ func loadLists[E any, T interface {
 }](ctx context.Context, db bun.IDB, parents []uuid.UUID) (map[uuid.UUID][]T, error) {
 	var rows []T
 	column := newItem[E, T]().parentColumn()
-	err := db.NewSelect().Model(&rows).Where("? IN (?)", bun.Ident(column), bun.List(parents)).
-		OrderExpr("?, position", bun.Ident(column)).Scan(ctx)
+	ctx, conn := database.Prepare(ctx, db, parents)
+	err := db.NewSelect().Model(&rows).Where("? = ANY($1::uuid[])", bun.Ident(column)).
+		OrderExpr("?, position", bun.Ident(column)).Conn(conn).Scan(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("load list: %w", err)
 	}

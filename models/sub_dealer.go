@@ -41,6 +41,9 @@ type SubDealer struct {
 
 	// Users holds the users loaded or merged with the sub-dealer; nil when not loaded.
 	Users []*SubDealerUser `bun:"-"`
+	// takenCodes, when an update loaded the users, holds the codes sent in its input that
+	// users of other sub-dealers hold.
+	takenCodes map[string]bool
 }
 
 // subDealerItem is what every row of a sub-dealer's list has besides its own fields.

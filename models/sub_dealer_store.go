@@ -3,12 +3,14 @@ package models
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
 	"github.com/payplat/paygql/internal/auth"
+	"github.com/payplat/paygql/internal/database"
 	"github.com/payplat/paygql/internal/outbox"
 )
 
@@ -19,7 +21,8 @@ var subDealers = &entity[*SubDealer, string, *SubDealerFields]{
 	notFound: func(code string) string { return fmt.Sprintf("no sub-dealer has code %q", code) },
 	lock: func(ctx context.Context, db bun.IDB, code string) (*SubDealer, error) {
 		d := new(SubDealer)
-		err := db.NewSelect().Model(d).Where("sd.code = ?", code).For("UPDATE").Scan(ctx)
+		ctx, conn := database.Prepare(ctx, db, code)
+		err := db.NewSelect().Model(d).Where("sd.code = $1").For("UPDATE").Conn(conn).Scan(ctx)
 		return d, notFound(err)
 	},
 	scope: func(a *auth.Principal, d *SubDealer) Path {
@@ -28,16 +31,9 @@ var subDealers = &entity[*SubDealer, string, *SubDealerFields]{
 		}
 		return Path{"mainDealerCode"}
 	},
-	prepare: func(ctx context.Context, db bun.IDB, d *SubDealer, f *SubDealerFields) error {
-		if !f.Users.IsSet() && !f.RemoveUserIDs.IsSet() {
-			return nil
-		}
-		var err error
-		d.Users, err = loadList[SubDealerUser](ctx, db, d.ID)
-		return err
-	},
-	merge: (*SubDealerFields).merge,
-	check: checkSubDealerCodes,
+	prepare: loadUsers,
+	merge:   (*SubDealerFields).merge,
+	check:   checkSubDealerCodes,
 	whole: func(ctx context.Context, db bun.IDB, d *SubDealer) error {
 		if d.Users != nil {
 			return nil
@@ -51,6 +47,37 @@ var subDealers = &entity[*SubDealer, string, *SubDealerFields]{
 		"sub_dealers_erp_code_key":  {"erpCode"},
 		"sub_dealer_users_code_key": {"users"},
 	},
+}
+
+// loadUsers loads what an update of the users needs, with one statement: the sub-dealer's
+// users, and the users of other sub-dealers that hold a code the input sends (which
+// checkSubDealerCodes reports as DUPLICATE).
+func loadUsers(ctx context.Context, db bun.IDB, d *SubDealer, f *SubDealerFields) error {
+	if !f.Users.IsSet() && !f.RemoveUserIDs.IsSet() {
+		return nil
+	}
+	codes := []string{}
+	for _, u := range f.Users.Value() {
+		if c := u.Code.Value(); c != nil && *c != "" {
+			codes = append(codes, *c)
+		}
+	}
+	var rows []*SubDealerUser
+	ctx, conn := database.Prepare(ctx, db, d.ID, codes)
+	err := db.NewSelect().Model(&rows).Where("sdu.sub_dealer_id = $1 OR sdu.code = ANY($2::text[])").
+		OrderExpr("sdu.position").Conn(conn).Scan(ctx)
+	if err != nil {
+		return fmt.Errorf("load users: %w", err)
+	}
+	d.Users, d.takenCodes = []*SubDealerUser{}, map[string]bool{}
+	for _, u := range rows {
+		if u.SubDealerID == d.ID {
+			d.Users = append(d.Users, u)
+		} else {
+			d.takenCodes[u.Code] = true
+		}
+	}
+	return nil
 }
 
 // checkSubDealerCodes reports a code, erpCode or user code that another record holds, together
@@ -84,11 +111,23 @@ func checkSubDealerCodes(ctx context.Context, db bun.IDB, p *patch, d *SubDealer
 		codes = append(codes, c)
 	}
 	var taken []string
-	err := db.NewSelect().Model((*SubDealerUser)(nil)).Column("code").
-		Where("code IN (?) AND sub_dealer_id <> ?", bun.List(codes), d.ID).Scan(ctx, &taken)
-	if err != nil {
-		return fmt.Errorf("check user codes: %w", err)
+	if d.takenCodes != nil {
+		// Loaded with the users (loadUsers). A code not sent is the user's own stored one,
+		// which the unique constraint keeps from anyone else.
+		for _, c := range codes {
+			if d.takenCodes[c] {
+				taken = append(taken, c)
+			}
+		}
+	} else {
+		ctx, conn := database.Prepare(ctx, db, codes, d.ID)
+		err := db.NewSelect().Model((*SubDealerUser)(nil)).Column("code").
+			Where("code = ANY($1::text[]) AND sub_dealer_id <> $2").Conn(conn).Scan(ctx, &taken)
+		if err != nil {
+			return fmt.Errorf("check user codes: %w", err)
+		}
 	}
+	slices.Sort(taken) // reported in a stable order
 	for _, c := range taken {
 		p.Add(sent[c].sent.At("code"), CodeDuplicate, "user code %q belongs to a user of another sub-dealer", c)
 	}

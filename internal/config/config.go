@@ -39,6 +39,8 @@ type Config struct {
 	// CORSAllowedOrigins are the browser origins allowed to call /query from another origin;
 	// empty allows none.
 	CORSAllowedOrigins []string
+	// Tracing says whether the standard OTEL_* variables ask for traces (see tracingOn).
+	Tracing bool
 }
 
 // DevCORSOrigins are the origins allowed in development mode when CORS_ALLOWED_ORIGINS is
@@ -48,7 +50,7 @@ var DevCORSOrigins = []string{"http://localhost:*", "http://127.0.0.1:*"}
 // Load reads the configuration from getenv (os.Getenv in production). A bad value is an error
 // that names its variable.
 func Load(getenv func(string) string) (*Config, error) {
-	c := &Config{Port: 8080, DataDir: "./.data", LogLevel: slog.LevelInfo}
+	c := &Config{Port: 8080, DataDir: "./.data", LogLevel: slog.LevelInfo, Tracing: tracingOn(getenv)}
 	var errs []error
 	bad := func(name, format string, args ...any) {
 		errs = append(errs, fmt.Errorf("%s: %s", name, fmt.Sprintf(format, args...)))
@@ -229,4 +231,17 @@ func validHost(v string) bool {
 		}
 	}
 	return true
+}
+
+// tracingOn reports whether the standard OpenTelemetry variables ask for traces: an OTLP
+// endpoint or a traces exporter other than "none", unless the SDK is disabled. The SDK reads
+// the other OTEL_* variables (service name, protocol, headers, sampler) itself.
+func tracingOn(getenv func(string) string) bool {
+	if strings.EqualFold(getenv("OTEL_SDK_DISABLED"), "true") {
+		return false
+	}
+	if e := getenv("OTEL_TRACES_EXPORTER"); e != "" {
+		return e != "none"
+	}
+	return getenv("OTEL_EXPORTER_OTLP_ENDPOINT") != "" || getenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") != ""
 }

@@ -27,4 +27,9 @@ var Variables = []Variable{
 	{"PLAYGROUND", "on, except in production", "true/false: serve the playground at /"},
 	{"INTROSPECTION", "on, except in production", "true/false: answer schema introspection"},
 	{"PG_BIN_DIR", "newest /usr/lib/postgresql/*/bin", "where development mode finds postgres and initdb"},
+	{"OTEL_EXPORTER_OTLP_ENDPOINT", "", "OTLP collector URL (http://host:4318): traces HTTP, resolvers and SQL; other OTEL_* apply"},
+	{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "", "OTLP URL for traces only, instead of the one above"},
+	{"OTEL_TRACES_EXPORTER", "off unless an OTLP endpoint is set", "otlp, console or none"},
+	{"OTEL_SDK_DISABLED", "false", "true turns tracing off whatever else is set"},
+	{"GOGC", "300", "Go garbage collector target, percent of the live heap; GOMEMLIMIT also applies"},
 }

@@ -57,6 +57,7 @@ func Open(ctx context.Context, url string) (*bun.DB, error) {
 		cfg.ConnectTimeout = ConnectTimeout
 	}
 	cfg.RuntimeParams["timezone"] = "UTC"
+	sent.Instrument(cfg, QueryTracer)
 	sqldb := stdlib.OpenDB(*cfg)
 	sqldb.SetMaxOpenConns(20)
 	sqldb.SetMaxIdleConns(20)

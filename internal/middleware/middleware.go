@@ -23,6 +23,9 @@ type Request struct {
 	ID string
 	// Operation is the GraphQL operation name, set by the GraphQL layer.
 	Operation string
+	// Field names the operation in metrics: its root field, or one of the Operation*
+	// constants. Unlike Operation it is never chosen by the client.
+	Field string
 	// Errors counts the GraphQL errors of the response.
 	Errors int
 }
@@ -44,7 +47,7 @@ var requestDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 }, []string{"route", "code"})
 
 // Collectors are the metrics this package records, for registration.
-var Collectors = []prometheus.Collector{requestDuration}
+var Collectors = []prometheus.Collector{requestDuration, operations, operationDuration, userErrors}
 
 // Log gives every request an id (kept from X-Request-ID when the client sends a sane one),
 // limits its body, and writes one access-log line and one metric sample when it ends. It
@@ -72,6 +75,7 @@ func Log(logger *slog.Logger, route string, next http.Handler) http.Handler {
 		case rec.status >= 400 || req.Errors > 0:
 			outcome = "refused"
 		}
+		observeOperation(req, outcome, d.Seconds())
 		logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
 			slog.String("request_id", req.ID), slog.String("method", r.Method),
 			slog.String("route", route), slog.String("operation", req.Operation),

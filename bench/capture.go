@@ -1,0 +1,205 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/uptrace/bun"
+
+	"github.com/payplat/paygql/graph"
+	"github.com/payplat/paygql/internal/auth"
+	"github.com/payplat/paygql/internal/database"
+	"github.com/payplat/paygql/internal/middleware"
+	"github.com/payplat/paygql/internal/secrets"
+	"github.com/payplat/paygql/models"
+)
+
+// statement is one SQL statement as the server sent it: with its values in its text (Args
+// nil: the simple protocol) or as a prepared statement with its arguments.
+type statement struct {
+	SQL  string
+	Args []any
+}
+
+// transaction is the statements of one request, in order.
+type transaction []statement
+
+// captureHook is a Bun query hook that records every statement the server's database handle
+// sends.
+type captureHook struct {
+	mu    sync.Mutex
+	stmts []statement
+}
+
+func (h *captureHook) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Context { return ctx }
+
+func (h *captureHook) AfterQuery(ctx context.Context, e *bun.QueryEvent) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.stmts = append(h.stmts, statement{SQL: e.Query, Args: database.StatementArgs(ctx)})
+}
+
+func (h *captureHook) take() transaction {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	t := h.stmts
+	h.stmts = nil
+	return t
+}
+
+// capture serves requests with the server's own handler, in this process, on a database
+// handle carrying a capture hook, and returns the statements of each request: floor (a)
+// replays them. Each workload gets up to perWorkload transactions, for as many targets, so
+// that the replay spreads over rows as the server's load does.
+func capture(ctx context.Context, url string, box *secrets.Box, secret []byte, d dataset, perWorkload int) (map[string][]transaction, error) {
+	db, err := database.Open(ctx, url)
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	hook := &captureHook{}
+	db.AddQueryHook(hook)
+	verifier, err := auth.NewVerifier(auth.Config{HS256Secret: secret})
+	if err != nil {
+		return nil, err
+	}
+	token, err := auth.MintHS256(secret, auth.Claims{Subject: "bench", Roles: []string{auth.RoleAdmin}})
+	if err != nil {
+		return nil, err
+	}
+	logger := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	h := middleware.Log(logger, "/query", verifier.Middleware(
+		graph.NewHandler(&graph.Resolver{Store: &models.Store{DB: db, Secrets: box}, Logger: logger}, graph.DefaultOptions)))
+	out := map[string][]transaction{}
+	for _, w := range workloads {
+		n := min(perWorkload, w.targets(d))
+		for t := range n {
+			req := httptest.NewRequestWithContext(ctx, http.MethodPost, "/query", bytes.NewReader(w.body(nil, d, t, uint64(t))))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Authorization", "Bearer "+token)
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			if err := w.ok(rec.Body.Bytes()); rec.Code != http.StatusOK || err != nil {
+				return nil, fmt.Errorf("capture %s: status %d: %v", w.Name, rec.Code, err)
+			}
+			out[w.Name] = append(out[w.Name], hook.take())
+		}
+	}
+	return out, nil
+}
+
+// describe summarises a transaction for the report: each statement's first words.
+func (t transaction) describe() string {
+	var parts []string
+	for _, s := range t {
+		f := strings.Fields(s.SQL)
+		word := ""
+		if len(f) > 0 {
+			word = strings.ToUpper(f[0])
+		}
+		if s.Args != nil {
+			word += "(prepared)"
+		}
+		parts = append(parts, word)
+	}
+	return strings.Join(parts, " ")
+}
+
+// replay runs a transaction on conn as the server ran it: the same statements in the same
+// protocol (conn sends statements without arguments with the simple protocol, as the
+// server's pool does), reading every row.
+func replay(ctx context.Context, conn *pgx.Conn, t transaction) error {
+	for _, s := range t {
+		var rows pgx.Rows
+		var err error
+		if s.Args == nil {
+			rows, err = conn.Query(ctx, s.SQL)
+		} else {
+			rows, err = conn.Query(ctx, s.SQL, append([]any{pgx.QueryExecModeCacheStatement}, s.Args...)...)
+		}
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			_ = rows.RawValues()
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("%.80s: %w", s.SQL, err)
+		}
+	}
+	return nil
+}
+
+// replayDoer returns a worker that replays random captured transactions on its own
+// connection.
+func replayDoer(conn *pgx.Conn, txs []transaction) doer {
+	return func(ctx context.Context, rng *rand.Rand, _ uint64) error {
+		return replay(ctx, conn, txs[rng.IntN(len(txs))])
+	}
+}
+
+// bestDoer returns a worker that runs the workload's best statement (floor b) on its own
+// connection, prepared.
+func bestDoer(conn *pgx.Conn, w *workload, d dataset) doer {
+	targets := w.targets(d)
+	return func(ctx context.Context, rng *rand.Rand, n uint64) error {
+		rows, err := conn.Query(ctx, w.bestSQL, w.bestArgs(d, rng.IntN(targets), n)...)
+		if err != nil {
+			return err
+		}
+		got := 0
+		for rows.Next() {
+			_ = rows.RawValues()
+			got++
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if got == 0 {
+			return fmt.Errorf("%s: no row", w.Name)
+		}
+		return nil
+	}
+}
+
+// httpDoer returns a worker that sends the workload's requests to the server over its own
+// keep-alive connection.
+func httpDoer(client *http.Client, url, token string, w *workload, d dataset) doer {
+	targets := w.targets(d)
+	var buf []byte
+	var resp bytes.Buffer
+	return func(ctx context.Context, rng *rand.Rand, n uint64) error {
+		buf = w.body(buf[:0], d, rng.IntN(targets), n)
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(buf))
+		if err != nil {
+			return err
+		}
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+token)
+		res, err := client.Do(req)
+		if err != nil {
+			return err
+		}
+		resp.Reset()
+		_, err = resp.ReadFrom(res.Body)
+		res.Body.Close()
+		if err != nil {
+			return err
+		}
+		if res.StatusCode != http.StatusOK {
+			return fmt.Errorf("status %d: %.200s", res.StatusCode, resp.Bytes())
+		}
+		return w.ok(resp.Bytes())
+	}
+}

@@ -1,0 +1,86 @@
+package database
+
+import (
+	"context"
+	"database/sql"
+	"net"
+	"sync/atomic"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/multitracer"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+)
+
+// Counters count what a connection pool sends to PostgreSQL: statements (every query pgx
+// runs, BEGIN and COMMIT included) and round trips (every write to a connection: a query, a
+// prepare, a ping). The two differ when a statement needs a prepare first or several
+// statements share one write.
+type Counters struct {
+	Statements atomic.Int64
+	RoundTrips atomic.Int64
+}
+
+// Instrument makes every connection made from cfg count into c; tracer, when not nil, also
+// sees every query (OpenTelemetry's, say).
+func (c *Counters) Instrument(cfg *pgx.ConnConfig, tracer pgx.QueryTracer) {
+	var t pgx.QueryTracer = statementCounter{c}
+	if tracer != nil {
+		t = multitracer.New(t, tracer)
+	}
+	cfg.Tracer = t
+	dial := cfg.DialFunc // ParseConfig's default dialer
+	if dial == nil {
+		dial = (&net.Dialer{}).DialContext
+	}
+	cfg.DialFunc = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		conn, err := dial(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		return &roundTripConn{Conn: conn, n: &c.RoundTrips}, nil
+	}
+}
+
+// statementCounter is a pgx tracer that counts queries.
+type statementCounter struct{ c *Counters }
+
+func (s statementCounter) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
+	s.c.Statements.Add(1)
+	return ctx
+}
+
+func (statementCounter) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
+
+// roundTripConn counts writes: pgx sends each round trip's messages in one write.
+type roundTripConn struct {
+	net.Conn
+	n *atomic.Int64
+}
+
+func (c *roundTripConn) Write(b []byte) (int, error) {
+	c.n.Add(1)
+	return c.Conn.Write(b)
+}
+
+// QueryTracer, when set before Open, sees every query of the pools Open opens (tracing).
+var QueryTracer pgx.QueryTracer
+
+// sent counts what the pools opened by Open send.
+var sent Counters
+
+// Collectors returns the metrics of db, a pool opened by Open, for registration: its pool
+// statistics and the statements and round trips every pool opened by Open has sent.
+func Collectors(db *sql.DB) []prometheus.Collector {
+	return []prometheus.Collector{
+		collectors.NewDBStatsCollector(db, "paygql"),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "paygql_db_statements_total",
+			Help: "SQL statements sent to PostgreSQL (BEGIN and COMMIT included).",
+		}, func() float64 { return float64(sent.Statements.Load()) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "paygql_db_round_trips_total",
+			Help: "Round trips to PostgreSQL (writes to a connection: queries, prepares, pings).",
+		}, func() float64 { return float64(sent.RoundTrips.Load()) }),
+	}
+}

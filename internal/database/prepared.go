@@ -1,0 +1,98 @@
+package database
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/uptrace/bun"
+)
+
+// The pool sends Bun's queries with their values written into the SQL text (the simple
+// protocol, see Open): every such text is new to PostgreSQL, which parses and plans it each
+// time. The statements on the hot paths are sent instead with $1… placeholders and their
+// arguments apart, as prepared statements from pgx's per-connection statement cache: parsed
+// and planned once per connection, then only bound and run, still one round trip each. pgx
+// takes the mode per query from a pgx.QueryExecMode passed as the first argument, also
+// through database/sql (pgx v5 stdlib hands the arguments to pgx.Conn as they are).
+//
+// They still go through Bun, as a RawQuery on a connection that adds the arguments, so that
+// Bun's query hooks see them like any other query; StatementArgs gives a hook the arguments.
+
+type argsKey struct{}
+
+// StatementArgs returns the arguments of the prepared statement a Bun query hook sees, nil
+// for a query sent with its values in its text.
+func StatementArgs(ctx context.Context) []any {
+	args, _ := ctx.Value(argsKey{}).([]any)
+	return args
+}
+
+// Prepare returns ctx carrying args and a connection of db on which a Bun query, written
+// with $n placeholders for args, runs as a prepared statement:
+//
+//	ctx, conn := database.Prepare(ctx, tx, id)
+//	err := tx.NewSelect().Model(c).Where("cc.id = $1").For("UPDATE").Conn(conn).Scan(ctx)
+//
+// Bun copies a query text without '?' as it is, so the placeholders reach pgx; a query that
+// also has '?' arguments gets them written in, and then its text varies with them.
+func Prepare(ctx context.Context, db bun.IDB, args ...any) (context.Context, bun.IConn) {
+	var conn bun.IConn
+	switch db := db.(type) {
+	case bun.Tx:
+		conn = db.Tx
+	case *bun.Tx:
+		conn = db.Tx
+	case *bun.DB:
+		conn = db.DB
+	case bun.Conn:
+		conn = db.Conn
+	case *bun.Conn:
+		conn = db.Conn
+	default:
+		panic(fmt.Sprintf("database: cannot prepare statements on %T", db))
+	}
+	if args == nil {
+		args = []any{}
+	}
+	return context.WithValue(ctx, argsKey{}, args), cached{conn}
+}
+
+// Exec runs query, with $n placeholders for args, through db as a prepared statement.
+func Exec(ctx context.Context, db bun.IDB, query string, args ...any) (sql.Result, error) {
+	ctx, conn := Prepare(ctx, db, args...)
+	return db.NewRaw(query).Conn(conn).Exec(ctx)
+}
+
+// cached is a connection that runs Bun's query text as a cached prepared statement with the
+// arguments held in the context.
+type cached struct{ conn bun.IConn }
+
+func withMode(ctx context.Context) []any {
+	args := StatementArgs(ctx)
+	out := make([]any, 1, len(args)+1)
+	out[0] = pgx.QueryExecModeCacheStatement
+	for _, a := range args {
+		if id, ok := a.(uuid.UUID); ok {
+			// As the bytes they are: its driver.Valuer would format it as text for pgx to
+			// parse back.
+			a = [16]byte(id)
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+func (c cached) ExecContext(ctx context.Context, query string, _ ...any) (sql.Result, error) {
+	return c.conn.ExecContext(ctx, query, withMode(ctx)...)
+}
+
+func (c cached) QueryContext(ctx context.Context, query string, _ ...any) (*sql.Rows, error) {
+	return c.conn.QueryContext(ctx, query, withMode(ctx)...)
+}
+
+func (c cached) QueryRowContext(ctx context.Context, query string, _ ...any) *sql.Row {
+	return c.conn.QueryRowContext(ctx, query, withMode(ctx)...)
+}
