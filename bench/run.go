@@ -43,6 +43,10 @@ type bench struct {
 	floor     database.Counters // what floors (a) and (b) send
 	pprof     string            // the server's pprof address, when profiling
 	pgVersion string
+	// How to start the server again: each workload of each rep gets a fresh one, so that
+	// its peak RSS is its own, not what an earlier workload left behind.
+	serverBin, serverLog string
+	serverEnv            []string
 }
 
 func run(ctx context.Context, opt *options) error {
@@ -127,11 +131,12 @@ func run(ctx context.Context, opt *options) error {
 			return err
 		}
 	}
-	b.server, err = startServer(ctx, bin, env, filepath.Join(dir, "server.log"))
+	b.serverBin, b.serverEnv, b.serverLog = bin, env, filepath.Join(dir, "server.log")
+	b.server, err = startServer(ctx, bin, env, b.serverLog)
 	if err != nil {
 		return err
 	}
-	defer b.server.stop()
+	defer func() { b.server.stop() }()
 	if b.token, err = auth.MintHS256([]byte(secret), auth.Claims{Subject: "bench", Roles: []string{auth.RoleAdmin}, TTL: 24 * time.Hour}); err != nil {
 		return err
 	}
@@ -189,7 +194,12 @@ func (b *bench) cells(ctx context.Context) ([]cellResult, error) {
 	var out []cellResult
 	start := time.Now()
 	for rep := range b.opt.reps {
-		for _, w := range b.opt.workloads {
+		for i, w := range b.opt.workloads {
+			if rep > 0 || i > 0 {
+				if err := b.restartServer(ctx); err != nil {
+					return nil, err
+				}
+			}
 			for _, c := range b.opt.concurrency {
 				for _, v := range variants {
 					if err := ctx.Err(); err != nil {
@@ -209,6 +219,17 @@ func (b *bench) cells(ctx context.Context) ([]cellResult, error) {
 		}
 	}
 	return out, nil
+}
+
+// restartServer replaces the server with a fresh process.
+func (b *bench) restartServer(ctx context.Context) error {
+	b.server.stop()
+	s, err := startServer(ctx, b.serverBin, b.serverEnv, b.serverLog)
+	if err != nil {
+		return err
+	}
+	b.server = s
+	return nil
 }
 
 // cellResult is one cell's measurement. CPU and counts are per request.

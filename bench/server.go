@@ -46,7 +46,7 @@ func startServer(ctx context.Context, bin string, env []string, logPath string) 
 	if err != nil {
 		return nil, err
 	}
-	logFile, err := os.Create(logPath)
+	logFile, err := os.OpenFile(logPath, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
 	if err != nil {
 		return nil, err
 	}
