@@ -32,8 +32,8 @@ var subDealers = &entity[*SubDealer, string, *SubDealerFields]{
 		return Path{"mainDealerCode"}
 	},
 	prepare: loadUsers,
-	merge: (*SubDealerFields).merge,
-	check: checkSubDealerCodes,
+	merge:   (*SubDealerFields).merge,
+	check:   checkSubDealerCodes,
 	unique: map[string]Path{
 		"sub_dealers_code_key":      {"code"},
 		"sub_dealers_erp_code_key":  {"erpCode"},
