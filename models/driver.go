@@ -283,11 +283,9 @@ func (e *entity[R, K, F]) finish(ctx context.Context, tx bun.IDB, p *patch, acto
 		// The changed columns and the audit row: one statement, after the lists.
 		return updateWithAudit(ctx, tx, e.name, r, p.columns, actor.Subject, p)
 	}
-	if action == actionCreate {
-		// Before a create there was nothing: every field comes from null.
-		for field, c := range p.changes {
-			p.changes[field] = Change{From: nil, To: c.To}
-		}
+	// Before a create there was nothing: every field comes from null.
+	for field, c := range p.changes {
+		p.changes[field] = Change{From: nil, To: c.To}
 	}
 	return writeAudit(ctx, tx, e.name, rec.ID.String(), actor.Subject, action, rec.Version, rec.UpdatedAt, p)
 }
