@@ -65,6 +65,9 @@ func (r *Resolver) presentError(ctx context.Context, err error) *gqlerror.Error 
 		errcode.Set(out, auth.CodeUnauthenticated)
 	case errors.Is(err, ErrForbidden):
 		errcode.Set(out, auth.CodeForbidden)
+	case errors.Is(err, errNotByGET):
+		markStatus(ctx, http.StatusMethodNotAllowed)
+		errcode.Set(out, codeMethodNotAllowed)
 	case errors.Is(err, models.ErrBadPage):
 		errcode.Set(out, codeBadUserInput)
 	case introspectionRefused(ctx):
@@ -156,31 +159,50 @@ func errorStatus(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		status := new(atomic.Int32)
 		ctx := context.WithValue(r.Context(), statusKey{}, status)
-		next.ServeHTTP(&statusWriter{ResponseWriter: w, status: status}, r.WithContext(ctx))
+		sw := &statusWriter{ResponseWriter: w, status: status}
+		next.ServeHTTP(sw, r.WithContext(ctx))
+		sw.sendHeader()
 	})
 }
 
+// statusWriter holds back the status line until the body is written: gqlgen writes the
+// header of a request it refuses before validation before the error presenter has seen the
+// error (and marked 401, say).
 type statusWriter struct {
 	http.ResponseWriter
-	status      *atomic.Int32
-	wroteHeader bool
+	status  *atomic.Int32
+	code    int // set by WriteHeader, not sent yet
+	sentHdr bool
 }
 
 func (w *statusWriter) WriteHeader(code int) {
-	if w.wroteHeader {
+	if w.code == 0 {
+		w.code = code
+	}
+}
+
+func (w *statusWriter) sendHeader() {
+	if w.sentHdr {
 		return
 	}
-	w.wroteHeader = true
-	if code == http.StatusUnprocessableEntity {
+	w.sentHdr = true
+	code := w.code
+	switch code {
+	case 0:
+		code = http.StatusOK
+	case http.StatusUnprocessableEntity:
 		// gqlgen's answer to a failed validation with application/json; the GraphQL over
 		// HTTP specification wants 200 there (see http.go).
 		code = http.StatusOK
 	}
-	if marked := int(w.status.Load()); code == http.StatusOK && marked != 0 {
+	// A mark is more specific than 200, and than the 400 of a request refused before it ran.
+	if marked := int(w.status.Load()); marked != 0 && (code == http.StatusOK || code == http.StatusBadRequest) {
 		code = marked
 		switch code {
 		case http.StatusUnauthorized:
 			w.Header().Set("WWW-Authenticate", `Bearer`)
+		case http.StatusMethodNotAllowed:
+			w.Header().Set("Allow", "POST")
 		case http.StatusServiceUnavailable:
 			w.Header().Set("Retry-After", "1")
 		}
@@ -189,9 +211,7 @@ func (w *statusWriter) WriteHeader(code int) {
 }
 
 func (w *statusWriter) Write(b []byte) (int, error) {
-	if !w.wroteHeader {
-		w.WriteHeader(http.StatusOK)
-	}
+	w.sendHeader()
 	return w.ResponseWriter.Write(b)
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/payplat/paygql/internal/middleware"
 )
@@ -53,9 +54,15 @@ func NewHandler(r *Resolver, opt Options) http.Handler {
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
-	srv.SetQueryCache(decimalLiterals{lru.New[*ast.QueryDocument](1000)})
+	cache := decimalLiterals{lru.New[*ast.QueryDocument](1000)}
+	srv.SetQueryCache(cache)
 	srv.SetParserTokenLimit(opt.MaxTokens)
+	// Without introspection no error may suggest a name: gqlgen drops the suggestions of
+	// unknown fields here, the error presenter those of the other rules.
+	srv.SetDisableSuggestion(!opt.Introspection)
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
+	// After the persisted query is known, before its document is validated.
+	srv.Use(requestGate{cache: cache, introspection: opt.Introspection, maxTokens: opt.MaxTokens})
 	if opt.Introspection {
 		srv.Use(extension.Introspection{})
 	}
@@ -80,6 +87,7 @@ func NewHandler(r *Resolver, opt Options) http.Handler {
 		resp := next(ctx)
 		req := middleware.RequestFrom(ctx)
 		if resp != nil {
+			resp.Errors = collapseErrors(resp.Errors)
 			req.Errors += len(resp.Errors)
 		}
 		if req.Field == "" {
@@ -87,7 +95,13 @@ func NewHandler(r *Resolver, opt Options) http.Handler {
 		}
 		return resp
 	})
-	srv.SetErrorPresenter(r.presentError)
+	srv.SetErrorPresenter(func(ctx context.Context, err error) *gqlerror.Error {
+		out := r.presentError(ctx, err)
+		if !opt.Introspection {
+			out.Message = withoutSuggestion(out.Message)
+		}
+		return out
+	})
 	srv.SetRecoverFunc(r.recoverPanic)
 	return wellFormed(errorStatus(srv))
 }

@@ -2,6 +2,7 @@ package graph
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -32,13 +33,16 @@ import (
 func wellFormed(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.Method {
-		case http.MethodGet, http.MethodOptions:
+		case http.MethodGet:
+			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), byGETKey{}, true)))
+			return
+		case http.MethodOptions:
 			next.ServeHTTP(w, r)
 			return
 		case http.MethodPost:
 		default:
 			w.Header().Set("Allow", "GET, POST, OPTIONS")
-			writeError(w, http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED",
+			writeError(w, http.StatusMethodNotAllowed, codeMethodNotAllowed,
 				fmt.Sprintf("method %s is not allowed: send a POST with a JSON body, or a GET for a query", r.Method))
 			return
 		}
@@ -64,6 +68,16 @@ func wellFormed(next http.Handler) http.Handler {
 		}
 	})
 }
+
+// codeMethodNotAllowed: the request's HTTP method cannot carry it (HTTP 405).
+const codeMethodNotAllowed = "METHOD_NOT_ALLOWED"
+
+// byGETKey marks a request that came by GET, which may only run a query.
+type byGETKey struct{}
+
+// errNotByGET refuses a mutation (or subscription) sent by GET: HTTP 405, as the GraphQL over
+// HTTP specification says, since a GET must not change anything.
+var errNotByGET = errors.New("a GET request may only run a query: send mutations by POST")
 
 // checkContentType says what keeps a POST with Content-Type header from being a GraphQL
 // request, or "" when nothing does.

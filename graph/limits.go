@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -82,6 +83,10 @@ func (l queryLimits) MutateOperationContext(_ context.Context, oc *graphql.Opera
 	switch {
 	case s.fields > l.MaxComplexity:
 		return limitError(codeComplexity, "the query selects %d fields once its fragments are expanded; its complexity may be at most %d", s.fields, l.MaxComplexity)
+	case s.fields+statementCost*s.statements > l.MaxComplexity:
+		return limitError(codeComplexity,
+			"the query selects %d fields that read the database, each costing %d, and %d fields in all: its complexity %d may be at most %d",
+			s.statements, statementCost, s.fields, s.fields+statementCost*s.statements, l.MaxComplexity)
 	case s.depth > l.MaxDepth:
 		return limitError(codeQueryTooDeep, "the query nests %d levels deep; at most %d are allowed", s.depth, l.MaxDepth)
 	case s.introspectionDepth > l.MaxIntrospectionDepth:
@@ -119,17 +124,50 @@ func topLevelFields(set ast.SelectionSet, seen map[string]bool) int {
 	return n
 }
 
+// statementCost is what a field that reads the database adds to a query's complexity: a
+// statement costs far more than a field, and the fields of a page are already counted once per
+// row, so this bounds what aliases of one cheap root field could otherwise multiply (1,000
+// aliases of `connectors` sent 3,300 statements).
+const statementCost = 100
+
+// dbFields holds the fields that send statements, as "type.field" in lower case: every query
+// and mutation field, and every batch resolver (one statement for the list of each parent
+// of a page). They are read from the resolver interfaces gqlgen generates, so that a new one
+// cannot be forgotten.
+var dbFields = func() map[string]bool {
+	fields := map[string]bool{}
+	root := reflect.TypeFor[ResolverRoot]()
+	for i := range root.NumMethod() {
+		typ := root.Method(i)
+		resolvers := typ.Type.Out(0)
+		for j := range resolvers.NumMethod() {
+			m := resolvers.Method(j)
+			batch := m.Type.NumIn() > 1 && m.Type.In(1).Kind() == reflect.Slice
+			if typ.Name == "Query" || typ.Name == "Mutation" || batch {
+				fields[strings.ToLower(typ.Name+"."+m.Name)] = true
+			}
+		}
+	}
+	return fields
+}()
+
+func readsDatabase(f *ast.Field) bool {
+	return f.ObjectDefinition != nil && dbFields[strings.ToLower(f.ObjectDefinition.Name+"."+f.Name)]
+}
+
 // shape is how far a selection set reaches below where it sits: data and introspection
 // measured apart, since an introspection query chains ofType far deeper than any data query,
 // but cheaply, while its list fields (types, fields, args, …) multiply its answer. fields
-// counts the fields it selects once fragments are expanded.
-type shape struct{ depth, introspectionDepth, introspectionLists, fields int }
+// counts the fields it selects once fragments are expanded, statements those that read the
+// database.
+type shape struct{ depth, introspectionDepth, introspectionLists, fields, statements int }
 
 func (s *shape) widen(o shape) {
 	s.depth = max(s.depth, o.depth)
 	s.introspectionDepth = max(s.introspectionDepth, o.introspectionDepth)
 	s.introspectionLists = max(s.introspectionLists, o.introspectionLists)
 	s.fields = min(s.fields+o.fields, maxCount)
+	s.statements = min(s.statements+o.statements, maxCount)
 }
 
 // maxCount caps field counts, which a document of nested fragments can make astronomical.
@@ -158,6 +196,9 @@ func (m *measurer) measure(set ast.SelectionSet, introspection bool) shape {
 			inside := introspection || strings.HasPrefix(sel.Name, "__")
 			c := m.measure(sel.SelectionSet, inside)
 			c.fields = min(c.fields+1, maxCount)
+			if readsDatabase(sel) {
+				c.statements = min(c.statements+1, maxCount)
+			}
 			if inside {
 				c.introspectionDepth++
 				if len(sel.SelectionSet) > 0 && sel.Definition != nil && sel.Definition.Type.Elem != nil {

@@ -24,6 +24,7 @@ var devicePurchaseOrders = &entity[*DevicePurchaseOrder, orderKey, *orderChange]
 	notFound: func(k orderKey) string {
 		return fmt.Sprintf("dealer %s has no device purchase order %s", k.dealerCode, k.id)
 	},
+	checkKey: func(v *Violations, k orderKey) { text(v, Path{"dealerCode"}, &k.dealerCode, maxCodeLen) },
 	lock: func(ctx context.Context, db bun.IDB, k orderKey) (*DevicePurchaseOrder, error) {
 		o := new(DevicePurchaseOrder)
 		ctx, conn := database.Prepare(ctx, db, k.id, k.dealerCode)
@@ -91,6 +92,9 @@ func (s *Store) UpdateDevicePurchaseOrder(ctx context.Context, actor *auth.Princ
 // DevicePurchaseOrder returns one order of a dealer, or ErrNotFound when it does not exist or
 // the caller does not manage the dealer.
 func (s *Store) DevicePurchaseOrder(ctx context.Context, actor *auth.Principal, dealerCode string, id uuid.UUID) (*DevicePurchaseOrder, error) {
+	if err := argument("dealerCode", &dealerCode); err != nil {
+		return nil, err
+	}
 	if !actor.ManagesDealer(dealerCode) {
 		return nil, ErrNotFound
 	}
@@ -114,6 +118,9 @@ type DevicePurchaseOrderFilter struct {
 // those of one dealer when DealerCode is given (none outside the scope), else those of every
 // dealer the caller manages.
 func (s *Store) DevicePurchaseOrders(ctx context.Context, actor *auth.Principal, f DevicePurchaseOrderFilter) (*DevicePurchaseOrderConnection, error) {
+	if err := argument("dealerCode", f.DealerCode); err != nil {
+		return nil, err
+	}
 	rows := []*DevicePurchaseOrder{}
 	q, size, err := page(s.DB.NewSelect().Model(&rows), "o.id", f.First, f.After)
 	if err != nil {

@@ -93,6 +93,9 @@ type entity[R record, K, F any] struct {
 	keyPath Path
 	// notFound says that no record has the key.
 	notFound func(key K) string
+	// checkKey refuses a key that no record can have, such as a code with a NUL character,
+	// before it reaches SQL. Sub-dealers and orders set it: their keys hold text.
+	checkKey func(v *Violations, key K)
 	// lock reads the record FOR UPDATE, or answers ErrNotFound.
 	lock func(ctx context.Context, db bun.IDB, key K) (R, error)
 	// scope returns nil when the caller may see and change r, else the path of the field
@@ -154,7 +157,11 @@ func create[R record, K, F any](ctx context.Context, s *Store, e *entity[R, K, F
 func update[R record, K, F any](ctx context.Context, s *Store, e *entity[R, K, F], actor *auth.Principal, key K, in UpdateInput, f F) (R, Outcome, error) {
 	p := newPatch()
 	var r R
-	if in.validate(&p.Violations); p.Failed() {
+	in.validate(&p.Violations)
+	if e.checkKey != nil {
+		e.checkKey(&p.Violations, key)
+	}
+	if p.Failed() {
 		return e.result(p, in.MutationInput, r, false, nil)
 	}
 	ik, err := s.newIdempotencyKey(actor.Subject, in.MutationInput, actionUpdate+e.name,

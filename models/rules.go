@@ -69,6 +69,16 @@ func text(v *Violations, path Path, s *string, n int) {
 	}
 }
 
+// argument refuses a query's code argument that no record can have, with the rules of text:
+// as the client's mistake (BAD_USER_INPUT naming it), before it reaches SQL.
+func argument(name string, s *string) error {
+	var v Violations
+	if text(&v, Path{name}, s, maxCodeLen); v.Failed() {
+		return &InputError{msg: v.Errors[0].Message}
+	}
+	return nil
+}
+
 // texts applies text to every string of a list.
 func texts(v *Violations, path Path, list []string, n int) {
 	for i := range list {

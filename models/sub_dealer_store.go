@@ -19,6 +19,7 @@ var subDealers = &entity[*SubDealer, string, *SubDealerFields]{
 	name:     EntitySubDealer,
 	keyPath:  Path{"updateCode"},
 	notFound: func(code string) string { return fmt.Sprintf("no sub-dealer has code %q", code) },
+	checkKey: func(v *Violations, code string) { text(v, Path{"updateCode"}, &code, maxCodeLen) },
 	lock: func(ctx context.Context, db bun.IDB, code string) (*SubDealer, error) {
 		d := new(SubDealer)
 		ctx, conn := database.Prepare(ctx, db, code)
@@ -190,6 +191,9 @@ func (s *Store) UpdateSubDealer(ctx context.Context, actor *auth.Principal, in U
 // SubDealer returns the sub-dealer with code, or ErrNotFound when none has it or it lies
 // outside the caller's dealers.
 func (s *Store) SubDealer(ctx context.Context, actor *auth.Principal, code string) (*SubDealer, error) {
+	if err := argument("code", &code); err != nil {
+		return nil, err
+	}
 	d := new(SubDealer)
 	err := s.DB.NewSelect().Model(d).Where("sd.code = ?", code).Scan(ctx)
 	if err = notFound(err); err == nil && !actor.ManagesDealer(d.MainDealerCode) {
@@ -210,6 +214,9 @@ type SubDealerFilter struct {
 
 // SubDealers lists the sub-dealers the caller manages, oldest first, a page at a time.
 func (s *Store) SubDealers(ctx context.Context, actor *auth.Principal, f SubDealerFilter) (*SubDealerConnection, error) {
+	if err := argument("mainDealerCode", f.MainDealerCode); err != nil {
+		return nil, err
+	}
 	var rows []*SubDealer
 	q, size, err := page(s.DB.NewSelect().Model(&rows), "sd.id", f.First, f.After)
 	if err != nil {
