@@ -84,9 +84,9 @@ func TestReasonableDocumentsPass(t *testing.T) {
 	e := newEnv(t)
 	fragments := "{ connectors { ...A ...B ...C id } } fragment A on Connector { id code } fragment B on Connector { id name } fragment C on Connector { id ...A }"
 	for name, query := range map[string]string{
-		"introspection":              introspectionQuery(t, "introspection-full.graphql"),
+		"introspection":               introspectionQuery(t, "introspection-full.graphql"),
 		"one field through fragments": fragments,
-		"the list read":              `{ customerPaymentGateways(customerId: "00000000-0000-0000-0000-000000000001") { id displayName billTypes { id } applications { id } paymentTypes { id } convenienceFees { id } history { at } } }`,
+		"the list read":               `{ customerPaymentGateways(customerId: "00000000-0000-0000-0000-000000000001") { id displayName billTypes { id } applications { id } paymentTypes { id } convenienceFees { id } history { at } } }`,
 	} {
 		t.Run(name, func(t *testing.T) {
 			if res := e.post(e.admin, query, nil); res.Status != http.StatusOK || len(res.Errors) != 0 {
