@@ -159,18 +159,22 @@ func (o *overlaps) refusal(path string) *gqlerror.Error {
 }
 
 // merged measures the selection sets whose fields answer at one response path and, below,
-// each response path they lead to. It stops as soon as a bound is passed and then returns
-// false and the path where it was passed.
+// each response path they lead to. Validation compares each two of those sets with one
+// another (the sub-selections of two fields that merge), so each set's selections count once
+// for every other set, besides the pairs of fields and fragments within. It stops as soon as a
+// bound is passed and then returns false and the path where it was passed.
 func (o *overlaps) merged(sets []ast.SelectionSet) (string, bool) {
 	var (
 		counts    = map[string]int{}
 		children  = map[string][]ast.SelectionSet{}
 		order     []string
 		fragments = map[string]int{}
+		here      int
 	)
 	var visit func(set ast.SelectionSet) bool
 	visit = func(set ast.SelectionSet) bool {
 		for _, sel := range set {
+			here++
 			if o.selections++; o.over() {
 				return false
 			}
@@ -216,6 +220,9 @@ func (o *overlaps) merged(sets []ast.SelectionSet) (string, bool) {
 		if !visit(set) {
 			return worst(counts), false
 		}
+	}
+	if o.pairs += (len(sets) - 1) * here; o.over() {
+		return worst(counts), false
 	}
 	for _, name := range order {
 		if path, ok := o.merged(children[name]); !ok {
