@@ -30,7 +30,7 @@ func TestProductionRoutes(t *testing.T) {
 		{"production: no playground assets", prodURL, "GET", "/playground/assets/graphiql-4.1.2/graphiql.min.js", "", "", 404, "", ""},
 		{"production: no __schema", prodURL, "POST", "/query", prodToken, schemaQ, 200, "INTROSPECTION_DISABLED", `"queryType"`},
 		{"production: no __type", prodURL, "POST", "/query", prodToken, typeQ, 200, "INTROSPECTION_DISABLED", `"fields"`},
-		{"production: no __schema without a token", prodURL, "POST", "/query", "", schemaQ, 200, "INTROSPECTION_DISABLED", `"queryType"`},
+		{"production: nothing at all without a token", prodURL, "POST", "/query", "", schemaQ, 401, "UNAUTHENTICATED", `"queryType"`},
 		{"production: the API works", prodURL, "POST", "/query", prodToken, dataQ, 200, "GARANTI", ""},
 		{"production: data needs a token", prodURL, "POST", "/query", "", dataQ, 401, "UNAUTHENTICATED", "GARANTI"},
 		{"production, enabled: playground", openURL, "GET", "/", "", "", 200, "graphiql", ""},
