@@ -25,7 +25,7 @@ var connectorConfigurations = &entity[*ConnectorConfiguration, uuid.UUID, *Conne
 		return c, notFound(err)
 	},
 	merge: (*ConnectorConfigurationFields).merge,
-	check: func(ctx context.Context, db bun.IDB, p *patch, c *ConnectorConfiguration) error {
+	check: func(ctx context.Context, db bun.IDB, p *patch, c *ConnectorConfiguration, _ *ConnectorConfigurationFields) error {
 		if c.Connector != nil {
 			return nil
 		}
@@ -44,8 +44,8 @@ func (s *Store) CreateConnectorConfiguration(ctx context.Context, actor *auth.Pr
 	c := &ConnectorConfiguration{
 		Record: newRecord(), ConnectorID: in.ConnectorID, Mode: ModeTest, IsActive: true, ExtraPropertiesDict: JSONObject{},
 	}
-	c, out, err := create(ctx, s, connectorConfigurations, actor, in.MutationInput, c,
-		map[string]any{"connectorId": in.ConnectorID}, &in.ConnectorConfigurationFields)
+	c, out, err := create(ctx, s, connectorConfigurations, actor, in.MutationInput,
+		creation[*ConnectorConfiguration]{c, map[string]any{"connectorId": in.ConnectorID}}, &in.ConnectorConfigurationFields)
 	if err != nil {
 		return nil, err
 	}

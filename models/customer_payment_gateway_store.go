@@ -36,6 +36,7 @@ var customerPaymentGateways = &entity[*CustomerPaymentGateway, gatewayKey, *Cust
 	prepare: loadGatewayLists,
 	merge:   (*CustomerPaymentGatewayFields).merge,
 	whole:   loadAllGatewayLists,
+	restore: (*CustomerPaymentGateway).restore,
 	unique: map[string]Path{
 		"payment_gateway_bill_types_unique":    {"billTypes"},
 		"payment_gateway_applications_unique":  {"applications"},
@@ -106,8 +107,8 @@ func (s *Store) CreateCustomerPaymentGateway(ctx context.Context, actor *auth.Pr
 		BillTypes: []*PaymentGatewayBillType{}, Applications: []*PaymentGatewayApplication{},
 		PaymentTypes: []*PaymentGatewayPaymentType{}, ConvenienceFees: []*ConvenienceFee{},
 	}}
-	g, out, err := create(ctx, s, customerPaymentGateways, actor, in.MutationInput, g,
-		map[string]any{"customerId": in.CustomerID}, &in.CustomerPaymentGatewayFields)
+	g, out, err := create(ctx, s, customerPaymentGateways, actor, in.MutationInput,
+		creation[*CustomerPaymentGateway]{g, map[string]any{"customerId": in.CustomerID}}, &in.CustomerPaymentGatewayFields)
 	if err != nil {
 		return nil, err
 	}

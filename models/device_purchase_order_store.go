@@ -56,6 +56,7 @@ var devicePurchaseOrders = &entity[*DevicePurchaseOrder, orderKey, *orderChange]
 		o.Items, err = loadList[DevicePurchaseOrderItem](ctx, db, o.ID)
 		return err
 	},
+	restore: (*DevicePurchaseOrder).restore,
 }
 
 // restore puts back what an order's JSON form leaves out of its items: their parent, position
@@ -70,8 +71,8 @@ func (o *DevicePurchaseOrder) restore() {
 // CreateDevicePurchaseOrder validates and stores a new order, in DRAFT, with its items.
 func (s *Store) CreateDevicePurchaseOrder(ctx context.Context, actor *auth.Principal, in CreateDevicePurchaseOrderInput) (*DevicePurchaseOrderPayload, error) {
 	o := &DevicePurchaseOrder{Record: newRecord(), DealerCode: in.DealerCode, Status: OrderDraft, Items: []*DevicePurchaseOrderItem{}}
-	o, out, err := create(ctx, s, devicePurchaseOrders, actor, in.MutationInput, o,
-		map[string]any{"dealerCode": in.DealerCode, "status": OrderDraft},
+	o, out, err := create(ctx, s, devicePurchaseOrders, actor, in.MutationInput,
+		creation[*DevicePurchaseOrder]{o, map[string]any{"dealerCode": in.DealerCode, "status": OrderDraft}},
 		&orderChange{DevicePurchaseOrderFields: &in.DevicePurchaseOrderFields})
 	if err != nil {
 		return nil, err

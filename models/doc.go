@@ -32,14 +32,22 @@
 //     general rules (text with a maximum length for every string, nonNegative, email,
 //     countryCode, currencyCode, gsm, …); table-driven unit tests beside it. A limit goes
 //     into the field's description and a CHECK constraint too.
-//  6. models/<entity>_store.go: the entity description for the driver (name, key path and
-//     lock, scope, optional editable / prepare / derive / check / whole hooks, unique
-//     constraints), a restore method when the record's JSON leaves something out, and the
-//     Store methods: create, update, reads, and a childLists method per list.
+//  6. models/<entity>_store.go: the entity description for the driver (driver.go's entity
+//     says which hooks are optional and which entity sets each: name, key path and lock,
+//     scope, checkKey for text keys, editable / prepare / derive / check / whole / restore,
+//     unique constraints), and the Store methods: create (a creation: the new record with
+//     its defaults and the keys outside the Fields), update, reads, and a childLists method
+//     per list. What one request learns on the way (codes other records hold, which items it
+//     sent) lives in F, a change value like orderChange or subDealerChange, never on the
+//     records.
 //  7. graph/schema.resolvers.go: after `go tool gqlgen generate`, one-line resolvers: role
 //     check and one Store call for operations; r.Store.<List>(ctx, objs) and models.History
 //     for lists and history.
-//  8. internal/demo: a few demo records, created through the Store.
-//  9. Tests: graph/<entity>_test.go through the real handler (helpers in helpers_test.go),
+//  8. graph/limits.go: a paged list query gets its cost in pageCosts (TestPageCostsCoverSchema
+//     fails without it); fields that read the database are priced from the resolvers by
+//     themselves.
+//  9. client/<entity>.graphql: the operations of the typed Go client, then `go tool genqlient`.
+//  10. internal/demo: a few demo records, created through the Store.
+//  11. Tests: graph/<entity>_test.go through the real handler (helpers in helpers_test.go),
 //     models/<entity>_test.go for the rules; README's entity table and an example.
 package models

@@ -84,8 +84,9 @@ type writer interface {
 }
 
 // entity describes one record type to the mutation driver: R is the record, K the key that
-// names it in an update input, F the settable fields its create and update inputs share.
-// Optional hooks may be nil.
+// names it in an update input, F what a create or update input asks of it: its settable
+// fields, and for sub-dealers and orders (subDealerChange, orderChange) what the hooks learn
+// on the way. Each optional hook says which entities set it; the others every entity sets.
 type entity[R record, K, F any] struct {
 	// name names the record type in the audit log.
 	name string
@@ -93,55 +94,122 @@ type entity[R record, K, F any] struct {
 	keyPath Path
 	// notFound says that no record has the key.
 	notFound func(key K) string
-	// checkKey refuses a key that no record can have, such as a code with a NUL character,
-	// before it reaches SQL. Sub-dealers and orders set it: their keys hold text.
+	// checkKey (optional: sub-dealers and orders, whose keys hold text) refuses a key that no
+	// record can have, such as a code with a NUL character, before it reaches SQL.
 	checkKey func(v *Violations, key K)
 	// lock reads the record FOR UPDATE, or answers ErrNotFound.
 	lock func(ctx context.Context, db bun.IDB, key K) (R, error)
-	// scope returns nil when the caller may see and change r, else the path of the field
-	// that puts it out of reach. Out of reach after loading answers like a missing record.
+	// scope (optional: all but connector configurations) returns nil when the caller may see
+	// and change r, else the path of the field that puts it out of reach. Out of reach after
+	// loading answers like a missing record.
 	scope func(a *auth.Principal, r R) Path
-	// editable refuses an update, before any merge, of a record whose state allows none.
+	// editable (optional: orders) refuses an update, before any merge, of a record whose
+	// state allows none.
 	editable func(v *Violations, r R, f F)
-	// prepare loads what merge needs beside the record, such as its child lists.
+	// prepare (optional: gateways, sub-dealers and orders) loads what an update's merge needs
+	// beside the record, such as its child lists.
 	prepare func(ctx context.Context, db bun.IDB, r R, f F) error
-	// merge applies the sent fields to r through p and returns what to write beside r.
+	// merge applies f to r through p and returns what to write beside r.
 	merge func(f F, p *patch, box *secrets.Box, r R) []writer
-	// derive sets the values the server computes from the merged record.
+	// derive (optional: orders' totals) sets the values the server computes from the merged
+	// record.
 	derive func(p *patch, r R)
-	// check runs the rules that need the database, such as uniqueness ahead of the write.
-	check func(ctx context.Context, db bun.IDB, p *patch, r R) error
-	// unique maps a unique constraint to the input path of the field it guards, so that a
-	// write that loses a race for a unique value is a DUPLICATE there.
+	// check (optional: connector configurations' connector, sub-dealers' unique codes) runs
+	// the rules that need the database, such as uniqueness ahead of the write.
+	check func(ctx context.Context, db bun.IDB, p *patch, r R, f F) error
+	// unique (optional: gateways and sub-dealers) maps a unique constraint to the input path
+	// of the field it guards, so that a write that loses a race for a unique value is a
+	// DUPLICATE there.
 	unique map[string]Path
-	// whole loads the child lists r does not hold yet, so that a result kept under an
-	// idempotency key shows the whole record.
+	// whole (optional: the entities with child lists) loads the child lists r does not hold
+	// yet, so that a result kept under an idempotency key shows the whole record.
 	whole func(ctx context.Context, db bun.IDB, r R) error
+	// restore (optional: the entities with child lists) puts back what r's JSON form leaves
+	// out (its items' parent ids and positions, and values derived from them, which the audit
+	// trail wants left out) when a result kept under an idempotency key is read back.
+	restore func(r R)
 }
 
-// create merges f into r, a new record holding its defaults and the create input's fields
-// outside F (keys, named by input field, for the audit trail), and stores it with its child
-// lists and audit row when every rule holds.
-func create[R record, K, F any](ctx context.Context, s *Store, e *entity[R, K, F], actor *auth.Principal, in MutationInput, r R, keys map[string]any, f F) (R, Outcome, error) {
+// creation is a create's new record before f is merged into it: its defaults, and the create
+// input's fields outside F (its keys, named by input field), which the audit trail shows as
+// set.
+type creation[R record] struct {
+	record R
+	keys   map[string]any
+}
+
+// mutation is what tells a create from an update apart for mutate.
+type mutation[R record] struct {
+	// action is actionCreate or actionUpdate.
+	action string
+	// fingerprint identifies the request beside its fields, for its idempotency key.
+	fingerprint map[string]any
+	// start gets the record: a new one, or the stored one locked. loaded tells that there is
+	// one (a refused dry run still shows it).
+	start func(ctx context.Context, tx bun.Tx, p *patch) (r R, loaded bool, err error)
+	// store writes the record, its child lists and its audit row, once every rule holds.
+	store func(ctx context.Context, tx bun.Tx, p *patch, actor *auth.Principal, r R, lists []writer) error
+}
+
+// create stores the record c starts, f merged into it, with its child lists and audit row when
+// every rule holds.
+func create[R record, K, F any](ctx context.Context, s *Store, e *entity[R, K, F], actor *auth.Principal, in MutationInput, c creation[R], f F) (R, Outcome, error) {
+	return mutate(ctx, s, e, actor, in, f, mutation[R]{
+		action:      actionCreate,
+		fingerprint: map[string]any{"keys": c.keys, "input": in},
+		start: func(_ context.Context, _ bun.Tx, p *patch) (R, bool, error) {
+			for field, v := range c.keys {
+				p.record(field, "", nil, v)
+			}
+			return c.record, true, nil
+		},
+		store: e.insert,
+	})
+}
+
+// update changes the record named by key: it loads it FOR UPDATE, merges f into it and writes
+// what changed.
+func update[R record, K, F any](ctx context.Context, s *Store, e *entity[R, K, F], actor *auth.Principal, key K, in UpdateInput, f F) (R, Outcome, error) {
+	return mutate(ctx, s, e, actor, in.MutationInput, f, mutation[R]{
+		action:      actionUpdate,
+		fingerprint: map[string]any{"key": fmt.Sprintf("%v", key), "input": in},
+		start: func(ctx context.Context, tx bun.Tx, p *patch) (R, bool, error) {
+			return e.load(ctx, tx, p, actor, key, in.ExpectedVersion, f)
+		},
+		store: e.save,
+	})
+}
+
+// mutate runs a create or an update in one transaction: it claims the idempotency key, gets
+// the record (m.start), merges f into it, runs every rule on the merged record and, when all
+// hold, writes it (m.store) and keeps the result under the key. A dry run or a refused input
+// rolls back.
+func mutate[R record, K, F any](ctx context.Context, s *Store, e *entity[R, K, F], actor *auth.Principal, in MutationInput, f F, m mutation[R]) (R, Outcome, error) {
 	p := newPatch()
-	for field, v := range keys {
-		p.record(field, "", nil, v)
-	}
+	var r R
 	if in.validate(&p.Violations); p.Failed() {
 		return e.result(p, in, r, false, nil)
 	}
-	ik, err := s.newIdempotencyKey(actor.Subject, in, actionCreate+e.name, map[string]any{"keys": keys, "input": in, "fields": f})
+	m.fingerprint["fields"] = f
+	ik, err := s.newIdempotencyKey(actor.Subject, in, m.action+e.name, m.fingerprint)
 	if err != nil {
 		return r, Outcome{}, err
 	}
 	var stored *storedResult
+	loaded := false
 	err = s.inTx(ctx, p, in.dryRun(), func(ctx context.Context, tx bun.Tx) error {
 		var err error
 		if stored, err = ik.claim(ctx, tx, p); err != nil || stored != nil || p.Failed() {
 			return err
 		}
+		if r, loaded, err = m.start(ctx, tx, p); err != nil || !loaded || p.Failed() {
+			return err
+		}
 		lists := e.merge(f, p, s.Secrets, r)
-		if err := e.finish(ctx, tx, p, actor, r, lists, actionCreate); err != nil {
+		if err := e.rules(ctx, tx, p, actor, r, f); err != nil || p.Failed() {
+			return err
+		}
+		if err := m.store(ctx, tx, p, actor, r, lists); err != nil {
 			return err
 		}
 		return e.keep(ctx, tx, ik, p, in, r)
@@ -149,47 +217,19 @@ func create[R record, K, F any](ctx context.Context, s *Store, e *entity[R, K, F
 	if stored != nil {
 		return e.replay(p, actor, stored)
 	}
-	return e.result(p, in, r, true, err)
+	return e.result(p, in, r, loaded, err)
 }
 
-// update loads the record named by key FOR UPDATE, merges f into it and writes what changed,
-// all in one transaction.
-func update[R record, K, F any](ctx context.Context, s *Store, e *entity[R, K, F], actor *auth.Principal, key K, in UpdateInput, f F) (R, Outcome, error) {
-	p := newPatch()
-	var r R
-	in.validate(&p.Violations)
+// load reads the record named by key FOR UPDATE and readies it for an update: a missing
+// record, or one outside the caller's scope, is NOT_FOUND at the key; a stale expectedVersion
+// or a state that allows no change refuses the update; prepare loads what merge needs. loaded
+// tells whether the record was read.
+func (e *entity[R, K, F]) load(ctx context.Context, tx bun.Tx, p *patch, actor *auth.Principal, key K, expected graphql.Omittable[*int], f F) (r R, loaded bool, err error) {
 	if e.checkKey != nil {
-		e.checkKey(&p.Violations, key)
-	}
-	if p.Failed() {
-		return e.result(p, in.MutationInput, r, false, nil)
-	}
-	ik, err := s.newIdempotencyKey(actor.Subject, in.MutationInput, actionUpdate+e.name,
-		map[string]any{"key": fmt.Sprintf("%v", key), "input": in, "fields": f})
-	if err != nil {
-		return r, Outcome{}, err
-	}
-	var stored *storedResult
-	found := false
-	err = s.inTx(ctx, p, in.dryRun(), func(ctx context.Context, tx bun.Tx) error {
-		var err error
-		if stored, err = ik.claim(ctx, tx, p); err != nil || stored != nil || p.Failed() {
-			return err
+		if e.checkKey(&p.Violations, key); p.Failed() {
+			return r, false, nil
 		}
-		if r, found, err = e.change(ctx, tx, s.Secrets, p, actor, key, in, f); err != nil {
-			return err
-		}
-		return e.keep(ctx, tx, ik, p, in.MutationInput, r)
-	})
-	if stored != nil {
-		return e.replay(p, actor, stored)
 	}
-	return e.result(p, in.MutationInput, r, found, err)
-}
-
-// change is the body of an update's transaction: it loads the record named by key FOR UPDATE,
-// merges f into it and writes what changed. found tells whether the record was loaded.
-func (e *entity[R, K, F]) change(ctx context.Context, tx bun.Tx, box *secrets.Box, p *patch, actor *auth.Principal, key K, in UpdateInput, f F) (r R, found bool, err error) {
 	r, err = e.lock(ctx, tx, key)
 	if err == nil && e.scope != nil && e.scope(actor, r) != nil {
 		err = ErrNotFound // out of scope answers like missing
@@ -201,7 +241,7 @@ func (e *entity[R, K, F]) change(ctx context.Context, tx bun.Tx, box *secrets.Bo
 	if err != nil {
 		return r, false, fmt.Errorf("load %s: %w", e.name, err)
 	}
-	if !checkVersion(p, in.ExpectedVersion, r.record().Version) {
+	if !checkVersion(p, expected, r.record().Version) {
 		return r, true, nil
 	}
 	if e.editable != nil {
@@ -210,12 +250,9 @@ func (e *entity[R, K, F]) change(ctx context.Context, tx bun.Tx, box *secrets.Bo
 		}
 	}
 	if e.prepare != nil {
-		if err := e.prepare(ctx, tx, r, f); err != nil {
-			return r, true, err
-		}
+		return r, true, e.prepare(ctx, tx, r, f)
 	}
-	lists := e.merge(f, p, box, r)
-	return r, true, e.finish(ctx, tx, p, actor, r, lists, actionUpdate)
+	return r, true, nil
 }
 
 // keep stores the result of a mutation that is about to commit under its idempotency key, when
@@ -235,8 +272,9 @@ func (e *entity[R, K, F]) keep(ctx context.Context, tx bun.IDB, ik *idempotencyK
 // replay answers a retry with the result kept under its idempotency key. A record that has
 // left the caller's scope since answers like a missing one.
 func (e *entity[R, K, F]) replay(p *patch, actor *auth.Principal, stored *storedResult) (R, Outcome, error) {
-	var r, none R
-	if err := decodeRecord(stored.Record, &r); err != nil {
+	var none R
+	r, err := e.decode(stored.Record)
+	if err != nil {
 		return none, Outcome{}, err
 	}
 	if e.scope != nil {
@@ -248,9 +286,21 @@ func (e *entity[R, K, F]) replay(p *patch, actor *auth.Principal, stored *stored
 	return r, Outcome{UserErrors: p.Errors, Warnings: stored.Warnings, ClientMutationID: stored.ClientMutationID}, nil
 }
 
-// finish runs the rules on the merged record and, when all hold, writes it, its lists and
-// its audit row.
-func (e *entity[R, K, F]) finish(ctx context.Context, tx bun.IDB, p *patch, actor *auth.Principal, r R, lists []writer, action string) error {
+// decode reads a record kept under an idempotency key back, with what its JSON leaves out.
+func (e *entity[R, K, F]) decode(b []byte) (R, error) {
+	var r R
+	if err := decodeRecord(b, &r); err != nil {
+		return r, err
+	}
+	if e.restore != nil {
+		e.restore(r)
+	}
+	return r, nil
+}
+
+// rules derives the server's values and runs every rule on the merged record: the scope again
+// (the merge may move the record out of it), Validate, and the checks that need the database.
+func (e *entity[R, K, F]) rules(ctx context.Context, tx bun.IDB, p *patch, actor *auth.Principal, r R, f F) error {
 	if e.derive != nil {
 		e.derive(p, r)
 	}
@@ -262,44 +312,59 @@ func (e *entity[R, K, F]) finish(ctx context.Context, tx bun.IDB, p *patch, acto
 	}
 	r.Validate(&p.Violations)
 	if e.check != nil {
-		if err := e.check(ctx, tx, p, r); err != nil {
-			return err
-		}
+		return e.check(ctx, tx, p, r, f)
 	}
-	if p.Failed() || (action == actionUpdate && !p.changed()) {
+	return nil
+}
+
+// insert stores a created record, then its child lists and its audit row, in which every
+// field comes from null.
+func (e *entity[R, K, F]) insert(ctx context.Context, tx bun.Tx, p *patch, actor *auth.Principal, r R, lists []writer) error {
+	if _, err := tx.NewInsert().Model(r).Returning("NULL").Exec(ctx); err != nil {
+		return fmt.Errorf("insert %s: %w", e.name, err)
+	}
+	if err := writeLists(ctx, tx, lists); err != nil {
+		return err
+	}
+	for field, c := range p.changes {
+		p.changes[field] = Change{From: nil, To: c.To}
+	}
+	rec := r.record()
+	return writeAudit(ctx, tx, e.name, rec.ID.String(), actor.Subject, actionCreate, rec.Version, rec.UpdatedAt, p)
+}
+
+// save writes an update that changes something: its child lists, then its changed columns
+// with version and updatedAt bumped and its audit row, in one statement.
+func (e *entity[R, K, F]) save(ctx context.Context, tx bun.Tx, p *patch, actor *auth.Principal, r R, lists []writer) error {
+	if !p.changed() {
 		return nil
 	}
 	rec := r.record()
-	if action == actionCreate {
-		if _, err := tx.NewInsert().Model(r).Returning("NULL").Exec(ctx); err != nil {
-			return fmt.Errorf("insert %s: %w", e.name, err)
-		}
-	} else {
-		rec.Version++
-		rec.UpdatedAt = now()
+	rec.Version++
+	rec.UpdatedAt = now()
+	if err := writeLists(ctx, tx, lists); err != nil {
+		return err
 	}
+	return updateWithAudit(ctx, tx, e.name, r, p.columns, actor.Subject, p)
+}
+
+// writeLists writes what a merge returned beside the record; nil stands for nothing to write.
+func writeLists(ctx context.Context, tx bun.IDB, lists []writer) error {
 	for _, l := range lists {
 		if l == nil {
-			continue // nothing to write
+			continue
 		}
 		if err := l.write(ctx, tx); err != nil {
 			return err
 		}
 	}
-	if action == actionUpdate {
-		// The changed columns and the audit row: one statement, after the lists.
-		return updateWithAudit(ctx, tx, e.name, r, p.columns, actor.Subject, p)
-	}
-	// Before a create there was nothing: every field comes from null.
-	for field, c := range p.changes {
-		p.changes[field] = Change{From: nil, To: c.To}
-	}
-	return writeAudit(ctx, tx, e.name, rec.ID.String(), actor.Subject, action, rec.Version, rec.UpdatedAt, p)
+	return nil
 }
 
-// result makes the outcome of a mutation. A write that lost a race for a unique value is a
-// DUPLICATE at the field the constraint guards, not an error.
-func (e *entity[R, K, F]) result(p *patch, in MutationInput, r R, found bool, err error) (R, Outcome, error) {
+// result makes the outcome of a mutation; loaded tells whether it got to a record. A write that
+// lost a race for a unique value is a DUPLICATE at the field the constraint guards, not an
+// error.
+func (e *entity[R, K, F]) result(p *patch, in MutationInput, r R, loaded bool, err error) (R, Outcome, error) {
 	var none R
 	if path, ok := duplicateOf(err, e.unique); ok {
 		p.Add(path, CodeDuplicate, "%s is already used by another record", describe(path))
@@ -310,7 +375,7 @@ func (e *entity[R, K, F]) result(p *patch, in MutationInput, r R, found bool, er
 	}
 	out := Outcome{UserErrors: p.Errors, Warnings: p.Warnings, ClientMutationID: in.ClientMutationID.Value()}
 	// A refused dry run still shows the would-be record beside its errors.
-	if !p.Failed() || (in.dryRun() && found) {
+	if !p.Failed() || (in.dryRun() && loaded) {
 		return r, out, nil
 	}
 	return none, out, nil

@@ -259,19 +259,12 @@ func (k *idempotencyKey) save(ctx context.Context, db bun.IDB, record any, out O
 	return nil
 }
 
-// restorer is a record whose JSON form leaves out what restore puts back: its items' parent
-// ids and positions, and values derived from them (the audit trail wants them left out).
-type restorer interface{ restore() }
-
 // decodeRecord reads a record stored by save into r, numbers in JSON objects kept exact.
 func decodeRecord[R record](b []byte, r *R) error {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()
 	if err := dec.Decode(r); err != nil {
 		return fmt.Errorf("decode idempotency result: %w", err)
-	}
-	if rs, ok := any(*r).(restorer); ok {
-		rs.restore()
 	}
 	return nil
 }

@@ -120,19 +120,19 @@ func TestStoredRecordRoundTrip(t *testing.T) {
 		}
 	}
 	check("gateway", g, func(b []byte) (any, error) {
-		var r *CustomerPaymentGateway
-		return r, decodeRecord(b, &r)
+		r, err := customerPaymentGateways.decode(b)
+		return r, err
 	})
 	check("sub-dealer", d, func(b []byte) (any, error) {
-		var r *SubDealer
-		return r, decodeRecord(b, &r)
+		r, err := subDealers.decode(b)
+		return r, err
 	})
 	check("order", o, func(b []byte) (any, error) {
-		var r *DevicePurchaseOrder
-		return r, decodeRecord(b, &r)
+		r, err := devicePurchaseOrders.decode(b)
+		return r, err
 	})
 	check("connector configuration", c, func(b []byte) (any, error) {
-		var r *ConnectorConfiguration
-		return r, decodeRecord(b, &r)
+		r, err := connectorConfigurations.decode(b)
+		return r, err
 	})
 }

@@ -41,9 +41,6 @@ type SubDealer struct {
 
 	// Users holds the users loaded or merged with the sub-dealer; nil when not loaded.
 	Users []*SubDealerUser `bun:"-"`
-	// takenCodes, when an update loaded the users, holds the codes sent in its input that
-	// users of other sub-dealers hold.
-	takenCodes map[string]bool
 }
 
 // subDealerItem is what every row of a sub-dealer's list has besides its own fields.
@@ -78,11 +75,6 @@ type SubDealerUser struct {
 	TaxOffice             *string     `bun:"tax_office" json:"taxOffice"`
 	CanUseMobile          bool        `bun:"can_use_mobile" json:"canUseMobile"`
 	UserType              *int        `bun:"user_type" json:"userType"`
-
-	// sent is where the user sits in the input, when this request sent it.
-	sent Path
-	// sendRegisterMail asks for the registration mail once the request commits.
-	sendRegisterMail bool
 }
 
 // SubDealerUserInput is a user in an updateSubDealer or createSubDealer input.
@@ -135,9 +127,23 @@ type SubDealerFields struct {
 	Users                         graphql.Omittable[[]*SubDealerUserInput]
 	// RemoveUserIDs is only in the update input.
 	RemoveUserIDs graphql.Omittable[[]uuid.UUID]
+}
 
-	// creating is set for a create input, whose isIndividual must be sent.
+// subDealerChange is what one create or update asks of a sub-dealer, and what the driver's
+// hooks learn of it on the way (as orderChange is for orders): prepare (loadUsers) finds the
+// sent user codes that other sub-dealers hold, merge notes the users the request sent and
+// those that asked for mail, check (checkSubDealerCodes) and the mail writer read them.
+type subDealerChange struct {
+	*SubDealerFields
+	// creating is set for a create, whose isIndividual must be sent.
 	creating bool
+	// takenCodes holds the sent user codes that users of other sub-dealers hold, when
+	// loadUsers loaded the users (an update that sends users); nil otherwise.
+	takenCodes map[string]bool
+	// sent maps each user this request sent to where it sits in the input.
+	sent map[*SubDealerUser]Path
+	// mail holds the users that asked for the registration mail.
+	mail map[*SubDealerUser]bool
 }
 
 // CreateSubDealerInput is the input of createSubDealer.
@@ -165,21 +171,25 @@ type SubDealerConnection struct {
 	PageInfo PageInfo
 }
 
-// userList is a sub-dealer's users: upserted by id, else by code; others stay unless removed.
-var userList = list[SubDealerUser, *SubDealerUser, *SubDealerUserInput]{
-	field: "users", merge: mergeUser,
-	naturalKey: func(in *SubDealerUserInput) (string, bool) {
-		if v := in.Code.Value(); v != nil {
-			return *v, true
-		}
-		return "", false
-	},
-	itemKey: func(u *SubDealerUser) string { return u.Code },
+// userList is a sub-dealer's users as c merges them: upserted by id, else by code; others
+// stay unless removed.
+func (c *subDealerChange) userList() list[SubDealerUser, *SubDealerUser, *SubDealerUserInput] {
+	return list[SubDealerUser, *SubDealerUser, *SubDealerUserInput]{
+		field: "users", merge: c.mergeUser,
+		naturalKey: func(in *SubDealerUserInput) (string, bool) {
+			if v := in.Code.Value(); v != nil {
+				return *v, true
+			}
+			return "", false
+		},
+		itemKey: func(u *SubDealerUser) string { return u.Code },
+	}
 }
 
 // merge applies the sent fields to d through p.
-func (f *SubDealerFields) merge(p *patch, _ *secrets.Box, d *SubDealer) []writer {
-	if f.creating && !f.IsIndividual.IsSet() {
+func (c *subDealerChange) merge(p *patch, _ *secrets.Box, d *SubDealer) []writer {
+	f := c.SubDealerFields
+	if c.creating && !f.IsIndividual.IsSet() {
 		p.Add(Path{"isIndividual"}, CodeRequired, "isIndividual is required: true for an individual, false for a company")
 	}
 	setValue(p, f.MainDealerCode, &d.MainDealerCode, "mainDealerCode", "main_dealer_code")
@@ -201,12 +211,14 @@ func (f *SubDealerFields) merge(p *patch, _ *secrets.Box, d *SubDealer) []writer
 	setNullable(p, f.PaymentSetDefinitionID, &d.PaymentSetDefinitionID, "paymentSetDefinitionId", "payment_set_definition_id")
 	setSlice(p, f.UsablePaymentSetDefinitionIDs, &d.UsablePaymentSetDefinitionIDs, "usablePaymentSetDefinitionIds", "usable_payment_set_definition_ids")
 	setSlice(p, f.CustomerRepresentativeIDs, &d.CustomerRepresentativeIDs, "customerRepresentativeIds", "customer_representative_ids")
-	users := userList.upsert(p, d.ID, f.Users, "removeUserIds", f.RemoveUserIDs.Value(), &d.Users)
-	duplicateUserCodes(p, d.Users)
+	c.sent, c.mail = map[*SubDealerUser]Path{}, map[*SubDealerUser]bool{}
+	users := c.userList().upsert(p, d.ID, f.Users, "removeUserIds", f.RemoveUserIDs.Value(), &d.Users)
+	c.duplicateUserCodes(p, d.Users)
 	var mailTo []string
+	var mailed []*SubDealerUser
 	for _, u := range d.Users {
-		if u.sendRegisterMail {
-			mailTo = append(mailTo, u.Code)
+		if c.mail[u] {
+			mailTo, mailed = append(mailTo, u.Code), append(mailed, u)
 		}
 	}
 	if mailTo != nil {
@@ -214,12 +226,12 @@ func (f *SubDealerFields) merge(p *patch, _ *secrets.Box, d *SubDealer) []writer
 		// when nothing else changed.
 		p.record("sendRegisterMail", "", nil, mailTo)
 	}
-	return []writer{users, registrationMails{d}}
+	return []writer{users, registrationMails{d, mailed}}
 }
 
 // mergeUser applies a sent user to a stored or new one and checks it: users that are not sent
 // are unchanged and were valid when stored.
-func mergeUser(p *patch, _ uuid.UUID, in *SubDealerUserInput, u *SubDealerUser, isNew bool) {
+func (c *subDealerChange) mergeUser(p *patch, _ uuid.UUID, in *SubDealerUserInput, u *SubDealerUser, isNew bool) {
 	if isNew {
 		u.IsActive, u.Roles, u.RuleNames = true, []uuid.UUID{}, []string{}
 	}
@@ -242,23 +254,23 @@ func mergeUser(p *patch, _ uuid.UUID, in *SubDealerUserInput, u *SubDealerUser, 
 	setValue(p, in.CanUseMobile, &u.CanUseMobile, "canUseMobile", "")
 	setNullable(p, in.UserType, &u.UserType, "userType", "")
 	if v := in.SendRegisterMail.Value(); v != nil && *v {
-		u.sendRegisterMail = true
+		c.mail[u] = true
 	}
-	u.sent = p.prefix
+	c.sent[u] = p.prefix
 	if !p.Failed() {
 		u.validate(&p.Violations, p.prefix)
 	}
 }
 
 // duplicateUserCodes refuses a sent user whose code another user of the merged list has.
-func duplicateUserCodes(p *patch, users []*SubDealerUser) {
+func (c *subDealerChange) duplicateUserCodes(p *patch, users []*SubDealerUser) {
 	count := make(map[string]int, len(users))
 	for _, u := range users {
 		count[u.Code]++
 	}
 	for _, u := range users {
-		if u.sent != nil && count[u.Code] > 1 {
-			p.Add(u.sent.At("code"), CodeDuplicate, "user code %q is used by another user of this sub-dealer", u.Code)
+		if at, sent := c.sent[u]; sent && count[u.Code] > 1 {
+			p.Add(at.At("code"), CodeDuplicate, "user code %q is used by another user of this sub-dealer", u.Code)
 		}
 	}
 }

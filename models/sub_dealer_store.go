@@ -15,7 +15,7 @@ import (
 )
 
 // subDealers describes sub-dealers to the mutation driver.
-var subDealers = &entity[*SubDealer, string, *SubDealerFields]{
+var subDealers = &entity[*SubDealer, string, *subDealerChange]{
 	name:     EntitySubDealer,
 	keyPath:  Path{"updateCode"},
 	notFound: func(code string) string { return fmt.Sprintf("no sub-dealer has code %q", code) },
@@ -33,7 +33,7 @@ var subDealers = &entity[*SubDealer, string, *SubDealerFields]{
 		return Path{"mainDealerCode"}
 	},
 	prepare: loadUsers,
-	merge:   (*SubDealerFields).merge,
+	merge:   (*subDealerChange).merge,
 	check:   checkSubDealerCodes,
 	whole: func(ctx context.Context, db bun.IDB, d *SubDealer) error {
 		if d.Users != nil {
@@ -43,6 +43,7 @@ var subDealers = &entity[*SubDealer, string, *SubDealerFields]{
 		d.Users, err = loadList[SubDealerUser](ctx, db, d.ID)
 		return err
 	},
+	restore: (*SubDealer).restore,
 	unique: map[string]Path{
 		"sub_dealers_code_key":      {"code"},
 		"sub_dealers_erp_code_key":  {"erpCode"},
@@ -51,14 +52,14 @@ var subDealers = &entity[*SubDealer, string, *SubDealerFields]{
 }
 
 // loadUsers loads what an update of the users needs, with one statement: the sub-dealer's
-// users, and the users of other sub-dealers that hold a code the input sends (which
-// checkSubDealerCodes reports as DUPLICATE).
-func loadUsers(ctx context.Context, db bun.IDB, d *SubDealer, f *SubDealerFields) error {
-	if !f.Users.IsSet() && !f.RemoveUserIDs.IsSet() {
+// users, and the users of other sub-dealers that hold a code the input sends (c.takenCodes,
+// which checkSubDealerCodes reports as DUPLICATE).
+func loadUsers(ctx context.Context, db bun.IDB, d *SubDealer, c *subDealerChange) error {
+	if !c.Users.IsSet() && !c.RemoveUserIDs.IsSet() {
 		return nil
 	}
 	codes := []string{}
-	for _, u := range f.Users.Value() {
+	for _, u := range c.Users.Value() {
 		if c := u.Code.Value(); c != nil && *c != "" {
 			codes = append(codes, *c)
 		}
@@ -70,12 +71,12 @@ func loadUsers(ctx context.Context, db bun.IDB, d *SubDealer, f *SubDealerFields
 	if err != nil {
 		return fmt.Errorf("load users: %w", err)
 	}
-	d.Users, d.takenCodes = []*SubDealerUser{}, map[string]bool{}
+	d.Users, c.takenCodes = []*SubDealerUser{}, map[string]bool{}
 	for _, u := range rows {
 		if u.SubDealerID == d.ID {
 			d.Users = append(d.Users, u)
 		} else {
-			d.takenCodes[u.Code] = true
+			c.takenCodes[u.Code] = true
 		}
 	}
 	return nil
@@ -84,7 +85,7 @@ func loadUsers(ctx context.Context, db bun.IDB, d *SubDealer, f *SubDealerFields
 // checkSubDealerCodes reports a code, erpCode or user code that another record holds, together
 // with the other rule violations. The unique constraints still decide a race between two
 // requests.
-func checkSubDealerCodes(ctx context.Context, db bun.IDB, p *patch, d *SubDealer) error {
+func checkSubDealerCodes(ctx context.Context, db bun.IDB, p *patch, d *SubDealer, c *subDealerChange) error {
 	for _, c := range []struct{ field, column, value string }{{"code", "code", d.Code}, {"erpCode", "erp_code", d.ErpCode}} {
 		if _, changed := p.changes[c.field]; !changed || c.value == "" {
 			continue
@@ -98,10 +99,10 @@ func checkSubDealerCodes(ctx context.Context, db bun.IDB, p *patch, d *SubDealer
 			p.Add(Path{c.field}, CodeDuplicate, "another sub-dealer has %s %q", c.field, c.value)
 		}
 	}
-	sent := map[string]*SubDealerUser{}
+	sent := map[string]Path{}
 	for _, u := range d.Users {
-		if u.sent != nil && u.Code != "" {
-			sent[u.Code] = u
+		if at, ok := c.sent[u]; ok && u.Code != "" {
+			sent[u.Code] = at
 		}
 	}
 	if len(sent) == 0 {
@@ -112,15 +113,16 @@ func checkSubDealerCodes(ctx context.Context, db bun.IDB, p *patch, d *SubDealer
 		codes = append(codes, c)
 	}
 	var taken []string
-	if d.takenCodes != nil {
+	if c.takenCodes != nil {
 		// Loaded with the users (loadUsers). A code not sent is the user's own stored one,
 		// which the unique constraint keeps from anyone else.
-		for _, c := range codes {
-			if d.takenCodes[c] {
-				taken = append(taken, c)
+		for _, code := range codes {
+			if c.takenCodes[code] {
+				taken = append(taken, code)
 			}
 		}
 	} else {
+		// A create, or an update that loaded no users: one statement here instead.
 		ctx, conn := database.Prepare(ctx, db, codes, d.ID)
 		err := db.NewSelect().Model((*SubDealerUser)(nil)).Column("code").
 			Where("code = ANY($1::text[]) AND sub_dealer_id <> $2").Conn(conn).Scan(ctx, &taken)
@@ -129,8 +131,8 @@ func checkSubDealerCodes(ctx context.Context, db bun.IDB, p *patch, d *SubDealer
 		}
 	}
 	slices.Sort(taken) // reported in a stable order
-	for _, c := range taken {
-		p.Add(sent[c].sent.At("code"), CodeDuplicate, "user code %q belongs to a user of another sub-dealer", c)
+	for _, code := range taken {
+		p.Add(sent[code].At("code"), CodeDuplicate, "user code %q belongs to a user of another sub-dealer", code)
 	}
 	return nil
 }
@@ -140,14 +142,15 @@ func (d *SubDealer) restore() { restoreItems(&d.Record, d.Users) }
 
 // registrationMails queues the registration mail of every user that asked for it, in the
 // mutation's transaction: a refused or dry-run request sends nothing.
-type registrationMails struct{ dealer *SubDealer }
+type registrationMails struct {
+	dealer *SubDealer
+	users  []*SubDealerUser
+}
 
 func (m registrationMails) write(ctx context.Context, db bun.IDB) error {
 	var msgs []*outbox.Message
-	for _, u := range m.dealer.Users {
-		if u.sendRegisterMail {
-			msgs = append(msgs, registrationMail(m.dealer, u))
-		}
+	for _, u := range m.users {
+		msgs = append(msgs, registrationMail(m.dealer, u))
 	}
 	return outbox.Enqueue(ctx, db, msgs)
 }
@@ -170,8 +173,8 @@ func registrationMail(d *SubDealer, u *SubDealerUser) *outbox.Message {
 func (s *Store) CreateSubDealer(ctx context.Context, actor *auth.Principal, in CreateSubDealerInput) (*SubDealerPayload, error) {
 	d := &SubDealer{Record: newRecord(), Users: []*SubDealerUser{},
 		UsablePaymentSetDefinitionIDs: []uuid.UUID{}, CustomerRepresentativeIDs: []uuid.UUID{}}
-	in.creating = true
-	d, out, err := create(ctx, s, subDealers, actor, in.MutationInput, d, nil, &in.SubDealerFields)
+	d, out, err := create(ctx, s, subDealers, actor, in.MutationInput, creation[*SubDealer]{record: d},
+		&subDealerChange{SubDealerFields: &in.SubDealerFields, creating: true})
 	if err != nil {
 		return nil, err
 	}
@@ -181,7 +184,7 @@ func (s *Store) CreateSubDealer(ctx context.Context, actor *auth.Principal, in C
 // UpdateSubDealer changes exactly the sent fields of the sub-dealer whose code is
 // in.UpdateCode, upserts the sent users and removes in.RemoveUserIDs.
 func (s *Store) UpdateSubDealer(ctx context.Context, actor *auth.Principal, in UpdateSubDealerInput) (*SubDealerPayload, error) {
-	d, out, err := update(ctx, s, subDealers, actor, in.UpdateCode, in.UpdateInput, &in.SubDealerFields)
+	d, out, err := update(ctx, s, subDealers, actor, in.UpdateCode, in.UpdateInput, &subDealerChange{SubDealerFields: &in.SubDealerFields})
 	if err != nil {
 		return nil, err
 	}
