@@ -25,6 +25,7 @@ type Message struct {
 	LastError     *string    `bun:"last_error"`
 	SentAt        *time.Time `bun:"sent_at"`
 	FailedAt      *time.Time `bun:"failed_at"`
+	ClaimedAt     *time.Time `bun:"claimed_at"` // set while an attempt is under way
 }
 
 // Enqueue adds messages to the outbox inside db, usually a mutation's transaction.

@@ -12,15 +12,16 @@ import (
 // DefaultFrom is the sender address when SMTP_URL names none, and of the development .eml files.
 const DefaultFrom = "noreply@localhost"
 
-// Sender delivers one message. The worker calls it inside the transaction that claimed the
-// message, one message at a time; an error leaves the message for a later attempt.
+// Sender delivers one message. The worker calls it after claiming the message, outside any
+// transaction, one message at a time; an error leaves the message for a later attempt.
 type Sender interface {
 	Send(ctx context.Context, m *Message) error
 }
 
 // compose builds the RFC 5322 mail for m: plain text, UTF-8, with a Message-ID derived from
-// the outbox row, so that a receiving client can recognise the rare second delivery of a mail
-// whose first delivery could not be recorded.
+// the outbox row alone (its id and creation time), so that every attempt at one row carries the
+// same Message-ID and a receiving system can recognise the second delivery of a mail whose
+// first delivery a crash kept from being recorded.
 func compose(from string, m *Message) (*gomail.Msg, error) {
 	msg := gomail.NewMsg(gomail.WithNoDefaultUserAgent())
 	if err := msg.From(from); err != nil {

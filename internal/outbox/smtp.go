@@ -159,6 +159,7 @@ type SMTPSender struct {
 	client   *gomail.Client
 	from     string
 	password string
+	timeout  time.Duration
 }
 
 // NewSMTPSender returns a sender for c. It does not connect until the first Send.
@@ -181,8 +182,13 @@ func NewSMTPSender(c *SMTPConfig) (*SMTPSender, error) {
 	if err != nil {
 		return nil, fmt.Errorf("SMTP_URL: %w", err)
 	}
-	return &SMTPSender{client: client, from: cmp.Or(c.From, DefaultFrom), password: c.Password}, nil
+	return &SMTPSender{client: client, from: cmp.Or(c.From, DefaultFrom), password: c.Password, timeout: c.Timeout}, nil
 }
+
+// MaxSendDuration bounds one Send: go-mail gives the connection, the greeting and
+// authentication, and the message each the configured timeout, and the closing QUIT shares the
+// last one; one more timeout is margin.
+func (s *SMTPSender) MaxSendDuration() time.Duration { return 4 * s.timeout }
 
 // Send delivers m. ctx bounds the connection set-up; each later command has the configured
 // timeout.

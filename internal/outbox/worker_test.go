@@ -144,7 +144,7 @@ func TestWorkersShareOutboxWithoutDuplicates(t *testing.T) {
 	enqueue(t, db, msgs...)
 	var stops []func()
 	for range 3 {
-		w := NewWorker(db, smtpSender(t, ms, "", ""), quiet, Options{PollInterval: 10 * time.Millisecond, BatchSize: 4})
+		w := NewWorker(db, smtpSender(t, ms, "", ""), quiet, Options{PollInterval: 10 * time.Millisecond})
 		stops = append(stops, start(w))
 	}
 	waitFor(t, "30 mails to be sent", func() bool { return sentCount(t, db) == 30 })
@@ -175,7 +175,7 @@ func TestWorkerBacksOffThenDelivers(t *testing.T) {
 		PollInterval: 10 * time.Millisecond, MinBackoff: 300 * time.Millisecond, MaxBackoff: time.Second,
 	})
 
-	if n, err := w.deliverBatch(t.Context()); n != 1 || err != nil {
+	if n, err := w.deliverDue(t.Context()); n != 1 || err != nil {
 		t.Fatalf("first batch: %d, %v", n, err)
 	}
 	failed := load(t, db, id)
@@ -186,7 +186,7 @@ func TestWorkerBacksOffThenDelivers(t *testing.T) {
 	if wait := failed.NextAttemptAt.Sub(time.Now()); wait < 100*time.Millisecond || wait > 300*time.Millisecond {
 		t.Errorf("next attempt in %v, want within [150ms, 300ms] of the attempt", wait)
 	}
-	if n, err := w.deliverBatch(t.Context()); n != 0 || err != nil {
+	if n, err := w.deliverDue(t.Context()); n != 0 || err != nil {
 		t.Fatalf("a batch during the backoff claimed %d, %v", n, err)
 	}
 
@@ -212,7 +212,7 @@ func TestWorkerGivesUpAfterMaxAttempts(t *testing.T) {
 	w := NewWorker(db, smtpSender(t, down, "", ""), quiet, Options{MaxAttempts: 3, MinBackoff: time.Millisecond, MaxBackoff: 2 * time.Millisecond})
 
 	waitFor(t, "the mail to be given up", func() bool {
-		if _, err := w.deliverBatch(t.Context()); err != nil {
+		if _, err := w.deliverDue(t.Context()); err != nil {
 			t.Fatal(err)
 		}
 		return load(t, db, id).FailedAt != nil
@@ -222,7 +222,7 @@ func TestWorkerGivesUpAfterMaxAttempts(t *testing.T) {
 		t.Errorf("given-up row: %+v (last error %q)", m, deref(m.LastError))
 	}
 	time.Sleep(5 * time.Millisecond)
-	if n, err := w.deliverBatch(t.Context()); n != 0 || err != nil {
+	if n, err := w.deliverDue(t.Context()); n != 0 || err != nil {
 		t.Errorf("a given-up mail was claimed again: %d, %v", n, err)
 	}
 }
@@ -234,9 +234,9 @@ func TestWorkerLoginFailureKeepsPasswordOut(t *testing.T) {
 	var logs bytes.Buffer
 	logger := slog.New(slog.NewJSONHandler(&logs, nil))
 
-	w := NewWorker(db, smtpSender(t, ms, "mailer:wrong-Pa55word@", "auth=plain"), logger, Options{MinBackoff: time.Millisecond})
-	if _, err := w.deliverBatch(t.Context()); err != nil {
-		t.Fatal(err)
+	w := NewWorker(db, smtpSender(t, ms, "mailer:wrong-Pa55word@", "auth=plain"), logger, Options{MinBackoff: 40 * time.Millisecond})
+	if n, err := w.deliverDue(t.Context()); n != 1 || err != nil {
+		t.Fatal(n, err)
 	}
 	m := load(t, db, id)
 	if m.LastError == nil || !strings.Contains(*m.LastError, "535") || strings.Contains(*m.LastError, "Pa55word") ||
@@ -244,9 +244,9 @@ func TestWorkerLoginFailureKeepsPasswordOut(t *testing.T) {
 		t.Errorf("last error %q; log:\n%s", deref(m.LastError), logs.String())
 	}
 
-	time.Sleep(5 * time.Millisecond)
+	time.Sleep(50 * time.Millisecond) // the backoff after one failure: 20–40 ms
 	w = NewWorker(db, smtpSender(t, ms, "mailer:right-Pa55word@", "auth=plain"), logger, Options{})
-	if _, err := w.deliverBatch(t.Context()); err != nil {
+	if _, err := w.deliverDue(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	if m := load(t, db, id); m.SentAt == nil || len(ms.Received()) != 1 {
