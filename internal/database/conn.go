@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
 )
@@ -124,9 +125,22 @@ func (c *conn) QueryContext(ctx context.Context, query string, args []driver.Nam
 
 // hotMode replaces a first argument hotStatement with the pool's hot mode.
 func (c *conn) hotMode(args []driver.NamedValue) []driver.NamedValue {
-	if len(args) > 0 {
-		if _, ok := args[0].Value.(hotStatement); ok {
-			args[0].Value = c.c.hot
+	if len(args) == 0 {
+		return args
+	}
+	if _, ok := args[0].Value.(hotStatement); !ok {
+		return args
+	}
+	args[0].Value = c.c.hot
+	switch c.c.hot {
+	case pgx.QueryExecModeCacheStatement, pgx.QueryExecModeCacheDescribe, pgx.QueryExecModeDescribeExec:
+		// Described first, so pgx knows each parameter's type: a UUID goes as the bytes it
+		// is, where its driver.Valuer would format it as text for pgx to parse back. The
+		// other modes send parameters of unknown type as text.
+		for i := range args[1:] {
+			if id, ok := args[i+1].Value.(uuid.UUID); ok {
+				args[i+1].Value = [16]byte(id)
+			}
 		}
 	}
 	return args

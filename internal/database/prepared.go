@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 
-	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 )
 
@@ -74,18 +73,7 @@ func Exec(ctx context.Context, db bun.IDB, query string, args ...any) (sql.Resul
 type cached struct{ conn bun.IConn }
 
 func withMode(ctx context.Context) []any {
-	args := StatementArgs(ctx)
-	out := make([]any, 1, len(args)+1)
-	out[0] = hotStatement{}
-	for _, a := range args {
-		if id, ok := a.(uuid.UUID); ok {
-			// As the bytes they are: its driver.Valuer would format it as text for pgx to
-			// parse back.
-			a = [16]byte(id)
-		}
-		out = append(out, a)
-	}
-	return out
+	return append([]any{hotStatement{}}, StatementArgs(ctx)...)
 }
 
 func (c cached) ExecContext(ctx context.Context, query string, _ ...any) (sql.Result, error) {
