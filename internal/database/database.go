@@ -101,8 +101,15 @@ func Open(ctx context.Context, url string) (*bun.DB, error) {
 
 // Migrator returns the migrator of the embedded migrations.
 func Migrator(db *bun.DB) *migrate.Migrator {
-	return migrate.NewMigrator(db, migrations.Migrations)
+	return migrate.NewMigrator(db, migrations.Migrations, migratorOptions...)
 }
+
+// migratorOptions: a migration is recorded as applied (or rolled back) once it has run.
+// bun's default records it first, so a migration that fails (a lock_timeout behind a busy
+// table, say) would stay recorded as applied and never run again. What remains is a process
+// dying between a migration's commit and its record (two statements apart): the next start
+// runs that file again and fails on what it made, naming it.
+var migratorOptions = []migrate.MigratorOption{migrate.WithMarkAppliedOnSuccess(true)}
 
 // migrationLock names the PostgreSQL advisory lock that lets one process at a time migrate a
 // database (the bytes of "paygql").

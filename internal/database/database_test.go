@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/uptrace/bun"
@@ -77,44 +76,3 @@ func withParams(t *testing.T, rawURL string, kv ...string) string {
 	return u.String()
 }
 
-// TestMigrateConcurrently starts several migrations of one empty database at once, as
-// several instances starting together do: one applies the migrations, the others wait for it
-// and find nothing to do.
-func TestMigrateConcurrently(t *testing.T) {
-	dbURL := pgtest.EmptyURL(t)
-	const n = 3
-	applied := make([]int, n)
-	errs := make([]error, n)
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Go(func() {
-			db, err := Open(context.Background(), dbURL)
-			if err != nil {
-				errs[i] = err
-				return
-			}
-			defer db.Close()
-			g, err := Migrate(context.Background(), db)
-			if g != nil {
-				applied[i] = len(g.Migrations)
-			}
-			errs[i] = err
-		})
-	}
-	wg.Wait()
-	winners := 0
-	for i := range n {
-		if errs[i] != nil {
-			t.Errorf("migration %d: %v", i, errs[i])
-		}
-		if applied[i] > 0 {
-			winners++
-			if want := len(migrations.Migrations.Sorted()); applied[i] != want {
-				t.Errorf("migration %d applied %d migrations, want %d", i, applied[i], want)
-			}
-		}
-	}
-	if winners != 1 {
-		t.Errorf("%d processes applied migrations, want 1 (applied: %v)", winners, applied)
-	}
-}
