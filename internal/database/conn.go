@@ -132,14 +132,25 @@ func (c *conn) hotMode(args []driver.NamedValue) []driver.NamedValue {
 		return args
 	}
 	args[0].Value = c.c.hot
-	switch c.c.hot {
-	case pgx.QueryExecModeCacheStatement, pgx.QueryExecModeCacheDescribe, pgx.QueryExecModeDescribeExec:
-		// Described first, so pgx knows each parameter's type: a UUID goes as the bytes it
-		// is, where its driver.Valuer would format it as text for pgx to parse back. The
-		// other modes send parameters of unknown type as text.
-		for i := range args[1:] {
-			if id, ok := args[i+1].Value.(uuid.UUID); ok {
-				args[i+1].Value = [16]byte(id)
+	described := c.c.hot == pgx.QueryExecModeCacheStatement || c.c.hot == pgx.QueryExecModeCacheDescribe ||
+		c.c.hot == pgx.QueryExecModeDescribeExec
+	for i := range args[1:] {
+		switch v := args[i+1].Value.(type) {
+		case uuid.UUID:
+			if described {
+				// pgx knows the parameter is a uuid: the bytes it is, where its
+				// driver.Valuer would format it as text for pgx to parse back.
+				args[i+1].Value = [16]byte(v)
+			}
+		case []uuid.UUID:
+			if !described {
+				// The other modes send a parameter of unknown type as text, and pgx has no
+				// text form of a list of driver.Valuers: a text[] the query casts to uuid[].
+				s := make([]string, len(v))
+				for j, id := range v {
+					s[j] = id.String()
+				}
+				args[i+1].Value = s
 			}
 		}
 	}

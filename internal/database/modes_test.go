@@ -56,6 +56,19 @@ func TestHotStatementModes(t *testing.T) {
 			if got != id || n != 7 {
 				t.Errorf("hot statement read back %s, %d; want %s, 7", got, n, id)
 			}
+			// The argument types of the hot paths: UUID lists, text lists, JSON as text.
+			ids := []uuid.UUID{uuid.New(), id}
+			var count int
+			var second uuid.UUID
+			var name string
+			qctx, qconn = Prepare(ctx, conn, ids, []string{"a", "b"}, `[{"n":"x"}]`)
+			if err := conn.NewRaw("SELECT cardinality($1::uuid[]) + cardinality($2::text[]), ($1::uuid[])[2], (jsonb_array_elements($3::jsonb))->>'n'").
+				Conn(qconn).Scan(qctx, &count, &second, &name); err != nil {
+				t.Fatal(err)
+			}
+			if count != 4 || second != id || name != "x" {
+				t.Errorf("lists read back %d, %s, %q; want 4, %s, x", count, second, name, id)
+			}
 			var named int
 			if err := conn.QueryRowContext(ctx, "SELECT count(*) FROM pg_prepared_statements WHERE strpos(statement, 'hot' || 'marker') > 0").Scan(&named); err != nil {
 				t.Fatal(err)
