@@ -199,4 +199,3 @@ func TestLockTimeoutBehindPgBouncer(t *testing.T) {
 		})
 	}
 }
-

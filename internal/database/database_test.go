@@ -75,4 +75,3 @@ func withParams(t *testing.T, rawURL string, kv ...string) string {
 	u.RawQuery = q.Encode()
 	return u.String()
 }
-
