@@ -58,7 +58,14 @@ func beginTimeouts(params map[string]string) (string, error) {
 }
 
 // hotStatement, the first argument of a statement, asks for the pool's hot mode (see Prepare).
+// On a pool Open did not make, pgx takes it for a pgx.QueryRewriter that changes nothing, and
+// the statement runs in that pool's mode.
 type hotStatement struct{}
+
+// RewriteQuery returns the query as it is.
+func (hotStatement) RewriteQuery(_ context.Context, _ *pgx.Conn, sql string, args []any) (string, []any, error) {
+	return sql, args, nil
+}
 
 // connector makes the pool's connections.
 type connector struct {

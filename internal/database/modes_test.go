@@ -2,6 +2,7 @@ package database
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"sync"
 	"testing"
@@ -9,6 +10,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
 
 	"github.com/payplat/paygql/internal/pgbouncer"
 	"github.com/payplat/paygql/internal/pgtest"
@@ -173,5 +175,22 @@ func TestHotStatementsBehindPgBouncer(t *testing.T) {
 				t.Errorf("%d of %d transactions committed, failures %v", commits, clients*txs, failures)
 			}
 		})
+	}
+}
+
+// TestHotStatementOnOtherPool runs a hot statement on a pgx pool that Open did not make: it
+// runs in that pool's own mode.
+func TestHotStatementOnOtherPool(t *testing.T) {
+	sqldb, err := sql.Open("pgx", pgtest.EmptyURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := bun.NewDB(sqldb, pgdialect.New())
+	defer db.Close()
+	id := uuid.New()
+	var got uuid.UUID
+	ctx, conn := Prepare(context.Background(), db, id)
+	if err := db.NewRaw("SELECT $1::uuid").Conn(conn).Scan(ctx, &got); err != nil || got != id {
+		t.Errorf("read back %s, %v; want %s", got, err, id)
 	}
 }
