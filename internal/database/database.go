@@ -3,11 +3,12 @@ package database
 
 import (
 	"context"
-	"database/sql/driver"
+	"database/sql"
 	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
@@ -16,12 +17,13 @@ import (
 	"github.com/payplat/paygql/migrations"
 )
 
-// Bounds on waiting for the database. Each of the first two is a PostgreSQL setting of every
-// session, which a DATABASE_URL parameter of the same name overrides
-// (`?statement_timeout=30s&lock_timeout=2s`); connect_timeout in the URL overrides the third.
+// Bounds on waiting for the database. The first two are PostgreSQL settings that every
+// transaction sets for itself (see conn.go), which a DATABASE_URL parameter of the same name
+// overrides (`?statement_timeout=30s&lock_timeout=2s`); connect_timeout in the URL overrides
+// the third.
 const (
-	// StatementTimeout bounds every statement, so that a runaway query cannot hold a
-	// connection.
+	// StatementTimeout bounds every statement of a transaction, so that a runaway query
+	// cannot hold a connection.
 	StatementTimeout = 10 * time.Second
 	// LockTimeout bounds a statement's wait for a lock another transaction holds, such as
 	// the row lock of a record another mutation is changing: a stuck transaction then gives
@@ -36,29 +38,43 @@ const (
 )
 
 // Open returns a bun.DB over a pgx pool for url and checks that the database answers.
+//
+// Statements run in pgx's default_query_exec_mode when the URL names one (`exec` or
+// `simple_protocol` behind PgBouncer in transaction mode before 1.21). When it names none,
+// Bun's queries use the simple protocol and the hot statements (prepared.go) pgx's statement
+// cache. The timeouts are never startup parameters: each transaction sets them locally.
 func Open(ctx context.Context, url string) (*bun.DB, error) {
+	// pgconn's parse tells whether the URL names a mode: pgx's leaves its default in place.
+	pcfg, err := pgconn.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("parse database url: %w", err)
+	}
+	_, modeSet := pcfg.RuntimeParams["default_query_exec_mode"]
 	cfg, err := pgx.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("parse database url: %w", err)
 	}
-	// Bun sends its queries with the values already in the SQL text, so every query text is
-	// new: the simple protocol runs each in one round trip where preparing would take two and
-	// fill the statement cache with one-off statements.
-	cfg.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol
+	hot := cfg.DefaultQueryExecMode
+	if !modeSet {
+		// Bun sends its queries with the values already in the SQL text, so every query text
+		// is new: the simple protocol runs each in one round trip where preparing would take
+		// two and fill the statement cache with one-off statements.
+		cfg.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol
+		hot = pgx.QueryExecModeCacheStatement
+	}
 	if cfg.RuntimeParams == nil {
 		cfg.RuntimeParams = map[string]string{}
 	}
-	for name, d := range map[string]time.Duration{"statement_timeout": StatementTimeout, "lock_timeout": LockTimeout} {
-		if _, ok := cfg.RuntimeParams[name]; !ok {
-			cfg.RuntimeParams[name] = fmt.Sprint(d.Milliseconds())
-		}
+	timeouts, err := beginTimeouts(cfg.RuntimeParams)
+	if err != nil {
+		return nil, err
 	}
 	if cfg.ConnectTimeout == 0 {
 		cfg.ConnectTimeout = ConnectTimeout
 	}
 	cfg.RuntimeParams["timezone"] = "UTC"
 	sent.Instrument(cfg, QueryTracer)
-	sqldb := stdlib.OpenDB(*cfg)
+	sqldb := sql.OpenDB(&connector{Connector: stdlib.GetConnector(*cfg), timeouts: timeouts, hot: hot})
 	sqldb.SetMaxOpenConns(20)
 	sqldb.SetMaxIdleConns(20)
 	sqldb.SetConnMaxIdleTime(5 * time.Minute)
@@ -74,13 +90,26 @@ func Open(ctx context.Context, url string) (*bun.DB, error) {
 		_ = db.Close()
 		return nil, fmt.Errorf("connect to database: %w", err)
 	}
+	// A timeout PostgreSQL refuses (out of range, say) would fail every transaction: one
+	// transaction now names it at start-up.
+	if err := db.RunInTx(pingCtx, nil, func(context.Context, bun.Tx) error { return nil }); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("set the timeouts of the database url: %w", err)
+	}
 	return db, nil
 }
 
 // Migrator returns the migrator of the embedded migrations.
 func Migrator(db *bun.DB) *migrate.Migrator {
-	return migrate.NewMigrator(db, migrations.Migrations)
+	return migrate.NewMigrator(db, migrations.Migrations, migratorOptions...)
 }
+
+// migratorOptions: a migration is recorded as applied (or rolled back) once it has run.
+// bun's default records it first, so a migration that fails (a lock_timeout behind a busy
+// table, say) would stay recorded as applied and never run again. What remains is a process
+// dying between a migration's commit and its record (two statements apart): the next start
+// runs that file again and fails on what it made, naming it.
+var migratorOptions = []migrate.MigratorOption{migrate.WithMarkAppliedOnSuccess(true)}
 
 // migrationLock names the PostgreSQL advisory lock that lets one process at a time migrate a
 // database (the bytes of "paygql").
@@ -106,20 +135,35 @@ func Migrate(ctx context.Context, db *bun.DB) (*migrate.MigrationGroup, error) {
 }
 
 // WithMigrationLock runs fn holding the migration lock, waiting (until ctx ends) while another
-// process holds it. The lock is a session-level advisory lock rather than bun's lock row: a
-// second process waits for it instead of failing, and a process that dies while holding it
-// cannot leave it behind, since it ends with the session.
+// process holds it. The lock is a transaction-level advisory lock, taken in a transaction of
+// its own that stays open while fn runs on other connections and ends when fn returns: it
+// holds through a transaction pooler (PgBouncer keeps the transaction on one server
+// connection and a session lock would stay there after it), a second process waits for it
+// instead of failing as with bun's lock row, and a process that dies while holding it cannot
+// leave it behind, since its transaction ends with its connection.
+//
+// fn's migrations are not part of that transaction: bun/migrate runs each *.tx.up.sql in a
+// transaction of its own and records it as applied in the same one, so a process that dies
+// midway leaves the files before applied and recorded, and the next holder of the lock goes
+// on from the first file left.
 func WithMigrationLock(ctx context.Context, db *bun.DB, fn func(context.Context) error) error {
-	conn, err := db.Conn(ctx)
+	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("lock migrations: %w", err)
 	}
-	defer conn.Close()
-	// pg_try_advisory_lock in a loop rather than pg_advisory_lock: the wait must not count
-	// against the session's statement_timeout or lock_timeout.
+	// Rolling back ends the transaction and so releases the lock; a failed rollback breaks
+	// the connection, which ends it too.
+	defer func() { _ = tx.Rollback() }()
+	// The transaction is idle while fn runs: a server-wide idle_in_transaction_session_timeout
+	// must not end it and hand the lock to another process in the middle.
+	if _, err := tx.ExecContext(ctx, "SET LOCAL idle_in_transaction_session_timeout = 0"); err != nil {
+		return fmt.Errorf("lock migrations: %w", err)
+	}
+	// pg_try_advisory_xact_lock in a loop rather than pg_advisory_xact_lock: the wait must not
+	// count against statement_timeout or lock_timeout.
 	for {
 		var locked bool
-		if err := conn.QueryRowContext(ctx, "SELECT pg_try_advisory_lock(?)", migrationLock).Scan(&locked); err != nil {
+		if err := tx.QueryRowContext(ctx, "SELECT pg_try_advisory_xact_lock(?)", migrationLock).Scan(&locked); err != nil {
 			return fmt.Errorf("lock migrations: %w", err)
 		}
 		if locked {
@@ -131,10 +175,5 @@ func WithMigrationLock(ctx context.Context, db *bun.DB, fn func(context.Context)
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
-	err = fn(ctx)
-	if _, unlockErr := conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock(?)", migrationLock); unlockErr != nil {
-		// A session that may still hold the lock must not go back to the pool.
-		_ = conn.Raw(func(any) error { return driver.ErrBadConn })
-	}
-	return err
+	return fn(ctx)
 }

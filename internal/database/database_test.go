@@ -3,86 +3,75 @@ package database
 import (
 	"context"
 	"net/url"
-	"sync"
+	"strings"
 	"testing"
 
+	"github.com/uptrace/bun"
+
+	"github.com/payplat/paygql/internal/pgbouncer"
 	"github.com/payplat/paygql/internal/pgtest"
 	"github.com/payplat/paygql/migrations"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
-func TestOpenSessionSettings(t *testing.T) {
-	dbURL := pgtest.URL(t, migrations.Migrations, migrations.FS)
-	show := func(rawURL, setting string) string {
-		t.Helper()
-		db, err := Open(context.Background(), rawURL)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer db.Close()
-		var v string
-		if err := db.QueryRow("SHOW " + setting).Scan(&v); err != nil {
-			t.Fatal(err)
-		}
-		return v
+// TestOpenTimeouts checks that every transaction runs under statement_timeout and
+// lock_timeout, the defaults or the URL's, directly and behind PgBouncer in transaction mode,
+// which refuses them as startup parameters; and that a value PostgreSQL would refuse stops
+// Open with a message naming it.
+func TestOpenTimeouts(t *testing.T) {
+	direct := pgtest.URL(t, migrations.Migrations, migrations.FS)
+	for name, dbURL := range map[string]string{"direct": direct, "pgbouncer": pgbouncer.URL(t, direct)} {
+		t.Run(name, func(t *testing.T) {
+			show := func(rawURL string) (lock, stmt string) {
+				t.Helper()
+				db, err := Open(context.Background(), rawURL)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer db.Close()
+				err = db.RunInTx(context.Background(), nil, func(ctx context.Context, tx bun.Tx) error {
+					return tx.QueryRowContext(ctx, "SELECT current_setting('lock_timeout'), current_setting('statement_timeout')").Scan(&lock, &stmt)
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return lock, stmt
+			}
+			if lock, stmt := show(dbURL); lock != "5s" || stmt != "10s" {
+				t.Errorf("lock_timeout, statement_timeout = %s, %s; want 5s, 10s", lock, stmt)
+			}
+			if lock, stmt := show(withParams(t, dbURL, "lock_timeout", "250ms", "statement_timeout", "1min")); lock != "250ms" || stmt != "1min" {
+				t.Errorf("from the URL: lock_timeout, statement_timeout = %s, %s; want 250ms, 1min", lock, stmt)
+			}
+			for _, bad := range []struct{ value, want string }{
+				{"5sec", `lock_timeout="5sec" in the database url: want a duration such as 10s`},
+				{"1';drop_table_x;--", `lock_timeout="1';drop_table_x;--" in the database url`},
+				{"99999999999s", `invalid value for parameter "lock_timeout"`},
+			} {
+				db, err := Open(context.Background(), withParams(t, dbURL, "lock_timeout", bad.value))
+				if err == nil {
+					db.Close()
+					t.Errorf("lock_timeout=%s: Open succeeded", bad.value)
+				} else if !strings.Contains(err.Error(), bad.want) || strings.Contains(err.Error(), "pgtdbpass") {
+					t.Errorf("lock_timeout=%s: %v; want it to say %q and not the password", bad.value, err, bad.want)
+				}
+			}
+		})
 	}
-	if got := show(dbURL, "lock_timeout"); got != "5s" {
-		t.Errorf("lock_timeout = %s, want 5s", got)
-	}
-	if got := show(dbURL, "statement_timeout"); got != "10s" {
-		t.Errorf("statement_timeout = %s, want 10s", got)
-	}
-	u, err := url.Parse(dbURL)
+}
+
+// withParams returns rawURL with the query parameters of kv (name, value, …) set.
+func withParams(t *testing.T, rawURL string, kv ...string) string {
+	t.Helper()
+	u, err := url.Parse(rawURL)
 	if err != nil {
 		t.Fatal(err)
 	}
 	q := u.Query()
-	q.Set("lock_timeout", "250ms")
+	for i := 0; i < len(kv); i += 2 {
+		q.Set(kv[i], kv[i+1])
+	}
 	u.RawQuery = q.Encode()
-	if got := show(u.String(), "lock_timeout"); got != "250ms" {
-		t.Errorf("lock_timeout from the URL = %s, want 250ms", got)
-	}
-}
-
-// TestMigrateConcurrently starts several migrations of one empty database at once, as
-// several instances starting together do: one applies the migrations, the others wait for it
-// and find nothing to do.
-func TestMigrateConcurrently(t *testing.T) {
-	dbURL := pgtest.EmptyURL(t)
-	const n = 3
-	applied := make([]int, n)
-	errs := make([]error, n)
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Go(func() {
-			db, err := Open(context.Background(), dbURL)
-			if err != nil {
-				errs[i] = err
-				return
-			}
-			defer db.Close()
-			g, err := Migrate(context.Background(), db)
-			if g != nil {
-				applied[i] = len(g.Migrations)
-			}
-			errs[i] = err
-		})
-	}
-	wg.Wait()
-	winners := 0
-	for i := range n {
-		if errs[i] != nil {
-			t.Errorf("migration %d: %v", i, errs[i])
-		}
-		if applied[i] > 0 {
-			winners++
-			if want := len(migrations.Migrations.Sorted()); applied[i] != want {
-				t.Errorf("migration %d applied %d migrations, want %d", i, applied[i], want)
-			}
-		}
-	}
-	if winners != 1 {
-		t.Errorf("%d processes applied migrations, want 1 (applied: %v)", winners, applied)
-	}
+	return u.String()
 }

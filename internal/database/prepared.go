@@ -5,18 +5,19 @@ import (
 	"database/sql"
 	"fmt"
 
-	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 	"github.com/uptrace/bun"
 )
 
 // The pool sends Bun's queries with their values written into the SQL text (the simple
 // protocol, see Open): every such text is new to PostgreSQL, which parses and plans it each
 // time. The statements on the hot paths are sent instead with $1… placeholders and their
-// arguments apart, as prepared statements from pgx's per-connection statement cache: parsed
-// and planned once per connection, then only bound and run, still one round trip each. pgx
-// takes the mode per query from a pgx.QueryExecMode passed as the first argument, also
-// through database/sql (pgx v5 stdlib hands the arguments to pgx.Conn as they are).
+// arguments apart, in the pool's hot mode (conn.go): on a direct connection as prepared
+// statements from pgx's per-connection statement cache, parsed and planned once per
+// connection, then only bound and run, still one round trip each; when DATABASE_URL names a
+// default_query_exec_mode (`exec` behind a transaction pooler), in that mode, like every
+// other statement. pgx takes the mode per query from a pgx.QueryExecMode passed as the first
+// argument, also through database/sql (pgx v5 stdlib hands the arguments to pgx.Conn as they
+// are); the pool's connection puts its hot mode in place of the hotStatement marker.
 //
 // They still go through Bun, as a RawQuery on a connection that adds the arguments, so that
 // Bun's query hooks see them like any other query; StatementArgs gives a hook the arguments.
@@ -31,7 +32,8 @@ func StatementArgs(ctx context.Context) []any {
 }
 
 // Prepare returns ctx carrying args and a connection of db on which a Bun query, written
-// with $n placeholders for args, runs as a prepared statement:
+// with $n placeholders for args, runs as a hot statement (a prepared one on a direct
+// connection). db must come from Open:
 //
 //	ctx, conn := database.Prepare(ctx, tx, id)
 //	err := tx.NewSelect().Model(c).Where("cc.id = $1").For("UPDATE").Conn(conn).Scan(ctx)
@@ -60,29 +62,18 @@ func Prepare(ctx context.Context, db bun.IDB, args ...any) (context.Context, bun
 	return context.WithValue(ctx, argsKey{}, args), cached{conn}
 }
 
-// Exec runs query, with $n placeholders for args, through db as a prepared statement.
+// Exec runs query, with $n placeholders for args, through db (from Open) as a hot statement.
 func Exec(ctx context.Context, db bun.IDB, query string, args ...any) (sql.Result, error) {
 	ctx, conn := Prepare(ctx, db, args...)
 	return db.NewRaw(query).Conn(conn).Exec(ctx)
 }
 
-// cached is a connection that runs Bun's query text as a cached prepared statement with the
-// arguments held in the context.
+// cached is a connection that runs Bun's query text as a hot statement (in the pool's hot
+// mode) with the arguments held in the context.
 type cached struct{ conn bun.IConn }
 
 func withMode(ctx context.Context) []any {
-	args := StatementArgs(ctx)
-	out := make([]any, 1, len(args)+1)
-	out[0] = pgx.QueryExecModeCacheStatement
-	for _, a := range args {
-		if id, ok := a.(uuid.UUID); ok {
-			// As the bytes they are: its driver.Valuer would format it as text for pgx to
-			// parse back.
-			a = [16]byte(id)
-		}
-		out = append(out, a)
-	}
-	return out
+	return append([]any{hotStatement{}}, StatementArgs(ctx)...)
 }
 
 func (c cached) ExecContext(ctx context.Context, query string, _ ...any) (sql.Result, error) {

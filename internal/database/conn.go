@@ -1,0 +1,174 @@
+package database
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+)
+
+// The pool's connections are pgx's database/sql connections (stdlib) with two changes, so
+// that the server works behind a transaction pooler such as PgBouncer, where a client's
+// statements may run on any server connection and a session setting or a named prepared
+// statement outlives the transaction that made it:
+//
+//   - every transaction begins with its timeouts: `begin; set local statement_timeout = …;
+//     set local lock_timeout = …`, one message and one round trip, so the timeouts hold on
+//     whatever server connection the pooler lends, end with the transaction, and need no
+//     startup parameter (which PgBouncer refuses);
+//   - the statements prepared.go marks as hot run in the pool's hot mode: pgx's statement
+//     cache on a direct connection, the mode DATABASE_URL names otherwise.
+
+// timeoutParams are the session settings every transaction sets locally, with their defaults.
+var timeoutParams = []struct {
+	name string
+	def  string
+}{
+	{"statement_timeout", fmt.Sprintf("%dms", StatementTimeout.Milliseconds())},
+	{"lock_timeout", fmt.Sprintf("%dms", LockTimeout.Milliseconds())},
+}
+
+// pgDuration is a PostgreSQL time setting: a number, in milliseconds unless a unit follows.
+var pgDuration = regexp.MustCompile(`^[0-9]+(\.[0-9]+)?\s*(us|ms|s|min|h|d)?$`)
+
+// beginTimeouts takes the timeout parameters out of params, the startup parameters parsed
+// from DATABASE_URL, and returns the `set local` statements that apply them (the URL's
+// values, else the defaults) to a transaction.
+func beginTimeouts(params map[string]string) (string, error) {
+	var b strings.Builder
+	for _, p := range timeoutParams {
+		v, ok := params[p.name]
+		delete(params, p.name)
+		if !ok {
+			v = p.def
+		}
+		v = strings.TrimSpace(v)
+		if !pgDuration.MatchString(v) {
+			return "", fmt.Errorf("%s=%q in the database url: want a duration such as 10s, 250ms or 1min", p.name, v)
+		}
+		fmt.Fprintf(&b, "; set local %s = '%s'", p.name, v)
+	}
+	return b.String(), nil
+}
+
+// hotStatement, the first argument of a statement, asks for the pool's hot mode (see Prepare).
+// On a pool Open did not make, pgx takes it for a pgx.QueryRewriter that changes nothing, and
+// the statement runs in that pool's mode.
+type hotStatement struct{}
+
+// RewriteQuery returns the query as it is.
+func (hotStatement) RewriteQuery(_ context.Context, _ *pgx.Conn, sql string, args []any) (string, []any, error) {
+	return sql, args, nil
+}
+
+// connector makes the pool's connections.
+type connector struct {
+	driver.Connector // stdlib's
+	// timeouts follows "begin" in every transaction's first message.
+	timeouts string
+	// hot is the mode of the statements marked hotStatement.
+	hot pgx.QueryExecMode
+}
+
+func (c *connector) Connect(ctx context.Context) (driver.Conn, error) {
+	dc, err := c.Connector.Connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &conn{Conn: dc.(*stdlib.Conn), c: c}, nil
+}
+
+// conn is a stdlib connection whose transactions begin with their timeouts and whose hot
+// statements run in the pool's hot mode. Every other method is stdlib's.
+type conn struct {
+	*stdlib.Conn
+	c *connector
+}
+
+func (c *conn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
+	pc := c.Conn.Conn()
+	if pc.IsClosed() {
+		return nil, driver.ErrBadConn
+	}
+	begin := "begin"
+	switch sql.IsolationLevel(opts.Isolation) {
+	case sql.LevelDefault:
+	case sql.LevelReadUncommitted:
+		begin += " isolation level read uncommitted"
+	case sql.LevelReadCommitted:
+		begin += " isolation level read committed"
+	case sql.LevelRepeatableRead, sql.LevelSnapshot:
+		begin += " isolation level repeatable read"
+	case sql.LevelSerializable:
+		begin += " isolation level serializable"
+	default:
+		return nil, fmt.Errorf("unsupported isolation: %v", opts.Isolation)
+	}
+	if opts.ReadOnly {
+		begin += " read only"
+	}
+	// pgx sends a statement without arguments with the simple protocol, which runs the three
+	// statements of one message in order, whatever the pool's mode.
+	tx, err := pc.BeginTx(ctx, pgx.TxOptions{BeginQuery: begin + c.c.timeouts})
+	if err != nil {
+		return nil, err
+	}
+	return &txn{ctx: ctx, tx: tx}, nil
+}
+
+func (c *conn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	return c.Conn.ExecContext(ctx, query, c.hotMode(args))
+}
+
+func (c *conn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	return c.Conn.QueryContext(ctx, query, c.hotMode(args))
+}
+
+// hotMode replaces a first argument hotStatement with the pool's hot mode.
+func (c *conn) hotMode(args []driver.NamedValue) []driver.NamedValue {
+	if len(args) == 0 {
+		return args
+	}
+	if _, ok := args[0].Value.(hotStatement); !ok {
+		return args
+	}
+	args[0].Value = c.c.hot
+	described := c.c.hot == pgx.QueryExecModeCacheStatement || c.c.hot == pgx.QueryExecModeCacheDescribe ||
+		c.c.hot == pgx.QueryExecModeDescribeExec
+	for i := range args[1:] {
+		switch v := args[i+1].Value.(type) {
+		case uuid.UUID:
+			if described {
+				// pgx knows the parameter is a uuid: the bytes it is, where its
+				// driver.Valuer would format it as text for pgx to parse back.
+				args[i+1].Value = [16]byte(v)
+			}
+		case []uuid.UUID:
+			if !described {
+				// The other modes send a parameter of unknown type as text, and pgx has no
+				// text form of a list of driver.Valuers: a text[] the query casts to uuid[].
+				s := make([]string, len(v))
+				for j, id := range v {
+					s[j] = id.String()
+				}
+				args[i+1].Value = s
+			}
+		}
+	}
+	return args
+}
+
+// txn is a transaction begun by conn.BeginTx.
+type txn struct {
+	ctx context.Context
+	tx  pgx.Tx
+}
+
+func (t *txn) Commit() error   { return t.tx.Commit(t.ctx) }
+func (t *txn) Rollback() error { return t.tx.Rollback(t.ctx) }

@@ -1,0 +1,196 @@
+package database
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"sync"
+	"testing"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
+
+	"github.com/payplat/paygql/internal/pgbouncer"
+	"github.com/payplat/paygql/internal/pgtest"
+)
+
+// TestHotStatementModes checks that the hot statements run in the mode DATABASE_URL names,
+// and as named prepared statements from pgx's cache when it names none: it counts the
+// prepared statements of the session that ran one.
+func TestHotStatementModes(t *testing.T) {
+	dbURL := pgtest.EmptyURL(t)
+	for _, c := range []struct {
+		mode  string
+		named int // named prepared statements a hot statement leaves in its session
+	}{
+		{"", 1},
+		{"cache_statement", 1},
+		{"cache_describe", 0},
+		{"describe_exec", 0},
+		{"exec", 0},
+		{"simple_protocol", 0},
+	} {
+		t.Run("mode="+c.mode, func(t *testing.T) {
+			u := dbURL
+			if c.mode != "" {
+				u = withParams(t, dbURL, "default_query_exec_mode", c.mode)
+			}
+			db, err := Open(context.Background(), u)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			ctx := context.Background()
+			conn, err := db.Conn(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			id := uuid.New()
+			var got uuid.UUID
+			var n int
+			qctx, qconn := Prepare(ctx, conn, id, 7)
+			if err := conn.NewRaw("SELECT $1::uuid, $2::int /* hotmarker */").Conn(qconn).Scan(qctx, &got, &n); err != nil {
+				t.Fatal(err)
+			}
+			if got != id || n != 7 {
+				t.Errorf("hot statement read back %s, %d; want %s, 7", got, n, id)
+			}
+			// The argument types of the hot paths: UUID lists, text lists, JSON as text.
+			ids := []uuid.UUID{uuid.New(), id}
+			var count int
+			var second uuid.UUID
+			var name string
+			qctx, qconn = Prepare(ctx, conn, ids, []string{"a", "b"}, `[{"n":"x"}]`)
+			if err := conn.NewRaw("SELECT cardinality($1::uuid[]) + cardinality($2::text[]), ($1::uuid[])[2], (jsonb_array_elements($3::jsonb))->>'n'").
+				Conn(qconn).Scan(qctx, &count, &second, &name); err != nil {
+				t.Fatal(err)
+			}
+			if count != 4 || second != id || name != "x" {
+				t.Errorf("lists read back %d, %s, %q; want 4, %s, x", count, second, name, id)
+			}
+			var named int
+			if err := conn.QueryRowContext(ctx, "SELECT count(*) FROM pg_prepared_statements WHERE strpos(statement, 'hot' || 'marker') > 0").Scan(&named); err != nil {
+				t.Fatal(err)
+			}
+			if named != c.named {
+				t.Errorf("%d named prepared statements in the session, want %d", named, c.named)
+			}
+		})
+	}
+}
+
+// TestHotStatementsBehindPgBouncer runs transactions of hot statements from several clients
+// at once through PgBouncer in transaction mode (1.18's defaults: no prepared statement
+// tracking): in the modes a transaction pooler needs, every statement succeeds. With the
+// default mode, a second client's named prepared statement meets the first's on the server
+// connection PgBouncer lends both, and fails, which shows the test can tell.
+func TestHotStatementsBehindPgBouncer(t *testing.T) {
+	direct := pgtest.EmptyURL(t)
+	through := pgbouncer.URL(t, direct)
+	setup, err := Open(context.Background(), direct)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer setup.Close()
+	if _, err := setup.Exec("CREATE TABLE hot_counter (id uuid PRIMARY KEY, n int NOT NULL)"); err != nil {
+		t.Fatal(err)
+	}
+	hot := func(db *bun.DB, id uuid.UUID) error {
+		return db.RunInTx(context.Background(), nil, func(ctx context.Context, tx bun.Tx) error {
+			var n int
+			qctx, qconn := Prepare(ctx, tx, id)
+			if err := tx.NewRaw("SELECT n FROM hot_counter WHERE id = $1 FOR UPDATE").Conn(qconn).Scan(qctx, &n); err != nil {
+				return err
+			}
+			_, err := Exec(ctx, tx, "UPDATE hot_counter SET n = $2 WHERE id = $1", id, n+1)
+			return err
+		})
+	}
+	t.Run("default mode fails", func(t *testing.T) {
+		id := uuid.New()
+		if _, err := setup.Exec("INSERT INTO hot_counter VALUES (?, 0)", id); err != nil {
+			t.Fatal(err)
+		}
+		var errs []error
+		for range 2 { // two clients, one after the other: PgBouncer lends both its one server connection
+			db, err := Open(context.Background(), through)
+			if err != nil {
+				t.Fatal(err)
+			}
+			errs = append(errs, hot(db, id))
+			db.Close()
+		}
+		var pgErr *pgconn.PgError
+		if errs[0] != nil || !errors.As(errs[1], &pgErr) || pgErr.Code != "42P05" {
+			t.Errorf("two clients' prepared statements through PgBouncer: %v; want nil, then 42P05", errs)
+		}
+	})
+	const clients, txs = 8, 40
+	for _, mode := range []string{"exec", "simple_protocol"} {
+		t.Run("mode="+mode, func(t *testing.T) {
+			db, err := Open(context.Background(), withParams(t, through, "default_query_exec_mode", mode))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			id := uuid.New()
+			if _, err := setup.Exec("INSERT INTO hot_counter VALUES (?, 0)", id); err != nil {
+				t.Fatal(err)
+			}
+			var mu sync.Mutex
+			commits, failures := 0, map[string]int{}
+			var wg sync.WaitGroup
+			for range clients {
+				wg.Go(func() {
+					for range txs {
+						err := hot(db, id)
+						mu.Lock()
+						if err == nil {
+							commits++
+						} else {
+							var pgErr *pgconn.PgError
+							code := "other"
+							if errors.As(err, &pgErr) {
+								code = pgErr.Code
+							}
+							failures[code]++
+						}
+						mu.Unlock()
+					}
+				})
+			}
+			wg.Wait()
+			var n int
+			if err := setup.QueryRow("SELECT n FROM hot_counter WHERE id = ?", id).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("%d transactions: %d committed, failures by SQLSTATE %v; counter %d", clients*txs, commits, failures, n)
+			if n != commits {
+				t.Errorf("counter %d, want the %d commits", n, commits)
+			}
+			if commits != clients*txs {
+				t.Errorf("%d of %d transactions committed, failures %v", commits, clients*txs, failures)
+			}
+		})
+	}
+}
+
+// TestHotStatementOnOtherPool runs a hot statement on a pgx pool that Open did not make: it
+// runs in that pool's own mode.
+func TestHotStatementOnOtherPool(t *testing.T) {
+	sqldb, err := sql.Open("pgx", pgtest.EmptyURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := bun.NewDB(sqldb, pgdialect.New())
+	defer db.Close()
+	id := uuid.New()
+	var got uuid.UUID
+	ctx, conn := Prepare(context.Background(), db, id)
+	if err := db.NewRaw("SELECT $1::uuid").Conn(conn).Scan(ctx, &got); err != nil || got != id {
+		t.Errorf("read back %s, %v; want %s", got, err, id)
+	}
+}
