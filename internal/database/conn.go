@@ -6,7 +6,9 @@ import (
 	"database/sql/driver"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -22,6 +24,9 @@ import (
 //     set local lock_timeout = …`, one message and one round trip, so the timeouts hold on
 //     whatever server connection the pooler lends, end with the transaction, and need no
 //     startup parameter (which PgBouncer refuses);
+//   - a statement outside a transaction (the reads of queries) gets statement_timeout as a
+//     deadline of its context: pgx cancels it in the server when it passes, so that it is
+//     bounded too, behind a pooler as directly;
 //   - the statements prepared.go marks as hot run in the pool's hot mode: pgx's statement
 //     cache on a direct connection, the mode DATABASE_URL names otherwise.
 
@@ -35,13 +40,14 @@ var timeoutParams = []struct {
 }
 
 // pgDuration is a PostgreSQL time setting: a number, in milliseconds unless a unit follows.
-var pgDuration = regexp.MustCompile(`^[0-9]+(\.[0-9]+)?\s*(us|ms|s|min|h|d)?$`)
+var pgDuration = regexp.MustCompile(`^([0-9]+(?:\.[0-9]+)?)\s*(us|ms|s|min|h|d)?$`)
 
 // beginTimeouts takes the timeout parameters out of params, the startup parameters parsed
 // from DATABASE_URL, and returns the `set local` statements that apply them (the URL's
-// values, else the defaults) to a transaction.
-func beginTimeouts(params map[string]string) (string, error) {
+// values, else the defaults) to a transaction, and the statement timeout.
+func beginTimeouts(params map[string]string) (string, time.Duration, error) {
 	var b strings.Builder
+	var statement time.Duration
 	for _, p := range timeoutParams {
 		v, ok := params[p.name]
 		delete(params, p.name)
@@ -49,13 +55,22 @@ func beginTimeouts(params map[string]string) (string, error) {
 			v = p.def
 		}
 		v = strings.TrimSpace(v)
-		if !pgDuration.MatchString(v) {
-			return "", fmt.Errorf("%s=%q in the database url: want a duration such as 10s, 250ms or 1min", p.name, v)
+		m := pgDuration.FindStringSubmatch(v)
+		if m == nil {
+			return "", 0, fmt.Errorf("%s=%q in the database url: want a duration such as 10s, 250ms or 1min", p.name, v)
 		}
 		fmt.Fprintf(&b, "; set local %s = '%s'", p.name, v)
+		if p.name == "statement_timeout" {
+			n, _ := strconv.ParseFloat(m[1], 64)
+			statement = time.Duration(n * float64(pgUnits[m[2]]))
+		}
 	}
-	return b.String(), nil
+	return b.String(), statement, nil
 }
+
+// pgUnits are the units of a PostgreSQL time setting; none means milliseconds.
+var pgUnits = map[string]time.Duration{"": time.Millisecond, "us": time.Microsecond, "ms": time.Millisecond,
+	"s": time.Second, "min": time.Minute, "h": time.Hour, "d": 24 * time.Hour}
 
 // hotStatement, the first argument of a statement, asks for the pool's hot mode (see Prepare).
 // On a pool Open did not make, pgx takes it for a pgx.QueryRewriter that changes nothing, and
@@ -74,6 +89,8 @@ type connector struct {
 	timeouts string
 	// hot is the mode of the statements marked hotStatement.
 	hot pgx.QueryExecMode
+	// statementTimeout bounds a statement outside a transaction (0: unbounded).
+	statementTimeout time.Duration
 }
 
 func (c *connector) Connect(ctx context.Context) (driver.Conn, error) {
@@ -89,6 +106,8 @@ func (c *connector) Connect(ctx context.Context) (driver.Conn, error) {
 type conn struct {
 	*stdlib.Conn
 	c *connector
+	// inTx is set while a transaction is open: its `set local` bounds its statements.
+	inTx bool
 }
 
 func (c *conn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
@@ -119,15 +138,43 @@ func (c *conn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, e
 	if err != nil {
 		return nil, err
 	}
-	return &txn{ctx: ctx, tx: tx}, nil
+	c.inTx = true
+	return &txn{ctx: ctx, tx: tx, conn: c}, nil
 }
 
 func (c *conn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	ctx, cancel := c.bound(ctx)
+	defer cancel()
 	return c.Conn.ExecContext(ctx, query, c.hotMode(args))
 }
 
 func (c *conn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
-	return c.Conn.QueryContext(ctx, query, c.hotMode(args))
+	ctx, cancel := c.bound(ctx)
+	rows, err := c.Conn.QueryContext(ctx, query, c.hotMode(args))
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	return &boundRows{Rows: rows.(*stdlib.Rows), cancel: cancel}, nil
+}
+
+// bound gives a statement outside a transaction its statement timeout as a deadline.
+func (c *conn) bound(ctx context.Context) (context.Context, context.CancelFunc) {
+	if c.inTx || c.c.statementTimeout <= 0 {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, c.c.statementTimeout)
+}
+
+// boundRows are the rows of a bounded statement: the deadline holds until they are closed.
+type boundRows struct {
+	*stdlib.Rows
+	cancel context.CancelFunc
+}
+
+func (r *boundRows) Close() error {
+	defer r.cancel()
+	return r.Rows.Close()
 }
 
 // hotMode replaces a first argument hotStatement with the pool's hot mode.
@@ -166,9 +213,17 @@ func (c *conn) hotMode(args []driver.NamedValue) []driver.NamedValue {
 
 // txn is a transaction begun by conn.BeginTx.
 type txn struct {
-	ctx context.Context
-	tx  pgx.Tx
+	ctx  context.Context
+	tx   pgx.Tx
+	conn *conn
 }
 
-func (t *txn) Commit() error   { return t.tx.Commit(t.ctx) }
-func (t *txn) Rollback() error { return t.tx.Rollback(t.ctx) }
+func (t *txn) Commit() error {
+	t.conn.inTx = false
+	return t.tx.Commit(t.ctx)
+}
+
+func (t *txn) Rollback() error {
+	t.conn.inTx = false
+	return t.tx.Rollback(t.ctx)
+}

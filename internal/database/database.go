@@ -65,7 +65,7 @@ func Open(ctx context.Context, url string) (*bun.DB, error) {
 	if cfg.RuntimeParams == nil {
 		cfg.RuntimeParams = map[string]string{}
 	}
-	timeouts, err := beginTimeouts(cfg.RuntimeParams)
+	timeouts, statementTimeout, err := beginTimeouts(cfg.RuntimeParams)
 	if err != nil {
 		return nil, err
 	}
@@ -74,7 +74,7 @@ func Open(ctx context.Context, url string) (*bun.DB, error) {
 	}
 	cfg.RuntimeParams["timezone"] = "UTC"
 	sent.Instrument(cfg, QueryTracer)
-	sqldb := sql.OpenDB(&connector{Connector: stdlib.GetConnector(*cfg), timeouts: timeouts, hot: hot})
+	sqldb := sql.OpenDB(&connector{Connector: stdlib.GetConnector(*cfg), timeouts: timeouts, hot: hot, statementTimeout: statementTimeout})
 	sqldb.SetMaxOpenConns(20)
 	sqldb.SetMaxIdleConns(20)
 	sqldb.SetConnMaxIdleTime(5 * time.Minute)

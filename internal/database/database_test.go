@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/uptrace/bun"
 
@@ -44,6 +45,21 @@ func TestOpenTimeouts(t *testing.T) {
 			if lock, stmt := show(withParams(t, dbURL, "lock_timeout", "250ms", "statement_timeout", "1min")); lock != "250ms" || stmt != "1min" {
 				t.Errorf("from the URL: lock_timeout, statement_timeout = %s, %s; want 250ms, 1min", lock, stmt)
 			}
+			// Outside a transaction the statement timeout is the statement's deadline.
+			db, err := Open(context.Background(), withParams(t, dbURL, "statement_timeout", "0.3s"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			start := time.Now()
+			_, err = db.ExecContext(context.Background(), "SELECT pg_sleep(5)")
+			if took := time.Since(start); err == nil || took > 3*time.Second {
+				t.Errorf("a 5 s read outside a transaction: %v after %v, want an error after 0.3 s", err, took)
+			}
+			var one int
+			if err := db.QueryRowContext(context.Background(), "SELECT 1 FROM pg_sleep(0.1)").Scan(&one); err != nil || one != 1 {
+				t.Errorf("a read within the timeout: %v", err)
+			}
+			db.Close()
 			for _, bad := range []struct{ value, want string }{
 				{"5sec", `lock_timeout="5sec" in the database url: want a duration such as 10s`},
 				{"1';drop_table_x;--", `lock_timeout="1';drop_table_x;--" in the database url`},
