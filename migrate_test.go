@@ -95,6 +95,7 @@ func TestMigrateDown(t *testing.T) {
 	if code != 1 || out != "" || !strings.Contains(errOut, wantErr) {
 		t.Errorf("migrate down on the orders: exit %d, %q, %q; want 1 and %q", code, out, errOut, wantErr)
 	}
+	t.Logf("the refusal: %s", errOut)
 	if got := sql(t, url, "SELECT count(*)::text FROM device_purchase_order_items"); got != items || appliedCount(t, env) != 4 {
 		t.Errorf("refused, yet the order items went from %s to %s rows", items, got)
 	}
