@@ -291,6 +291,9 @@ func migrateDown(ctx context.Context, db *bun.DB, opt database.RollbackOptions, 
 		drops = "dropping " + r.Dropped.String()
 	}
 	if opt.DryRun {
+		if !opt.Force && slices.ContainsFunc(r.Dropped, func(t database.Table) bool { return t.Rows > 0 }) {
+			drops += ", which it refuses without --force"
+		}
 		fmt.Fprintf(stdout, "would roll back %s, %s; nothing was changed (dry run)\n", r.Migration, drops)
 		return nil
 	}

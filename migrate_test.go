@@ -99,6 +99,10 @@ func TestMigrateDown(t *testing.T) {
 	if got := sql(t, url, "SELECT count(*)::text FROM device_purchase_order_items"); got != items || appliedCount(t, env) != 4 {
 		t.Errorf("refused, yet the order items went from %s to %s rows", items, got)
 	}
+	want = fmt.Sprintf("would roll back 20261124000002_device_purchase_orders, dropping device_purchase_order_items (%s rows), device_purchase_orders (%s rows), which it refuses without --force; nothing was changed (dry run)\n", items, orders)
+	if out, errOut, code := down("--dry-run"); code != 0 || out != want {
+		t.Errorf("migrate down --dry-run on the orders: exit %d, %q, %q; want %q", code, out, errOut, want)
+	}
 	if strings.Contains(errOut, "postgres://") || strings.Contains(errOut, "SELECT") {
 		t.Errorf("the refusal shows a connection string or SQL: %s", errOut)
 	}
