@@ -44,11 +44,16 @@ migrates, loads the demo data once, listens on 127.0.0.1 (HOST overrides), serve
 playground at / and prints the database URL and an admin token. One server per DATA_DIR; a
 second is refused with the pid of the first.
 `},
-	{"migrate", "apply, roll back or list the database migrations", `usage: paygql migrate up|down|status
+	{"migrate", "apply, roll back or list the database migrations", `usage: paygql migrate up | down [--dry-run] [--force] | status
 
   up      apply every pending migration
-  down    roll back the last group applied
-  status  list every migration and whether it is applied
+  down    roll back the last migration applied, one per run, and print the tables it
+          dropped with their row counts. It refuses, changing nothing, when a table it
+          would drop holds rows, naming the tables and their counts:
+            --force    drop them anyway (back them up first)
+            --dry-run  print what it would roll back and drop, change nothing
+  status  list every migration and whether it is applied, and migrations applied by a
+          newer release that this binary does not know
 
 Uses DATABASE_URL, else development mode's database in DATA_DIR: that of the server running
 on DATA_DIR when one runs, else a private server started for the command.
@@ -221,8 +226,22 @@ func rotateSecretsCmd(ctx context.Context, cfg *config.Config, logger *slog.Logg
 }
 
 func migrateCmd(ctx context.Context, cfg *config.Config, logger *slog.Logger, args []string, stdout io.Writer) error {
-	if len(args) != 1 || !slices.Contains([]string{"up", "down", "status"}, args[0]) {
-		return errors.New("usage: paygql migrate up|down|status")
+	const usage = "usage: paygql migrate up | down [--dry-run] [--force] | status"
+	if len(args) == 0 || !slices.Contains([]string{"up", "down", "status"}, args[0]) {
+		return errors.New(usage)
+	}
+	var opt database.RollbackOptions
+	fs := flag.NewFlagSet("migrate "+args[0], flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	if args[0] == "down" {
+		fs.BoolVar(&opt.Force, "force", false, "")
+		fs.BoolVar(&opt.DryRun, "dry-run", false, "")
+	}
+	if err := fs.Parse(args[1:]); err != nil {
+		return fmt.Errorf("migrate %s: %w (%s)", args[0], err, usage)
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("migrate %s: unexpected argument %q (%s)", args[0], fs.Arg(0), usage)
 	}
 	return withDatabase(ctx, cfg, logger, "migrate", func(db *bun.DB, _ *devenv.Database) error {
 		m := database.Migrator(db)
@@ -240,36 +259,70 @@ func migrateCmd(ctx context.Context, cfg *config.Config, logger *slog.Logger, ar
 			} else {
 				fmt.Fprintf(stdout, "migrated to %s\n", g)
 			}
+			return nil
 		case "down":
-			var g *migrate.MigrationGroup
-			err := database.WithMigrationLock(ctx, db, func(ctx context.Context) error {
-				var err error
-				g, err = m.Rollback(ctx)
-				return err
-			})
-			if err != nil {
-				return err
-			}
-			if g.IsZero() {
-				fmt.Fprintln(stdout, "nothing to roll back")
-			} else {
-				fmt.Fprintf(stdout, "rolled back %s\n", g)
-			}
-		default: // status
-			ms, err := m.MigrationsWithStatus(ctx)
-			if err != nil {
-				return err
-			}
-			for _, mig := range ms {
-				state := "pending"
-				if mig.IsApplied() {
-					state = fmt.Sprintf("applied (group %d)", mig.GroupID)
-				}
-				fmt.Fprintf(stdout, "%s  %s\n", mig.Name, state)
-			}
+			return migrateDown(ctx, db, opt, stdout)
+		default:
+			return migrateStatus(ctx, db, m, stdout)
 		}
-		return nil
 	})
+}
+
+// migrateDown rolls back the last migration applied and says what it dropped.
+func migrateDown(ctx context.Context, db *bun.DB, opt database.RollbackOptions, stdout io.Writer) error {
+	var r *database.Rollback
+	err := database.WithMigrationLock(ctx, db, func(ctx context.Context) error {
+		var err error
+		r, err = database.RollbackLast(ctx, db, opt)
+		return err
+	})
+	if refused := (*database.TablesHoldRowsError)(nil); errors.As(err, &refused) {
+		return fmt.Errorf("migrate down: %w. Back them up if they matter, then run paygql migrate down --force to drop them", refused)
+	}
+	if err != nil {
+		return fmt.Errorf("migrate down: %w", err)
+	}
+	if r.Migration == "" {
+		fmt.Fprintln(stdout, "nothing to roll back")
+		return nil
+	}
+	drops := "dropping no table"
+	if len(r.Dropped) > 0 {
+		drops = "dropping " + r.Dropped.String()
+	}
+	if opt.DryRun {
+		if !opt.Force && slices.ContainsFunc(r.Dropped, func(t database.Table) bool { return t.Rows > 0 }) {
+			drops += ", which it refuses without --force"
+		}
+		fmt.Fprintf(stdout, "would roll back %s, %s; nothing was changed (dry run)\n", r.Migration, drops)
+		return nil
+	}
+	fmt.Fprintf(stdout, "rolled back %s, %s; %d migrations still applied\n", r.Migration, drops, r.Remaining)
+	return nil
+}
+
+// migrateStatus lists every migration this binary has, applied or pending, then those the
+// database has and this binary does not know.
+func migrateStatus(ctx context.Context, db *bun.DB, m *migrate.Migrator, stdout io.Writer) error {
+	ms, err := m.MigrationsWithStatus(ctx)
+	if err != nil {
+		return err
+	}
+	for _, mig := range ms {
+		state := "pending"
+		if mig.IsApplied() {
+			state = fmt.Sprintf("applied (group %d)", mig.GroupID)
+		}
+		fmt.Fprintf(stdout, "%s  %s\n", mig, state)
+	}
+	unknown, err := database.UnknownMigrations(ctx, db)
+	if err != nil {
+		return err
+	}
+	for _, name := range unknown {
+		fmt.Fprintf(stdout, "%s  applied, unknown to this binary (a newer release applied it)\n", name)
+	}
+	return nil
 }
 
 // tokenOptions are the flags of the token subcommand.

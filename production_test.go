@@ -65,7 +65,7 @@ func TestProductionRoutes(t *testing.T) {
 // TestProductionRefusesToStart runs the server in production mode without its required
 // configuration: it stops before opening anything, naming every missing variable.
 func TestProductionRefusesToStart(t *testing.T) {
-	for _, k := range []string{"DATABASE_URL", "AUTH_HS256_SECRET", "AUTH_JWKS_URL", "SECRETS_KEY", "SECRETS_KEY_PREVIOUS"} {
+	for _, k := range []string{"DATABASE_URL", "AUTH_HS256_SECRET", "AUTH_JWKS_URL", "SECRETS_KEY", "SECRETS_KEY_PREVIOUS", "SMTP_URL"} {
 		t.Setenv(k, "")
 	}
 	t.Setenv("APP_ENV", "production")
@@ -77,7 +77,7 @@ func TestProductionRefusesToStart(t *testing.T) {
 		if err == nil {
 			t.Fatalf("run %v in production without configuration succeeded", args)
 		}
-		for _, name := range []string{"DATABASE_URL", "AUTH_JWKS_URL", "SECRETS_KEY"} {
+		for _, name := range []string{"DATABASE_URL", "AUTH_JWKS_URL", "SECRETS_KEY", "SMTP_URL"} {
 			if !strings.Contains(err.Error(), name) {
 				t.Errorf("run %v: %v, want it to name %s", args, err, name)
 			}
@@ -85,5 +85,30 @@ func TestProductionRefusesToStart(t *testing.T) {
 		if !strings.HasPrefix(err.Error(), "configuration:") || out.Len() != 0 {
 			t.Errorf("run %v: %v (printed %q), want a configuration error before anything else", args, err, out.String())
 		}
+	}
+}
+
+// TestProductionRequiresSMTP runs the binary in production with everything but SMTP_URL: it
+// refuses to start, naming SMTP_URL alone, rather than write mail no user would ever get to
+// .eml files.
+func TestProductionRequiresSMTP(t *testing.T) {
+	dataDir := t.TempDir()
+	env := []string{"DATA_DIR=" + dataDir, "PORT=" + freePort(t)}
+	for k, v := range prodEnv {
+		if k != "SMTP_URL" {
+			env = append(env, k+"="+v)
+		}
+	}
+	out, errOut, code := paygql(t, env)
+	if code != 1 || out != "" || !strings.Contains(errOut, "SMTP_URL: is required when APP_ENV=production") {
+		t.Errorf("production without SMTP_URL: exit %d, stdout %q, stderr %q; want 1 and an error naming SMTP_URL", code, out, errOut)
+	}
+	for _, other := range []string{"DATABASE_URL", "AUTH_", "SECRETS_KEY"} {
+		if strings.Contains(errOut, other) {
+			t.Errorf("the refusal names %s, which is set: %s", other, errOut)
+		}
+	}
+	if entries, _ := os.ReadDir(dataDir); len(entries) > 0 {
+		t.Errorf("refused, yet it wrote into DATA_DIR: %v", entries)
 	}
 }

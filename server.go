@@ -138,6 +138,13 @@ func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger, stdout 
 		} else if !g.IsZero() {
 			logger.Info("migrated", "group", g.String())
 		}
+		// A newer release may have migrated this database: serve anyway (a rolling deploy
+		// runs both), but say so.
+		if unknown, err := database.UnknownMigrations(ctx, db); err != nil {
+			return err
+		} else if len(unknown) > 0 {
+			logger.Warn("the database has migrations this binary does not know: a newer release applied them", "migrations", unknown)
+		}
 		store, err := newStore(cfg, db)
 		if err != nil {
 			return err
@@ -186,19 +193,17 @@ func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger, stdout 
 	})
 }
 
-// startMail starts the outbox worker: through SMTP_URL when set, else into .eml files under
-// DATA_DIR/mail. stop ends it and waits for the mail in flight.
+// startMail starts the outbox worker: through SMTP_URL when set, else (development mode only:
+// config.Load refuses production without SMTP_URL) into .eml files under DATA_DIR/mail.
+// stop ends it and waits for the mail in flight.
 func startMail(ctx context.Context, cfg *config.Config, db *bun.DB, logger *slog.Logger) (stop func(), err error) {
 	var sender outbox.Sender
 	if cfg.SMTP != nil {
 		logger.Info("mail: sending through SMTP", "smtp", cfg.SMTP.String())
 		sender, err = outbox.NewSMTPSender(cfg.SMTP)
 	} else {
-		dir, level := filepath.Join(cfg.DataDir, "mail"), slog.LevelInfo
-		if cfg.Production {
-			level = slog.LevelWarn
-		}
-		logger.Log(ctx, level, "mail: no SMTP_URL, so mail is written to .eml files, not sent", "dir", dir)
+		dir := filepath.Join(cfg.DataDir, "mail")
+		logger.Info("mail: no SMTP_URL, so mail is written to .eml files, not sent", "dir", dir)
 		sender, err = outbox.NewDirSender(dir, outbox.DefaultFrom, logger)
 	}
 	if err != nil {

@@ -32,7 +32,7 @@ type Config struct {
 	// SecretsPreviousKeys open secrets sealed before SECRETS_KEY was rotated; nothing is
 	// sealed with them.
 	SecretsPreviousKeys [][]byte
-	SMTP                *outbox.SMTPConfig // nil: mail goes to .eml files under DataDir/mail
+	SMTP                *outbox.SMTPConfig // nil (development only): mail goes to .eml files under DataDir/mail
 	LogLevel            slog.Level
 	Playground          bool
 	Introspection       bool
@@ -162,7 +162,12 @@ func Load(getenv func(string) string) (*Config, error) {
 		if c.SecretsKey == nil {
 			bad("SECRETS_KEY", "is required when APP_ENV=production")
 		}
-		if c.SMTP != nil && c.SMTP.From == "" {
+		switch {
+		case c.SMTP == nil && getenv("SMTP_URL") == "":
+			// Without it mail would go to .eml files on one instance's disk: no user would
+			// ever get a registration mail.
+			bad("SMTP_URL", "is required when APP_ENV=production (without it no mail is sent)")
+		case c.SMTP != nil && c.SMTP.From == "":
 			// Relays refuse the development sender noreply@localhost.
 			bad("SMTP_URL", "needs ?from=address when APP_ENV=production")
 		}

@@ -33,7 +33,7 @@ func TestLoadErrorsNameTheVariable(t *testing.T) {
 		{map[string]string{"PLAYGROUND": "maybe"}, []string{"PLAYGROUND"}},
 		{map[string]string{"SMTP_URL": "mail.example.com:587"}, []string{"SMTP_URL", "smtp://"}},
 		{map[string]string{"SMTP_URL": "smtp://u:hunter22@mail.example.com?form=a@example.com"}, []string{"SMTP_URL", "form"}},
-		{map[string]string{"APP_ENV": "production"}, []string{"DATABASE_URL", "AUTH_JWKS_URL", "SECRETS_KEY"}},
+		{map[string]string{"APP_ENV": "production"}, []string{"DATABASE_URL", "AUTH_JWKS_URL", "SECRETS_KEY", "SMTP_URL"}},
 	}
 	for _, tt := range tests {
 		_, err := Load(env(tt.env))
@@ -56,6 +56,7 @@ func TestLoadProduction(t *testing.T) {
 	c, err := Load(env(map[string]string{
 		"APP_ENV": "production", "DATABASE_URL": "postgres://u@db/app", "AUTH_JWKS_URL": "https://kc/certs",
 		"SECRETS_KEY": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=", "INTROSPECTION": "true", "LOG_LEVEL": "debug",
+		"SMTP_URL": "smtp://mail.example.com?from=noreply@pay.example",
 	}))
 	if err != nil {
 		t.Fatal(err)
@@ -94,6 +95,7 @@ func TestLoadCORSAllowedOrigins(t *testing.T) {
 	prod := map[string]string{
 		"APP_ENV": "production", "DATABASE_URL": "postgres://u@db/app", "AUTH_JWKS_URL": "https://kc/certs",
 		"SECRETS_KEY": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+		"SMTP_URL":    "smtp://mail.example.com?from=noreply@pay.example",
 	}
 	with := func(base map[string]string, k, v string) map[string]string {
 		m := map[string]string{k: v}
@@ -147,6 +149,7 @@ func TestHost(t *testing.T) {
 	prod := map[string]string{
 		"APP_ENV": "production", "DATABASE_URL": "postgres://u@db/app", "AUTH_JWKS_URL": "https://kc/certs",
 		"SECRETS_KEY": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+		"SMTP_URL":    "smtp://mail.example.com?from=noreply@pay.example",
 	}
 	with := func(m map[string]string, k, v string) map[string]string {
 		out := map[string]string{k: v}
@@ -208,11 +211,12 @@ func TestLoadProductionRequires(t *testing.T) {
 	complete := map[string]string{
 		"APP_ENV": "production", "DATABASE_URL": "postgres://u@db/app", "AUTH_JWKS_URL": "https://kc/certs",
 		"SECRETS_KEY": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+		"SMTP_URL":    "smtp://mail.example.com?from=noreply@pay.example",
 	}
 	if _, err := Load(env(complete)); err != nil {
 		t.Fatalf("complete production config: %v", err)
 	}
-	for _, missing := range []string{"DATABASE_URL", "AUTH_JWKS_URL", "SECRETS_KEY"} {
+	for _, missing := range []string{"DATABASE_URL", "AUTH_JWKS_URL", "SECRETS_KEY", "SMTP_URL"} {
 		m := map[string]string{}
 		for k, v := range complete {
 			if k != missing {

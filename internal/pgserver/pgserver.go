@@ -220,12 +220,27 @@ func (s *Server) Port() int {
 
 // Stop shuts the server down with a fast shutdown (active sessions are
 // rolled back) and waits for it to exit. It is safe to call more than once.
+//
+// A fast shutdown ends the sessions one by one: a transaction waiting for a
+// lock held by another session may still commit, if the holder is ended
+// first. Crash leaves no such window.
 func (s *Server) Stop() error {
-	s.stopOnce.Do(func() { s.stopErr = s.stop() })
+	s.stopOnce.Do(func() { s.stopErr = s.stop(syscall.SIGINT) })
 	return s.stopErr
 }
 
-func (s *Server) stop() error {
+// Crash stops the server as a crash would, with an immediate shutdown: every
+// session ends at once, without releasing its locks or committing anything
+// on the way out, and the next Start runs crash recovery. It waits for the
+// server to exit; after it, Stop does nothing.
+func (s *Server) Crash() error {
+	s.stopOnce.Do(func() { s.stopErr = s.stop(syscall.SIGQUIT) })
+	return s.stopErr
+}
+
+// stop sends postgres sig (SIGINT: fast shutdown, SIGQUIT: immediate) and
+// waits for it to exit.
+func (s *Server) stop(sig syscall.Signal) error {
 	if s.ownSocket {
 		defer os.RemoveAll(s.socketDir)
 	}
@@ -234,8 +249,7 @@ func (s *Server) stop() error {
 		return fmt.Errorf("pgserver: postgres had already exited: %v", s.waitErr)
 	default:
 	}
-	// SIGINT is PostgreSQL's fast shutdown.
-	if err := s.proc.Signal(syscall.SIGINT); err != nil && !errors.Is(err, os.ErrProcessDone) {
+	if err := s.proc.Signal(sig); err != nil && !errors.Is(err, os.ErrProcessDone) {
 		return fmt.Errorf("pgserver: signal postgres: %w", err)
 	}
 	select {
