@@ -35,17 +35,22 @@ func TestMigrateDown(t *testing.T) {
 	if out, errOut, code := paygql(t, env, "seed"); code != 0 || out != "demo data loaded\n" {
 		t.Fatalf("seed: exit %d, %q, %q", code, out, errOut)
 	}
-	all := appliedCount(t, env)
-	if all != 7 {
-		t.Fatalf("%d migrations applied after seed, want 7", all)
+	if all := appliedCount(t, env); all != 8 {
+		t.Fatalf("%d migrations applied after seed, want 8", all)
 	}
 
 	down := func(args ...string) (string, string, int) {
 		t.Helper()
 		return paygql(t, env, append([]string{"migrate", "down"}, args...)...)
 	}
+	// The newest adds a column: it goes without a word.
+	want := "rolled back 20261205090001_mail_outbox_claims, dropping no table; 7 migrations still applied\n"
+	if out, errOut, code := down(); code != 0 || out != want {
+		t.Errorf("migrate down: exit %d, %q, %q; want %q", code, out, errOut, want)
+	}
+	all := appliedCount(t, env)
 	// A dry run says what would go and changes nothing.
-	want := "would roll back 20261125100002_idempotency_keys, dropping idempotency_keys (0 rows); nothing was changed (dry run)\n"
+	want = "would roll back 20261125100002_idempotency_keys, dropping idempotency_keys (0 rows); nothing was changed (dry run)\n"
 	if out, errOut, code := down("--dry-run"); code != 0 || out != want {
 		t.Errorf("migrate down --dry-run: exit %d, %q, %q; want %q", code, out, errOut, want)
 	}
