@@ -40,7 +40,9 @@ type captureHook struct {
 	stmts []statement
 }
 
-func (h *captureHook) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Context { return ctx }
+func (h *captureHook) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Context {
+	return database.RecordArgs(ctx)
+}
 
 func (h *captureHook) AfterQuery(ctx context.Context, e *bun.QueryEvent) {
 	h.mu.Lock()

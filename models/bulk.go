@@ -46,13 +46,14 @@ func bulkUpdate[T listItem](ctx context.Context, db bun.IDB, items []T) error {
 			first = false
 			b.WriteString(string(f.SQLName) + " = d." + string(f.SQLName))
 		}
-		b.WriteString(" FROM jsonb_populate_recordset(NULL::" + string(table.SQLName) + ", $1) AS d WHERE ")
+		b.WriteString(" FROM jsonb_populate_recordset(NULL::" + string(table.SQLName) + ", ?) AS d WHERE ")
 		for _, pk := range table.PKs {
 			b.WriteString("t." + string(pk.SQLName) + " = d." + string(pk.SQLName) + " AND ")
 		}
-		b.WriteString("t." + items[0].parentColumn() + " = $2")
+		b.WriteString("t." + items[0].parentColumn() + " = ?")
 	})
-	_, err = database.Exec(ctx, db, text, rows, *items[0].parent())
+	var p database.Params
+	_, err = p.Exec(ctx, db, text, p.Args(rows, *items[0].parent())...)
 	return err
 }
 
@@ -70,9 +71,10 @@ func bulkInsert[T listItem](ctx context.Context, db bun.IDB, items []T) error {
 		}
 		list := strings.Join(cols, ", ")
 		b.WriteString("INSERT INTO " + string(table.SQLName) + " (" + list + ") SELECT " + list +
-			" FROM jsonb_populate_recordset(NULL::" + string(table.SQLName) + ", $1)")
+			" FROM jsonb_populate_recordset(NULL::" + string(table.SQLName) + ", ?)")
 	})
-	_, err = database.Exec(ctx, db, text, rows)
+	var p database.Params
+	_, err = p.Exec(ctx, db, text, p.Arg(rows))
 	return err
 }
 

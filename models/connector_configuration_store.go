@@ -20,8 +20,8 @@ var connectorConfigurations = &entity[*ConnectorConfiguration, uuid.UUID, *Conne
 	notFound: func(id uuid.UUID) string { return fmt.Sprintf("no connector configuration has id %s", id) },
 	lock: func(ctx context.Context, db bun.IDB, id uuid.UUID) (*ConnectorConfiguration, error) {
 		c := new(ConnectorConfiguration)
-		ctx, conn := database.Prepare(ctx, db, id)
-		err := db.NewSelect().Model(c).Relation("Connector").Where("cc.id = $1").For("UPDATE OF cc").Conn(conn).Scan(ctx)
+		var p database.Params
+		err := db.NewSelect().Model(c).Relation("Connector").Where("cc.id = ?", p.Arg(id)).For("UPDATE OF cc").Conn(p.Conn(db)).Scan(ctx)
 		return c, notFound(err)
 	},
 	merge: (*ConnectorConfigurationFields).merge,

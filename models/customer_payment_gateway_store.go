@@ -23,8 +23,9 @@ var customerPaymentGateways = &entity[*CustomerPaymentGateway, gatewayKey, *Cust
 	},
 	lock: func(ctx context.Context, db bun.IDB, k gatewayKey) (*CustomerPaymentGateway, error) {
 		g := new(CustomerPaymentGateway)
-		ctx, conn := database.Prepare(ctx, db, k.id, k.customerID)
-		err := db.NewSelect().Model(g).Where("g.id = $1 AND g.customer_id = $2").For("UPDATE").Conn(conn).Scan(ctx)
+		var p database.Params
+		err := db.NewSelect().Model(g).Where("g.id = ? AND g.customer_id = ?", p.Arg(k.id), p.Arg(k.customerID)).
+			For("UPDATE").Conn(p.Conn(db)).Scan(ctx)
 		return g, notFound(err)
 	},
 	scope: func(a *auth.Principal, g *CustomerPaymentGateway) Path {
@@ -145,8 +146,8 @@ func (s *Store) CustomerPaymentGateways(ctx context.Context, actor *auth.Princip
 	if !actor.ManagesCustomer(customerID.String()) {
 		return out, nil
 	}
-	ctx, conn := database.Prepare(ctx, s.DB, customerID)
-	if err := s.DB.NewSelect().Model(&out).Where("g.customer_id = $1").Order("g.id").Conn(conn).Scan(ctx); err != nil {
+	var p database.Params
+	if err := s.DB.NewSelect().Model(&out).Where("g.customer_id = ?", p.Arg(customerID)).Order("g.id").Conn(p.Conn(s.DB)).Scan(ctx); err != nil {
 		return nil, fmt.Errorf("list customer payment gateways: %w", err)
 	}
 	return out, nil

@@ -27,8 +27,9 @@ var devicePurchaseOrders = &entity[*DevicePurchaseOrder, orderKey, *orderChange]
 	checkKey: func(v *Violations, k orderKey) { text(v, Path{"dealerCode"}, &k.dealerCode, maxCodeLen) },
 	lock: func(ctx context.Context, db bun.IDB, k orderKey) (*DevicePurchaseOrder, error) {
 		o := new(DevicePurchaseOrder)
-		ctx, conn := database.Prepare(ctx, db, k.id, k.dealerCode)
-		err := db.NewSelect().Model(o).Where("o.id = $1 AND o.dealer_code = $2").For("UPDATE").Conn(conn).Scan(ctx)
+		var p database.Params
+		err := db.NewSelect().Model(o).Where("o.id = ? AND o.dealer_code = ?", p.Arg(k.id), p.Arg(k.dealerCode)).
+			For("UPDATE").Conn(p.Conn(db)).Scan(ctx)
 		return o, notFound(err)
 	},
 	scope: func(a *auth.Principal, o *DevicePurchaseOrder) Path {

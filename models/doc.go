@@ -9,7 +9,8 @@
 // the changed columns with version and updatedAt bumped and the audit row keyed by the
 // record's stable id, in one statement (statement.go). A dry run or a refused input rolls
 // back; a unique violation that loses a race becomes DUPLICATE at the field its constraint
-// guards. The statements on this path are prepared (internal/database.Prepare): PostgreSQL
+// guards. The statements on this path are hot (internal/database.Params: written with ? like
+// every query, their values bound instead of written into the text): PostgreSQL
 // parses and plans each shape once per connection. An input with an idempotencyKey claims the
 // key first thing in the transaction and keeps the result under it (idempotency.go), so a
 // retry answers from there without writing again.

@@ -276,8 +276,8 @@ func (s *listSync[T]) recordTouched(p *patch, before map[uuid.UUID]json.RawMessa
 func (s *listSync[T]) write(ctx context.Context, db bun.IDB) error {
 	var model T
 	if len(s.deletes) > 0 {
-		ctx, conn := database.Prepare(ctx, db, s.deletes)
-		if _, err := db.NewDelete().Model(model).Where("id = ANY($1::uuid[])").Conn(conn).Exec(ctx); err != nil {
+		var p database.Params
+		if _, err := db.NewDelete().Model(model).Where("id = ANY(?::uuid[])", p.Arg(s.deletes)).Conn(p.Conn(db)).Exec(ctx); err != nil {
 			return fmt.Errorf("delete %s: %w", s.field, err)
 		}
 	}
@@ -302,9 +302,9 @@ func loadLists[E any, T interface {
 }](ctx context.Context, db bun.IDB, parents []uuid.UUID) (map[uuid.UUID][]T, error) {
 	var rows []T
 	column := newItem[E, T]().parentColumn()
-	ctx, conn := database.Prepare(ctx, db, parents)
-	err := db.NewSelect().Model(&rows).Where("? = ANY($1::uuid[])", bun.Ident(column)).
-		OrderExpr("?, position", bun.Ident(column)).Conn(conn).Scan(ctx)
+	var p database.Params
+	err := db.NewSelect().Model(&rows).Where("? = ANY(?::uuid[])", bun.Ident(column), p.Arg(parents)).
+		OrderExpr("?, position", bun.Ident(column)).Conn(p.Conn(db)).Scan(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("load list: %w", err)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"reflect"
-	"strconv"
 	"strings"
 	"sync"
 
@@ -21,7 +20,7 @@ var updateTexts sync.Map // string → string
 // updateWithAudit writes the changed columns of r (which already holds its new version and
 // updatedAt) and adds its audit row, in one statement and one round trip: the UPDATE is a
 // data-modifying WITH query, which PostgreSQL runs to completion whether or not the INSERT
-// reads it. Both are prepared (database.Exec), with every value a parameter.
+// reads it. Both are hot statements (database.Params), with every value bound.
 func updateWithAudit(ctx context.Context, db bun.IDB, entity string, r record, columns []string, actor string, p *patch) error {
 	rec := r.record()
 	columns = append(columns[:len(columns):len(columns)], "version", "updated_at")
@@ -44,7 +43,8 @@ func updateWithAudit(ctx context.Context, db bun.IDB, entity string, r record, c
 	pk := table.PKs[0]
 	args = append(args, pk.Value(strct).Interface(),
 		entity, rec.ID.String(), rec.Version, actionUpdate, actor, rec.UpdatedAt, auditChanges(p))
-	_, err := database.Exec(ctx, db, updateText(table, pk, fields), args...)
+	var params database.Params
+	_, err := params.Exec(ctx, db, updateText(table, pk, fields), params.Args(args...)...)
 	if err != nil {
 		return fmt.Errorf("update %s: %w", entity, err)
 	}
@@ -52,7 +52,8 @@ func updateWithAudit(ctx context.Context, db bun.IDB, entity string, r record, c
 }
 
 // updateText returns the statement that sets fields of the row with key pk and adds an audit
-// row: WITH u AS (UPDATE t SET a = $1, b = $2 WHERE id = $3) INSERT INTO audit_log … .
+// row: WITH u AS (UPDATE t SET a = ?, b = ? WHERE id = ?) INSERT INTO audit_log … , each ?
+// a bound value.
 func updateText(table *schema.Table, pk *schema.Field, fields []*schema.Field) string {
 	var key strings.Builder
 	key.WriteString(table.Name)
@@ -67,26 +68,24 @@ func updateText(table *schema.Table, pk *schema.Field, fields []*schema.Field) s
 	b.WriteString("WITH updated AS (UPDATE ")
 	b.WriteString(string(table.SQLName))
 	b.WriteString(" SET ")
-	n := 0
-	param := func() string { n++; return "$" + strconv.Itoa(n) }
 	for i, f := range fields {
 		if i > 0 {
 			b.WriteString(", ")
 		}
 		b.WriteString(string(f.SQLName))
 		b.WriteString(" = ")
-		b.WriteString(param())
+		b.WriteString("?")
 	}
 	b.WriteString(" WHERE ")
 	b.WriteString(string(pk.SQLName))
 	b.WriteString(" = ")
-	b.WriteString(param())
+	b.WriteString("?")
 	b.WriteString(") INSERT INTO audit_log (entity_type, entity_id, version, action, actor, at, changes) VALUES (")
 	for i := range 7 {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		b.WriteString(param())
+		b.WriteString("?")
 	}
 	b.WriteString(")")
 	s := b.String()

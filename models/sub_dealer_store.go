@@ -22,8 +22,8 @@ var subDealers = &entity[*SubDealer, string, *subDealerChange]{
 	checkKey: func(v *Violations, code string) { text(v, Path{"updateCode"}, &code, maxCodeLen) },
 	lock: func(ctx context.Context, db bun.IDB, code string) (*SubDealer, error) {
 		d := new(SubDealer)
-		ctx, conn := database.Prepare(ctx, db, code)
-		err := db.NewSelect().Model(d).Where("sd.code = $1").For("UPDATE").Conn(conn).Scan(ctx)
+		var p database.Params
+		err := db.NewSelect().Model(d).Where("sd.code = ?", p.Arg(code)).For("UPDATE").Conn(p.Conn(db)).Scan(ctx)
 		return d, notFound(err)
 	},
 	scope: func(a *auth.Principal, d *SubDealer) Path {
@@ -65,9 +65,9 @@ func loadUsers(ctx context.Context, db bun.IDB, d *SubDealer, c *subDealerChange
 		}
 	}
 	var rows []*SubDealerUser
-	ctx, conn := database.Prepare(ctx, db, d.ID, codes)
-	err := db.NewSelect().Model(&rows).Where("sdu.sub_dealer_id = $1 OR sdu.code = ANY($2::text[])").
-		OrderExpr("sdu.position").Conn(conn).Scan(ctx)
+	var p database.Params
+	err := db.NewSelect().Model(&rows).Where("sdu.sub_dealer_id = ? OR sdu.code = ANY(?::text[])", p.Arg(d.ID), p.Arg(codes)).
+		OrderExpr("sdu.position").Conn(p.Conn(db)).Scan(ctx)
 	if err != nil {
 		return fmt.Errorf("load users: %w", err)
 	}
@@ -123,9 +123,9 @@ func checkSubDealerCodes(ctx context.Context, db bun.IDB, p *patch, d *SubDealer
 		}
 	} else {
 		// A create, or an update that loaded no users: one statement here instead.
-		ctx, conn := database.Prepare(ctx, db, codes, d.ID)
+		var p database.Params
 		err := db.NewSelect().Model((*SubDealerUser)(nil)).Column("code").
-			Where("code = ANY($1::text[]) AND sub_dealer_id <> $2").Conn(conn).Scan(ctx, &taken)
+			Where("code = ANY(?::text[]) AND sub_dealer_id <> ?", p.Arg(codes), p.Arg(d.ID)).Conn(p.Conn(db)).Scan(ctx, &taken)
 		if err != nil {
 			return fmt.Errorf("check user codes: %w", err)
 		}

@@ -51,8 +51,8 @@ func TestHotStatementModes(t *testing.T) {
 			id := uuid.New()
 			var got uuid.UUID
 			var n int
-			qctx, qconn := Prepare(ctx, conn, id, 7)
-			if err := conn.NewRaw("SELECT $1::uuid, $2::int /* hotmarker */").Conn(qconn).Scan(qctx, &got, &n); err != nil {
+			var p Params
+			if err := conn.NewRaw("SELECT ?::uuid, ?::int /* hotmarker */", p.Arg(id), p.Arg(7)).Conn(p.Conn(conn)).Scan(ctx, &got, &n); err != nil {
 				t.Fatal(err)
 			}
 			if got != id || n != 7 {
@@ -63,9 +63,11 @@ func TestHotStatementModes(t *testing.T) {
 			var count int
 			var second uuid.UUID
 			var name string
-			qctx, qconn = Prepare(ctx, conn, ids, []string{"a", "b"}, `[{"n":"x"}]`)
-			if err := conn.NewRaw("SELECT cardinality($1::uuid[]) + cardinality($2::text[]), ($1::uuid[])[2], (jsonb_array_elements($3::jsonb))->>'n'").
-				Conn(qconn).Scan(qctx, &count, &second, &name); err != nil {
+			var lists Params
+			idList := lists.Arg(ids) // written twice, bound once
+			if err := conn.NewRaw("SELECT cardinality(?::uuid[]) + cardinality(?::text[]), (?::uuid[])[2], (jsonb_array_elements(?::jsonb))->>'n'",
+				idList, lists.Arg([]string{"a", "b"}), idList, lists.Arg(`[{"n":"x"}]`)).
+				Conn(lists.Conn(conn)).Scan(ctx, &count, &second, &name); err != nil {
 				t.Fatal(err)
 			}
 			if count != 4 || second != id || name != "x" {
@@ -101,11 +103,12 @@ func TestHotStatementsBehindPgBouncer(t *testing.T) {
 	hot := func(db *bun.DB, id uuid.UUID) error {
 		return db.RunInTx(context.Background(), nil, func(ctx context.Context, tx bun.Tx) error {
 			var n int
-			qctx, qconn := Prepare(ctx, tx, id)
-			if err := tx.NewRaw("SELECT n FROM hot_counter WHERE id = $1 FOR UPDATE").Conn(qconn).Scan(qctx, &n); err != nil {
+			var p Params
+			if err := tx.NewRaw("SELECT n FROM hot_counter WHERE id = ? FOR UPDATE", p.Arg(id)).Conn(p.Conn(tx)).Scan(ctx, &n); err != nil {
 				return err
 			}
-			_, err := Exec(ctx, tx, "UPDATE hot_counter SET n = $2 WHERE id = $1", id, n+1)
+			var q Params
+			_, err := q.Exec(ctx, tx, "UPDATE hot_counter SET n = ? WHERE id = ?", q.Args(n+1, id)...)
 			return err
 		})
 	}
@@ -189,8 +192,13 @@ func TestHotStatementOnOtherPool(t *testing.T) {
 	defer db.Close()
 	id := uuid.New()
 	var got uuid.UUID
-	ctx, conn := Prepare(context.Background(), db, id)
-	if err := db.NewRaw("SELECT $1::uuid").Conn(conn).Scan(ctx, &got); err != nil || got != id {
+	var p Params
+	if err := db.NewRaw("SELECT ?::uuid", p.Arg(id)).Conn(p.Conn(db)).Scan(context.Background(), &got); err != nil || got != id {
 		t.Errorf("read back %s, %v; want %s", got, err, id)
+	}
+	// A hot statement whose values were written into its text is refused.
+	var none Params
+	if _, err := db.NewRaw("SELECT ?::uuid", id).Conn(none.Conn(db)).Exec(context.Background()); err == nil {
+		t.Error("a hot statement that binds no value ran")
 	}
 }

@@ -3,44 +3,72 @@ package database
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"strconv"
 
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/schema"
 )
 
 // The pool sends Bun's queries with their values written into the SQL text (the simple
 // protocol, see Open): every such text is new to PostgreSQL, which parses and plans it each
-// time. The statements on the hot paths are sent instead with $1… placeholders and their
-// arguments apart, in the pool's hot mode (conn.go): on a direct connection as prepared
-// statements from pgx's per-connection statement cache, parsed and planned once per
-// connection, then only bound and run, still one round trip each; when DATABASE_URL names a
-// default_query_exec_mode (`exec` behind a transaction pooler), in that mode, like every
-// other statement. pgx takes the mode per query from a pgx.QueryExecMode passed as the first
-// argument, also through database/sql (pgx v5 stdlib hands the arguments to pgx.Conn as they
-// are); the pool's connection puts its hot mode in place of the hotStatement marker.
+// time. The statements on the hot paths bind their values instead, and run in the pool's hot
+// mode (conn.go): on a direct connection as prepared statements from pgx's per-connection
+// statement cache, parsed and planned once per connection, then only bound and run, still one
+// round trip each; when DATABASE_URL names a default_query_exec_mode (`exec` behind a
+// transaction pooler), in that mode, like every other statement.
 //
-// They still go through Bun, as a RawQuery on a connection that adds the arguments, so that
-// Bun's query hooks see them like any other query; StatementArgs gives a hook the arguments.
+// Every query is written the same way, with Bun's ? placeholders; a hot one passes its values
+// through Params.Arg, which writes a $n placeholder in their place and keeps the value for
+// pgx to bind, and runs on Params.Conn:
+//
+//	var p database.Params
+//	err := tx.NewSelect().Model(c).Where("cc.id = ?", p.Arg(id)).For("UPDATE").Conn(p.Conn(tx)).Scan(ctx)
+//
+// A value passed to a hot statement without Arg is written into its text like in any other
+// query, and then the text varies with it: Conn refuses to run a statement in which no value
+// went through Arg, the one mistake it can see.
 
-type argsKey struct{}
-
-// StatementArgs returns the arguments of the prepared statement a Bun query hook sees, nil
-// for a query sent with its values in its text.
-func StatementArgs(ctx context.Context) []any {
-	args, _ := ctx.Value(argsKey{}).([]any)
-	return args
+// Params are the bound values of one hot statement. The zero value is ready to use; use one
+// per statement.
+type Params struct {
+	values []any
 }
 
-// Prepare returns ctx carrying args and a connection of db on which a Bun query, written
-// with $n placeholders for args, runs as a hot statement (a prepared one on a direct
-// connection). db must come from Open:
-//
-//	ctx, conn := database.Prepare(ctx, tx, id)
-//	err := tx.NewSelect().Model(c).Where("cc.id = $1").For("UPDATE").Conn(conn).Scan(ctx)
-//
-// Bun copies a query text without '?' as it is, so the placeholders reach pgx; a query that
-// also has '?' arguments gets them written in, and then its text varies with them.
-func Prepare(ctx context.Context, db bun.IDB, args ...any) (context.Context, bun.IConn) {
+// Arg stands for v in a query: it is written as $n, and v is bound as the n-th parameter.
+func (p *Params) Arg(v any) schema.QueryAppender {
+	return &param{params: p, value: v}
+}
+
+// Args stands for each of vs, in order (see Arg).
+func (p *Params) Args(vs ...any) []any {
+	out := make([]any, len(vs))
+	for i, v := range vs {
+		out[i] = p.Arg(v)
+	}
+	return out
+}
+
+// param is one bound value. It takes its number the first time Bun writes it, in the order
+// the values appear in the statement, and keeps it should the statement be written again.
+type param struct {
+	params *Params
+	value  any
+	n      int
+}
+
+func (a *param) AppendQuery(_ schema.QueryGen, b []byte) ([]byte, error) {
+	if a.n == 0 {
+		a.params.values = append(a.params.values, a.value)
+		a.n = len(a.params.values)
+	}
+	return strconv.AppendInt(append(b, '$'), int64(a.n), 10), nil
+}
+
+// Conn returns the connection of db (from Open) on which a statement written with p runs as
+// a hot statement, its values bound.
+func (p *Params) Conn(db bun.IDB) bun.IConn {
 	var conn bun.IConn
 	switch db := db.(type) {
 	case bun.Tx:
@@ -54,36 +82,77 @@ func Prepare(ctx context.Context, db bun.IDB, args ...any) (context.Context, bun
 	case *bun.Conn:
 		conn = db.Conn
 	default:
-		panic(fmt.Sprintf("database: cannot prepare statements on %T", db))
+		panic(fmt.Sprintf("database: cannot run hot statements on %T", db))
 	}
-	if args == nil {
-		args = []any{}
+	return hot{conn, p}
+}
+
+// Exec runs a raw query written with p through db as a hot statement.
+func (p *Params) Exec(ctx context.Context, db bun.IDB, query string, args ...any) (sql.Result, error) {
+	return db.NewRaw(query, args...).Conn(p.Conn(db)).Exec(ctx)
+}
+
+// hot is a connection that runs Bun's statement text as a hot statement with the values
+// bound by its Params.
+type hot struct {
+	conn   bun.IConn
+	params *Params
+}
+
+// args are the arguments of the statement: the marker that asks for the pool's hot mode,
+// then the bound values. A statement that binds no value is refused: its values went into its
+// text.
+func (h hot) args(ctx context.Context) ([]any, error) {
+	if len(h.params.values) == 0 {
+		return nil, errNoArgs
 	}
-	return context.WithValue(ctx, argsKey{}, args), cached{conn}
+	if s, ok := ctx.Value(argsKey{}).(*argsSink); ok {
+		s.args = h.params.values
+	}
+	return append([]any{hotStatement{}}, h.params.values...), nil
 }
 
-// Exec runs query, with $n placeholders for args, through db (from Open) as a hot statement.
-func Exec(ctx context.Context, db bun.IDB, query string, args ...any) (sql.Result, error) {
-	ctx, conn := Prepare(ctx, db, args...)
-	return db.NewRaw(query).Conn(conn).Exec(ctx)
+var errNoArgs = errors.New("database: a hot statement binds no value: pass its values through Params.Arg")
+
+func (h hot) ExecContext(ctx context.Context, query string, _ ...any) (sql.Result, error) {
+	args, err := h.args(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return h.conn.ExecContext(ctx, query, args...)
 }
 
-// cached is a connection that runs Bun's query text as a hot statement (in the pool's hot
-// mode) with the arguments held in the context.
-type cached struct{ conn bun.IConn }
-
-func withMode(ctx context.Context) []any {
-	return append([]any{hotStatement{}}, StatementArgs(ctx)...)
+func (h hot) QueryContext(ctx context.Context, query string, _ ...any) (*sql.Rows, error) {
+	args, err := h.args(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return h.conn.QueryContext(ctx, query, args...)
 }
 
-func (c cached) ExecContext(ctx context.Context, query string, _ ...any) (sql.Result, error) {
-	return c.conn.ExecContext(ctx, query, withMode(ctx)...)
+// QueryRowContext cannot refuse (a *sql.Row carries no error of its own making): Bun reads
+// models through QueryContext.
+func (h hot) QueryRowContext(ctx context.Context, query string, _ ...any) *sql.Row {
+	args, _ := h.args(ctx)
+	return h.conn.QueryRowContext(ctx, query, args...)
 }
 
-func (c cached) QueryContext(ctx context.Context, query string, _ ...any) (*sql.Rows, error) {
-	return c.conn.QueryContext(ctx, query, withMode(ctx)...)
+type argsKey struct{}
+
+// argsSink receives the bound values of the statement run with its context.
+type argsSink struct{ args []any }
+
+// RecordArgs returns ctx in which a hot statement leaves its bound values, for
+// StatementArgs: a Bun query hook's BeforeQuery returns it, its AfterQuery reads them.
+func RecordArgs(ctx context.Context) context.Context {
+	return context.WithValue(ctx, argsKey{}, &argsSink{})
 }
 
-func (c cached) QueryRowContext(ctx context.Context, query string, _ ...any) *sql.Row {
-	return c.conn.QueryRowContext(ctx, query, withMode(ctx)...)
+// StatementArgs returns the bound values of the hot statement run with ctx (from
+// RecordArgs), nil for a statement sent with its values in its text.
+func StatementArgs(ctx context.Context) []any {
+	if s, ok := ctx.Value(argsKey{}).(*argsSink); ok {
+		return s.args
+	}
+	return nil
 }
