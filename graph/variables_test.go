@@ -239,3 +239,33 @@ func TestVariableProblemsAreBounded(t *testing.T) {
 		t.Errorf("%d errors, first %q, last %q", len(res.Errors), res.Errors[0].Message, last.Message)
 	}
 }
+
+// TestProductionHintsNothing: with introspection off, mistakes inline and in variables are
+// reported without naming a field, an enum value or the allowed values.
+func TestProductionHintsNothing(t *testing.T) {
+	prod := graph.DefaultOptions
+	prod.Introspection = false
+	e := newEnvWith(t, prod)
+	const update = `mutation($in: UpdateConnectorConfigurationInput!) { updateConnectorConfiguration(input: $in) { clientMutationId } }`
+	requests := map[string]response{
+		"inline enum":  e.post(e.admin, `mutation { updateConnectorConfiguration(input: {id: "`+garantiID+`", mode: Production}) { clientMutationId } }`, nil),
+		"inline field": e.post(e.admin, `mutation { updateSubDealer(input: {updateCode: "742", isCompany: true}) { clientMutationId } }`, nil),
+		"variables":    e.post(e.admin, update, map[string]any{"in": map[string]any{"id": garantiID, "mode": "Production", "api_key": "k"}}),
+	}
+	for name, res := range requests {
+		if len(res.Errors) == 0 {
+			t.Errorf("%s: no error", name)
+		}
+		for _, err := range res.Errors {
+			_, suggests := err.Extensions["suggestion"]
+			_, lists := err.Extensions["allowedValues"]
+			if suggests || lists || strings.Contains(err.Message, "Did you mean") || strings.Contains(err.Message, "Allowed values") ||
+				strings.Contains(err.Message, "PRODUCTION") || strings.Contains(err.Message, "isIndividual") {
+				t.Errorf("%s: %+v", name, err)
+			}
+		}
+	}
+	if n := len(requests["variables"].Errors); n != 2 {
+		t.Errorf("variables: %d errors, want 2: %s", n, requests["variables"].Body)
+	}
+}
