@@ -32,6 +32,9 @@ var renamed = map[string]struct{ to, note string }{
 // note, or "" when none is close: a documented rename first, then the same name in another
 // case or spelled in snake_case (api_key, MerchantId), then the nearest by edit distance.
 func closestField(def *ast.Definition, name string) (field, note string) {
+	if len(name) > maxHinted {
+		return "", ""
+	}
 	if r, ok := renamed[name]; ok && def.Fields.ForName(r.to) != nil {
 		return r.to, r.note
 	}
@@ -48,10 +51,14 @@ func closestField(def *ast.Definition, name string) (field, note string) {
 	return "", ""
 }
 
+// maxHinted bounds the length of a name or value that gets a hint: the edit distance takes
+// time in the product of the lengths, and no name of the schema is near a longer one.
+const maxHinted = 64
+
 // folded is name in lower case without separators: api_key and apiKey fold alike.
-func folded(name string) string {
-	return strings.ToLower(strings.NewReplacer("_", "", "-", "").Replace(name))
-}
+func folded(name string) string { return strings.ToLower(separators.Replace(name)) }
+
+var separators = strings.NewReplacer("_", "", "-", "")
 
 // fieldHint says which field of def a client sending the unknown name meant (" Did you
 // mean …?"), or "" when none is close; it also sets extensions.suggestion on err.
@@ -81,7 +88,7 @@ func enumHint(err *gqlerror.Error, def *ast.Definition, s string) string {
 			meant = v
 		}
 	}
-	if meant == "" {
+	if meant == "" && len(s) <= maxHinted {
 		if near := core.SuggestionList(s, allowed); len(near) > 0 {
 			meant = near[0]
 		}
@@ -108,6 +115,15 @@ func quoteName(s string) string {
 		return strconv.Quote(s)
 	}
 	return strconv.Quote(string([]rune(s)[:maxQuotedName])) + "…"
+}
+
+// cutName is s cut to maxQuotedName characters, marked with "…" when cut: an unknown name
+// as it appears in an error's path.
+func cutName(s string) string {
+	if utf8.RuneCountInString(s) <= maxQuotedName {
+		return s
+	}
+	return string([]rune(s)[:maxQuotedName]) + "…"
 }
 
 // validationRules are gqlparser's rules with ValuesOfCorrectType made as strict as the

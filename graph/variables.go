@@ -200,7 +200,7 @@ func (c *varCheck) object(path ast.Path, def *ast.Definition, v any) {
 	}
 	slices.Sort(unknown)
 	for _, name := range unknown {
-		err := c.add(at(path, ast.PathName(name)), "field %s is not defined by type %s", quoteName(name), def.Name)
+		err := c.add(at(path, ast.PathName(cutName(name))), "field %s is not defined by type %s", quoteName(name), def.Name)
 		if c.hints && err != nil {
 			if hint := fieldHint(err, def, name); hint != "" {
 				err.Message += "." + hint

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/payplat/paygql/graph"
 )
@@ -267,5 +268,22 @@ func TestProductionHintsNothing(t *testing.T) {
 	}
 	if n := len(requests["variables"].Errors); n != 2 {
 		t.Errorf("variables: %d errors, want 2: %s", n, requests["variables"].Body)
+	}
+}
+
+// TestLongNamesAreCheap sends unknown fields and an enum value of 200,000 characters each: the
+// answer comes at once, quoting 40 characters of each.
+func TestLongNamesAreCheap(t *testing.T) {
+	e := newEnv(t)
+	long := strings.Repeat("apiKey", 200000/6)
+	in := map[string]any{"id": garantiID, "mode": long}
+	for i := range 4 {
+		in[long+fmt.Sprint(i)] = 1
+	}
+	start := time.Now()
+	res := e.post(e.admin, `mutation($in: UpdateConnectorConfigurationInput!) { updateConnectorConfiguration(input: $in) { clientMutationId } }`,
+		map[string]any{"in": in})
+	if took := time.Since(start); took > 2*time.Second || len(res.Errors) != 5 || len(res.Body) > 5000 {
+		t.Errorf("%d errors, %d bytes, in %v", len(res.Errors), len(res.Body), took)
 	}
 }
