@@ -4,12 +4,372 @@ package client
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 
 	"github.com/Khan/genqlient/graphql"
 	"github.com/google/uuid"
 	"github.com/shopspring/decimal"
 )
+
+// ConnectorConfigurationConnectorConfiguration includes the requested fields of the GraphQL type ConnectorConfiguration.
+// The GraphQL type's documentation follows.
+//
+// The credentials and endpoints one merchant uses with one bank connector.
+// Secrets (`apiKey`, `secretKey`, `password`, `extraCredentials`) are write-only: they are
+// stored encrypted and read back masked as `"••••"` plus their last 4 characters (only `"••••"`
+// when shorter than 8 characters), or null when unset.
+type ConnectorConfigurationConnectorConfiguration struct {
+	ConnectorConfigurationFields `json:"-"`
+}
+
+// GetId returns ConnectorConfigurationConnectorConfiguration.Id, and is useful for accessing the field via an interface.
+func (v *ConnectorConfigurationConnectorConfiguration) GetId() uuid.UUID {
+	return v.ConnectorConfigurationFields.Id
+}
+
+// GetConnectorId returns ConnectorConfigurationConnectorConfiguration.ConnectorId, and is useful for accessing the field via an interface.
+func (v *ConnectorConfigurationConnectorConfiguration) GetConnectorId() uuid.UUID {
+	return v.ConnectorConfigurationFields.ConnectorId
+}
+
+// GetConnectorName returns ConnectorConfigurationConnectorConfiguration.ConnectorName, and is useful for accessing the field via an interface.
+func (v *ConnectorConfigurationConnectorConfiguration) GetConnectorName() string {
+	return v.ConnectorConfigurationFields.ConnectorName
+}
+
+// GetConnectorCode returns ConnectorConfigurationConnectorConfiguration.ConnectorCode, and is useful for accessing the field via an interface.
+func (v *ConnectorConfigurationConnectorConfiguration) GetConnectorCode() string {
+	return v.ConnectorConfigurationFields.ConnectorCode
+}
+
+// GetName returns ConnectorConfigurationConnectorConfiguration.Name, and is useful for accessing the field via an interface.
+func (v *ConnectorConfigurationConnectorConfiguration) GetName() Optional[string] {
+	return v.ConnectorConfigurationFields.Name
+}
+
+// GetMode returns ConnectorConfigurationConnectorConfiguration.Mode, and is useful for accessing the field via an interface.
+func (v *ConnectorConfigurationConnectorConfiguration) GetMode() ConnectorMode {
+	return v.ConnectorConfigurationFields.Mode
+}
+
+// GetApiKey returns ConnectorConfigurationConnectorConfiguration.ApiKey, and is useful for accessing the field via an interface.
+func (v *ConnectorConfigurationConnectorConfiguration) GetApiKey() Optional[string] {
+	return v.ConnectorConfigurationFields.ApiKey
+}
+
+// GetSecretKey returns ConnectorConfigurationConnectorConfiguration.SecretKey, and is useful for accessing the field via an interface.
+func (v *ConnectorConfigurationConnectorConfiguration) GetSecretKey() Optional[string] {
+	return v.ConnectorConfigurationFields.SecretKey
+}
+
+// GetUsername returns ConnectorConfigurationConnectorConfiguration.Username, and is useful for accessing the field via an interface.
+func (v *ConnectorConfigurationConnectorConfiguration) GetUsername() Optional[string] {
+	return v.ConnectorConfigurationFields.Username
+}
+
+// GetPassword returns ConnectorConfigurationConnectorConfiguration.Password, and is useful for accessing the field via an interface.
+func (v *ConnectorConfigurationConnectorConfiguration) GetPassword() Optional[string] {
+	return v.ConnectorConfigurationFields.Password
+}
+
+// GetTerminalId returns ConnectorConfigurationConnectorConfiguration.TerminalId, and is useful for accessing the field via an interface.
+func (v *ConnectorConfigurationConnectorConfiguration) GetTerminalId() Optional[string] {
+	return v.ConnectorConfigurationFields.TerminalId
+}
+
+// GetStoreId returns ConnectorConfigurationConnectorConfiguration.StoreId, and is useful for accessing the field via an interface.
+func (v *ConnectorConfigurationConnectorConfiguration) GetStoreId() Optional[string] {
+	return v.ConnectorConfigurationFields.StoreId
+}
+
+// GetApiEndpointUrl returns ConnectorConfigurationConnectorConfiguration.ApiEndpointUrl, and is useful for accessing the field via an interface.
+func (v *ConnectorConfigurationConnectorConfiguration) GetApiEndpointUrl() Optional[string] {
+	return v.ConnectorConfigurationFields.ApiEndpointUrl
+}
+
+// GetThreeDSecureEndpointUrl returns ConnectorConfigurationConnectorConfiguration.ThreeDSecureEndpointUrl, and is useful for accessing the field via an interface.
+func (v *ConnectorConfigurationConnectorConfiguration) GetThreeDSecureEndpointUrl() Optional[string] {
+	return v.ConnectorConfigurationFields.ThreeDSecureEndpointUrl
+}
+
+// GetExtraCredentials returns ConnectorConfigurationConnectorConfiguration.ExtraCredentials, and is useful for accessing the field via an interface.
+func (v *ConnectorConfigurationConnectorConfiguration) GetExtraCredentials() Optional[string] {
+	return v.ConnectorConfigurationFields.ExtraCredentials
+}
+
+// GetBankCode returns ConnectorConfigurationConnectorConfiguration.BankCode, and is useful for accessing the field via an interface.
+func (v *ConnectorConfigurationConnectorConfiguration) GetBankCode() Optional[string] {
+	return v.ConnectorConfigurationFields.BankCode
+}
+
+// GetPriority returns ConnectorConfigurationConnectorConfiguration.Priority, and is useful for accessing the field via an interface.
+func (v *ConnectorConfigurationConnectorConfiguration) GetPriority() int {
+	return v.ConnectorConfigurationFields.Priority
+}
+
+// GetIsActive returns ConnectorConfigurationConnectorConfiguration.IsActive, and is useful for accessing the field via an interface.
+func (v *ConnectorConfigurationConnectorConfiguration) GetIsActive() bool {
+	return v.ConnectorConfigurationFields.IsActive
+}
+
+// GetExtraPropertiesDict returns ConnectorConfigurationConnectorConfiguration.ExtraPropertiesDict, and is useful for accessing the field via an interface.
+func (v *ConnectorConfigurationConnectorConfiguration) GetExtraPropertiesDict() map[string]any {
+	return v.ConnectorConfigurationFields.ExtraPropertiesDict
+}
+
+// GetVersion returns ConnectorConfigurationConnectorConfiguration.Version, and is useful for accessing the field via an interface.
+func (v *ConnectorConfigurationConnectorConfiguration) GetVersion() int {
+	return v.ConnectorConfigurationFields.Version
+}
+
+// GetCreatedAt returns ConnectorConfigurationConnectorConfiguration.CreatedAt, and is useful for accessing the field via an interface.
+func (v *ConnectorConfigurationConnectorConfiguration) GetCreatedAt() time.Time {
+	return v.ConnectorConfigurationFields.CreatedAt
+}
+
+// GetUpdatedAt returns ConnectorConfigurationConnectorConfiguration.UpdatedAt, and is useful for accessing the field via an interface.
+func (v *ConnectorConfigurationConnectorConfiguration) GetUpdatedAt() time.Time {
+	return v.ConnectorConfigurationFields.UpdatedAt
+}
+
+func (v *ConnectorConfigurationConnectorConfiguration) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*ConnectorConfigurationConnectorConfiguration
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.ConnectorConfigurationConnectorConfiguration = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	err = json.Unmarshal(
+		b, &v.ConnectorConfigurationFields)
+	if err != nil {
+		return err
+	}
+	return nil
+}
+
+type __premarshalConnectorConfigurationConnectorConfiguration struct {
+	Id uuid.UUID `json:"id"`
+
+	ConnectorId uuid.UUID `json:"connectorId"`
+
+	ConnectorName string `json:"connectorName"`
+
+	ConnectorCode string `json:"connectorCode"`
+
+	Name Optional[string] `json:"name"`
+
+	Mode ConnectorMode `json:"mode"`
+
+	ApiKey Optional[string] `json:"apiKey"`
+
+	SecretKey Optional[string] `json:"secretKey"`
+
+	Username Optional[string] `json:"username"`
+
+	Password Optional[string] `json:"password"`
+
+	TerminalId Optional[string] `json:"terminalId"`
+
+	StoreId Optional[string] `json:"storeId"`
+
+	ApiEndpointUrl Optional[string] `json:"apiEndpointUrl"`
+
+	ThreeDSecureEndpointUrl Optional[string] `json:"threeDSecureEndpointUrl"`
+
+	ExtraCredentials Optional[string] `json:"extraCredentials"`
+
+	BankCode Optional[string] `json:"bankCode"`
+
+	Priority int `json:"priority"`
+
+	IsActive bool `json:"isActive"`
+
+	ExtraPropertiesDict map[string]any `json:"extraPropertiesDict"`
+
+	Version int `json:"version"`
+
+	CreatedAt time.Time `json:"createdAt"`
+
+	UpdatedAt time.Time `json:"updatedAt"`
+}
+
+func (v *ConnectorConfigurationConnectorConfiguration) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *ConnectorConfigurationConnectorConfiguration) __premarshalJSON() (*__premarshalConnectorConfigurationConnectorConfiguration, error) {
+	var retval __premarshalConnectorConfigurationConnectorConfiguration
+
+	retval.Id = v.ConnectorConfigurationFields.Id
+	retval.ConnectorId = v.ConnectorConfigurationFields.ConnectorId
+	retval.ConnectorName = v.ConnectorConfigurationFields.ConnectorName
+	retval.ConnectorCode = v.ConnectorConfigurationFields.ConnectorCode
+	retval.Name = v.ConnectorConfigurationFields.Name
+	retval.Mode = v.ConnectorConfigurationFields.Mode
+	retval.ApiKey = v.ConnectorConfigurationFields.ApiKey
+	retval.SecretKey = v.ConnectorConfigurationFields.SecretKey
+	retval.Username = v.ConnectorConfigurationFields.Username
+	retval.Password = v.ConnectorConfigurationFields.Password
+	retval.TerminalId = v.ConnectorConfigurationFields.TerminalId
+	retval.StoreId = v.ConnectorConfigurationFields.StoreId
+	retval.ApiEndpointUrl = v.ConnectorConfigurationFields.ApiEndpointUrl
+	retval.ThreeDSecureEndpointUrl = v.ConnectorConfigurationFields.ThreeDSecureEndpointUrl
+	retval.ExtraCredentials = v.ConnectorConfigurationFields.ExtraCredentials
+	retval.BankCode = v.ConnectorConfigurationFields.BankCode
+	retval.Priority = v.ConnectorConfigurationFields.Priority
+	retval.IsActive = v.ConnectorConfigurationFields.IsActive
+	retval.ExtraPropertiesDict = v.ConnectorConfigurationFields.ExtraPropertiesDict
+	retval.Version = v.ConnectorConfigurationFields.Version
+	retval.CreatedAt = v.ConnectorConfigurationFields.CreatedAt
+	retval.UpdatedAt = v.ConnectorConfigurationFields.UpdatedAt
+	return &retval, nil
+}
+
+// The fields of a ConnectorConfiguration that the operations below return.
+type ConnectorConfigurationFields struct {
+	// The configuration's id.
+	Id uuid.UUID `json:"id"`
+	// The id of the connector it belongs to.
+	ConnectorId uuid.UUID `json:"connectorId"`
+	// The connector's name.
+	ConnectorName string `json:"connectorName"`
+	// The connector's code.
+	ConnectorCode string `json:"connectorCode"`
+	// A display name, at most 200 characters.
+	Name Optional[string] `json:"name"`
+	// Test or production.
+	Mode ConnectorMode `json:"mode"`
+	// The API key, masked.
+	ApiKey Optional[string] `json:"apiKey"`
+	// The secret key, masked.
+	SecretKey Optional[string] `json:"secretKey"`
+	// The user name for the bank's API. At most 200 characters.
+	Username Optional[string] `json:"username"`
+	// The password for the bank's API, masked.
+	Password Optional[string] `json:"password"`
+	// The terminal id at the bank. At most 100 characters.
+	TerminalId Optional[string] `json:"terminalId"`
+	// The store (merchant) id at the bank. At most 100 characters.
+	StoreId Optional[string] `json:"storeId"`
+	// The bank's payment API endpoint: an absolute https URL (http allowed in TEST mode). At most 2048 characters.
+	ApiEndpointUrl Optional[string] `json:"apiEndpointUrl"`
+	// The bank's 3-D Secure endpoint: an absolute https URL (http allowed in TEST mode). At most 2048 characters.
+	ThreeDSecureEndpointUrl Optional[string] `json:"threeDSecureEndpointUrl"`
+	// Further credentials, masked.
+	ExtraCredentials Optional[string] `json:"extraCredentials"`
+	// The bank's code. At most 50 characters.
+	BankCode Optional[string] `json:"bankCode"`
+	// Order of preference among configurations, 0 first; never negative.
+	Priority int `json:"priority"`
+	// Whether the configuration is used for payments.
+	IsActive bool `json:"isActive"`
+	// Free-form connector-specific settings; a JSON object of at most 16 KiB.
+	ExtraPropertiesDict map[string]any `json:"extraPropertiesDict"`
+	// Starts at 1 and grows by 1 with every committed change; send it as `expectedVersion`.
+	Version int `json:"version"`
+	// When the configuration was created.
+	CreatedAt time.Time `json:"createdAt"`
+	// When it last changed.
+	UpdatedAt time.Time `json:"updatedAt"`
+}
+
+// GetId returns ConnectorConfigurationFields.Id, and is useful for accessing the field via an interface.
+func (v *ConnectorConfigurationFields) GetId() uuid.UUID { return v.Id }
+
+// GetConnectorId returns ConnectorConfigurationFields.ConnectorId, and is useful for accessing the field via an interface.
+func (v *ConnectorConfigurationFields) GetConnectorId() uuid.UUID { return v.ConnectorId }
+
+// GetConnectorName returns ConnectorConfigurationFields.ConnectorName, and is useful for accessing the field via an interface.
+func (v *ConnectorConfigurationFields) GetConnectorName() string { return v.ConnectorName }
+
+// GetConnectorCode returns ConnectorConfigurationFields.ConnectorCode, and is useful for accessing the field via an interface.
+func (v *ConnectorConfigurationFields) GetConnectorCode() string { return v.ConnectorCode }
+
+// GetName returns ConnectorConfigurationFields.Name, and is useful for accessing the field via an interface.
+func (v *ConnectorConfigurationFields) GetName() Optional[string] { return v.Name }
+
+// GetMode returns ConnectorConfigurationFields.Mode, and is useful for accessing the field via an interface.
+func (v *ConnectorConfigurationFields) GetMode() ConnectorMode { return v.Mode }
+
+// GetApiKey returns ConnectorConfigurationFields.ApiKey, and is useful for accessing the field via an interface.
+func (v *ConnectorConfigurationFields) GetApiKey() Optional[string] { return v.ApiKey }
+
+// GetSecretKey returns ConnectorConfigurationFields.SecretKey, and is useful for accessing the field via an interface.
+func (v *ConnectorConfigurationFields) GetSecretKey() Optional[string] { return v.SecretKey }
+
+// GetUsername returns ConnectorConfigurationFields.Username, and is useful for accessing the field via an interface.
+func (v *ConnectorConfigurationFields) GetUsername() Optional[string] { return v.Username }
+
+// GetPassword returns ConnectorConfigurationFields.Password, and is useful for accessing the field via an interface.
+func (v *ConnectorConfigurationFields) GetPassword() Optional[string] { return v.Password }
+
+// GetTerminalId returns ConnectorConfigurationFields.TerminalId, and is useful for accessing the field via an interface.
+func (v *ConnectorConfigurationFields) GetTerminalId() Optional[string] { return v.TerminalId }
+
+// GetStoreId returns ConnectorConfigurationFields.StoreId, and is useful for accessing the field via an interface.
+func (v *ConnectorConfigurationFields) GetStoreId() Optional[string] { return v.StoreId }
+
+// GetApiEndpointUrl returns ConnectorConfigurationFields.ApiEndpointUrl, and is useful for accessing the field via an interface.
+func (v *ConnectorConfigurationFields) GetApiEndpointUrl() Optional[string] { return v.ApiEndpointUrl }
+
+// GetThreeDSecureEndpointUrl returns ConnectorConfigurationFields.ThreeDSecureEndpointUrl, and is useful for accessing the field via an interface.
+func (v *ConnectorConfigurationFields) GetThreeDSecureEndpointUrl() Optional[string] {
+	return v.ThreeDSecureEndpointUrl
+}
+
+// GetExtraCredentials returns ConnectorConfigurationFields.ExtraCredentials, and is useful for accessing the field via an interface.
+func (v *ConnectorConfigurationFields) GetExtraCredentials() Optional[string] {
+	return v.ExtraCredentials
+}
+
+// GetBankCode returns ConnectorConfigurationFields.BankCode, and is useful for accessing the field via an interface.
+func (v *ConnectorConfigurationFields) GetBankCode() Optional[string] { return v.BankCode }
+
+// GetPriority returns ConnectorConfigurationFields.Priority, and is useful for accessing the field via an interface.
+func (v *ConnectorConfigurationFields) GetPriority() int { return v.Priority }
+
+// GetIsActive returns ConnectorConfigurationFields.IsActive, and is useful for accessing the field via an interface.
+func (v *ConnectorConfigurationFields) GetIsActive() bool { return v.IsActive }
+
+// GetExtraPropertiesDict returns ConnectorConfigurationFields.ExtraPropertiesDict, and is useful for accessing the field via an interface.
+func (v *ConnectorConfigurationFields) GetExtraPropertiesDict() map[string]any {
+	return v.ExtraPropertiesDict
+}
+
+// GetVersion returns ConnectorConfigurationFields.Version, and is useful for accessing the field via an interface.
+func (v *ConnectorConfigurationFields) GetVersion() int { return v.Version }
+
+// GetCreatedAt returns ConnectorConfigurationFields.CreatedAt, and is useful for accessing the field via an interface.
+func (v *ConnectorConfigurationFields) GetCreatedAt() time.Time { return v.CreatedAt }
+
+// GetUpdatedAt returns ConnectorConfigurationFields.UpdatedAt, and is useful for accessing the field via an interface.
+func (v *ConnectorConfigurationFields) GetUpdatedAt() time.Time { return v.UpdatedAt }
+
+// ConnectorConfigurationResponse is returned by ConnectorConfiguration on success.
+type ConnectorConfigurationResponse struct {
+	// One connector configuration by id, or null when it does not exist.
+	ConnectorConfiguration Optional[ConnectorConfigurationConnectorConfiguration] `json:"connectorConfiguration"`
+}
+
+// GetConnectorConfiguration returns ConnectorConfigurationResponse.ConnectorConfiguration, and is useful for accessing the field via an interface.
+func (v *ConnectorConfigurationResponse) GetConnectorConfiguration() Optional[ConnectorConfigurationConnectorConfiguration] {
+	return v.ConnectorConfiguration
+}
 
 // Whether a configuration talks to the bank's test or production environment.
 type ConnectorMode string
@@ -60,61 +420,65 @@ func (v *ConnectorsResponse) GetConnectors() []ConnectorsConnectorsConnector { r
 // A convenience fee in a gateway's list. Give `id` to keep and update a stored item; leave it out to add one.
 type ConvenienceFeeInput struct {
 	// The stored item to update in place; leave out for a new item.
-	Id *uuid.UUID `json:"id,omitempty"`
+	Id Optional[uuid.UUID] `json:"id,omitempty"`
 	// Must be the gateway's id when given.
-	PaymentGatewayId *uuid.UUID `json:"paymentGatewayId,omitempty"`
+	PaymentGatewayId Optional[uuid.UUID] `json:"paymentGatewayId,omitempty"`
 	// The payment type; required for a new item; one of the gateway's paymentTypes. At most 50 characters.
-	PaymentType *string `json:"paymentType,omitempty"`
+	PaymentType Optional[string] `json:"paymentType,omitempty"`
 	// The smallest amount the fee applies to (null: from 0).
-	MinRange *decimal.Decimal `json:"minRange,omitempty"`
+	MinRange Optional[decimal.Decimal] `json:"minRange,omitempty"`
 	// The largest amount the fee applies to (null: no bound).
-	MaxRange *decimal.Decimal `json:"maxRange,omitempty"`
+	MaxRange Optional[decimal.Decimal] `json:"maxRange,omitempty"`
 	// The fee.
-	FeeAmount *decimal.Decimal `json:"feeAmount,omitempty"`
+	FeeAmount Optional[decimal.Decimal] `json:"feeAmount,omitempty"`
 	// Whether the fee applies at payment of a boot.
-	ApplyAtPaymentOfBoot *bool `json:"applyAtPaymentOfBoot,omitempty"`
+	ApplyAtPaymentOfBoot Optional[bool] `json:"applyAtPaymentOfBoot,omitempty"`
 	// Whether the fee applies at payment of a notice.
-	ApplyAtPaymentOfNotice *bool `json:"applyAtPaymentOfNotice,omitempty"`
+	ApplyAtPaymentOfNotice Optional[bool] `json:"applyAtPaymentOfNotice,omitempty"`
 	// Whether the fee applies at payment of a tow.
-	ApplyAtPaymentOfTow *bool `json:"applyAtPaymentOfTow,omitempty"`
+	ApplyAtPaymentOfTow Optional[bool] `json:"applyAtPaymentOfTow,omitempty"`
 	// The total payment amount the fee is computed for.
-	TotalPaymentAmount *decimal.Decimal `json:"totalPaymentAmount,omitempty"`
+	TotalPaymentAmount Optional[decimal.Decimal] `json:"totalPaymentAmount,omitempty"`
 	// Whether the fee is charged.
-	ApplyConvenienceFee *bool `json:"applyConvenienceFee,omitempty"`
+	ApplyConvenienceFee Optional[bool] `json:"applyConvenienceFee,omitempty"`
 }
 
 // GetId returns ConvenienceFeeInput.Id, and is useful for accessing the field via an interface.
-func (v *ConvenienceFeeInput) GetId() *uuid.UUID { return v.Id }
+func (v *ConvenienceFeeInput) GetId() Optional[uuid.UUID] { return v.Id }
 
 // GetPaymentGatewayId returns ConvenienceFeeInput.PaymentGatewayId, and is useful for accessing the field via an interface.
-func (v *ConvenienceFeeInput) GetPaymentGatewayId() *uuid.UUID { return v.PaymentGatewayId }
+func (v *ConvenienceFeeInput) GetPaymentGatewayId() Optional[uuid.UUID] { return v.PaymentGatewayId }
 
 // GetPaymentType returns ConvenienceFeeInput.PaymentType, and is useful for accessing the field via an interface.
-func (v *ConvenienceFeeInput) GetPaymentType() *string { return v.PaymentType }
+func (v *ConvenienceFeeInput) GetPaymentType() Optional[string] { return v.PaymentType }
 
 // GetMinRange returns ConvenienceFeeInput.MinRange, and is useful for accessing the field via an interface.
-func (v *ConvenienceFeeInput) GetMinRange() *decimal.Decimal { return v.MinRange }
+func (v *ConvenienceFeeInput) GetMinRange() Optional[decimal.Decimal] { return v.MinRange }
 
 // GetMaxRange returns ConvenienceFeeInput.MaxRange, and is useful for accessing the field via an interface.
-func (v *ConvenienceFeeInput) GetMaxRange() *decimal.Decimal { return v.MaxRange }
+func (v *ConvenienceFeeInput) GetMaxRange() Optional[decimal.Decimal] { return v.MaxRange }
 
 // GetFeeAmount returns ConvenienceFeeInput.FeeAmount, and is useful for accessing the field via an interface.
-func (v *ConvenienceFeeInput) GetFeeAmount() *decimal.Decimal { return v.FeeAmount }
+func (v *ConvenienceFeeInput) GetFeeAmount() Optional[decimal.Decimal] { return v.FeeAmount }
 
 // GetApplyAtPaymentOfBoot returns ConvenienceFeeInput.ApplyAtPaymentOfBoot, and is useful for accessing the field via an interface.
-func (v *ConvenienceFeeInput) GetApplyAtPaymentOfBoot() *bool { return v.ApplyAtPaymentOfBoot }
+func (v *ConvenienceFeeInput) GetApplyAtPaymentOfBoot() Optional[bool] { return v.ApplyAtPaymentOfBoot }
 
 // GetApplyAtPaymentOfNotice returns ConvenienceFeeInput.ApplyAtPaymentOfNotice, and is useful for accessing the field via an interface.
-func (v *ConvenienceFeeInput) GetApplyAtPaymentOfNotice() *bool { return v.ApplyAtPaymentOfNotice }
+func (v *ConvenienceFeeInput) GetApplyAtPaymentOfNotice() Optional[bool] {
+	return v.ApplyAtPaymentOfNotice
+}
 
 // GetApplyAtPaymentOfTow returns ConvenienceFeeInput.ApplyAtPaymentOfTow, and is useful for accessing the field via an interface.
-func (v *ConvenienceFeeInput) GetApplyAtPaymentOfTow() *bool { return v.ApplyAtPaymentOfTow }
+func (v *ConvenienceFeeInput) GetApplyAtPaymentOfTow() Optional[bool] { return v.ApplyAtPaymentOfTow }
 
 // GetTotalPaymentAmount returns ConvenienceFeeInput.TotalPaymentAmount, and is useful for accessing the field via an interface.
-func (v *ConvenienceFeeInput) GetTotalPaymentAmount() *decimal.Decimal { return v.TotalPaymentAmount }
+func (v *ConvenienceFeeInput) GetTotalPaymentAmount() Optional[decimal.Decimal] {
+	return v.TotalPaymentAmount
+}
 
 // GetApplyConvenienceFee returns ConvenienceFeeInput.ApplyConvenienceFee, and is useful for accessing the field via an interface.
-func (v *ConvenienceFeeInput) GetApplyConvenienceFee() *bool { return v.ApplyConvenienceFee }
+func (v *ConvenienceFeeInput) GetApplyConvenienceFee() Optional[bool] { return v.ApplyConvenienceFee }
 
 // CreateConnectorConfigurationCreateConnectorConfigurationConnectorConfigurationPayload includes the requested fields of the GraphQL type ConnectorConfigurationPayload.
 // The GraphQL type's documentation follows.
@@ -122,19 +486,33 @@ func (v *ConvenienceFeeInput) GetApplyConvenienceFee() *bool { return v.ApplyCon
 // The result of creating or updating a connector configuration.
 type CreateConnectorConfigurationCreateConnectorConfigurationConnectorConfigurationPayload struct {
 	// The configuration as stored (or as it would be, on a dry run, even when refused); null when refused.
-	ConnectorConfiguration *CreateConnectorConfigurationCreateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration `json:"connectorConfiguration"`
+	ConnectorConfiguration Optional[CreateConnectorConfigurationCreateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration] `json:"connectorConfiguration"`
 	// Every rule the input broke; when not empty nothing was changed.
 	UserErrors []CreateConnectorConfigurationCreateConnectorConfigurationConnectorConfigurationPayloadUserErrorsUserError `json:"userErrors"`
+	// Things worth knowing that did not stop the change.
+	Warnings []CreateConnectorConfigurationCreateConnectorConfigurationConnectorConfigurationPayloadWarningsUserWarning `json:"warnings"`
+	// The input's `clientMutationId`, echoed.
+	ClientMutationId Optional[string] `json:"clientMutationId"`
 }
 
 // GetConnectorConfiguration returns CreateConnectorConfigurationCreateConnectorConfigurationConnectorConfigurationPayload.ConnectorConfiguration, and is useful for accessing the field via an interface.
-func (v *CreateConnectorConfigurationCreateConnectorConfigurationConnectorConfigurationPayload) GetConnectorConfiguration() *CreateConnectorConfigurationCreateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration {
+func (v *CreateConnectorConfigurationCreateConnectorConfigurationConnectorConfigurationPayload) GetConnectorConfiguration() Optional[CreateConnectorConfigurationCreateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration] {
 	return v.ConnectorConfiguration
 }
 
 // GetUserErrors returns CreateConnectorConfigurationCreateConnectorConfigurationConnectorConfigurationPayload.UserErrors, and is useful for accessing the field via an interface.
 func (v *CreateConnectorConfigurationCreateConnectorConfigurationConnectorConfigurationPayload) GetUserErrors() []CreateConnectorConfigurationCreateConnectorConfigurationConnectorConfigurationPayloadUserErrorsUserError {
 	return v.UserErrors
+}
+
+// GetWarnings returns CreateConnectorConfigurationCreateConnectorConfigurationConnectorConfigurationPayload.Warnings, and is useful for accessing the field via an interface.
+func (v *CreateConnectorConfigurationCreateConnectorConfigurationConnectorConfigurationPayload) GetWarnings() []CreateConnectorConfigurationCreateConnectorConfigurationConnectorConfigurationPayloadWarningsUserWarning {
+	return v.Warnings
+}
+
+// GetClientMutationId returns CreateConnectorConfigurationCreateConnectorConfigurationConnectorConfigurationPayload.ClientMutationId, and is useful for accessing the field via an interface.
+func (v *CreateConnectorConfigurationCreateConnectorConfigurationConnectorConfigurationPayload) GetClientMutationId() Optional[string] {
+	return v.ClientMutationId
 }
 
 // CreateConnectorConfigurationCreateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration includes the requested fields of the GraphQL type ConnectorConfiguration.
@@ -145,34 +523,224 @@ func (v *CreateConnectorConfigurationCreateConnectorConfigurationConnectorConfig
 // stored encrypted and read back masked as `"••••"` plus their last 4 characters (only `"••••"`
 // when shorter than 8 characters), or null when unset.
 type CreateConnectorConfigurationCreateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration struct {
-	// The configuration's id.
-	Id uuid.UUID `json:"id"`
-	// A display name, at most 200 characters.
-	Name *string `json:"name"`
-	// Test or production.
-	Mode ConnectorMode `json:"mode"`
-	// Starts at 1 and grows by 1 with every committed change; send it as `expectedVersion`.
-	Version int `json:"version"`
+	ConnectorConfigurationFields `json:"-"`
 }
 
 // GetId returns CreateConnectorConfigurationCreateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration.Id, and is useful for accessing the field via an interface.
 func (v *CreateConnectorConfigurationCreateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration) GetId() uuid.UUID {
-	return v.Id
+	return v.ConnectorConfigurationFields.Id
+}
+
+// GetConnectorId returns CreateConnectorConfigurationCreateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration.ConnectorId, and is useful for accessing the field via an interface.
+func (v *CreateConnectorConfigurationCreateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration) GetConnectorId() uuid.UUID {
+	return v.ConnectorConfigurationFields.ConnectorId
+}
+
+// GetConnectorName returns CreateConnectorConfigurationCreateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration.ConnectorName, and is useful for accessing the field via an interface.
+func (v *CreateConnectorConfigurationCreateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration) GetConnectorName() string {
+	return v.ConnectorConfigurationFields.ConnectorName
+}
+
+// GetConnectorCode returns CreateConnectorConfigurationCreateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration.ConnectorCode, and is useful for accessing the field via an interface.
+func (v *CreateConnectorConfigurationCreateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration) GetConnectorCode() string {
+	return v.ConnectorConfigurationFields.ConnectorCode
 }
 
 // GetName returns CreateConnectorConfigurationCreateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration.Name, and is useful for accessing the field via an interface.
-func (v *CreateConnectorConfigurationCreateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration) GetName() *string {
-	return v.Name
+func (v *CreateConnectorConfigurationCreateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration) GetName() Optional[string] {
+	return v.ConnectorConfigurationFields.Name
 }
 
 // GetMode returns CreateConnectorConfigurationCreateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration.Mode, and is useful for accessing the field via an interface.
 func (v *CreateConnectorConfigurationCreateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration) GetMode() ConnectorMode {
-	return v.Mode
+	return v.ConnectorConfigurationFields.Mode
+}
+
+// GetApiKey returns CreateConnectorConfigurationCreateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration.ApiKey, and is useful for accessing the field via an interface.
+func (v *CreateConnectorConfigurationCreateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration) GetApiKey() Optional[string] {
+	return v.ConnectorConfigurationFields.ApiKey
+}
+
+// GetSecretKey returns CreateConnectorConfigurationCreateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration.SecretKey, and is useful for accessing the field via an interface.
+func (v *CreateConnectorConfigurationCreateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration) GetSecretKey() Optional[string] {
+	return v.ConnectorConfigurationFields.SecretKey
+}
+
+// GetUsername returns CreateConnectorConfigurationCreateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration.Username, and is useful for accessing the field via an interface.
+func (v *CreateConnectorConfigurationCreateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration) GetUsername() Optional[string] {
+	return v.ConnectorConfigurationFields.Username
+}
+
+// GetPassword returns CreateConnectorConfigurationCreateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration.Password, and is useful for accessing the field via an interface.
+func (v *CreateConnectorConfigurationCreateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration) GetPassword() Optional[string] {
+	return v.ConnectorConfigurationFields.Password
+}
+
+// GetTerminalId returns CreateConnectorConfigurationCreateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration.TerminalId, and is useful for accessing the field via an interface.
+func (v *CreateConnectorConfigurationCreateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration) GetTerminalId() Optional[string] {
+	return v.ConnectorConfigurationFields.TerminalId
+}
+
+// GetStoreId returns CreateConnectorConfigurationCreateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration.StoreId, and is useful for accessing the field via an interface.
+func (v *CreateConnectorConfigurationCreateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration) GetStoreId() Optional[string] {
+	return v.ConnectorConfigurationFields.StoreId
+}
+
+// GetApiEndpointUrl returns CreateConnectorConfigurationCreateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration.ApiEndpointUrl, and is useful for accessing the field via an interface.
+func (v *CreateConnectorConfigurationCreateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration) GetApiEndpointUrl() Optional[string] {
+	return v.ConnectorConfigurationFields.ApiEndpointUrl
+}
+
+// GetThreeDSecureEndpointUrl returns CreateConnectorConfigurationCreateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration.ThreeDSecureEndpointUrl, and is useful for accessing the field via an interface.
+func (v *CreateConnectorConfigurationCreateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration) GetThreeDSecureEndpointUrl() Optional[string] {
+	return v.ConnectorConfigurationFields.ThreeDSecureEndpointUrl
+}
+
+// GetExtraCredentials returns CreateConnectorConfigurationCreateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration.ExtraCredentials, and is useful for accessing the field via an interface.
+func (v *CreateConnectorConfigurationCreateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration) GetExtraCredentials() Optional[string] {
+	return v.ConnectorConfigurationFields.ExtraCredentials
+}
+
+// GetBankCode returns CreateConnectorConfigurationCreateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration.BankCode, and is useful for accessing the field via an interface.
+func (v *CreateConnectorConfigurationCreateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration) GetBankCode() Optional[string] {
+	return v.ConnectorConfigurationFields.BankCode
+}
+
+// GetPriority returns CreateConnectorConfigurationCreateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration.Priority, and is useful for accessing the field via an interface.
+func (v *CreateConnectorConfigurationCreateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration) GetPriority() int {
+	return v.ConnectorConfigurationFields.Priority
+}
+
+// GetIsActive returns CreateConnectorConfigurationCreateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration.IsActive, and is useful for accessing the field via an interface.
+func (v *CreateConnectorConfigurationCreateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration) GetIsActive() bool {
+	return v.ConnectorConfigurationFields.IsActive
+}
+
+// GetExtraPropertiesDict returns CreateConnectorConfigurationCreateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration.ExtraPropertiesDict, and is useful for accessing the field via an interface.
+func (v *CreateConnectorConfigurationCreateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration) GetExtraPropertiesDict() map[string]any {
+	return v.ConnectorConfigurationFields.ExtraPropertiesDict
 }
 
 // GetVersion returns CreateConnectorConfigurationCreateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration.Version, and is useful for accessing the field via an interface.
 func (v *CreateConnectorConfigurationCreateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration) GetVersion() int {
-	return v.Version
+	return v.ConnectorConfigurationFields.Version
+}
+
+// GetCreatedAt returns CreateConnectorConfigurationCreateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration.CreatedAt, and is useful for accessing the field via an interface.
+func (v *CreateConnectorConfigurationCreateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration) GetCreatedAt() time.Time {
+	return v.ConnectorConfigurationFields.CreatedAt
+}
+
+// GetUpdatedAt returns CreateConnectorConfigurationCreateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration.UpdatedAt, and is useful for accessing the field via an interface.
+func (v *CreateConnectorConfigurationCreateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration) GetUpdatedAt() time.Time {
+	return v.ConnectorConfigurationFields.UpdatedAt
+}
+
+func (v *CreateConnectorConfigurationCreateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*CreateConnectorConfigurationCreateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.CreateConnectorConfigurationCreateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	err = json.Unmarshal(
+		b, &v.ConnectorConfigurationFields)
+	if err != nil {
+		return err
+	}
+	return nil
+}
+
+type __premarshalCreateConnectorConfigurationCreateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration struct {
+	Id uuid.UUID `json:"id"`
+
+	ConnectorId uuid.UUID `json:"connectorId"`
+
+	ConnectorName string `json:"connectorName"`
+
+	ConnectorCode string `json:"connectorCode"`
+
+	Name Optional[string] `json:"name"`
+
+	Mode ConnectorMode `json:"mode"`
+
+	ApiKey Optional[string] `json:"apiKey"`
+
+	SecretKey Optional[string] `json:"secretKey"`
+
+	Username Optional[string] `json:"username"`
+
+	Password Optional[string] `json:"password"`
+
+	TerminalId Optional[string] `json:"terminalId"`
+
+	StoreId Optional[string] `json:"storeId"`
+
+	ApiEndpointUrl Optional[string] `json:"apiEndpointUrl"`
+
+	ThreeDSecureEndpointUrl Optional[string] `json:"threeDSecureEndpointUrl"`
+
+	ExtraCredentials Optional[string] `json:"extraCredentials"`
+
+	BankCode Optional[string] `json:"bankCode"`
+
+	Priority int `json:"priority"`
+
+	IsActive bool `json:"isActive"`
+
+	ExtraPropertiesDict map[string]any `json:"extraPropertiesDict"`
+
+	Version int `json:"version"`
+
+	CreatedAt time.Time `json:"createdAt"`
+
+	UpdatedAt time.Time `json:"updatedAt"`
+}
+
+func (v *CreateConnectorConfigurationCreateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *CreateConnectorConfigurationCreateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration) __premarshalJSON() (*__premarshalCreateConnectorConfigurationCreateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration, error) {
+	var retval __premarshalCreateConnectorConfigurationCreateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration
+
+	retval.Id = v.ConnectorConfigurationFields.Id
+	retval.ConnectorId = v.ConnectorConfigurationFields.ConnectorId
+	retval.ConnectorName = v.ConnectorConfigurationFields.ConnectorName
+	retval.ConnectorCode = v.ConnectorConfigurationFields.ConnectorCode
+	retval.Name = v.ConnectorConfigurationFields.Name
+	retval.Mode = v.ConnectorConfigurationFields.Mode
+	retval.ApiKey = v.ConnectorConfigurationFields.ApiKey
+	retval.SecretKey = v.ConnectorConfigurationFields.SecretKey
+	retval.Username = v.ConnectorConfigurationFields.Username
+	retval.Password = v.ConnectorConfigurationFields.Password
+	retval.TerminalId = v.ConnectorConfigurationFields.TerminalId
+	retval.StoreId = v.ConnectorConfigurationFields.StoreId
+	retval.ApiEndpointUrl = v.ConnectorConfigurationFields.ApiEndpointUrl
+	retval.ThreeDSecureEndpointUrl = v.ConnectorConfigurationFields.ThreeDSecureEndpointUrl
+	retval.ExtraCredentials = v.ConnectorConfigurationFields.ExtraCredentials
+	retval.BankCode = v.ConnectorConfigurationFields.BankCode
+	retval.Priority = v.ConnectorConfigurationFields.Priority
+	retval.IsActive = v.ConnectorConfigurationFields.IsActive
+	retval.ExtraPropertiesDict = v.ConnectorConfigurationFields.ExtraPropertiesDict
+	retval.Version = v.ConnectorConfigurationFields.Version
+	retval.CreatedAt = v.ConnectorConfigurationFields.CreatedAt
+	retval.UpdatedAt = v.ConnectorConfigurationFields.UpdatedAt
+	return &retval, nil
 }
 
 // CreateConnectorConfigurationCreateConnectorConfigurationConnectorConfigurationPayloadUserErrorsUserError includes the requested fields of the GraphQL type UserError.
@@ -203,112 +771,148 @@ func (v *CreateConnectorConfigurationCreateConnectorConfigurationConnectorConfig
 	return v.Message
 }
 
+// CreateConnectorConfigurationCreateConnectorConfigurationConnectorConfigurationPayloadWarningsUserWarning includes the requested fields of the GraphQL type UserWarning.
+// The GraphQL type's documentation follows.
+//
+// Something worth knowing about an accepted input; it does not stop the change.
+type CreateConnectorConfigurationCreateConnectorConfigurationConnectorConfigurationPayloadWarningsUserWarning struct {
+	// The path inside `input` the warning is about; empty for the whole input.
+	Field []string `json:"field"`
+	// A machine-readable reason, e.g. `PRODUCT_NOT_ACTIVE`.
+	Code string `json:"code"`
+	// A human-readable explanation.
+	Message string `json:"message"`
+}
+
+// GetField returns CreateConnectorConfigurationCreateConnectorConfigurationConnectorConfigurationPayloadWarningsUserWarning.Field, and is useful for accessing the field via an interface.
+func (v *CreateConnectorConfigurationCreateConnectorConfigurationConnectorConfigurationPayloadWarningsUserWarning) GetField() []string {
+	return v.Field
+}
+
+// GetCode returns CreateConnectorConfigurationCreateConnectorConfigurationConnectorConfigurationPayloadWarningsUserWarning.Code, and is useful for accessing the field via an interface.
+func (v *CreateConnectorConfigurationCreateConnectorConfigurationConnectorConfigurationPayloadWarningsUserWarning) GetCode() string {
+	return v.Code
+}
+
+// GetMessage returns CreateConnectorConfigurationCreateConnectorConfigurationConnectorConfigurationPayloadWarningsUserWarning.Message, and is useful for accessing the field via an interface.
+func (v *CreateConnectorConfigurationCreateConnectorConfigurationConnectorConfigurationPayloadWarningsUserWarning) GetMessage() string {
+	return v.Message
+}
+
 // The fields of a new connector configuration.
 type CreateConnectorConfigurationInput struct {
 	// The connector it belongs to.
 	ConnectorId uuid.UUID `json:"connectorId"`
 	// A display name, at most 200 characters.
-	Name *string `json:"name,omitempty"`
+	Name Optional[string] `json:"name,omitempty"`
 	// Test or production; TEST when left out.
-	Mode *ConnectorMode `json:"mode,omitempty"`
+	Mode Optional[ConnectorMode] `json:"mode,omitempty"`
 	// The API key (write-only). At most 4096 characters.
-	ApiKey *string `json:"apiKey,omitempty"`
+	ApiKey Optional[string] `json:"apiKey,omitempty"`
 	// The secret key (write-only). At most 4096 characters.
-	SecretKey *string `json:"secretKey,omitempty"`
+	SecretKey Optional[string] `json:"secretKey,omitempty"`
 	// The user name for the bank's API. At most 200 characters.
-	Username *string `json:"username,omitempty"`
+	Username Optional[string] `json:"username,omitempty"`
 	// The password (write-only). At most 4096 characters.
-	Password *string `json:"password,omitempty"`
+	Password Optional[string] `json:"password,omitempty"`
 	// The terminal id at the bank. At most 100 characters.
-	TerminalId *string `json:"terminalId,omitempty"`
+	TerminalId Optional[string] `json:"terminalId,omitempty"`
 	// The store (merchant) id at the bank. At most 100 characters.
-	StoreId *string `json:"storeId,omitempty"`
+	StoreId Optional[string] `json:"storeId,omitempty"`
 	// The bank's payment API endpoint. At most 2048 characters.
-	ApiEndpointUrl *string `json:"apiEndpointUrl,omitempty"`
+	ApiEndpointUrl Optional[string] `json:"apiEndpointUrl,omitempty"`
 	// The bank's 3-D Secure endpoint. At most 2048 characters.
-	ThreeDSecureEndpointUrl *string `json:"threeDSecureEndpointUrl,omitempty"`
+	ThreeDSecureEndpointUrl Optional[string] `json:"threeDSecureEndpointUrl,omitempty"`
 	// Further credentials (write-only). At most 4096 characters.
-	ExtraCredentials *string `json:"extraCredentials,omitempty"`
+	ExtraCredentials Optional[string] `json:"extraCredentials,omitempty"`
 	// The bank's code. At most 50 characters.
-	BankCode *string `json:"bankCode,omitempty"`
+	BankCode Optional[string] `json:"bankCode,omitempty"`
 	// Order of preference, 0 when left out.
-	Priority *int `json:"priority,omitempty"`
+	Priority Optional[int] `json:"priority,omitempty"`
 	// Whether it is used for payments; true when left out.
-	IsActive *bool `json:"isActive,omitempty"`
+	IsActive Optional[bool] `json:"isActive,omitempty"`
 	// Connector-specific settings; {} when left out. At most 16 KiB of JSON, nested at most 32 levels.
-	ExtraPropertiesDict *map[string]any `json:"extraPropertiesDict,omitempty"`
+	ExtraPropertiesDict Optional[map[string]any] `json:"extraPropertiesDict,omitempty"`
 	// Echoed in the payload. At most 255 characters.
-	ClientMutationId *string `json:"clientMutationId,omitempty"`
+	ClientMutationId Optional[string] `json:"clientMutationId,omitempty"`
 	// Makes retries safe. A retry with the same key and the same input, by the same caller (the
 	// token's `sub`) within 24 hours, returns the first result without writing again; the same
 	// key with another input is refused with INVALID at `idempotencyKey`. Only a committed result
 	// is kept: a refused input leaves the key free, and a dry run ignores it. At most 255
 	// characters; a UUID per logical request is a good key.
-	IdempotencyKey *string `json:"idempotencyKey"`
+	IdempotencyKey Optional[string] `json:"idempotencyKey,omitempty"`
 	// Validate and return the would-be record, commit nothing.
-	DryRun *bool `json:"dryRun,omitempty"`
+	DryRun Optional[bool] `json:"dryRun,omitempty"`
 }
 
 // GetConnectorId returns CreateConnectorConfigurationInput.ConnectorId, and is useful for accessing the field via an interface.
 func (v *CreateConnectorConfigurationInput) GetConnectorId() uuid.UUID { return v.ConnectorId }
 
 // GetName returns CreateConnectorConfigurationInput.Name, and is useful for accessing the field via an interface.
-func (v *CreateConnectorConfigurationInput) GetName() *string { return v.Name }
+func (v *CreateConnectorConfigurationInput) GetName() Optional[string] { return v.Name }
 
 // GetMode returns CreateConnectorConfigurationInput.Mode, and is useful for accessing the field via an interface.
-func (v *CreateConnectorConfigurationInput) GetMode() *ConnectorMode { return v.Mode }
+func (v *CreateConnectorConfigurationInput) GetMode() Optional[ConnectorMode] { return v.Mode }
 
 // GetApiKey returns CreateConnectorConfigurationInput.ApiKey, and is useful for accessing the field via an interface.
-func (v *CreateConnectorConfigurationInput) GetApiKey() *string { return v.ApiKey }
+func (v *CreateConnectorConfigurationInput) GetApiKey() Optional[string] { return v.ApiKey }
 
 // GetSecretKey returns CreateConnectorConfigurationInput.SecretKey, and is useful for accessing the field via an interface.
-func (v *CreateConnectorConfigurationInput) GetSecretKey() *string { return v.SecretKey }
+func (v *CreateConnectorConfigurationInput) GetSecretKey() Optional[string] { return v.SecretKey }
 
 // GetUsername returns CreateConnectorConfigurationInput.Username, and is useful for accessing the field via an interface.
-func (v *CreateConnectorConfigurationInput) GetUsername() *string { return v.Username }
+func (v *CreateConnectorConfigurationInput) GetUsername() Optional[string] { return v.Username }
 
 // GetPassword returns CreateConnectorConfigurationInput.Password, and is useful for accessing the field via an interface.
-func (v *CreateConnectorConfigurationInput) GetPassword() *string { return v.Password }
+func (v *CreateConnectorConfigurationInput) GetPassword() Optional[string] { return v.Password }
 
 // GetTerminalId returns CreateConnectorConfigurationInput.TerminalId, and is useful for accessing the field via an interface.
-func (v *CreateConnectorConfigurationInput) GetTerminalId() *string { return v.TerminalId }
+func (v *CreateConnectorConfigurationInput) GetTerminalId() Optional[string] { return v.TerminalId }
 
 // GetStoreId returns CreateConnectorConfigurationInput.StoreId, and is useful for accessing the field via an interface.
-func (v *CreateConnectorConfigurationInput) GetStoreId() *string { return v.StoreId }
+func (v *CreateConnectorConfigurationInput) GetStoreId() Optional[string] { return v.StoreId }
 
 // GetApiEndpointUrl returns CreateConnectorConfigurationInput.ApiEndpointUrl, and is useful for accessing the field via an interface.
-func (v *CreateConnectorConfigurationInput) GetApiEndpointUrl() *string { return v.ApiEndpointUrl }
+func (v *CreateConnectorConfigurationInput) GetApiEndpointUrl() Optional[string] {
+	return v.ApiEndpointUrl
+}
 
 // GetThreeDSecureEndpointUrl returns CreateConnectorConfigurationInput.ThreeDSecureEndpointUrl, and is useful for accessing the field via an interface.
-func (v *CreateConnectorConfigurationInput) GetThreeDSecureEndpointUrl() *string {
+func (v *CreateConnectorConfigurationInput) GetThreeDSecureEndpointUrl() Optional[string] {
 	return v.ThreeDSecureEndpointUrl
 }
 
 // GetExtraCredentials returns CreateConnectorConfigurationInput.ExtraCredentials, and is useful for accessing the field via an interface.
-func (v *CreateConnectorConfigurationInput) GetExtraCredentials() *string { return v.ExtraCredentials }
+func (v *CreateConnectorConfigurationInput) GetExtraCredentials() Optional[string] {
+	return v.ExtraCredentials
+}
 
 // GetBankCode returns CreateConnectorConfigurationInput.BankCode, and is useful for accessing the field via an interface.
-func (v *CreateConnectorConfigurationInput) GetBankCode() *string { return v.BankCode }
+func (v *CreateConnectorConfigurationInput) GetBankCode() Optional[string] { return v.BankCode }
 
 // GetPriority returns CreateConnectorConfigurationInput.Priority, and is useful for accessing the field via an interface.
-func (v *CreateConnectorConfigurationInput) GetPriority() *int { return v.Priority }
+func (v *CreateConnectorConfigurationInput) GetPriority() Optional[int] { return v.Priority }
 
 // GetIsActive returns CreateConnectorConfigurationInput.IsActive, and is useful for accessing the field via an interface.
-func (v *CreateConnectorConfigurationInput) GetIsActive() *bool { return v.IsActive }
+func (v *CreateConnectorConfigurationInput) GetIsActive() Optional[bool] { return v.IsActive }
 
 // GetExtraPropertiesDict returns CreateConnectorConfigurationInput.ExtraPropertiesDict, and is useful for accessing the field via an interface.
-func (v *CreateConnectorConfigurationInput) GetExtraPropertiesDict() *map[string]any {
+func (v *CreateConnectorConfigurationInput) GetExtraPropertiesDict() Optional[map[string]any] {
 	return v.ExtraPropertiesDict
 }
 
 // GetClientMutationId returns CreateConnectorConfigurationInput.ClientMutationId, and is useful for accessing the field via an interface.
-func (v *CreateConnectorConfigurationInput) GetClientMutationId() *string { return v.ClientMutationId }
+func (v *CreateConnectorConfigurationInput) GetClientMutationId() Optional[string] {
+	return v.ClientMutationId
+}
 
 // GetIdempotencyKey returns CreateConnectorConfigurationInput.IdempotencyKey, and is useful for accessing the field via an interface.
-func (v *CreateConnectorConfigurationInput) GetIdempotencyKey() *string { return v.IdempotencyKey }
+func (v *CreateConnectorConfigurationInput) GetIdempotencyKey() Optional[string] {
+	return v.IdempotencyKey
+}
 
 // GetDryRun returns CreateConnectorConfigurationInput.DryRun, and is useful for accessing the field via an interface.
-func (v *CreateConnectorConfigurationInput) GetDryRun() *bool { return v.DryRun }
+func (v *CreateConnectorConfigurationInput) GetDryRun() Optional[bool] { return v.DryRun }
 
 // CreateConnectorConfigurationResponse is returned by CreateConnectorConfiguration on success.
 type CreateConnectorConfigurationResponse struct {
@@ -327,19 +931,33 @@ func (v *CreateConnectorConfigurationResponse) GetCreateConnectorConfiguration()
 // The result of creating or updating a customer payment gateway.
 type CreateCustomerPaymentGatewayCreateCustomerPaymentGatewayCustomerPaymentGatewayPayload struct {
 	// The gateway as stored (or as it would be, on a dry run, even when refused); null when refused.
-	CustomerPaymentGateway *CreateCustomerPaymentGatewayCreateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGateway `json:"customerPaymentGateway"`
+	CustomerPaymentGateway Optional[CreateCustomerPaymentGatewayCreateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGateway] `json:"customerPaymentGateway"`
 	// Every rule the input broke; when not empty nothing was changed.
 	UserErrors []CreateCustomerPaymentGatewayCreateCustomerPaymentGatewayCustomerPaymentGatewayPayloadUserErrorsUserError `json:"userErrors"`
+	// Things worth knowing that did not stop the change.
+	Warnings []CreateCustomerPaymentGatewayCreateCustomerPaymentGatewayCustomerPaymentGatewayPayloadWarningsUserWarning `json:"warnings"`
+	// The input's `clientMutationId`, echoed.
+	ClientMutationId Optional[string] `json:"clientMutationId"`
 }
 
 // GetCustomerPaymentGateway returns CreateCustomerPaymentGatewayCreateCustomerPaymentGatewayCustomerPaymentGatewayPayload.CustomerPaymentGateway, and is useful for accessing the field via an interface.
-func (v *CreateCustomerPaymentGatewayCreateCustomerPaymentGatewayCustomerPaymentGatewayPayload) GetCustomerPaymentGateway() *CreateCustomerPaymentGatewayCreateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGateway {
+func (v *CreateCustomerPaymentGatewayCreateCustomerPaymentGatewayCustomerPaymentGatewayPayload) GetCustomerPaymentGateway() Optional[CreateCustomerPaymentGatewayCreateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGateway] {
 	return v.CustomerPaymentGateway
 }
 
 // GetUserErrors returns CreateCustomerPaymentGatewayCreateCustomerPaymentGatewayCustomerPaymentGatewayPayload.UserErrors, and is useful for accessing the field via an interface.
 func (v *CreateCustomerPaymentGatewayCreateCustomerPaymentGatewayCustomerPaymentGatewayPayload) GetUserErrors() []CreateCustomerPaymentGatewayCreateCustomerPaymentGatewayCustomerPaymentGatewayPayloadUserErrorsUserError {
 	return v.UserErrors
+}
+
+// GetWarnings returns CreateCustomerPaymentGatewayCreateCustomerPaymentGatewayCustomerPaymentGatewayPayload.Warnings, and is useful for accessing the field via an interface.
+func (v *CreateCustomerPaymentGatewayCreateCustomerPaymentGatewayCustomerPaymentGatewayPayload) GetWarnings() []CreateCustomerPaymentGatewayCreateCustomerPaymentGatewayCustomerPaymentGatewayPayloadWarningsUserWarning {
+	return v.Warnings
+}
+
+// GetClientMutationId returns CreateCustomerPaymentGatewayCreateCustomerPaymentGatewayCustomerPaymentGatewayPayload.ClientMutationId, and is useful for accessing the field via an interface.
+func (v *CreateCustomerPaymentGatewayCreateCustomerPaymentGatewayCustomerPaymentGatewayPayload) GetClientMutationId() Optional[string] {
+	return v.ClientMutationId
 }
 
 // CreateCustomerPaymentGatewayCreateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGateway includes the requested fields of the GraphQL type CustomerPaymentGateway.
@@ -349,20 +967,184 @@ func (v *CreateCustomerPaymentGatewayCreateCustomerPaymentGatewayCustomerPayment
 // applications, payment types, convenience fees). Amounts are `Decimal` with 2 decimal places
 // (`numeric(18,2)`). `merchantKey` and `merchantPin` are write-only secrets, read back masked.
 type CreateCustomerPaymentGatewayCreateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGateway struct {
-	// The gateway's id.
-	Id uuid.UUID `json:"id"`
-	// Starts at 1 and grows by 1 with every committed change; send it as `expectedVersion`.
-	Version int `json:"version"`
+	CustomerPaymentGatewayFields `json:"-"`
 }
 
 // GetId returns CreateCustomerPaymentGatewayCreateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGateway.Id, and is useful for accessing the field via an interface.
 func (v *CreateCustomerPaymentGatewayCreateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGateway) GetId() uuid.UUID {
-	return v.Id
+	return v.CustomerPaymentGatewayFields.Id
+}
+
+// GetCustomerId returns CreateCustomerPaymentGatewayCreateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGateway.CustomerId, and is useful for accessing the field via an interface.
+func (v *CreateCustomerPaymentGatewayCreateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGateway) GetCustomerId() uuid.UUID {
+	return v.CustomerPaymentGatewayFields.CustomerId
+}
+
+// GetMerchantId returns CreateCustomerPaymentGatewayCreateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGateway.MerchantId, and is useful for accessing the field via an interface.
+func (v *CreateCustomerPaymentGatewayCreateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGateway) GetMerchantId() Optional[string] {
+	return v.CustomerPaymentGatewayFields.MerchantId
+}
+
+// GetMerchantKey returns CreateCustomerPaymentGatewayCreateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGateway.MerchantKey, and is useful for accessing the field via an interface.
+func (v *CreateCustomerPaymentGatewayCreateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGateway) GetMerchantKey() Optional[string] {
+	return v.CustomerPaymentGatewayFields.MerchantKey
+}
+
+// GetMerchantPin returns CreateCustomerPaymentGatewayCreateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGateway.MerchantPin, and is useful for accessing the field via an interface.
+func (v *CreateCustomerPaymentGatewayCreateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGateway) GetMerchantPin() Optional[string] {
+	return v.CustomerPaymentGatewayFields.MerchantPin
+}
+
+// GetDisplayName returns CreateCustomerPaymentGatewayCreateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGateway.DisplayName, and is useful for accessing the field via an interface.
+func (v *CreateCustomerPaymentGatewayCreateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGateway) GetDisplayName() string {
+	return v.CustomerPaymentGatewayFields.DisplayName
+}
+
+// GetTestMode returns CreateCustomerPaymentGatewayCreateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGateway.TestMode, and is useful for accessing the field via an interface.
+func (v *CreateCustomerPaymentGatewayCreateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGateway) GetTestMode() bool {
+	return v.CustomerPaymentGatewayFields.TestMode
+}
+
+// GetAllowToken returns CreateCustomerPaymentGatewayCreateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGateway.AllowToken, and is useful for accessing the field via an interface.
+func (v *CreateCustomerPaymentGatewayCreateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGateway) GetAllowToken() bool {
+	return v.CustomerPaymentGatewayFields.AllowToken
+}
+
+// GetMinPaymentAmount returns CreateCustomerPaymentGatewayCreateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGateway.MinPaymentAmount, and is useful for accessing the field via an interface.
+func (v *CreateCustomerPaymentGatewayCreateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGateway) GetMinPaymentAmount() Optional[decimal.Decimal] {
+	return v.CustomerPaymentGatewayFields.MinPaymentAmount
+}
+
+// GetMaxPaymentAmount returns CreateCustomerPaymentGatewayCreateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGateway.MaxPaymentAmount, and is useful for accessing the field via an interface.
+func (v *CreateCustomerPaymentGatewayCreateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGateway) GetMaxPaymentAmount() Optional[decimal.Decimal] {
+	return v.CustomerPaymentGatewayFields.MaxPaymentAmount
 }
 
 // GetVersion returns CreateCustomerPaymentGatewayCreateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGateway.Version, and is useful for accessing the field via an interface.
 func (v *CreateCustomerPaymentGatewayCreateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGateway) GetVersion() int {
-	return v.Version
+	return v.CustomerPaymentGatewayFields.Version
+}
+
+// GetCreatedAt returns CreateCustomerPaymentGatewayCreateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGateway.CreatedAt, and is useful for accessing the field via an interface.
+func (v *CreateCustomerPaymentGatewayCreateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGateway) GetCreatedAt() time.Time {
+	return v.CustomerPaymentGatewayFields.CreatedAt
+}
+
+// GetUpdatedAt returns CreateCustomerPaymentGatewayCreateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGateway.UpdatedAt, and is useful for accessing the field via an interface.
+func (v *CreateCustomerPaymentGatewayCreateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGateway) GetUpdatedAt() time.Time {
+	return v.CustomerPaymentGatewayFields.UpdatedAt
+}
+
+// GetBillTypes returns CreateCustomerPaymentGatewayCreateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGateway.BillTypes, and is useful for accessing the field via an interface.
+func (v *CreateCustomerPaymentGatewayCreateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGateway) GetBillTypes() []CustomerPaymentGatewayFieldsBillTypesPaymentGatewayBillType {
+	return v.CustomerPaymentGatewayFields.BillTypes
+}
+
+// GetApplications returns CreateCustomerPaymentGatewayCreateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGateway.Applications, and is useful for accessing the field via an interface.
+func (v *CreateCustomerPaymentGatewayCreateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGateway) GetApplications() []CustomerPaymentGatewayFieldsApplicationsPaymentGatewayApplication {
+	return v.CustomerPaymentGatewayFields.Applications
+}
+
+// GetPaymentTypes returns CreateCustomerPaymentGatewayCreateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGateway.PaymentTypes, and is useful for accessing the field via an interface.
+func (v *CreateCustomerPaymentGatewayCreateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGateway) GetPaymentTypes() []CustomerPaymentGatewayFieldsPaymentTypesPaymentGatewayPaymentType {
+	return v.CustomerPaymentGatewayFields.PaymentTypes
+}
+
+// GetConvenienceFees returns CreateCustomerPaymentGatewayCreateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGateway.ConvenienceFees, and is useful for accessing the field via an interface.
+func (v *CreateCustomerPaymentGatewayCreateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGateway) GetConvenienceFees() []CustomerPaymentGatewayFieldsConvenienceFeesConvenienceFee {
+	return v.CustomerPaymentGatewayFields.ConvenienceFees
+}
+
+func (v *CreateCustomerPaymentGatewayCreateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGateway) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*CreateCustomerPaymentGatewayCreateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGateway
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.CreateCustomerPaymentGatewayCreateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGateway = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	err = json.Unmarshal(
+		b, &v.CustomerPaymentGatewayFields)
+	if err != nil {
+		return err
+	}
+	return nil
+}
+
+type __premarshalCreateCustomerPaymentGatewayCreateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGateway struct {
+	Id uuid.UUID `json:"id"`
+
+	CustomerId uuid.UUID `json:"customerId"`
+
+	MerchantId Optional[string] `json:"merchantId"`
+
+	MerchantKey Optional[string] `json:"merchantKey"`
+
+	MerchantPin Optional[string] `json:"merchantPin"`
+
+	DisplayName string `json:"displayName"`
+
+	TestMode bool `json:"testMode"`
+
+	AllowToken bool `json:"allowToken"`
+
+	MinPaymentAmount Optional[decimal.Decimal] `json:"minPaymentAmount"`
+
+	MaxPaymentAmount Optional[decimal.Decimal] `json:"maxPaymentAmount"`
+
+	Version int `json:"version"`
+
+	CreatedAt time.Time `json:"createdAt"`
+
+	UpdatedAt time.Time `json:"updatedAt"`
+
+	BillTypes []CustomerPaymentGatewayFieldsBillTypesPaymentGatewayBillType `json:"billTypes"`
+
+	Applications []CustomerPaymentGatewayFieldsApplicationsPaymentGatewayApplication `json:"applications"`
+
+	PaymentTypes []CustomerPaymentGatewayFieldsPaymentTypesPaymentGatewayPaymentType `json:"paymentTypes"`
+
+	ConvenienceFees []CustomerPaymentGatewayFieldsConvenienceFeesConvenienceFee `json:"convenienceFees"`
+}
+
+func (v *CreateCustomerPaymentGatewayCreateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGateway) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *CreateCustomerPaymentGatewayCreateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGateway) __premarshalJSON() (*__premarshalCreateCustomerPaymentGatewayCreateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGateway, error) {
+	var retval __premarshalCreateCustomerPaymentGatewayCreateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGateway
+
+	retval.Id = v.CustomerPaymentGatewayFields.Id
+	retval.CustomerId = v.CustomerPaymentGatewayFields.CustomerId
+	retval.MerchantId = v.CustomerPaymentGatewayFields.MerchantId
+	retval.MerchantKey = v.CustomerPaymentGatewayFields.MerchantKey
+	retval.MerchantPin = v.CustomerPaymentGatewayFields.MerchantPin
+	retval.DisplayName = v.CustomerPaymentGatewayFields.DisplayName
+	retval.TestMode = v.CustomerPaymentGatewayFields.TestMode
+	retval.AllowToken = v.CustomerPaymentGatewayFields.AllowToken
+	retval.MinPaymentAmount = v.CustomerPaymentGatewayFields.MinPaymentAmount
+	retval.MaxPaymentAmount = v.CustomerPaymentGatewayFields.MaxPaymentAmount
+	retval.Version = v.CustomerPaymentGatewayFields.Version
+	retval.CreatedAt = v.CustomerPaymentGatewayFields.CreatedAt
+	retval.UpdatedAt = v.CustomerPaymentGatewayFields.UpdatedAt
+	retval.BillTypes = v.CustomerPaymentGatewayFields.BillTypes
+	retval.Applications = v.CustomerPaymentGatewayFields.Applications
+	retval.PaymentTypes = v.CustomerPaymentGatewayFields.PaymentTypes
+	retval.ConvenienceFees = v.CustomerPaymentGatewayFields.ConvenienceFees
+	return &retval, nil
 }
 
 // CreateCustomerPaymentGatewayCreateCustomerPaymentGatewayCustomerPaymentGatewayPayloadUserErrorsUserError includes the requested fields of the GraphQL type UserError.
@@ -393,105 +1175,137 @@ func (v *CreateCustomerPaymentGatewayCreateCustomerPaymentGatewayCustomerPayment
 	return v.Message
 }
 
+// CreateCustomerPaymentGatewayCreateCustomerPaymentGatewayCustomerPaymentGatewayPayloadWarningsUserWarning includes the requested fields of the GraphQL type UserWarning.
+// The GraphQL type's documentation follows.
+//
+// Something worth knowing about an accepted input; it does not stop the change.
+type CreateCustomerPaymentGatewayCreateCustomerPaymentGatewayCustomerPaymentGatewayPayloadWarningsUserWarning struct {
+	// The path inside `input` the warning is about; empty for the whole input.
+	Field []string `json:"field"`
+	// A machine-readable reason, e.g. `PRODUCT_NOT_ACTIVE`.
+	Code string `json:"code"`
+	// A human-readable explanation.
+	Message string `json:"message"`
+}
+
+// GetField returns CreateCustomerPaymentGatewayCreateCustomerPaymentGatewayCustomerPaymentGatewayPayloadWarningsUserWarning.Field, and is useful for accessing the field via an interface.
+func (v *CreateCustomerPaymentGatewayCreateCustomerPaymentGatewayCustomerPaymentGatewayPayloadWarningsUserWarning) GetField() []string {
+	return v.Field
+}
+
+// GetCode returns CreateCustomerPaymentGatewayCreateCustomerPaymentGatewayCustomerPaymentGatewayPayloadWarningsUserWarning.Code, and is useful for accessing the field via an interface.
+func (v *CreateCustomerPaymentGatewayCreateCustomerPaymentGatewayCustomerPaymentGatewayPayloadWarningsUserWarning) GetCode() string {
+	return v.Code
+}
+
+// GetMessage returns CreateCustomerPaymentGatewayCreateCustomerPaymentGatewayCustomerPaymentGatewayPayloadWarningsUserWarning.Message, and is useful for accessing the field via an interface.
+func (v *CreateCustomerPaymentGatewayCreateCustomerPaymentGatewayCustomerPaymentGatewayPayloadWarningsUserWarning) GetMessage() string {
+	return v.Message
+}
+
 // The fields of a new customer payment gateway.
 type CreateCustomerPaymentGatewayInput struct {
 	// The customer it belongs to.
 	CustomerId uuid.UUID `json:"customerId"`
 	// The merchant id at the payment provider. At most 100 characters.
-	MerchantId *string `json:"merchantId,omitempty"`
+	MerchantId Optional[string] `json:"merchantId,omitempty"`
 	// The merchant key (write-only). At most 4096 characters.
-	MerchantKey *string `json:"merchantKey,omitempty"`
+	MerchantKey Optional[string] `json:"merchantKey,omitempty"`
 	// The merchant PIN (write-only). At most 4096 characters.
-	MerchantPin *string `json:"merchantPin,omitempty"`
+	MerchantPin Optional[string] `json:"merchantPin,omitempty"`
 	// The name shown to payers; required. At most 200 characters.
-	DisplayName *string `json:"displayName,omitempty"`
+	DisplayName Optional[string] `json:"displayName,omitempty"`
 	// Whether the gateway runs in test mode; false when left out.
-	TestMode *bool `json:"testMode,omitempty"`
+	TestMode Optional[bool] `json:"testMode,omitempty"`
 	// Whether payers may store a card token; false when left out.
-	AllowToken *bool `json:"allowToken,omitempty"`
+	AllowToken Optional[bool] `json:"allowToken,omitempty"`
 	// The smallest payment accepted.
-	MinPaymentAmount *decimal.Decimal `json:"minPaymentAmount,omitempty"`
+	MinPaymentAmount Optional[decimal.Decimal] `json:"minPaymentAmount,omitempty"`
 	// The largest payment accepted.
-	MaxPaymentAmount *decimal.Decimal `json:"maxPaymentAmount,omitempty"`
+	MaxPaymentAmount Optional[decimal.Decimal] `json:"maxPaymentAmount,omitempty"`
 	// The bill types (at most 500).
-	BillTypes []*PaymentGatewayBillTypeInput `json:"billTypes,omitempty"`
+	BillTypes []PaymentGatewayBillTypeInput `json:"billTypes,omitempty"`
 	// The applications (at most 500).
-	Applications []*PaymentGatewayApplicationInput `json:"applications,omitempty"`
+	Applications []PaymentGatewayApplicationInput `json:"applications,omitempty"`
 	// The payment types (at most 500).
-	PaymentTypes []*PaymentGatewayPaymentTypeInput `json:"paymentTypes,omitempty"`
+	PaymentTypes []PaymentGatewayPaymentTypeInput `json:"paymentTypes,omitempty"`
 	// The convenience fees (at most 500).
-	ConvenienceFees []*ConvenienceFeeInput `json:"convenienceFees,omitempty"`
+	ConvenienceFees []ConvenienceFeeInput `json:"convenienceFees,omitempty"`
 	// Echoed in the payload. At most 255 characters.
-	ClientMutationId *string `json:"clientMutationId,omitempty"`
+	ClientMutationId Optional[string] `json:"clientMutationId,omitempty"`
 	// Makes retries safe. A retry with the same key and the same input, by the same caller (the
 	// token's `sub`) within 24 hours, returns the first result without writing again; the same
 	// key with another input is refused with INVALID at `idempotencyKey`. Only a committed result
 	// is kept: a refused input leaves the key free, and a dry run ignores it. At most 255
 	// characters; a UUID per logical request is a good key.
-	IdempotencyKey *string `json:"idempotencyKey"`
+	IdempotencyKey Optional[string] `json:"idempotencyKey,omitempty"`
 	// Validate and return the would-be record, commit nothing.
-	DryRun *bool `json:"dryRun,omitempty"`
+	DryRun Optional[bool] `json:"dryRun,omitempty"`
 }
 
 // GetCustomerId returns CreateCustomerPaymentGatewayInput.CustomerId, and is useful for accessing the field via an interface.
 func (v *CreateCustomerPaymentGatewayInput) GetCustomerId() uuid.UUID { return v.CustomerId }
 
 // GetMerchantId returns CreateCustomerPaymentGatewayInput.MerchantId, and is useful for accessing the field via an interface.
-func (v *CreateCustomerPaymentGatewayInput) GetMerchantId() *string { return v.MerchantId }
+func (v *CreateCustomerPaymentGatewayInput) GetMerchantId() Optional[string] { return v.MerchantId }
 
 // GetMerchantKey returns CreateCustomerPaymentGatewayInput.MerchantKey, and is useful for accessing the field via an interface.
-func (v *CreateCustomerPaymentGatewayInput) GetMerchantKey() *string { return v.MerchantKey }
+func (v *CreateCustomerPaymentGatewayInput) GetMerchantKey() Optional[string] { return v.MerchantKey }
 
 // GetMerchantPin returns CreateCustomerPaymentGatewayInput.MerchantPin, and is useful for accessing the field via an interface.
-func (v *CreateCustomerPaymentGatewayInput) GetMerchantPin() *string { return v.MerchantPin }
+func (v *CreateCustomerPaymentGatewayInput) GetMerchantPin() Optional[string] { return v.MerchantPin }
 
 // GetDisplayName returns CreateCustomerPaymentGatewayInput.DisplayName, and is useful for accessing the field via an interface.
-func (v *CreateCustomerPaymentGatewayInput) GetDisplayName() *string { return v.DisplayName }
+func (v *CreateCustomerPaymentGatewayInput) GetDisplayName() Optional[string] { return v.DisplayName }
 
 // GetTestMode returns CreateCustomerPaymentGatewayInput.TestMode, and is useful for accessing the field via an interface.
-func (v *CreateCustomerPaymentGatewayInput) GetTestMode() *bool { return v.TestMode }
+func (v *CreateCustomerPaymentGatewayInput) GetTestMode() Optional[bool] { return v.TestMode }
 
 // GetAllowToken returns CreateCustomerPaymentGatewayInput.AllowToken, and is useful for accessing the field via an interface.
-func (v *CreateCustomerPaymentGatewayInput) GetAllowToken() *bool { return v.AllowToken }
+func (v *CreateCustomerPaymentGatewayInput) GetAllowToken() Optional[bool] { return v.AllowToken }
 
 // GetMinPaymentAmount returns CreateCustomerPaymentGatewayInput.MinPaymentAmount, and is useful for accessing the field via an interface.
-func (v *CreateCustomerPaymentGatewayInput) GetMinPaymentAmount() *decimal.Decimal {
+func (v *CreateCustomerPaymentGatewayInput) GetMinPaymentAmount() Optional[decimal.Decimal] {
 	return v.MinPaymentAmount
 }
 
 // GetMaxPaymentAmount returns CreateCustomerPaymentGatewayInput.MaxPaymentAmount, and is useful for accessing the field via an interface.
-func (v *CreateCustomerPaymentGatewayInput) GetMaxPaymentAmount() *decimal.Decimal {
+func (v *CreateCustomerPaymentGatewayInput) GetMaxPaymentAmount() Optional[decimal.Decimal] {
 	return v.MaxPaymentAmount
 }
 
 // GetBillTypes returns CreateCustomerPaymentGatewayInput.BillTypes, and is useful for accessing the field via an interface.
-func (v *CreateCustomerPaymentGatewayInput) GetBillTypes() []*PaymentGatewayBillTypeInput {
+func (v *CreateCustomerPaymentGatewayInput) GetBillTypes() []PaymentGatewayBillTypeInput {
 	return v.BillTypes
 }
 
 // GetApplications returns CreateCustomerPaymentGatewayInput.Applications, and is useful for accessing the field via an interface.
-func (v *CreateCustomerPaymentGatewayInput) GetApplications() []*PaymentGatewayApplicationInput {
+func (v *CreateCustomerPaymentGatewayInput) GetApplications() []PaymentGatewayApplicationInput {
 	return v.Applications
 }
 
 // GetPaymentTypes returns CreateCustomerPaymentGatewayInput.PaymentTypes, and is useful for accessing the field via an interface.
-func (v *CreateCustomerPaymentGatewayInput) GetPaymentTypes() []*PaymentGatewayPaymentTypeInput {
+func (v *CreateCustomerPaymentGatewayInput) GetPaymentTypes() []PaymentGatewayPaymentTypeInput {
 	return v.PaymentTypes
 }
 
 // GetConvenienceFees returns CreateCustomerPaymentGatewayInput.ConvenienceFees, and is useful for accessing the field via an interface.
-func (v *CreateCustomerPaymentGatewayInput) GetConvenienceFees() []*ConvenienceFeeInput {
+func (v *CreateCustomerPaymentGatewayInput) GetConvenienceFees() []ConvenienceFeeInput {
 	return v.ConvenienceFees
 }
 
 // GetClientMutationId returns CreateCustomerPaymentGatewayInput.ClientMutationId, and is useful for accessing the field via an interface.
-func (v *CreateCustomerPaymentGatewayInput) GetClientMutationId() *string { return v.ClientMutationId }
+func (v *CreateCustomerPaymentGatewayInput) GetClientMutationId() Optional[string] {
+	return v.ClientMutationId
+}
 
 // GetIdempotencyKey returns CreateCustomerPaymentGatewayInput.IdempotencyKey, and is useful for accessing the field via an interface.
-func (v *CreateCustomerPaymentGatewayInput) GetIdempotencyKey() *string { return v.IdempotencyKey }
+func (v *CreateCustomerPaymentGatewayInput) GetIdempotencyKey() Optional[string] {
+	return v.IdempotencyKey
+}
 
 // GetDryRun returns CreateCustomerPaymentGatewayInput.DryRun, and is useful for accessing the field via an interface.
-func (v *CreateCustomerPaymentGatewayInput) GetDryRun() *bool { return v.DryRun }
+func (v *CreateCustomerPaymentGatewayInput) GetDryRun() Optional[bool] { return v.DryRun }
 
 // CreateCustomerPaymentGatewayResponse is returned by CreateCustomerPaymentGateway on success.
 type CreateCustomerPaymentGatewayResponse struct {
@@ -519,19 +1333,33 @@ func (v *CreateCustomerPaymentGatewayResponse) GetCreateCustomerPaymentGateway()
 // `extensions.code = "INTERNAL_SERVER_ERROR"`.
 type CreateDevicePurchaseOrderCreateDevicePurchaseOrderDevicePurchaseOrderPayload struct {
 	// The order as stored (or as it would be, on a dry run, even when refused); null when refused.
-	DevicePurchaseOrder *CreateDevicePurchaseOrderCreateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrder `json:"devicePurchaseOrder"`
+	DevicePurchaseOrder Optional[CreateDevicePurchaseOrderCreateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrder] `json:"devicePurchaseOrder"`
 	// Every rule the input broke (the REST `errors`); when not empty nothing was changed.
 	UserErrors []CreateDevicePurchaseOrderCreateDevicePurchaseOrderDevicePurchaseOrderPayloadUserErrorsUserError `json:"userErrors"`
+	// Things worth knowing that did not stop the change (the REST `warnings`).
+	Warnings []CreateDevicePurchaseOrderCreateDevicePurchaseOrderDevicePurchaseOrderPayloadWarningsUserWarning `json:"warnings"`
+	// The input's `clientMutationId`, echoed.
+	ClientMutationId Optional[string] `json:"clientMutationId"`
 }
 
 // GetDevicePurchaseOrder returns CreateDevicePurchaseOrderCreateDevicePurchaseOrderDevicePurchaseOrderPayload.DevicePurchaseOrder, and is useful for accessing the field via an interface.
-func (v *CreateDevicePurchaseOrderCreateDevicePurchaseOrderDevicePurchaseOrderPayload) GetDevicePurchaseOrder() *CreateDevicePurchaseOrderCreateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrder {
+func (v *CreateDevicePurchaseOrderCreateDevicePurchaseOrderDevicePurchaseOrderPayload) GetDevicePurchaseOrder() Optional[CreateDevicePurchaseOrderCreateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrder] {
 	return v.DevicePurchaseOrder
 }
 
 // GetUserErrors returns CreateDevicePurchaseOrderCreateDevicePurchaseOrderDevicePurchaseOrderPayload.UserErrors, and is useful for accessing the field via an interface.
 func (v *CreateDevicePurchaseOrderCreateDevicePurchaseOrderDevicePurchaseOrderPayload) GetUserErrors() []CreateDevicePurchaseOrderCreateDevicePurchaseOrderDevicePurchaseOrderPayloadUserErrorsUserError {
 	return v.UserErrors
+}
+
+// GetWarnings returns CreateDevicePurchaseOrderCreateDevicePurchaseOrderDevicePurchaseOrderPayload.Warnings, and is useful for accessing the field via an interface.
+func (v *CreateDevicePurchaseOrderCreateDevicePurchaseOrderDevicePurchaseOrderPayload) GetWarnings() []CreateDevicePurchaseOrderCreateDevicePurchaseOrderDevicePurchaseOrderPayloadWarningsUserWarning {
+	return v.Warnings
+}
+
+// GetClientMutationId returns CreateDevicePurchaseOrderCreateDevicePurchaseOrderDevicePurchaseOrderPayload.ClientMutationId, and is useful for accessing the field via an interface.
+func (v *CreateDevicePurchaseOrderCreateDevicePurchaseOrderDevicePurchaseOrderPayload) GetClientMutationId() Optional[string] {
+	return v.ClientMutationId
 }
 
 // CreateDevicePurchaseOrderCreateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrder includes the requested fields of the GraphQL type DevicePurchaseOrder.
@@ -542,34 +1370,152 @@ func (v *CreateDevicePurchaseOrderCreateDevicePurchaseOrderDevicePurchaseOrderPa
 // `lineTotal` = amount × quantity, `itemsTotal` = the sum of the line totals, `total` =
 // itemsTotal + shipping amount. Every item and the shipping use one currency.
 type CreateDevicePurchaseOrderCreateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrder struct {
-	// The order's stable id, assigned by the server (the REST path's `devicePurchaseOrderUuid`).
-	Uuid uuid.UUID `json:"uuid"`
-	// Where the order stands in its workflow.
-	Status DevicePurchaseOrderStatus `json:"status"`
-	// itemsTotal plus the shipping amount, computed by the server.
-	Total decimal.Decimal `json:"total"`
-	// Starts at 1 and grows by 1 with every committed change; send it as `expectedVersion`.
-	Version int `json:"version"`
+	DevicePurchaseOrderFields `json:"-"`
 }
 
 // GetUuid returns CreateDevicePurchaseOrderCreateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrder.Uuid, and is useful for accessing the field via an interface.
 func (v *CreateDevicePurchaseOrderCreateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrder) GetUuid() uuid.UUID {
-	return v.Uuid
+	return v.DevicePurchaseOrderFields.Uuid
+}
+
+// GetDealerCode returns CreateDevicePurchaseOrderCreateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrder.DealerCode, and is useful for accessing the field via an interface.
+func (v *CreateDevicePurchaseOrderCreateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrder) GetDealerCode() string {
+	return v.DevicePurchaseOrderFields.DealerCode
 }
 
 // GetStatus returns CreateDevicePurchaseOrderCreateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrder.Status, and is useful for accessing the field via an interface.
 func (v *CreateDevicePurchaseOrderCreateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrder) GetStatus() DevicePurchaseOrderStatus {
-	return v.Status
+	return v.DevicePurchaseOrderFields.Status
+}
+
+// GetPaymentType returns CreateDevicePurchaseOrderCreateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrder.PaymentType, and is useful for accessing the field via an interface.
+func (v *CreateDevicePurchaseOrderCreateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrder) GetPaymentType() Optional[string] {
+	return v.DevicePurchaseOrderFields.PaymentType
+}
+
+// GetShippingMethodGatewayId returns CreateDevicePurchaseOrderCreateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrder.ShippingMethodGatewayId, and is useful for accessing the field via an interface.
+func (v *CreateDevicePurchaseOrderCreateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrder) GetShippingMethodGatewayId() Optional[string] {
+	return v.DevicePurchaseOrderFields.ShippingMethodGatewayId
+}
+
+// GetItemsTotal returns CreateDevicePurchaseOrderCreateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrder.ItemsTotal, and is useful for accessing the field via an interface.
+func (v *CreateDevicePurchaseOrderCreateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrder) GetItemsTotal() decimal.Decimal {
+	return v.DevicePurchaseOrderFields.ItemsTotal
 }
 
 // GetTotal returns CreateDevicePurchaseOrderCreateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrder.Total, and is useful for accessing the field via an interface.
 func (v *CreateDevicePurchaseOrderCreateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrder) GetTotal() decimal.Decimal {
-	return v.Total
+	return v.DevicePurchaseOrderFields.Total
+}
+
+// GetCurrency returns CreateDevicePurchaseOrderCreateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrder.Currency, and is useful for accessing the field via an interface.
+func (v *CreateDevicePurchaseOrderCreateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrder) GetCurrency() string {
+	return v.DevicePurchaseOrderFields.Currency
 }
 
 // GetVersion returns CreateDevicePurchaseOrderCreateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrder.Version, and is useful for accessing the field via an interface.
 func (v *CreateDevicePurchaseOrderCreateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrder) GetVersion() int {
-	return v.Version
+	return v.DevicePurchaseOrderFields.Version
+}
+
+// GetCreatedAt returns CreateDevicePurchaseOrderCreateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrder.CreatedAt, and is useful for accessing the field via an interface.
+func (v *CreateDevicePurchaseOrderCreateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrder) GetCreatedAt() time.Time {
+	return v.DevicePurchaseOrderFields.CreatedAt
+}
+
+// GetUpdatedAt returns CreateDevicePurchaseOrderCreateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrder.UpdatedAt, and is useful for accessing the field via an interface.
+func (v *CreateDevicePurchaseOrderCreateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrder) GetUpdatedAt() time.Time {
+	return v.DevicePurchaseOrderFields.UpdatedAt
+}
+
+// GetItems returns CreateDevicePurchaseOrderCreateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrder.Items, and is useful for accessing the field via an interface.
+func (v *CreateDevicePurchaseOrderCreateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrder) GetItems() []DevicePurchaseOrderFieldsItemsDevicePurchaseOrderItem {
+	return v.DevicePurchaseOrderFields.Items
+}
+
+// GetShipping returns CreateDevicePurchaseOrderCreateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrder.Shipping, and is useful for accessing the field via an interface.
+func (v *CreateDevicePurchaseOrderCreateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrder) GetShipping() Optional[DevicePurchaseOrderFieldsShippingDevicePurchaseOrderShipping] {
+	return v.DevicePurchaseOrderFields.Shipping
+}
+
+func (v *CreateDevicePurchaseOrderCreateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrder) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*CreateDevicePurchaseOrderCreateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrder
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.CreateDevicePurchaseOrderCreateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrder = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	err = json.Unmarshal(
+		b, &v.DevicePurchaseOrderFields)
+	if err != nil {
+		return err
+	}
+	return nil
+}
+
+type __premarshalCreateDevicePurchaseOrderCreateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrder struct {
+	Uuid uuid.UUID `json:"uuid"`
+
+	DealerCode string `json:"dealerCode"`
+
+	Status DevicePurchaseOrderStatus `json:"status"`
+
+	PaymentType Optional[string] `json:"paymentType"`
+
+	ShippingMethodGatewayId Optional[string] `json:"shippingMethodGatewayId"`
+
+	ItemsTotal decimal.Decimal `json:"itemsTotal"`
+
+	Total decimal.Decimal `json:"total"`
+
+	Currency string `json:"currency"`
+
+	Version int `json:"version"`
+
+	CreatedAt time.Time `json:"createdAt"`
+
+	UpdatedAt time.Time `json:"updatedAt"`
+
+	Items []DevicePurchaseOrderFieldsItemsDevicePurchaseOrderItem `json:"items"`
+
+	Shipping Optional[DevicePurchaseOrderFieldsShippingDevicePurchaseOrderShipping] `json:"shipping"`
+}
+
+func (v *CreateDevicePurchaseOrderCreateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrder) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *CreateDevicePurchaseOrderCreateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrder) __premarshalJSON() (*__premarshalCreateDevicePurchaseOrderCreateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrder, error) {
+	var retval __premarshalCreateDevicePurchaseOrderCreateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrder
+
+	retval.Uuid = v.DevicePurchaseOrderFields.Uuid
+	retval.DealerCode = v.DevicePurchaseOrderFields.DealerCode
+	retval.Status = v.DevicePurchaseOrderFields.Status
+	retval.PaymentType = v.DevicePurchaseOrderFields.PaymentType
+	retval.ShippingMethodGatewayId = v.DevicePurchaseOrderFields.ShippingMethodGatewayId
+	retval.ItemsTotal = v.DevicePurchaseOrderFields.ItemsTotal
+	retval.Total = v.DevicePurchaseOrderFields.Total
+	retval.Currency = v.DevicePurchaseOrderFields.Currency
+	retval.Version = v.DevicePurchaseOrderFields.Version
+	retval.CreatedAt = v.DevicePurchaseOrderFields.CreatedAt
+	retval.UpdatedAt = v.DevicePurchaseOrderFields.UpdatedAt
+	retval.Items = v.DevicePurchaseOrderFields.Items
+	retval.Shipping = v.DevicePurchaseOrderFields.Shipping
+	return &retval, nil
 }
 
 // CreateDevicePurchaseOrderCreateDevicePurchaseOrderDevicePurchaseOrderPayloadUserErrorsUserError includes the requested fields of the GraphQL type UserError.
@@ -600,57 +1546,89 @@ func (v *CreateDevicePurchaseOrderCreateDevicePurchaseOrderDevicePurchaseOrderPa
 	return v.Message
 }
 
+// CreateDevicePurchaseOrderCreateDevicePurchaseOrderDevicePurchaseOrderPayloadWarningsUserWarning includes the requested fields of the GraphQL type UserWarning.
+// The GraphQL type's documentation follows.
+//
+// Something worth knowing about an accepted input; it does not stop the change.
+type CreateDevicePurchaseOrderCreateDevicePurchaseOrderDevicePurchaseOrderPayloadWarningsUserWarning struct {
+	// The path inside `input` the warning is about; empty for the whole input.
+	Field []string `json:"field"`
+	// A machine-readable reason, e.g. `PRODUCT_NOT_ACTIVE`.
+	Code string `json:"code"`
+	// A human-readable explanation.
+	Message string `json:"message"`
+}
+
+// GetField returns CreateDevicePurchaseOrderCreateDevicePurchaseOrderDevicePurchaseOrderPayloadWarningsUserWarning.Field, and is useful for accessing the field via an interface.
+func (v *CreateDevicePurchaseOrderCreateDevicePurchaseOrderDevicePurchaseOrderPayloadWarningsUserWarning) GetField() []string {
+	return v.Field
+}
+
+// GetCode returns CreateDevicePurchaseOrderCreateDevicePurchaseOrderDevicePurchaseOrderPayloadWarningsUserWarning.Code, and is useful for accessing the field via an interface.
+func (v *CreateDevicePurchaseOrderCreateDevicePurchaseOrderDevicePurchaseOrderPayloadWarningsUserWarning) GetCode() string {
+	return v.Code
+}
+
+// GetMessage returns CreateDevicePurchaseOrderCreateDevicePurchaseOrderDevicePurchaseOrderPayloadWarningsUserWarning.Message, and is useful for accessing the field via an interface.
+func (v *CreateDevicePurchaseOrderCreateDevicePurchaseOrderDevicePurchaseOrderPayloadWarningsUserWarning) GetMessage() string {
+	return v.Message
+}
+
 // The fields of a new device purchase order; it starts in DRAFT.
 type CreateDevicePurchaseOrderInput struct {
 	// The dealer the order belongs to; one of your token's `dealer_codes` (any for admin). At most 50 characters.
 	DealerCode string `json:"dealerCode"`
 	// How the dealer pays. At most 50 characters.
-	PaymentType *string `json:"paymentType,omitempty"`
+	PaymentType Optional[string] `json:"paymentType,omitempty"`
 	// The payment gateway's id of the shipping method. At most 100 characters.
-	ShippingMethodGatewayId *string `json:"shippingMethodGatewayId,omitempty"`
+	ShippingMethodGatewayId Optional[string] `json:"shippingMethodGatewayId,omitempty"`
 	// The items; at least one, at most 500.
-	Items []*DevicePurchaseOrderItemInput `json:"items,omitempty"`
+	Items []DevicePurchaseOrderItemInput `json:"items,omitempty"`
 	// The shipping.
-	Shipping *DevicePurchaseOrderShippingInput `json:"shipping,omitempty"`
+	Shipping Optional[DevicePurchaseOrderShippingInput] `json:"shipping,omitempty"`
 	// Echoed in the payload. At most 255 characters.
-	ClientMutationId *string `json:"clientMutationId,omitempty"`
+	ClientMutationId Optional[string] `json:"clientMutationId,omitempty"`
 	// Makes retries safe. A retry with the same key and the same input, by the same caller (the
 	// token's `sub`) within 24 hours, returns the first result without writing again; the same
 	// key with another input is refused with INVALID at `idempotencyKey`. Only a committed result
 	// is kept: a refused input leaves the key free, and a dry run ignores it. At most 255
 	// characters; a UUID per logical request is a good key.
-	IdempotencyKey *string `json:"idempotencyKey"`
+	IdempotencyKey Optional[string] `json:"idempotencyKey,omitempty"`
 	// Validate and return the would-be order, commit nothing.
-	DryRun *bool `json:"dryRun,omitempty"`
+	DryRun Optional[bool] `json:"dryRun,omitempty"`
 }
 
 // GetDealerCode returns CreateDevicePurchaseOrderInput.DealerCode, and is useful for accessing the field via an interface.
 func (v *CreateDevicePurchaseOrderInput) GetDealerCode() string { return v.DealerCode }
 
 // GetPaymentType returns CreateDevicePurchaseOrderInput.PaymentType, and is useful for accessing the field via an interface.
-func (v *CreateDevicePurchaseOrderInput) GetPaymentType() *string { return v.PaymentType }
+func (v *CreateDevicePurchaseOrderInput) GetPaymentType() Optional[string] { return v.PaymentType }
 
 // GetShippingMethodGatewayId returns CreateDevicePurchaseOrderInput.ShippingMethodGatewayId, and is useful for accessing the field via an interface.
-func (v *CreateDevicePurchaseOrderInput) GetShippingMethodGatewayId() *string {
+func (v *CreateDevicePurchaseOrderInput) GetShippingMethodGatewayId() Optional[string] {
 	return v.ShippingMethodGatewayId
 }
 
 // GetItems returns CreateDevicePurchaseOrderInput.Items, and is useful for accessing the field via an interface.
-func (v *CreateDevicePurchaseOrderInput) GetItems() []*DevicePurchaseOrderItemInput { return v.Items }
+func (v *CreateDevicePurchaseOrderInput) GetItems() []DevicePurchaseOrderItemInput { return v.Items }
 
 // GetShipping returns CreateDevicePurchaseOrderInput.Shipping, and is useful for accessing the field via an interface.
-func (v *CreateDevicePurchaseOrderInput) GetShipping() *DevicePurchaseOrderShippingInput {
+func (v *CreateDevicePurchaseOrderInput) GetShipping() Optional[DevicePurchaseOrderShippingInput] {
 	return v.Shipping
 }
 
 // GetClientMutationId returns CreateDevicePurchaseOrderInput.ClientMutationId, and is useful for accessing the field via an interface.
-func (v *CreateDevicePurchaseOrderInput) GetClientMutationId() *string { return v.ClientMutationId }
+func (v *CreateDevicePurchaseOrderInput) GetClientMutationId() Optional[string] {
+	return v.ClientMutationId
+}
 
 // GetIdempotencyKey returns CreateDevicePurchaseOrderInput.IdempotencyKey, and is useful for accessing the field via an interface.
-func (v *CreateDevicePurchaseOrderInput) GetIdempotencyKey() *string { return v.IdempotencyKey }
+func (v *CreateDevicePurchaseOrderInput) GetIdempotencyKey() Optional[string] {
+	return v.IdempotencyKey
+}
 
 // GetDryRun returns CreateDevicePurchaseOrderInput.DryRun, and is useful for accessing the field via an interface.
-func (v *CreateDevicePurchaseOrderInput) GetDryRun() *bool { return v.DryRun }
+func (v *CreateDevicePurchaseOrderInput) GetDryRun() Optional[bool] { return v.DryRun }
 
 // CreateDevicePurchaseOrderResponse is returned by CreateDevicePurchaseOrder on success.
 type CreateDevicePurchaseOrderResponse struct {
@@ -670,19 +1648,33 @@ func (v *CreateDevicePurchaseOrderResponse) GetCreateDevicePurchaseOrder() Creat
 // The result of creating or updating a sub-dealer.
 type CreateSubDealerCreateSubDealerSubDealerPayload struct {
 	// The sub-dealer as stored (or as it would be, on a dry run, even when refused); null when refused.
-	SubDealer *CreateSubDealerCreateSubDealerSubDealerPayloadSubDealer `json:"subDealer"`
+	SubDealer Optional[CreateSubDealerCreateSubDealerSubDealerPayloadSubDealer] `json:"subDealer"`
 	// Every rule the input broke; when not empty nothing was changed.
 	UserErrors []CreateSubDealerCreateSubDealerSubDealerPayloadUserErrorsUserError `json:"userErrors"`
+	// Things worth knowing that did not stop the change, e.g. `TAX_NUMBER_FORMAT`.
+	Warnings []CreateSubDealerCreateSubDealerSubDealerPayloadWarningsUserWarning `json:"warnings"`
+	// The input's `clientMutationId`, echoed.
+	ClientMutationId Optional[string] `json:"clientMutationId"`
 }
 
 // GetSubDealer returns CreateSubDealerCreateSubDealerSubDealerPayload.SubDealer, and is useful for accessing the field via an interface.
-func (v *CreateSubDealerCreateSubDealerSubDealerPayload) GetSubDealer() *CreateSubDealerCreateSubDealerSubDealerPayloadSubDealer {
+func (v *CreateSubDealerCreateSubDealerSubDealerPayload) GetSubDealer() Optional[CreateSubDealerCreateSubDealerSubDealerPayloadSubDealer] {
 	return v.SubDealer
 }
 
 // GetUserErrors returns CreateSubDealerCreateSubDealerSubDealerPayload.UserErrors, and is useful for accessing the field via an interface.
 func (v *CreateSubDealerCreateSubDealerSubDealerPayload) GetUserErrors() []CreateSubDealerCreateSubDealerSubDealerPayloadUserErrorsUserError {
 	return v.UserErrors
+}
+
+// GetWarnings returns CreateSubDealerCreateSubDealerSubDealerPayload.Warnings, and is useful for accessing the field via an interface.
+func (v *CreateSubDealerCreateSubDealerSubDealerPayload) GetWarnings() []CreateSubDealerCreateSubDealerSubDealerPayloadWarningsUserWarning {
+	return v.Warnings
+}
+
+// GetClientMutationId returns CreateSubDealerCreateSubDealerSubDealerPayload.ClientMutationId, and is useful for accessing the field via an interface.
+func (v *CreateSubDealerCreateSubDealerSubDealerPayload) GetClientMutationId() Optional[string] {
+	return v.ClientMutationId
 }
 
 // CreateSubDealerCreateSubDealerSubDealerPayloadSubDealer includes the requested fields of the GraphQL type SubDealer.
@@ -692,22 +1684,241 @@ func (v *CreateSubDealerCreateSubDealerSubDealerPayload) GetUserErrors() []Creat
 // the API and may change (rename); `id` never does, and `history` follows it across renames.
 // A dealer-admin sees and changes the sub-dealers whose `mainDealerCode` is in its `dealer_codes`.
 type CreateSubDealerCreateSubDealerSubDealerPayloadSubDealer struct {
-	// The sub-dealer's stable id; it survives renames of `code`.
-	Id uuid.UUID `json:"id"`
-	// The sub-dealer's member code; unique; at most 50 characters.
-	Code string `json:"code"`
-	// Starts at 1 and grows by 1 with every committed change; send it as `expectedVersion`.
-	Version int `json:"version"`
+	SubDealerFields `json:"-"`
 }
 
 // GetId returns CreateSubDealerCreateSubDealerSubDealerPayloadSubDealer.Id, and is useful for accessing the field via an interface.
-func (v *CreateSubDealerCreateSubDealerSubDealerPayloadSubDealer) GetId() uuid.UUID { return v.Id }
+func (v *CreateSubDealerCreateSubDealerSubDealerPayloadSubDealer) GetId() uuid.UUID {
+	return v.SubDealerFields.Id
+}
+
+// GetMainDealerCode returns CreateSubDealerCreateSubDealerSubDealerPayloadSubDealer.MainDealerCode, and is useful for accessing the field via an interface.
+func (v *CreateSubDealerCreateSubDealerSubDealerPayloadSubDealer) GetMainDealerCode() string {
+	return v.SubDealerFields.MainDealerCode
+}
 
 // GetCode returns CreateSubDealerCreateSubDealerSubDealerPayloadSubDealer.Code, and is useful for accessing the field via an interface.
-func (v *CreateSubDealerCreateSubDealerSubDealerPayloadSubDealer) GetCode() string { return v.Code }
+func (v *CreateSubDealerCreateSubDealerSubDealerPayloadSubDealer) GetCode() string {
+	return v.SubDealerFields.Code
+}
+
+// GetErpCode returns CreateSubDealerCreateSubDealerSubDealerPayloadSubDealer.ErpCode, and is useful for accessing the field via an interface.
+func (v *CreateSubDealerCreateSubDealerSubDealerPayloadSubDealer) GetErpCode() string {
+	return v.SubDealerFields.ErpCode
+}
+
+// GetName returns CreateSubDealerCreateSubDealerSubDealerPayloadSubDealer.Name, and is useful for accessing the field via an interface.
+func (v *CreateSubDealerCreateSubDealerSubDealerPayloadSubDealer) GetName() string {
+	return v.SubDealerFields.Name
+}
+
+// GetIsIndividual returns CreateSubDealerCreateSubDealerSubDealerPayloadSubDealer.IsIndividual, and is useful for accessing the field via an interface.
+func (v *CreateSubDealerCreateSubDealerSubDealerPayloadSubDealer) GetIsIndividual() bool {
+	return v.SubDealerFields.IsIndividual
+}
+
+// GetIsForeignNational returns CreateSubDealerCreateSubDealerSubDealerPayloadSubDealer.IsForeignNational, and is useful for accessing the field via an interface.
+func (v *CreateSubDealerCreateSubDealerSubDealerPayloadSubDealer) GetIsForeignNational() bool {
+	return v.SubDealerFields.IsForeignNational
+}
+
+// GetAddress returns CreateSubDealerCreateSubDealerSubDealerPayloadSubDealer.Address, and is useful for accessing the field via an interface.
+func (v *CreateSubDealerCreateSubDealerSubDealerPayloadSubDealer) GetAddress() Optional[string] {
+	return v.SubDealerFields.Address
+}
+
+// GetCityCode returns CreateSubDealerCreateSubDealerSubDealerPayloadSubDealer.CityCode, and is useful for accessing the field via an interface.
+func (v *CreateSubDealerCreateSubDealerSubDealerPayloadSubDealer) GetCityCode() Optional[string] {
+	return v.SubDealerFields.CityCode
+}
+
+// GetDistrictCode returns CreateSubDealerCreateSubDealerSubDealerPayloadSubDealer.DistrictCode, and is useful for accessing the field via an interface.
+func (v *CreateSubDealerCreateSubDealerSubDealerPayloadSubDealer) GetDistrictCode() Optional[string] {
+	return v.SubDealerFields.DistrictCode
+}
+
+// GetCountryCode returns CreateSubDealerCreateSubDealerSubDealerPayloadSubDealer.CountryCode, and is useful for accessing the field via an interface.
+func (v *CreateSubDealerCreateSubDealerSubDealerPayloadSubDealer) GetCountryCode() string {
+	return v.SubDealerFields.CountryCode
+}
+
+// GetCurrencyCode returns CreateSubDealerCreateSubDealerSubDealerPayloadSubDealer.CurrencyCode, and is useful for accessing the field via an interface.
+func (v *CreateSubDealerCreateSubDealerSubDealerPayloadSubDealer) GetCurrencyCode() Optional[string] {
+	return v.SubDealerFields.CurrencyCode
+}
+
+// GetPhone returns CreateSubDealerCreateSubDealerSubDealerPayloadSubDealer.Phone, and is useful for accessing the field via an interface.
+func (v *CreateSubDealerCreateSubDealerSubDealerPayloadSubDealer) GetPhone() Optional[string] {
+	return v.SubDealerFields.Phone
+}
+
+// GetTaxNumber returns CreateSubDealerCreateSubDealerSubDealerPayloadSubDealer.TaxNumber, and is useful for accessing the field via an interface.
+func (v *CreateSubDealerCreateSubDealerSubDealerPayloadSubDealer) GetTaxNumber() Optional[string] {
+	return v.SubDealerFields.TaxNumber
+}
+
+// GetTaxOffice returns CreateSubDealerCreateSubDealerSubDealerPayloadSubDealer.TaxOffice, and is useful for accessing the field via an interface.
+func (v *CreateSubDealerCreateSubDealerSubDealerPayloadSubDealer) GetTaxOffice() Optional[string] {
+	return v.SubDealerFields.TaxOffice
+}
+
+// GetParentTenantId returns CreateSubDealerCreateSubDealerSubDealerPayloadSubDealer.ParentTenantId, and is useful for accessing the field via an interface.
+func (v *CreateSubDealerCreateSubDealerSubDealerPayloadSubDealer) GetParentTenantId() Optional[uuid.UUID] {
+	return v.SubDealerFields.ParentTenantId
+}
+
+// GetPaymentExCurrencyType returns CreateSubDealerCreateSubDealerSubDealerPayloadSubDealer.PaymentExCurrencyType, and is useful for accessing the field via an interface.
+func (v *CreateSubDealerCreateSubDealerSubDealerPayloadSubDealer) GetPaymentExCurrencyType() Optional[string] {
+	return v.SubDealerFields.PaymentExCurrencyType
+}
+
+// GetPaymentSetDefinitionId returns CreateSubDealerCreateSubDealerSubDealerPayloadSubDealer.PaymentSetDefinitionId, and is useful for accessing the field via an interface.
+func (v *CreateSubDealerCreateSubDealerSubDealerPayloadSubDealer) GetPaymentSetDefinitionId() Optional[uuid.UUID] {
+	return v.SubDealerFields.PaymentSetDefinitionId
+}
+
+// GetUsablePaymentSetDefinitionIds returns CreateSubDealerCreateSubDealerSubDealerPayloadSubDealer.UsablePaymentSetDefinitionIds, and is useful for accessing the field via an interface.
+func (v *CreateSubDealerCreateSubDealerSubDealerPayloadSubDealer) GetUsablePaymentSetDefinitionIds() []uuid.UUID {
+	return v.SubDealerFields.UsablePaymentSetDefinitionIds
+}
+
+// GetCustomerRepresentativeIds returns CreateSubDealerCreateSubDealerSubDealerPayloadSubDealer.CustomerRepresentativeIds, and is useful for accessing the field via an interface.
+func (v *CreateSubDealerCreateSubDealerSubDealerPayloadSubDealer) GetCustomerRepresentativeIds() []uuid.UUID {
+	return v.SubDealerFields.CustomerRepresentativeIds
+}
 
 // GetVersion returns CreateSubDealerCreateSubDealerSubDealerPayloadSubDealer.Version, and is useful for accessing the field via an interface.
-func (v *CreateSubDealerCreateSubDealerSubDealerPayloadSubDealer) GetVersion() int { return v.Version }
+func (v *CreateSubDealerCreateSubDealerSubDealerPayloadSubDealer) GetVersion() int {
+	return v.SubDealerFields.Version
+}
+
+// GetCreatedAt returns CreateSubDealerCreateSubDealerSubDealerPayloadSubDealer.CreatedAt, and is useful for accessing the field via an interface.
+func (v *CreateSubDealerCreateSubDealerSubDealerPayloadSubDealer) GetCreatedAt() time.Time {
+	return v.SubDealerFields.CreatedAt
+}
+
+// GetUpdatedAt returns CreateSubDealerCreateSubDealerSubDealerPayloadSubDealer.UpdatedAt, and is useful for accessing the field via an interface.
+func (v *CreateSubDealerCreateSubDealerSubDealerPayloadSubDealer) GetUpdatedAt() time.Time {
+	return v.SubDealerFields.UpdatedAt
+}
+
+// GetUsers returns CreateSubDealerCreateSubDealerSubDealerPayloadSubDealer.Users, and is useful for accessing the field via an interface.
+func (v *CreateSubDealerCreateSubDealerSubDealerPayloadSubDealer) GetUsers() []SubDealerFieldsUsersSubDealerUser {
+	return v.SubDealerFields.Users
+}
+
+func (v *CreateSubDealerCreateSubDealerSubDealerPayloadSubDealer) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*CreateSubDealerCreateSubDealerSubDealerPayloadSubDealer
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.CreateSubDealerCreateSubDealerSubDealerPayloadSubDealer = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	err = json.Unmarshal(
+		b, &v.SubDealerFields)
+	if err != nil {
+		return err
+	}
+	return nil
+}
+
+type __premarshalCreateSubDealerCreateSubDealerSubDealerPayloadSubDealer struct {
+	Id uuid.UUID `json:"id"`
+
+	MainDealerCode string `json:"mainDealerCode"`
+
+	Code string `json:"code"`
+
+	ErpCode string `json:"erpCode"`
+
+	Name string `json:"name"`
+
+	IsIndividual bool `json:"isIndividual"`
+
+	IsForeignNational bool `json:"isForeignNational"`
+
+	Address Optional[string] `json:"address"`
+
+	CityCode Optional[string] `json:"cityCode"`
+
+	DistrictCode Optional[string] `json:"districtCode"`
+
+	CountryCode string `json:"countryCode"`
+
+	CurrencyCode Optional[string] `json:"currencyCode"`
+
+	Phone Optional[string] `json:"phone"`
+
+	TaxNumber Optional[string] `json:"taxNumber"`
+
+	TaxOffice Optional[string] `json:"taxOffice"`
+
+	ParentTenantId Optional[uuid.UUID] `json:"parentTenantId"`
+
+	PaymentExCurrencyType Optional[string] `json:"paymentExCurrencyType"`
+
+	PaymentSetDefinitionId Optional[uuid.UUID] `json:"paymentSetDefinitionId"`
+
+	UsablePaymentSetDefinitionIds []uuid.UUID `json:"usablePaymentSetDefinitionIds"`
+
+	CustomerRepresentativeIds []uuid.UUID `json:"customerRepresentativeIds"`
+
+	Version int `json:"version"`
+
+	CreatedAt time.Time `json:"createdAt"`
+
+	UpdatedAt time.Time `json:"updatedAt"`
+
+	Users []SubDealerFieldsUsersSubDealerUser `json:"users"`
+}
+
+func (v *CreateSubDealerCreateSubDealerSubDealerPayloadSubDealer) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *CreateSubDealerCreateSubDealerSubDealerPayloadSubDealer) __premarshalJSON() (*__premarshalCreateSubDealerCreateSubDealerSubDealerPayloadSubDealer, error) {
+	var retval __premarshalCreateSubDealerCreateSubDealerSubDealerPayloadSubDealer
+
+	retval.Id = v.SubDealerFields.Id
+	retval.MainDealerCode = v.SubDealerFields.MainDealerCode
+	retval.Code = v.SubDealerFields.Code
+	retval.ErpCode = v.SubDealerFields.ErpCode
+	retval.Name = v.SubDealerFields.Name
+	retval.IsIndividual = v.SubDealerFields.IsIndividual
+	retval.IsForeignNational = v.SubDealerFields.IsForeignNational
+	retval.Address = v.SubDealerFields.Address
+	retval.CityCode = v.SubDealerFields.CityCode
+	retval.DistrictCode = v.SubDealerFields.DistrictCode
+	retval.CountryCode = v.SubDealerFields.CountryCode
+	retval.CurrencyCode = v.SubDealerFields.CurrencyCode
+	retval.Phone = v.SubDealerFields.Phone
+	retval.TaxNumber = v.SubDealerFields.TaxNumber
+	retval.TaxOffice = v.SubDealerFields.TaxOffice
+	retval.ParentTenantId = v.SubDealerFields.ParentTenantId
+	retval.PaymentExCurrencyType = v.SubDealerFields.PaymentExCurrencyType
+	retval.PaymentSetDefinitionId = v.SubDealerFields.PaymentSetDefinitionId
+	retval.UsablePaymentSetDefinitionIds = v.SubDealerFields.UsablePaymentSetDefinitionIds
+	retval.CustomerRepresentativeIds = v.SubDealerFields.CustomerRepresentativeIds
+	retval.Version = v.SubDealerFields.Version
+	retval.CreatedAt = v.SubDealerFields.CreatedAt
+	retval.UpdatedAt = v.SubDealerFields.UpdatedAt
+	retval.Users = v.SubDealerFields.Users
+	return &retval, nil
+}
 
 // CreateSubDealerCreateSubDealerSubDealerPayloadUserErrorsUserError includes the requested fields of the GraphQL type UserError.
 // The GraphQL type's documentation follows.
@@ -737,134 +1948,164 @@ func (v *CreateSubDealerCreateSubDealerSubDealerPayloadUserErrorsUserError) GetM
 	return v.Message
 }
 
+// CreateSubDealerCreateSubDealerSubDealerPayloadWarningsUserWarning includes the requested fields of the GraphQL type UserWarning.
+// The GraphQL type's documentation follows.
+//
+// Something worth knowing about an accepted input; it does not stop the change.
+type CreateSubDealerCreateSubDealerSubDealerPayloadWarningsUserWarning struct {
+	// The path inside `input` the warning is about; empty for the whole input.
+	Field []string `json:"field"`
+	// A machine-readable reason, e.g. `PRODUCT_NOT_ACTIVE`.
+	Code string `json:"code"`
+	// A human-readable explanation.
+	Message string `json:"message"`
+}
+
+// GetField returns CreateSubDealerCreateSubDealerSubDealerPayloadWarningsUserWarning.Field, and is useful for accessing the field via an interface.
+func (v *CreateSubDealerCreateSubDealerSubDealerPayloadWarningsUserWarning) GetField() []string {
+	return v.Field
+}
+
+// GetCode returns CreateSubDealerCreateSubDealerSubDealerPayloadWarningsUserWarning.Code, and is useful for accessing the field via an interface.
+func (v *CreateSubDealerCreateSubDealerSubDealerPayloadWarningsUserWarning) GetCode() string {
+	return v.Code
+}
+
+// GetMessage returns CreateSubDealerCreateSubDealerSubDealerPayloadWarningsUserWarning.Message, and is useful for accessing the field via an interface.
+func (v *CreateSubDealerCreateSubDealerSubDealerPayloadWarningsUserWarning) GetMessage() string {
+	return v.Message
+}
+
 // The fields of a new sub-dealer. Required: mainDealerCode, code, erpCode, name, isIndividual, countryCode.
 type CreateSubDealerInput struct {
 	// The main dealer's member code; required; must be in your scope. At most 50 characters.
-	MainDealerCode *string `json:"mainDealerCode,omitempty"`
+	MainDealerCode Optional[string] `json:"mainDealerCode,omitempty"`
 	// The sub-dealer's member code; required; unique. At most 50 characters.
-	Code *string `json:"code,omitempty"`
+	Code Optional[string] `json:"code,omitempty"`
 	// The code in the ERP; required; unique. At most 50 characters.
-	ErpCode *string `json:"erpCode,omitempty"`
+	ErpCode Optional[string] `json:"erpCode,omitempty"`
 	// The name; required. At most 200 characters.
-	Name *string `json:"name,omitempty"`
+	Name Optional[string] `json:"name,omitempty"`
 	// True for an individual, false for a company; required.
-	IsIndividual *bool `json:"isIndividual,omitempty"`
+	IsIndividual Optional[bool] `json:"isIndividual,omitempty"`
 	// Whether the sub-dealer is a foreign national; false when left out.
-	IsForeignNational *bool `json:"isForeignNational,omitempty"`
+	IsForeignNational Optional[bool] `json:"isForeignNational,omitempty"`
 	// The postal address. At most 500 characters.
-	Address *string `json:"address,omitempty"`
+	Address Optional[string] `json:"address,omitempty"`
 	// The city code. At most 50 characters.
-	CityCode *string `json:"cityCode,omitempty"`
+	CityCode Optional[string] `json:"cityCode,omitempty"`
 	// The district code, as text. At most 50 characters.
-	DistrictCode *string `json:"districtCode,omitempty"`
+	DistrictCode Optional[string] `json:"districtCode,omitempty"`
 	// The country, ISO 3166-1 alpha-2; required.
-	CountryCode *string `json:"countryCode,omitempty"`
+	CountryCode Optional[string] `json:"countryCode,omitempty"`
 	// The currency, ISO 4217.
-	CurrencyCode *string `json:"currencyCode,omitempty"`
+	CurrencyCode Optional[string] `json:"currencyCode,omitempty"`
 	// The landline number. At most 32 characters.
-	Phone *string `json:"phone,omitempty"`
+	Phone Optional[string] `json:"phone,omitempty"`
 	// The tax number; required for a company. At most 50 characters.
-	TaxNumber *string `json:"taxNumber,omitempty"`
+	TaxNumber Optional[string] `json:"taxNumber,omitempty"`
 	// The tax office; required for a company. At most 200 characters.
-	TaxOffice *string `json:"taxOffice,omitempty"`
+	TaxOffice Optional[string] `json:"taxOffice,omitempty"`
 	// The parent tenant.
-	ParentTenantId *uuid.UUID `json:"parentTenantId,omitempty"`
+	ParentTenantId Optional[uuid.UUID] `json:"parentTenantId,omitempty"`
 	// The payment currency type. At most 50 characters.
-	PaymentExCurrencyType *string `json:"paymentExCurrencyType,omitempty"`
+	PaymentExCurrencyType Optional[string] `json:"paymentExCurrencyType,omitempty"`
 	// The chosen payment set; one of usablePaymentSetDefinitionIds.
-	PaymentSetDefinitionId *uuid.UUID `json:"paymentSetDefinitionId,omitempty"`
+	PaymentSetDefinitionId Optional[uuid.UUID] `json:"paymentSetDefinitionId,omitempty"`
 	// The payment sets the sub-dealer may use. At most 500 items.
-	UsablePaymentSetDefinitionIds []*uuid.UUID `json:"usablePaymentSetDefinitionIds,omitempty"`
+	UsablePaymentSetDefinitionIds []uuid.UUID `json:"usablePaymentSetDefinitionIds,omitempty"`
 	// The customer representatives. At most 500 items.
-	CustomerRepresentativeIds []*uuid.UUID `json:"customerRepresentativeIds,omitempty"`
+	CustomerRepresentativeIds []uuid.UUID `json:"customerRepresentativeIds,omitempty"`
 	// The users (at most 500).
-	Users []*SubDealerUserInput `json:"users,omitempty"`
+	Users []SubDealerUserInput `json:"users,omitempty"`
 	// Echoed in the payload. At most 255 characters.
-	ClientMutationId *string `json:"clientMutationId,omitempty"`
+	ClientMutationId Optional[string] `json:"clientMutationId,omitempty"`
 	// Makes retries safe. A retry with the same key and the same input, by the same caller (the
 	// token's `sub`) within 24 hours, returns the first result without writing again; the same
 	// key with another input is refused with INVALID at `idempotencyKey`. Only a committed result
 	// is kept: a refused input leaves the key free, and a dry run ignores it. At most 255
 	// characters; a UUID per logical request is a good key.
-	IdempotencyKey *string `json:"idempotencyKey"`
+	IdempotencyKey Optional[string] `json:"idempotencyKey,omitempty"`
 	// Validate and return the would-be record, commit nothing.
-	DryRun *bool `json:"dryRun,omitempty"`
+	DryRun Optional[bool] `json:"dryRun,omitempty"`
 }
 
 // GetMainDealerCode returns CreateSubDealerInput.MainDealerCode, and is useful for accessing the field via an interface.
-func (v *CreateSubDealerInput) GetMainDealerCode() *string { return v.MainDealerCode }
+func (v *CreateSubDealerInput) GetMainDealerCode() Optional[string] { return v.MainDealerCode }
 
 // GetCode returns CreateSubDealerInput.Code, and is useful for accessing the field via an interface.
-func (v *CreateSubDealerInput) GetCode() *string { return v.Code }
+func (v *CreateSubDealerInput) GetCode() Optional[string] { return v.Code }
 
 // GetErpCode returns CreateSubDealerInput.ErpCode, and is useful for accessing the field via an interface.
-func (v *CreateSubDealerInput) GetErpCode() *string { return v.ErpCode }
+func (v *CreateSubDealerInput) GetErpCode() Optional[string] { return v.ErpCode }
 
 // GetName returns CreateSubDealerInput.Name, and is useful for accessing the field via an interface.
-func (v *CreateSubDealerInput) GetName() *string { return v.Name }
+func (v *CreateSubDealerInput) GetName() Optional[string] { return v.Name }
 
 // GetIsIndividual returns CreateSubDealerInput.IsIndividual, and is useful for accessing the field via an interface.
-func (v *CreateSubDealerInput) GetIsIndividual() *bool { return v.IsIndividual }
+func (v *CreateSubDealerInput) GetIsIndividual() Optional[bool] { return v.IsIndividual }
 
 // GetIsForeignNational returns CreateSubDealerInput.IsForeignNational, and is useful for accessing the field via an interface.
-func (v *CreateSubDealerInput) GetIsForeignNational() *bool { return v.IsForeignNational }
+func (v *CreateSubDealerInput) GetIsForeignNational() Optional[bool] { return v.IsForeignNational }
 
 // GetAddress returns CreateSubDealerInput.Address, and is useful for accessing the field via an interface.
-func (v *CreateSubDealerInput) GetAddress() *string { return v.Address }
+func (v *CreateSubDealerInput) GetAddress() Optional[string] { return v.Address }
 
 // GetCityCode returns CreateSubDealerInput.CityCode, and is useful for accessing the field via an interface.
-func (v *CreateSubDealerInput) GetCityCode() *string { return v.CityCode }
+func (v *CreateSubDealerInput) GetCityCode() Optional[string] { return v.CityCode }
 
 // GetDistrictCode returns CreateSubDealerInput.DistrictCode, and is useful for accessing the field via an interface.
-func (v *CreateSubDealerInput) GetDistrictCode() *string { return v.DistrictCode }
+func (v *CreateSubDealerInput) GetDistrictCode() Optional[string] { return v.DistrictCode }
 
 // GetCountryCode returns CreateSubDealerInput.CountryCode, and is useful for accessing the field via an interface.
-func (v *CreateSubDealerInput) GetCountryCode() *string { return v.CountryCode }
+func (v *CreateSubDealerInput) GetCountryCode() Optional[string] { return v.CountryCode }
 
 // GetCurrencyCode returns CreateSubDealerInput.CurrencyCode, and is useful for accessing the field via an interface.
-func (v *CreateSubDealerInput) GetCurrencyCode() *string { return v.CurrencyCode }
+func (v *CreateSubDealerInput) GetCurrencyCode() Optional[string] { return v.CurrencyCode }
 
 // GetPhone returns CreateSubDealerInput.Phone, and is useful for accessing the field via an interface.
-func (v *CreateSubDealerInput) GetPhone() *string { return v.Phone }
+func (v *CreateSubDealerInput) GetPhone() Optional[string] { return v.Phone }
 
 // GetTaxNumber returns CreateSubDealerInput.TaxNumber, and is useful for accessing the field via an interface.
-func (v *CreateSubDealerInput) GetTaxNumber() *string { return v.TaxNumber }
+func (v *CreateSubDealerInput) GetTaxNumber() Optional[string] { return v.TaxNumber }
 
 // GetTaxOffice returns CreateSubDealerInput.TaxOffice, and is useful for accessing the field via an interface.
-func (v *CreateSubDealerInput) GetTaxOffice() *string { return v.TaxOffice }
+func (v *CreateSubDealerInput) GetTaxOffice() Optional[string] { return v.TaxOffice }
 
 // GetParentTenantId returns CreateSubDealerInput.ParentTenantId, and is useful for accessing the field via an interface.
-func (v *CreateSubDealerInput) GetParentTenantId() *uuid.UUID { return v.ParentTenantId }
+func (v *CreateSubDealerInput) GetParentTenantId() Optional[uuid.UUID] { return v.ParentTenantId }
 
 // GetPaymentExCurrencyType returns CreateSubDealerInput.PaymentExCurrencyType, and is useful for accessing the field via an interface.
-func (v *CreateSubDealerInput) GetPaymentExCurrencyType() *string { return v.PaymentExCurrencyType }
+func (v *CreateSubDealerInput) GetPaymentExCurrencyType() Optional[string] {
+	return v.PaymentExCurrencyType
+}
 
 // GetPaymentSetDefinitionId returns CreateSubDealerInput.PaymentSetDefinitionId, and is useful for accessing the field via an interface.
-func (v *CreateSubDealerInput) GetPaymentSetDefinitionId() *uuid.UUID {
+func (v *CreateSubDealerInput) GetPaymentSetDefinitionId() Optional[uuid.UUID] {
 	return v.PaymentSetDefinitionId
 }
 
 // GetUsablePaymentSetDefinitionIds returns CreateSubDealerInput.UsablePaymentSetDefinitionIds, and is useful for accessing the field via an interface.
-func (v *CreateSubDealerInput) GetUsablePaymentSetDefinitionIds() []*uuid.UUID {
+func (v *CreateSubDealerInput) GetUsablePaymentSetDefinitionIds() []uuid.UUID {
 	return v.UsablePaymentSetDefinitionIds
 }
 
 // GetCustomerRepresentativeIds returns CreateSubDealerInput.CustomerRepresentativeIds, and is useful for accessing the field via an interface.
-func (v *CreateSubDealerInput) GetCustomerRepresentativeIds() []*uuid.UUID {
+func (v *CreateSubDealerInput) GetCustomerRepresentativeIds() []uuid.UUID {
 	return v.CustomerRepresentativeIds
 }
 
 // GetUsers returns CreateSubDealerInput.Users, and is useful for accessing the field via an interface.
-func (v *CreateSubDealerInput) GetUsers() []*SubDealerUserInput { return v.Users }
+func (v *CreateSubDealerInput) GetUsers() []SubDealerUserInput { return v.Users }
 
 // GetClientMutationId returns CreateSubDealerInput.ClientMutationId, and is useful for accessing the field via an interface.
-func (v *CreateSubDealerInput) GetClientMutationId() *string { return v.ClientMutationId }
+func (v *CreateSubDealerInput) GetClientMutationId() Optional[string] { return v.ClientMutationId }
 
 // GetIdempotencyKey returns CreateSubDealerInput.IdempotencyKey, and is useful for accessing the field via an interface.
-func (v *CreateSubDealerInput) GetIdempotencyKey() *string { return v.IdempotencyKey }
+func (v *CreateSubDealerInput) GetIdempotencyKey() Optional[string] { return v.IdempotencyKey }
 
 // GetDryRun returns CreateSubDealerInput.DryRun, and is useful for accessing the field via an interface.
-func (v *CreateSubDealerInput) GetDryRun() *bool { return v.DryRun }
+func (v *CreateSubDealerInput) GetDryRun() Optional[bool] { return v.DryRun }
 
 // CreateSubDealerResponse is returned by CreateSubDealer on success.
 type CreateSubDealerResponse struct {
@@ -877,195 +2118,1158 @@ func (v *CreateSubDealerResponse) GetCreateSubDealer() CreateSubDealerCreateSubD
 	return v.CreateSubDealer
 }
 
+// CustomerPaymentGatewayCustomerPaymentGateway includes the requested fields of the GraphQL type CustomerPaymentGateway.
+// The GraphQL type's documentation follows.
+//
+// A customer's payment gateway: merchant credentials, payment limits and four lists (bill types,
+// applications, payment types, convenience fees). Amounts are `Decimal` with 2 decimal places
+// (`numeric(18,2)`). `merchantKey` and `merchantPin` are write-only secrets, read back masked.
+type CustomerPaymentGatewayCustomerPaymentGateway struct {
+	CustomerPaymentGatewayFields `json:"-"`
+}
+
+// GetId returns CustomerPaymentGatewayCustomerPaymentGateway.Id, and is useful for accessing the field via an interface.
+func (v *CustomerPaymentGatewayCustomerPaymentGateway) GetId() uuid.UUID {
+	return v.CustomerPaymentGatewayFields.Id
+}
+
+// GetCustomerId returns CustomerPaymentGatewayCustomerPaymentGateway.CustomerId, and is useful for accessing the field via an interface.
+func (v *CustomerPaymentGatewayCustomerPaymentGateway) GetCustomerId() uuid.UUID {
+	return v.CustomerPaymentGatewayFields.CustomerId
+}
+
+// GetMerchantId returns CustomerPaymentGatewayCustomerPaymentGateway.MerchantId, and is useful for accessing the field via an interface.
+func (v *CustomerPaymentGatewayCustomerPaymentGateway) GetMerchantId() Optional[string] {
+	return v.CustomerPaymentGatewayFields.MerchantId
+}
+
+// GetMerchantKey returns CustomerPaymentGatewayCustomerPaymentGateway.MerchantKey, and is useful for accessing the field via an interface.
+func (v *CustomerPaymentGatewayCustomerPaymentGateway) GetMerchantKey() Optional[string] {
+	return v.CustomerPaymentGatewayFields.MerchantKey
+}
+
+// GetMerchantPin returns CustomerPaymentGatewayCustomerPaymentGateway.MerchantPin, and is useful for accessing the field via an interface.
+func (v *CustomerPaymentGatewayCustomerPaymentGateway) GetMerchantPin() Optional[string] {
+	return v.CustomerPaymentGatewayFields.MerchantPin
+}
+
+// GetDisplayName returns CustomerPaymentGatewayCustomerPaymentGateway.DisplayName, and is useful for accessing the field via an interface.
+func (v *CustomerPaymentGatewayCustomerPaymentGateway) GetDisplayName() string {
+	return v.CustomerPaymentGatewayFields.DisplayName
+}
+
+// GetTestMode returns CustomerPaymentGatewayCustomerPaymentGateway.TestMode, and is useful for accessing the field via an interface.
+func (v *CustomerPaymentGatewayCustomerPaymentGateway) GetTestMode() bool {
+	return v.CustomerPaymentGatewayFields.TestMode
+}
+
+// GetAllowToken returns CustomerPaymentGatewayCustomerPaymentGateway.AllowToken, and is useful for accessing the field via an interface.
+func (v *CustomerPaymentGatewayCustomerPaymentGateway) GetAllowToken() bool {
+	return v.CustomerPaymentGatewayFields.AllowToken
+}
+
+// GetMinPaymentAmount returns CustomerPaymentGatewayCustomerPaymentGateway.MinPaymentAmount, and is useful for accessing the field via an interface.
+func (v *CustomerPaymentGatewayCustomerPaymentGateway) GetMinPaymentAmount() Optional[decimal.Decimal] {
+	return v.CustomerPaymentGatewayFields.MinPaymentAmount
+}
+
+// GetMaxPaymentAmount returns CustomerPaymentGatewayCustomerPaymentGateway.MaxPaymentAmount, and is useful for accessing the field via an interface.
+func (v *CustomerPaymentGatewayCustomerPaymentGateway) GetMaxPaymentAmount() Optional[decimal.Decimal] {
+	return v.CustomerPaymentGatewayFields.MaxPaymentAmount
+}
+
+// GetVersion returns CustomerPaymentGatewayCustomerPaymentGateway.Version, and is useful for accessing the field via an interface.
+func (v *CustomerPaymentGatewayCustomerPaymentGateway) GetVersion() int {
+	return v.CustomerPaymentGatewayFields.Version
+}
+
+// GetCreatedAt returns CustomerPaymentGatewayCustomerPaymentGateway.CreatedAt, and is useful for accessing the field via an interface.
+func (v *CustomerPaymentGatewayCustomerPaymentGateway) GetCreatedAt() time.Time {
+	return v.CustomerPaymentGatewayFields.CreatedAt
+}
+
+// GetUpdatedAt returns CustomerPaymentGatewayCustomerPaymentGateway.UpdatedAt, and is useful for accessing the field via an interface.
+func (v *CustomerPaymentGatewayCustomerPaymentGateway) GetUpdatedAt() time.Time {
+	return v.CustomerPaymentGatewayFields.UpdatedAt
+}
+
+// GetBillTypes returns CustomerPaymentGatewayCustomerPaymentGateway.BillTypes, and is useful for accessing the field via an interface.
+func (v *CustomerPaymentGatewayCustomerPaymentGateway) GetBillTypes() []CustomerPaymentGatewayFieldsBillTypesPaymentGatewayBillType {
+	return v.CustomerPaymentGatewayFields.BillTypes
+}
+
+// GetApplications returns CustomerPaymentGatewayCustomerPaymentGateway.Applications, and is useful for accessing the field via an interface.
+func (v *CustomerPaymentGatewayCustomerPaymentGateway) GetApplications() []CustomerPaymentGatewayFieldsApplicationsPaymentGatewayApplication {
+	return v.CustomerPaymentGatewayFields.Applications
+}
+
+// GetPaymentTypes returns CustomerPaymentGatewayCustomerPaymentGateway.PaymentTypes, and is useful for accessing the field via an interface.
+func (v *CustomerPaymentGatewayCustomerPaymentGateway) GetPaymentTypes() []CustomerPaymentGatewayFieldsPaymentTypesPaymentGatewayPaymentType {
+	return v.CustomerPaymentGatewayFields.PaymentTypes
+}
+
+// GetConvenienceFees returns CustomerPaymentGatewayCustomerPaymentGateway.ConvenienceFees, and is useful for accessing the field via an interface.
+func (v *CustomerPaymentGatewayCustomerPaymentGateway) GetConvenienceFees() []CustomerPaymentGatewayFieldsConvenienceFeesConvenienceFee {
+	return v.CustomerPaymentGatewayFields.ConvenienceFees
+}
+
+func (v *CustomerPaymentGatewayCustomerPaymentGateway) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*CustomerPaymentGatewayCustomerPaymentGateway
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.CustomerPaymentGatewayCustomerPaymentGateway = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	err = json.Unmarshal(
+		b, &v.CustomerPaymentGatewayFields)
+	if err != nil {
+		return err
+	}
+	return nil
+}
+
+type __premarshalCustomerPaymentGatewayCustomerPaymentGateway struct {
+	Id uuid.UUID `json:"id"`
+
+	CustomerId uuid.UUID `json:"customerId"`
+
+	MerchantId Optional[string] `json:"merchantId"`
+
+	MerchantKey Optional[string] `json:"merchantKey"`
+
+	MerchantPin Optional[string] `json:"merchantPin"`
+
+	DisplayName string `json:"displayName"`
+
+	TestMode bool `json:"testMode"`
+
+	AllowToken bool `json:"allowToken"`
+
+	MinPaymentAmount Optional[decimal.Decimal] `json:"minPaymentAmount"`
+
+	MaxPaymentAmount Optional[decimal.Decimal] `json:"maxPaymentAmount"`
+
+	Version int `json:"version"`
+
+	CreatedAt time.Time `json:"createdAt"`
+
+	UpdatedAt time.Time `json:"updatedAt"`
+
+	BillTypes []CustomerPaymentGatewayFieldsBillTypesPaymentGatewayBillType `json:"billTypes"`
+
+	Applications []CustomerPaymentGatewayFieldsApplicationsPaymentGatewayApplication `json:"applications"`
+
+	PaymentTypes []CustomerPaymentGatewayFieldsPaymentTypesPaymentGatewayPaymentType `json:"paymentTypes"`
+
+	ConvenienceFees []CustomerPaymentGatewayFieldsConvenienceFeesConvenienceFee `json:"convenienceFees"`
+}
+
+func (v *CustomerPaymentGatewayCustomerPaymentGateway) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *CustomerPaymentGatewayCustomerPaymentGateway) __premarshalJSON() (*__premarshalCustomerPaymentGatewayCustomerPaymentGateway, error) {
+	var retval __premarshalCustomerPaymentGatewayCustomerPaymentGateway
+
+	retval.Id = v.CustomerPaymentGatewayFields.Id
+	retval.CustomerId = v.CustomerPaymentGatewayFields.CustomerId
+	retval.MerchantId = v.CustomerPaymentGatewayFields.MerchantId
+	retval.MerchantKey = v.CustomerPaymentGatewayFields.MerchantKey
+	retval.MerchantPin = v.CustomerPaymentGatewayFields.MerchantPin
+	retval.DisplayName = v.CustomerPaymentGatewayFields.DisplayName
+	retval.TestMode = v.CustomerPaymentGatewayFields.TestMode
+	retval.AllowToken = v.CustomerPaymentGatewayFields.AllowToken
+	retval.MinPaymentAmount = v.CustomerPaymentGatewayFields.MinPaymentAmount
+	retval.MaxPaymentAmount = v.CustomerPaymentGatewayFields.MaxPaymentAmount
+	retval.Version = v.CustomerPaymentGatewayFields.Version
+	retval.CreatedAt = v.CustomerPaymentGatewayFields.CreatedAt
+	retval.UpdatedAt = v.CustomerPaymentGatewayFields.UpdatedAt
+	retval.BillTypes = v.CustomerPaymentGatewayFields.BillTypes
+	retval.Applications = v.CustomerPaymentGatewayFields.Applications
+	retval.PaymentTypes = v.CustomerPaymentGatewayFields.PaymentTypes
+	retval.ConvenienceFees = v.CustomerPaymentGatewayFields.ConvenienceFees
+	return &retval, nil
+}
+
+// The fields of a CustomerPaymentGateway that the operations below return.
+type CustomerPaymentGatewayFields struct {
+	// The gateway's id.
+	Id uuid.UUID `json:"id"`
+	// The customer it belongs to.
+	CustomerId uuid.UUID `json:"customerId"`
+	// The merchant id at the payment provider. At most 100 characters.
+	MerchantId Optional[string] `json:"merchantId"`
+	// The merchant key, masked.
+	MerchantKey Optional[string] `json:"merchantKey"`
+	// The merchant PIN, masked.
+	MerchantPin Optional[string] `json:"merchantPin"`
+	// The name shown to payers; never empty. At most 200 characters.
+	DisplayName string `json:"displayName"`
+	// Whether the gateway runs in test mode.
+	TestMode bool `json:"testMode"`
+	// Whether payers may store a card token.
+	AllowToken bool `json:"allowToken"`
+	// The smallest payment accepted; at most maxPaymentAmount.
+	MinPaymentAmount Optional[decimal.Decimal] `json:"minPaymentAmount"`
+	// The largest payment accepted.
+	MaxPaymentAmount Optional[decimal.Decimal] `json:"maxPaymentAmount"`
+	// Starts at 1 and grows by 1 with every committed change; send it as `expectedVersion`.
+	Version int `json:"version"`
+	// When the gateway was created.
+	CreatedAt time.Time `json:"createdAt"`
+	// When it (or one of its lists) last changed.
+	UpdatedAt time.Time `json:"updatedAt"`
+	// The bill types the gateway serves, in the order sent.
+	BillTypes []CustomerPaymentGatewayFieldsBillTypesPaymentGatewayBillType `json:"billTypes"`
+	// The applications that use the gateway, in the order sent.
+	Applications []CustomerPaymentGatewayFieldsApplicationsPaymentGatewayApplication `json:"applications"`
+	// The payment types the gateway accepts, in the order sent.
+	PaymentTypes []CustomerPaymentGatewayFieldsPaymentTypesPaymentGatewayPaymentType `json:"paymentTypes"`
+	// The convenience fees charged, in the order sent.
+	ConvenienceFees []CustomerPaymentGatewayFieldsConvenienceFeesConvenienceFee `json:"convenienceFees"`
+}
+
+// GetId returns CustomerPaymentGatewayFields.Id, and is useful for accessing the field via an interface.
+func (v *CustomerPaymentGatewayFields) GetId() uuid.UUID { return v.Id }
+
+// GetCustomerId returns CustomerPaymentGatewayFields.CustomerId, and is useful for accessing the field via an interface.
+func (v *CustomerPaymentGatewayFields) GetCustomerId() uuid.UUID { return v.CustomerId }
+
+// GetMerchantId returns CustomerPaymentGatewayFields.MerchantId, and is useful for accessing the field via an interface.
+func (v *CustomerPaymentGatewayFields) GetMerchantId() Optional[string] { return v.MerchantId }
+
+// GetMerchantKey returns CustomerPaymentGatewayFields.MerchantKey, and is useful for accessing the field via an interface.
+func (v *CustomerPaymentGatewayFields) GetMerchantKey() Optional[string] { return v.MerchantKey }
+
+// GetMerchantPin returns CustomerPaymentGatewayFields.MerchantPin, and is useful for accessing the field via an interface.
+func (v *CustomerPaymentGatewayFields) GetMerchantPin() Optional[string] { return v.MerchantPin }
+
+// GetDisplayName returns CustomerPaymentGatewayFields.DisplayName, and is useful for accessing the field via an interface.
+func (v *CustomerPaymentGatewayFields) GetDisplayName() string { return v.DisplayName }
+
+// GetTestMode returns CustomerPaymentGatewayFields.TestMode, and is useful for accessing the field via an interface.
+func (v *CustomerPaymentGatewayFields) GetTestMode() bool { return v.TestMode }
+
+// GetAllowToken returns CustomerPaymentGatewayFields.AllowToken, and is useful for accessing the field via an interface.
+func (v *CustomerPaymentGatewayFields) GetAllowToken() bool { return v.AllowToken }
+
+// GetMinPaymentAmount returns CustomerPaymentGatewayFields.MinPaymentAmount, and is useful for accessing the field via an interface.
+func (v *CustomerPaymentGatewayFields) GetMinPaymentAmount() Optional[decimal.Decimal] {
+	return v.MinPaymentAmount
+}
+
+// GetMaxPaymentAmount returns CustomerPaymentGatewayFields.MaxPaymentAmount, and is useful for accessing the field via an interface.
+func (v *CustomerPaymentGatewayFields) GetMaxPaymentAmount() Optional[decimal.Decimal] {
+	return v.MaxPaymentAmount
+}
+
+// GetVersion returns CustomerPaymentGatewayFields.Version, and is useful for accessing the field via an interface.
+func (v *CustomerPaymentGatewayFields) GetVersion() int { return v.Version }
+
+// GetCreatedAt returns CustomerPaymentGatewayFields.CreatedAt, and is useful for accessing the field via an interface.
+func (v *CustomerPaymentGatewayFields) GetCreatedAt() time.Time { return v.CreatedAt }
+
+// GetUpdatedAt returns CustomerPaymentGatewayFields.UpdatedAt, and is useful for accessing the field via an interface.
+func (v *CustomerPaymentGatewayFields) GetUpdatedAt() time.Time { return v.UpdatedAt }
+
+// GetBillTypes returns CustomerPaymentGatewayFields.BillTypes, and is useful for accessing the field via an interface.
+func (v *CustomerPaymentGatewayFields) GetBillTypes() []CustomerPaymentGatewayFieldsBillTypesPaymentGatewayBillType {
+	return v.BillTypes
+}
+
+// GetApplications returns CustomerPaymentGatewayFields.Applications, and is useful for accessing the field via an interface.
+func (v *CustomerPaymentGatewayFields) GetApplications() []CustomerPaymentGatewayFieldsApplicationsPaymentGatewayApplication {
+	return v.Applications
+}
+
+// GetPaymentTypes returns CustomerPaymentGatewayFields.PaymentTypes, and is useful for accessing the field via an interface.
+func (v *CustomerPaymentGatewayFields) GetPaymentTypes() []CustomerPaymentGatewayFieldsPaymentTypesPaymentGatewayPaymentType {
+	return v.PaymentTypes
+}
+
+// GetConvenienceFees returns CustomerPaymentGatewayFields.ConvenienceFees, and is useful for accessing the field via an interface.
+func (v *CustomerPaymentGatewayFields) GetConvenienceFees() []CustomerPaymentGatewayFieldsConvenienceFeesConvenienceFee {
+	return v.ConvenienceFees
+}
+
+// CustomerPaymentGatewayFieldsApplicationsPaymentGatewayApplication includes the requested fields of the GraphQL type PaymentGatewayApplication.
+// The GraphQL type's documentation follows.
+//
+// An application that uses a gateway.
+type CustomerPaymentGatewayFieldsApplicationsPaymentGatewayApplication struct {
+	// The item's id; stable while the item is kept.
+	Id uuid.UUID `json:"id"`
+	// The application; unique within the gateway.
+	ApplicationId uuid.UUID `json:"applicationId"`
+	// Whether the application may use the gateway now.
+	IsActive bool `json:"isActive"`
+	// Whether this gateway is the application's primary payment venue.
+	PrimaryPaymentVenue bool `json:"primaryPaymentVenue"`
+}
+
+// GetId returns CustomerPaymentGatewayFieldsApplicationsPaymentGatewayApplication.Id, and is useful for accessing the field via an interface.
+func (v *CustomerPaymentGatewayFieldsApplicationsPaymentGatewayApplication) GetId() uuid.UUID {
+	return v.Id
+}
+
+// GetApplicationId returns CustomerPaymentGatewayFieldsApplicationsPaymentGatewayApplication.ApplicationId, and is useful for accessing the field via an interface.
+func (v *CustomerPaymentGatewayFieldsApplicationsPaymentGatewayApplication) GetApplicationId() uuid.UUID {
+	return v.ApplicationId
+}
+
+// GetIsActive returns CustomerPaymentGatewayFieldsApplicationsPaymentGatewayApplication.IsActive, and is useful for accessing the field via an interface.
+func (v *CustomerPaymentGatewayFieldsApplicationsPaymentGatewayApplication) GetIsActive() bool {
+	return v.IsActive
+}
+
+// GetPrimaryPaymentVenue returns CustomerPaymentGatewayFieldsApplicationsPaymentGatewayApplication.PrimaryPaymentVenue, and is useful for accessing the field via an interface.
+func (v *CustomerPaymentGatewayFieldsApplicationsPaymentGatewayApplication) GetPrimaryPaymentVenue() bool {
+	return v.PrimaryPaymentVenue
+}
+
+// CustomerPaymentGatewayFieldsBillTypesPaymentGatewayBillType includes the requested fields of the GraphQL type PaymentGatewayBillType.
+// The GraphQL type's documentation follows.
+//
+// A bill type a gateway serves.
+type CustomerPaymentGatewayFieldsBillTypesPaymentGatewayBillType struct {
+	// The item's id; stable while the item is kept.
+	Id uuid.UUID `json:"id"`
+	// The bill type; unique within the gateway.
+	BillTypeId int `json:"billTypeId"`
+	// Whether convenience fees apply to this bill type.
+	ApplyConvenienceFee bool `json:"applyConvenienceFee"`
+}
+
+// GetId returns CustomerPaymentGatewayFieldsBillTypesPaymentGatewayBillType.Id, and is useful for accessing the field via an interface.
+func (v *CustomerPaymentGatewayFieldsBillTypesPaymentGatewayBillType) GetId() uuid.UUID { return v.Id }
+
+// GetBillTypeId returns CustomerPaymentGatewayFieldsBillTypesPaymentGatewayBillType.BillTypeId, and is useful for accessing the field via an interface.
+func (v *CustomerPaymentGatewayFieldsBillTypesPaymentGatewayBillType) GetBillTypeId() int {
+	return v.BillTypeId
+}
+
+// GetApplyConvenienceFee returns CustomerPaymentGatewayFieldsBillTypesPaymentGatewayBillType.ApplyConvenienceFee, and is useful for accessing the field via an interface.
+func (v *CustomerPaymentGatewayFieldsBillTypesPaymentGatewayBillType) GetApplyConvenienceFee() bool {
+	return v.ApplyConvenienceFee
+}
+
+// CustomerPaymentGatewayFieldsConvenienceFeesConvenienceFee includes the requested fields of the GraphQL type ConvenienceFee.
+// The GraphQL type's documentation follows.
+//
+// A convenience fee for payments of one payment type within an amount range. A null `minRange`
+// means from 0, a null `maxRange` means no upper bound. Ranges of one payment type may touch
+// (0–100 and 100–200) but not overlap.
+type CustomerPaymentGatewayFieldsConvenienceFeesConvenienceFee struct {
+	// The item's id; stable while the item is kept.
+	Id uuid.UUID `json:"id"`
+	// The payment type it applies to; one of the gateway's paymentTypes. At most 50 characters.
+	PaymentType string `json:"paymentType"`
+	// The smallest payment amount the fee applies to.
+	MinRange Optional[decimal.Decimal] `json:"minRange"`
+	// The largest payment amount the fee applies to.
+	MaxRange Optional[decimal.Decimal] `json:"maxRange"`
+	// The fee.
+	FeeAmount Optional[decimal.Decimal] `json:"feeAmount"`
+	// Whether the fee applies at payment of a boot.
+	ApplyAtPaymentOfBoot Optional[bool] `json:"applyAtPaymentOfBoot"`
+	// Whether the fee applies at payment of a notice.
+	ApplyAtPaymentOfNotice Optional[bool] `json:"applyAtPaymentOfNotice"`
+	// Whether the fee applies at payment of a tow.
+	ApplyAtPaymentOfTow Optional[bool] `json:"applyAtPaymentOfTow"`
+	// The total payment amount the fee is computed for.
+	TotalPaymentAmount Optional[decimal.Decimal] `json:"totalPaymentAmount"`
+	// Whether the fee is charged.
+	ApplyConvenienceFee Optional[bool] `json:"applyConvenienceFee"`
+}
+
+// GetId returns CustomerPaymentGatewayFieldsConvenienceFeesConvenienceFee.Id, and is useful for accessing the field via an interface.
+func (v *CustomerPaymentGatewayFieldsConvenienceFeesConvenienceFee) GetId() uuid.UUID { return v.Id }
+
+// GetPaymentType returns CustomerPaymentGatewayFieldsConvenienceFeesConvenienceFee.PaymentType, and is useful for accessing the field via an interface.
+func (v *CustomerPaymentGatewayFieldsConvenienceFeesConvenienceFee) GetPaymentType() string {
+	return v.PaymentType
+}
+
+// GetMinRange returns CustomerPaymentGatewayFieldsConvenienceFeesConvenienceFee.MinRange, and is useful for accessing the field via an interface.
+func (v *CustomerPaymentGatewayFieldsConvenienceFeesConvenienceFee) GetMinRange() Optional[decimal.Decimal] {
+	return v.MinRange
+}
+
+// GetMaxRange returns CustomerPaymentGatewayFieldsConvenienceFeesConvenienceFee.MaxRange, and is useful for accessing the field via an interface.
+func (v *CustomerPaymentGatewayFieldsConvenienceFeesConvenienceFee) GetMaxRange() Optional[decimal.Decimal] {
+	return v.MaxRange
+}
+
+// GetFeeAmount returns CustomerPaymentGatewayFieldsConvenienceFeesConvenienceFee.FeeAmount, and is useful for accessing the field via an interface.
+func (v *CustomerPaymentGatewayFieldsConvenienceFeesConvenienceFee) GetFeeAmount() Optional[decimal.Decimal] {
+	return v.FeeAmount
+}
+
+// GetApplyAtPaymentOfBoot returns CustomerPaymentGatewayFieldsConvenienceFeesConvenienceFee.ApplyAtPaymentOfBoot, and is useful for accessing the field via an interface.
+func (v *CustomerPaymentGatewayFieldsConvenienceFeesConvenienceFee) GetApplyAtPaymentOfBoot() Optional[bool] {
+	return v.ApplyAtPaymentOfBoot
+}
+
+// GetApplyAtPaymentOfNotice returns CustomerPaymentGatewayFieldsConvenienceFeesConvenienceFee.ApplyAtPaymentOfNotice, and is useful for accessing the field via an interface.
+func (v *CustomerPaymentGatewayFieldsConvenienceFeesConvenienceFee) GetApplyAtPaymentOfNotice() Optional[bool] {
+	return v.ApplyAtPaymentOfNotice
+}
+
+// GetApplyAtPaymentOfTow returns CustomerPaymentGatewayFieldsConvenienceFeesConvenienceFee.ApplyAtPaymentOfTow, and is useful for accessing the field via an interface.
+func (v *CustomerPaymentGatewayFieldsConvenienceFeesConvenienceFee) GetApplyAtPaymentOfTow() Optional[bool] {
+	return v.ApplyAtPaymentOfTow
+}
+
+// GetTotalPaymentAmount returns CustomerPaymentGatewayFieldsConvenienceFeesConvenienceFee.TotalPaymentAmount, and is useful for accessing the field via an interface.
+func (v *CustomerPaymentGatewayFieldsConvenienceFeesConvenienceFee) GetTotalPaymentAmount() Optional[decimal.Decimal] {
+	return v.TotalPaymentAmount
+}
+
+// GetApplyConvenienceFee returns CustomerPaymentGatewayFieldsConvenienceFeesConvenienceFee.ApplyConvenienceFee, and is useful for accessing the field via an interface.
+func (v *CustomerPaymentGatewayFieldsConvenienceFeesConvenienceFee) GetApplyConvenienceFee() Optional[bool] {
+	return v.ApplyConvenienceFee
+}
+
+// CustomerPaymentGatewayFieldsPaymentTypesPaymentGatewayPaymentType includes the requested fields of the GraphQL type PaymentGatewayPaymentType.
+// The GraphQL type's documentation follows.
+//
+// A payment type a gateway accepts.
+type CustomerPaymentGatewayFieldsPaymentTypesPaymentGatewayPaymentType struct {
+	// The item's id; stable while the item is kept.
+	Id uuid.UUID `json:"id"`
+	// The payment type, e.g. `CREDIT_CARD`; unique within the gateway. At most 50 characters.
+	PaymentType string `json:"paymentType"`
+}
+
+// GetId returns CustomerPaymentGatewayFieldsPaymentTypesPaymentGatewayPaymentType.Id, and is useful for accessing the field via an interface.
+func (v *CustomerPaymentGatewayFieldsPaymentTypesPaymentGatewayPaymentType) GetId() uuid.UUID {
+	return v.Id
+}
+
+// GetPaymentType returns CustomerPaymentGatewayFieldsPaymentTypesPaymentGatewayPaymentType.PaymentType, and is useful for accessing the field via an interface.
+func (v *CustomerPaymentGatewayFieldsPaymentTypesPaymentGatewayPaymentType) GetPaymentType() string {
+	return v.PaymentType
+}
+
+// CustomerPaymentGatewayResponse is returned by CustomerPaymentGateway on success.
+type CustomerPaymentGatewayResponse struct {
+	// One payment gateway of a customer, or null when it does not exist or is outside your scope.
+	CustomerPaymentGateway Optional[CustomerPaymentGatewayCustomerPaymentGateway] `json:"customerPaymentGateway"`
+}
+
+// GetCustomerPaymentGateway returns CustomerPaymentGatewayResponse.CustomerPaymentGateway, and is useful for accessing the field via an interface.
+func (v *CustomerPaymentGatewayResponse) GetCustomerPaymentGateway() Optional[CustomerPaymentGatewayCustomerPaymentGateway] {
+	return v.CustomerPaymentGateway
+}
+
 // A delivery address; fields left out are null.
 type DevicePurchaseOrderAddressInput struct {
 	// The city; required. At most 200 characters.
-	City *string `json:"city,omitempty"`
+	City Optional[string] `json:"city,omitempty"`
 	// The ISO 3166-1 alpha-2 country code, e.g. `TR`; required.
-	Country *string `json:"country,omitempty"`
+	Country Optional[string] `json:"country,omitempty"`
 	// The first address line; required. At most 500 characters.
-	Line1 *string `json:"line1,omitempty"`
+	Line1 Optional[string] `json:"line1,omitempty"`
 	// The second address line. At most 500 characters.
-	Line2 *string `json:"line2,omitempty"`
+	Line2 Optional[string] `json:"line2,omitempty"`
 	// The postal code. At most 20 characters.
-	PostalCode *string `json:"postalCode,omitempty"`
+	PostalCode Optional[string] `json:"postalCode,omitempty"`
 	// The state or province. At most 200 characters.
-	State *string `json:"state,omitempty"`
+	State Optional[string] `json:"state,omitempty"`
 }
 
 // GetCity returns DevicePurchaseOrderAddressInput.City, and is useful for accessing the field via an interface.
-func (v *DevicePurchaseOrderAddressInput) GetCity() *string { return v.City }
+func (v *DevicePurchaseOrderAddressInput) GetCity() Optional[string] { return v.City }
 
 // GetCountry returns DevicePurchaseOrderAddressInput.Country, and is useful for accessing the field via an interface.
-func (v *DevicePurchaseOrderAddressInput) GetCountry() *string { return v.Country }
+func (v *DevicePurchaseOrderAddressInput) GetCountry() Optional[string] { return v.Country }
 
 // GetLine1 returns DevicePurchaseOrderAddressInput.Line1, and is useful for accessing the field via an interface.
-func (v *DevicePurchaseOrderAddressInput) GetLine1() *string { return v.Line1 }
+func (v *DevicePurchaseOrderAddressInput) GetLine1() Optional[string] { return v.Line1 }
 
 // GetLine2 returns DevicePurchaseOrderAddressInput.Line2, and is useful for accessing the field via an interface.
-func (v *DevicePurchaseOrderAddressInput) GetLine2() *string { return v.Line2 }
+func (v *DevicePurchaseOrderAddressInput) GetLine2() Optional[string] { return v.Line2 }
 
 // GetPostalCode returns DevicePurchaseOrderAddressInput.PostalCode, and is useful for accessing the field via an interface.
-func (v *DevicePurchaseOrderAddressInput) GetPostalCode() *string { return v.PostalCode }
+func (v *DevicePurchaseOrderAddressInput) GetPostalCode() Optional[string] { return v.PostalCode }
 
 // GetState returns DevicePurchaseOrderAddressInput.State, and is useful for accessing the field via an interface.
-func (v *DevicePurchaseOrderAddressInput) GetState() *string { return v.State }
+func (v *DevicePurchaseOrderAddressInput) GetState() Optional[string] { return v.State }
+
+// DevicePurchaseOrderDevicePurchaseOrder includes the requested fields of the GraphQL type DevicePurchaseOrder.
+// The GraphQL type's documentation follows.
+//
+// A dealer's order of devices: items that each keep a snapshot of the product ordered, an
+// optional shipping, and totals the server computes in exact decimals (`numeric(18,2)`):
+// `lineTotal` = amount × quantity, `itemsTotal` = the sum of the line totals, `total` =
+// itemsTotal + shipping amount. Every item and the shipping use one currency.
+type DevicePurchaseOrderDevicePurchaseOrder struct {
+	DevicePurchaseOrderFields `json:"-"`
+}
+
+// GetUuid returns DevicePurchaseOrderDevicePurchaseOrder.Uuid, and is useful for accessing the field via an interface.
+func (v *DevicePurchaseOrderDevicePurchaseOrder) GetUuid() uuid.UUID {
+	return v.DevicePurchaseOrderFields.Uuid
+}
+
+// GetDealerCode returns DevicePurchaseOrderDevicePurchaseOrder.DealerCode, and is useful for accessing the field via an interface.
+func (v *DevicePurchaseOrderDevicePurchaseOrder) GetDealerCode() string {
+	return v.DevicePurchaseOrderFields.DealerCode
+}
+
+// GetStatus returns DevicePurchaseOrderDevicePurchaseOrder.Status, and is useful for accessing the field via an interface.
+func (v *DevicePurchaseOrderDevicePurchaseOrder) GetStatus() DevicePurchaseOrderStatus {
+	return v.DevicePurchaseOrderFields.Status
+}
+
+// GetPaymentType returns DevicePurchaseOrderDevicePurchaseOrder.PaymentType, and is useful for accessing the field via an interface.
+func (v *DevicePurchaseOrderDevicePurchaseOrder) GetPaymentType() Optional[string] {
+	return v.DevicePurchaseOrderFields.PaymentType
+}
+
+// GetShippingMethodGatewayId returns DevicePurchaseOrderDevicePurchaseOrder.ShippingMethodGatewayId, and is useful for accessing the field via an interface.
+func (v *DevicePurchaseOrderDevicePurchaseOrder) GetShippingMethodGatewayId() Optional[string] {
+	return v.DevicePurchaseOrderFields.ShippingMethodGatewayId
+}
+
+// GetItemsTotal returns DevicePurchaseOrderDevicePurchaseOrder.ItemsTotal, and is useful for accessing the field via an interface.
+func (v *DevicePurchaseOrderDevicePurchaseOrder) GetItemsTotal() decimal.Decimal {
+	return v.DevicePurchaseOrderFields.ItemsTotal
+}
+
+// GetTotal returns DevicePurchaseOrderDevicePurchaseOrder.Total, and is useful for accessing the field via an interface.
+func (v *DevicePurchaseOrderDevicePurchaseOrder) GetTotal() decimal.Decimal {
+	return v.DevicePurchaseOrderFields.Total
+}
+
+// GetCurrency returns DevicePurchaseOrderDevicePurchaseOrder.Currency, and is useful for accessing the field via an interface.
+func (v *DevicePurchaseOrderDevicePurchaseOrder) GetCurrency() string {
+	return v.DevicePurchaseOrderFields.Currency
+}
+
+// GetVersion returns DevicePurchaseOrderDevicePurchaseOrder.Version, and is useful for accessing the field via an interface.
+func (v *DevicePurchaseOrderDevicePurchaseOrder) GetVersion() int {
+	return v.DevicePurchaseOrderFields.Version
+}
+
+// GetCreatedAt returns DevicePurchaseOrderDevicePurchaseOrder.CreatedAt, and is useful for accessing the field via an interface.
+func (v *DevicePurchaseOrderDevicePurchaseOrder) GetCreatedAt() time.Time {
+	return v.DevicePurchaseOrderFields.CreatedAt
+}
+
+// GetUpdatedAt returns DevicePurchaseOrderDevicePurchaseOrder.UpdatedAt, and is useful for accessing the field via an interface.
+func (v *DevicePurchaseOrderDevicePurchaseOrder) GetUpdatedAt() time.Time {
+	return v.DevicePurchaseOrderFields.UpdatedAt
+}
+
+// GetItems returns DevicePurchaseOrderDevicePurchaseOrder.Items, and is useful for accessing the field via an interface.
+func (v *DevicePurchaseOrderDevicePurchaseOrder) GetItems() []DevicePurchaseOrderFieldsItemsDevicePurchaseOrderItem {
+	return v.DevicePurchaseOrderFields.Items
+}
+
+// GetShipping returns DevicePurchaseOrderDevicePurchaseOrder.Shipping, and is useful for accessing the field via an interface.
+func (v *DevicePurchaseOrderDevicePurchaseOrder) GetShipping() Optional[DevicePurchaseOrderFieldsShippingDevicePurchaseOrderShipping] {
+	return v.DevicePurchaseOrderFields.Shipping
+}
+
+func (v *DevicePurchaseOrderDevicePurchaseOrder) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*DevicePurchaseOrderDevicePurchaseOrder
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.DevicePurchaseOrderDevicePurchaseOrder = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	err = json.Unmarshal(
+		b, &v.DevicePurchaseOrderFields)
+	if err != nil {
+		return err
+	}
+	return nil
+}
+
+type __premarshalDevicePurchaseOrderDevicePurchaseOrder struct {
+	Uuid uuid.UUID `json:"uuid"`
+
+	DealerCode string `json:"dealerCode"`
+
+	Status DevicePurchaseOrderStatus `json:"status"`
+
+	PaymentType Optional[string] `json:"paymentType"`
+
+	ShippingMethodGatewayId Optional[string] `json:"shippingMethodGatewayId"`
+
+	ItemsTotal decimal.Decimal `json:"itemsTotal"`
+
+	Total decimal.Decimal `json:"total"`
+
+	Currency string `json:"currency"`
+
+	Version int `json:"version"`
+
+	CreatedAt time.Time `json:"createdAt"`
+
+	UpdatedAt time.Time `json:"updatedAt"`
+
+	Items []DevicePurchaseOrderFieldsItemsDevicePurchaseOrderItem `json:"items"`
+
+	Shipping Optional[DevicePurchaseOrderFieldsShippingDevicePurchaseOrderShipping] `json:"shipping"`
+}
+
+func (v *DevicePurchaseOrderDevicePurchaseOrder) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *DevicePurchaseOrderDevicePurchaseOrder) __premarshalJSON() (*__premarshalDevicePurchaseOrderDevicePurchaseOrder, error) {
+	var retval __premarshalDevicePurchaseOrderDevicePurchaseOrder
+
+	retval.Uuid = v.DevicePurchaseOrderFields.Uuid
+	retval.DealerCode = v.DevicePurchaseOrderFields.DealerCode
+	retval.Status = v.DevicePurchaseOrderFields.Status
+	retval.PaymentType = v.DevicePurchaseOrderFields.PaymentType
+	retval.ShippingMethodGatewayId = v.DevicePurchaseOrderFields.ShippingMethodGatewayId
+	retval.ItemsTotal = v.DevicePurchaseOrderFields.ItemsTotal
+	retval.Total = v.DevicePurchaseOrderFields.Total
+	retval.Currency = v.DevicePurchaseOrderFields.Currency
+	retval.Version = v.DevicePurchaseOrderFields.Version
+	retval.CreatedAt = v.DevicePurchaseOrderFields.CreatedAt
+	retval.UpdatedAt = v.DevicePurchaseOrderFields.UpdatedAt
+	retval.Items = v.DevicePurchaseOrderFields.Items
+	retval.Shipping = v.DevicePurchaseOrderFields.Shipping
+	return &retval, nil
+}
+
+// The fields of a DevicePurchaseOrder that the operations below return.
+type DevicePurchaseOrderFields struct {
+	// The order's stable id, assigned by the server (the REST path's `devicePurchaseOrderUuid`).
+	Uuid uuid.UUID `json:"uuid"`
+	// The dealer the order belongs to (the REST path's `ServiceSubscriberDealer`). At most 50 characters.
+	DealerCode string `json:"dealerCode"`
+	// Where the order stands in its workflow.
+	Status DevicePurchaseOrderStatus `json:"status"`
+	// How the dealer pays, e.g. `CREDIT_CARD`. At most 50 characters.
+	PaymentType Optional[string] `json:"paymentType"`
+	// The payment gateway's id of the shipping method. At most 100 characters.
+	ShippingMethodGatewayId Optional[string] `json:"shippingMethodGatewayId"`
+	// The sum of the items' line totals, computed by the server.
+	ItemsTotal decimal.Decimal `json:"itemsTotal"`
+	// itemsTotal plus the shipping amount, computed by the server.
+	Total decimal.Decimal `json:"total"`
+	// The ISO 4217 currency of every item, the shipping and the totals, e.g. `TRY`.
+	Currency string `json:"currency"`
+	// Starts at 1 and grows by 1 with every committed change; send it as `expectedVersion`.
+	Version int `json:"version"`
+	// When the order was created.
+	CreatedAt time.Time `json:"createdAt"`
+	// When it (its status, items or shipping included) last changed.
+	UpdatedAt time.Time `json:"updatedAt"`
+	// The ordered items, in the order sent; at least one.
+	Items []DevicePurchaseOrderFieldsItemsDevicePurchaseOrderItem `json:"items"`
+	// Where and how the order is shipped; null when it has no shipping.
+	Shipping Optional[DevicePurchaseOrderFieldsShippingDevicePurchaseOrderShipping] `json:"shipping"`
+}
+
+// GetUuid returns DevicePurchaseOrderFields.Uuid, and is useful for accessing the field via an interface.
+func (v *DevicePurchaseOrderFields) GetUuid() uuid.UUID { return v.Uuid }
+
+// GetDealerCode returns DevicePurchaseOrderFields.DealerCode, and is useful for accessing the field via an interface.
+func (v *DevicePurchaseOrderFields) GetDealerCode() string { return v.DealerCode }
+
+// GetStatus returns DevicePurchaseOrderFields.Status, and is useful for accessing the field via an interface.
+func (v *DevicePurchaseOrderFields) GetStatus() DevicePurchaseOrderStatus { return v.Status }
+
+// GetPaymentType returns DevicePurchaseOrderFields.PaymentType, and is useful for accessing the field via an interface.
+func (v *DevicePurchaseOrderFields) GetPaymentType() Optional[string] { return v.PaymentType }
+
+// GetShippingMethodGatewayId returns DevicePurchaseOrderFields.ShippingMethodGatewayId, and is useful for accessing the field via an interface.
+func (v *DevicePurchaseOrderFields) GetShippingMethodGatewayId() Optional[string] {
+	return v.ShippingMethodGatewayId
+}
+
+// GetItemsTotal returns DevicePurchaseOrderFields.ItemsTotal, and is useful for accessing the field via an interface.
+func (v *DevicePurchaseOrderFields) GetItemsTotal() decimal.Decimal { return v.ItemsTotal }
+
+// GetTotal returns DevicePurchaseOrderFields.Total, and is useful for accessing the field via an interface.
+func (v *DevicePurchaseOrderFields) GetTotal() decimal.Decimal { return v.Total }
+
+// GetCurrency returns DevicePurchaseOrderFields.Currency, and is useful for accessing the field via an interface.
+func (v *DevicePurchaseOrderFields) GetCurrency() string { return v.Currency }
+
+// GetVersion returns DevicePurchaseOrderFields.Version, and is useful for accessing the field via an interface.
+func (v *DevicePurchaseOrderFields) GetVersion() int { return v.Version }
+
+// GetCreatedAt returns DevicePurchaseOrderFields.CreatedAt, and is useful for accessing the field via an interface.
+func (v *DevicePurchaseOrderFields) GetCreatedAt() time.Time { return v.CreatedAt }
+
+// GetUpdatedAt returns DevicePurchaseOrderFields.UpdatedAt, and is useful for accessing the field via an interface.
+func (v *DevicePurchaseOrderFields) GetUpdatedAt() time.Time { return v.UpdatedAt }
+
+// GetItems returns DevicePurchaseOrderFields.Items, and is useful for accessing the field via an interface.
+func (v *DevicePurchaseOrderFields) GetItems() []DevicePurchaseOrderFieldsItemsDevicePurchaseOrderItem {
+	return v.Items
+}
+
+// GetShipping returns DevicePurchaseOrderFields.Shipping, and is useful for accessing the field via an interface.
+func (v *DevicePurchaseOrderFields) GetShipping() Optional[DevicePurchaseOrderFieldsShippingDevicePurchaseOrderShipping] {
+	return v.Shipping
+}
+
+// DevicePurchaseOrderFieldsItemsDevicePurchaseOrderItem includes the requested fields of the GraphQL type DevicePurchaseOrderItem.
+// The GraphQL type's documentation follows.
+//
+// One line of an order: a quantity of one product at a unit amount.
+type DevicePurchaseOrderFieldsItemsDevicePurchaseOrderItem struct {
+	// The item's id; stable while the item is kept.
+	Id uuid.UUID `json:"id"`
+	// How many, 1 to 10000.
+	Quantity int `json:"quantity"`
+	// The unit amount, 0 or more.
+	Amount decimal.Decimal `json:"amount"`
+	// The ISO 4217 currency of `amount`; the same for every item and the shipping.
+	Currency string `json:"currency"`
+	// amount × quantity, computed by the server.
+	LineTotal decimal.Decimal `json:"lineTotal"`
+	// The product ordered, as the catalogue showed it when ordered.
+	Product DevicePurchaseOrderFieldsItemsDevicePurchaseOrderItemProductDevicePurchaseOrderProduct `json:"product"`
+}
+
+// GetId returns DevicePurchaseOrderFieldsItemsDevicePurchaseOrderItem.Id, and is useful for accessing the field via an interface.
+func (v *DevicePurchaseOrderFieldsItemsDevicePurchaseOrderItem) GetId() uuid.UUID { return v.Id }
+
+// GetQuantity returns DevicePurchaseOrderFieldsItemsDevicePurchaseOrderItem.Quantity, and is useful for accessing the field via an interface.
+func (v *DevicePurchaseOrderFieldsItemsDevicePurchaseOrderItem) GetQuantity() int { return v.Quantity }
+
+// GetAmount returns DevicePurchaseOrderFieldsItemsDevicePurchaseOrderItem.Amount, and is useful for accessing the field via an interface.
+func (v *DevicePurchaseOrderFieldsItemsDevicePurchaseOrderItem) GetAmount() decimal.Decimal {
+	return v.Amount
+}
+
+// GetCurrency returns DevicePurchaseOrderFieldsItemsDevicePurchaseOrderItem.Currency, and is useful for accessing the field via an interface.
+func (v *DevicePurchaseOrderFieldsItemsDevicePurchaseOrderItem) GetCurrency() string {
+	return v.Currency
+}
+
+// GetLineTotal returns DevicePurchaseOrderFieldsItemsDevicePurchaseOrderItem.LineTotal, and is useful for accessing the field via an interface.
+func (v *DevicePurchaseOrderFieldsItemsDevicePurchaseOrderItem) GetLineTotal() decimal.Decimal {
+	return v.LineTotal
+}
+
+// GetProduct returns DevicePurchaseOrderFieldsItemsDevicePurchaseOrderItem.Product, and is useful for accessing the field via an interface.
+func (v *DevicePurchaseOrderFieldsItemsDevicePurchaseOrderItem) GetProduct() DevicePurchaseOrderFieldsItemsDevicePurchaseOrderItemProductDevicePurchaseOrderProduct {
+	return v.Product
+}
+
+// DevicePurchaseOrderFieldsItemsDevicePurchaseOrderItemProductDevicePurchaseOrderProduct includes the requested fields of the GraphQL type DevicePurchaseOrderProduct.
+// The GraphQL type's documentation follows.
+//
+// A snapshot of the product an item orders, nested as the vendor's REST body nests it.
+type DevicePurchaseOrderFieldsItemsDevicePurchaseOrderItemProductDevicePurchaseOrderProduct struct {
+	// The product's id in the dealer's country catalogue; names the product ordered. At most 100 characters.
+	GatewayCountryProductId string `json:"gatewayCountryProductId"`
+	// The catalogue price, 0 or more.
+	Amount Optional[decimal.Decimal] `json:"amount"`
+	// The ISO 4217 currency of the catalogue price.
+	Currency Optional[string] `json:"currency"`
+	// The ISO 3166-1 alpha-2 country of the catalogue, e.g. `TR`.
+	Country Optional[string] `json:"country"`
+	// `"true"` or `"false"`, as the vendor sends it; an item of a product that is not orderable is refused.
+	Orderable Optional[string] `json:"orderable"`
+	// The product's name. At most 200 characters.
+	Name Optional[string] `json:"name"`
+	// The product's description. At most 1000 characters.
+	Description Optional[string] `json:"description"`
+	// A picture of the product. At most 2048 characters.
+	ImageUrl Optional[string] `json:"imageUrl"`
+	// The product's status, e.g. `ACTIVE`; any other status is accepted with the warning `PRODUCT_NOT_ACTIVE`. At most 50 characters.
+	Status Optional[string] `json:"status"`
+	// The payment gateway's side of the product.
+	GatewayProduct DevicePurchaseOrderFieldsItemsDevicePurchaseOrderItemProductDevicePurchaseOrderProductGatewayProductDevicePurchaseOrderGatewayProduct `json:"gatewayProduct"`
+}
+
+// GetGatewayCountryProductId returns DevicePurchaseOrderFieldsItemsDevicePurchaseOrderItemProductDevicePurchaseOrderProduct.GatewayCountryProductId, and is useful for accessing the field via an interface.
+func (v *DevicePurchaseOrderFieldsItemsDevicePurchaseOrderItemProductDevicePurchaseOrderProduct) GetGatewayCountryProductId() string {
+	return v.GatewayCountryProductId
+}
+
+// GetAmount returns DevicePurchaseOrderFieldsItemsDevicePurchaseOrderItemProductDevicePurchaseOrderProduct.Amount, and is useful for accessing the field via an interface.
+func (v *DevicePurchaseOrderFieldsItemsDevicePurchaseOrderItemProductDevicePurchaseOrderProduct) GetAmount() Optional[decimal.Decimal] {
+	return v.Amount
+}
+
+// GetCurrency returns DevicePurchaseOrderFieldsItemsDevicePurchaseOrderItemProductDevicePurchaseOrderProduct.Currency, and is useful for accessing the field via an interface.
+func (v *DevicePurchaseOrderFieldsItemsDevicePurchaseOrderItemProductDevicePurchaseOrderProduct) GetCurrency() Optional[string] {
+	return v.Currency
+}
+
+// GetCountry returns DevicePurchaseOrderFieldsItemsDevicePurchaseOrderItemProductDevicePurchaseOrderProduct.Country, and is useful for accessing the field via an interface.
+func (v *DevicePurchaseOrderFieldsItemsDevicePurchaseOrderItemProductDevicePurchaseOrderProduct) GetCountry() Optional[string] {
+	return v.Country
+}
+
+// GetOrderable returns DevicePurchaseOrderFieldsItemsDevicePurchaseOrderItemProductDevicePurchaseOrderProduct.Orderable, and is useful for accessing the field via an interface.
+func (v *DevicePurchaseOrderFieldsItemsDevicePurchaseOrderItemProductDevicePurchaseOrderProduct) GetOrderable() Optional[string] {
+	return v.Orderable
+}
+
+// GetName returns DevicePurchaseOrderFieldsItemsDevicePurchaseOrderItemProductDevicePurchaseOrderProduct.Name, and is useful for accessing the field via an interface.
+func (v *DevicePurchaseOrderFieldsItemsDevicePurchaseOrderItemProductDevicePurchaseOrderProduct) GetName() Optional[string] {
+	return v.Name
+}
+
+// GetDescription returns DevicePurchaseOrderFieldsItemsDevicePurchaseOrderItemProductDevicePurchaseOrderProduct.Description, and is useful for accessing the field via an interface.
+func (v *DevicePurchaseOrderFieldsItemsDevicePurchaseOrderItemProductDevicePurchaseOrderProduct) GetDescription() Optional[string] {
+	return v.Description
+}
+
+// GetImageUrl returns DevicePurchaseOrderFieldsItemsDevicePurchaseOrderItemProductDevicePurchaseOrderProduct.ImageUrl, and is useful for accessing the field via an interface.
+func (v *DevicePurchaseOrderFieldsItemsDevicePurchaseOrderItemProductDevicePurchaseOrderProduct) GetImageUrl() Optional[string] {
+	return v.ImageUrl
+}
+
+// GetStatus returns DevicePurchaseOrderFieldsItemsDevicePurchaseOrderItemProductDevicePurchaseOrderProduct.Status, and is useful for accessing the field via an interface.
+func (v *DevicePurchaseOrderFieldsItemsDevicePurchaseOrderItemProductDevicePurchaseOrderProduct) GetStatus() Optional[string] {
+	return v.Status
+}
+
+// GetGatewayProduct returns DevicePurchaseOrderFieldsItemsDevicePurchaseOrderItemProductDevicePurchaseOrderProduct.GatewayProduct, and is useful for accessing the field via an interface.
+func (v *DevicePurchaseOrderFieldsItemsDevicePurchaseOrderItemProductDevicePurchaseOrderProduct) GetGatewayProduct() DevicePurchaseOrderFieldsItemsDevicePurchaseOrderItemProductDevicePurchaseOrderProductGatewayProductDevicePurchaseOrderGatewayProduct {
+	return v.GatewayProduct
+}
+
+// DevicePurchaseOrderFieldsItemsDevicePurchaseOrderItemProductDevicePurchaseOrderProductGatewayProductDevicePurchaseOrderGatewayProduct includes the requested fields of the GraphQL type DevicePurchaseOrderGatewayProduct.
+// The GraphQL type's documentation follows.
+//
+// The payment gateway's side of a product.
+type DevicePurchaseOrderFieldsItemsDevicePurchaseOrderItemProductDevicePurchaseOrderProductGatewayProductDevicePurchaseOrderGatewayProduct struct {
+	// The payment gateway's id. At most 100 characters.
+	GatewayId Optional[string] `json:"gatewayId"`
+	// The product's status at the gateway. At most 50 characters.
+	Status Optional[string] `json:"status"`
+	// The product's type at the gateway. At most 50 characters.
+	Type Optional[string] `json:"type"`
+	// The product's id at the gateway. At most 100 characters.
+	Id Optional[string] `json:"id"`
+}
+
+// GetGatewayId returns DevicePurchaseOrderFieldsItemsDevicePurchaseOrderItemProductDevicePurchaseOrderProductGatewayProductDevicePurchaseOrderGatewayProduct.GatewayId, and is useful for accessing the field via an interface.
+func (v *DevicePurchaseOrderFieldsItemsDevicePurchaseOrderItemProductDevicePurchaseOrderProductGatewayProductDevicePurchaseOrderGatewayProduct) GetGatewayId() Optional[string] {
+	return v.GatewayId
+}
+
+// GetStatus returns DevicePurchaseOrderFieldsItemsDevicePurchaseOrderItemProductDevicePurchaseOrderProductGatewayProductDevicePurchaseOrderGatewayProduct.Status, and is useful for accessing the field via an interface.
+func (v *DevicePurchaseOrderFieldsItemsDevicePurchaseOrderItemProductDevicePurchaseOrderProductGatewayProductDevicePurchaseOrderGatewayProduct) GetStatus() Optional[string] {
+	return v.Status
+}
+
+// GetType returns DevicePurchaseOrderFieldsItemsDevicePurchaseOrderItemProductDevicePurchaseOrderProductGatewayProductDevicePurchaseOrderGatewayProduct.Type, and is useful for accessing the field via an interface.
+func (v *DevicePurchaseOrderFieldsItemsDevicePurchaseOrderItemProductDevicePurchaseOrderProductGatewayProductDevicePurchaseOrderGatewayProduct) GetType() Optional[string] {
+	return v.Type
+}
+
+// GetId returns DevicePurchaseOrderFieldsItemsDevicePurchaseOrderItemProductDevicePurchaseOrderProductGatewayProductDevicePurchaseOrderGatewayProduct.Id, and is useful for accessing the field via an interface.
+func (v *DevicePurchaseOrderFieldsItemsDevicePurchaseOrderItemProductDevicePurchaseOrderProductGatewayProductDevicePurchaseOrderGatewayProduct) GetId() Optional[string] {
+	return v.Id
+}
+
+// DevicePurchaseOrderFieldsShippingDevicePurchaseOrderShipping includes the requested fields of the GraphQL type DevicePurchaseOrderShipping.
+// The GraphQL type's documentation follows.
+//
+// Where and how an order is shipped, and what shipping costs.
+type DevicePurchaseOrderFieldsShippingDevicePurchaseOrderShipping struct {
+	// What shipping costs, 0 or more; added to `total`.
+	Amount Optional[decimal.Decimal] `json:"amount"`
+	// The receiving company. At most 200 characters.
+	Company Optional[string] `json:"company"`
+	// The ISO 4217 currency of `amount`: the items' currency.
+	Currency Optional[string] `json:"currency"`
+	// The recipient's e-mail address. At most 254 characters.
+	Email Optional[string] `json:"email"`
+	// The recipient's name. At most 200 characters.
+	Name string `json:"name"`
+	// The recipient's phone number. At most 32 characters.
+	Phone Optional[string] `json:"phone"`
+	// The delivery address.
+	Address DevicePurchaseOrderFieldsShippingDevicePurchaseOrderShippingAddressDevicePurchaseOrderAddress `json:"address"`
+}
+
+// GetAmount returns DevicePurchaseOrderFieldsShippingDevicePurchaseOrderShipping.Amount, and is useful for accessing the field via an interface.
+func (v *DevicePurchaseOrderFieldsShippingDevicePurchaseOrderShipping) GetAmount() Optional[decimal.Decimal] {
+	return v.Amount
+}
+
+// GetCompany returns DevicePurchaseOrderFieldsShippingDevicePurchaseOrderShipping.Company, and is useful for accessing the field via an interface.
+func (v *DevicePurchaseOrderFieldsShippingDevicePurchaseOrderShipping) GetCompany() Optional[string] {
+	return v.Company
+}
+
+// GetCurrency returns DevicePurchaseOrderFieldsShippingDevicePurchaseOrderShipping.Currency, and is useful for accessing the field via an interface.
+func (v *DevicePurchaseOrderFieldsShippingDevicePurchaseOrderShipping) GetCurrency() Optional[string] {
+	return v.Currency
+}
+
+// GetEmail returns DevicePurchaseOrderFieldsShippingDevicePurchaseOrderShipping.Email, and is useful for accessing the field via an interface.
+func (v *DevicePurchaseOrderFieldsShippingDevicePurchaseOrderShipping) GetEmail() Optional[string] {
+	return v.Email
+}
+
+// GetName returns DevicePurchaseOrderFieldsShippingDevicePurchaseOrderShipping.Name, and is useful for accessing the field via an interface.
+func (v *DevicePurchaseOrderFieldsShippingDevicePurchaseOrderShipping) GetName() string {
+	return v.Name
+}
+
+// GetPhone returns DevicePurchaseOrderFieldsShippingDevicePurchaseOrderShipping.Phone, and is useful for accessing the field via an interface.
+func (v *DevicePurchaseOrderFieldsShippingDevicePurchaseOrderShipping) GetPhone() Optional[string] {
+	return v.Phone
+}
+
+// GetAddress returns DevicePurchaseOrderFieldsShippingDevicePurchaseOrderShipping.Address, and is useful for accessing the field via an interface.
+func (v *DevicePurchaseOrderFieldsShippingDevicePurchaseOrderShipping) GetAddress() DevicePurchaseOrderFieldsShippingDevicePurchaseOrderShippingAddressDevicePurchaseOrderAddress {
+	return v.Address
+}
+
+// DevicePurchaseOrderFieldsShippingDevicePurchaseOrderShippingAddressDevicePurchaseOrderAddress includes the requested fields of the GraphQL type DevicePurchaseOrderAddress.
+// The GraphQL type's documentation follows.
+//
+// A delivery address.
+type DevicePurchaseOrderFieldsShippingDevicePurchaseOrderShippingAddressDevicePurchaseOrderAddress struct {
+	// The city. At most 200 characters.
+	City string `json:"city"`
+	// The ISO 3166-1 alpha-2 country code, e.g. `TR`.
+	Country string `json:"country"`
+	// The first address line. At most 500 characters.
+	Line1 string `json:"line1"`
+	// The second address line. At most 500 characters.
+	Line2 Optional[string] `json:"line2"`
+	// The postal code. At most 20 characters.
+	PostalCode Optional[string] `json:"postalCode"`
+	// The state or province. At most 200 characters.
+	State Optional[string] `json:"state"`
+}
+
+// GetCity returns DevicePurchaseOrderFieldsShippingDevicePurchaseOrderShippingAddressDevicePurchaseOrderAddress.City, and is useful for accessing the field via an interface.
+func (v *DevicePurchaseOrderFieldsShippingDevicePurchaseOrderShippingAddressDevicePurchaseOrderAddress) GetCity() string {
+	return v.City
+}
+
+// GetCountry returns DevicePurchaseOrderFieldsShippingDevicePurchaseOrderShippingAddressDevicePurchaseOrderAddress.Country, and is useful for accessing the field via an interface.
+func (v *DevicePurchaseOrderFieldsShippingDevicePurchaseOrderShippingAddressDevicePurchaseOrderAddress) GetCountry() string {
+	return v.Country
+}
+
+// GetLine1 returns DevicePurchaseOrderFieldsShippingDevicePurchaseOrderShippingAddressDevicePurchaseOrderAddress.Line1, and is useful for accessing the field via an interface.
+func (v *DevicePurchaseOrderFieldsShippingDevicePurchaseOrderShippingAddressDevicePurchaseOrderAddress) GetLine1() string {
+	return v.Line1
+}
+
+// GetLine2 returns DevicePurchaseOrderFieldsShippingDevicePurchaseOrderShippingAddressDevicePurchaseOrderAddress.Line2, and is useful for accessing the field via an interface.
+func (v *DevicePurchaseOrderFieldsShippingDevicePurchaseOrderShippingAddressDevicePurchaseOrderAddress) GetLine2() Optional[string] {
+	return v.Line2
+}
+
+// GetPostalCode returns DevicePurchaseOrderFieldsShippingDevicePurchaseOrderShippingAddressDevicePurchaseOrderAddress.PostalCode, and is useful for accessing the field via an interface.
+func (v *DevicePurchaseOrderFieldsShippingDevicePurchaseOrderShippingAddressDevicePurchaseOrderAddress) GetPostalCode() Optional[string] {
+	return v.PostalCode
+}
+
+// GetState returns DevicePurchaseOrderFieldsShippingDevicePurchaseOrderShippingAddressDevicePurchaseOrderAddress.State, and is useful for accessing the field via an interface.
+func (v *DevicePurchaseOrderFieldsShippingDevicePurchaseOrderShippingAddressDevicePurchaseOrderAddress) GetState() Optional[string] {
+	return v.State
+}
 
 // The payment gateway's side of a sent product; fields left out are null.
 type DevicePurchaseOrderGatewayProductInput struct {
 	// The payment gateway's id. At most 100 characters.
-	GatewayId *string `json:"gatewayId,omitempty"`
+	GatewayId Optional[string] `json:"gatewayId,omitempty"`
 	// The product's status at the gateway. At most 50 characters.
-	Status *string `json:"status,omitempty"`
+	Status Optional[string] `json:"status,omitempty"`
 	// The product's type at the gateway. At most 50 characters.
-	Type *string `json:"type,omitempty"`
+	Type Optional[string] `json:"type,omitempty"`
 	// The product's id at the gateway. At most 100 characters.
-	Id *string `json:"id,omitempty"`
+	Id Optional[string] `json:"id,omitempty"`
 }
 
 // GetGatewayId returns DevicePurchaseOrderGatewayProductInput.GatewayId, and is useful for accessing the field via an interface.
-func (v *DevicePurchaseOrderGatewayProductInput) GetGatewayId() *string { return v.GatewayId }
+func (v *DevicePurchaseOrderGatewayProductInput) GetGatewayId() Optional[string] { return v.GatewayId }
 
 // GetStatus returns DevicePurchaseOrderGatewayProductInput.Status, and is useful for accessing the field via an interface.
-func (v *DevicePurchaseOrderGatewayProductInput) GetStatus() *string { return v.Status }
+func (v *DevicePurchaseOrderGatewayProductInput) GetStatus() Optional[string] { return v.Status }
 
 // GetType returns DevicePurchaseOrderGatewayProductInput.Type, and is useful for accessing the field via an interface.
-func (v *DevicePurchaseOrderGatewayProductInput) GetType() *string { return v.Type }
+func (v *DevicePurchaseOrderGatewayProductInput) GetType() Optional[string] { return v.Type }
 
 // GetId returns DevicePurchaseOrderGatewayProductInput.Id, and is useful for accessing the field via an interface.
-func (v *DevicePurchaseOrderGatewayProductInput) GetId() *string { return v.Id }
+func (v *DevicePurchaseOrderGatewayProductInput) GetId() Optional[string] { return v.Id }
 
 // An item in a sent `items` list (the REST body's `devicePurchaseOrderItems`). Give `id` to keep
 // and update a stored item (fields left out keep their values); leave it out to add one (then
 // quantity, amount, currency and product are required).
 type DevicePurchaseOrderItemInput struct {
 	// The stored item to update in place; leave out for a new item.
-	Id *uuid.UUID `json:"id,omitempty"`
+	Id Optional[uuid.UUID] `json:"id,omitempty"`
 	// How many, 1 to 10000.
-	Quantity *int `json:"quantity,omitempty"`
+	Quantity Optional[int] `json:"quantity,omitempty"`
 	// The unit amount, 0 or more, at most 2 decimal places.
-	Amount *decimal.Decimal `json:"amount,omitempty"`
+	Amount Optional[decimal.Decimal] `json:"amount,omitempty"`
 	// The ISO 4217 currency, the same for every item and the shipping.
-	Currency *string `json:"currency,omitempty"`
+	Currency Optional[string] `json:"currency,omitempty"`
 	// The product snapshot, replaced as a whole when sent.
-	Product *DevicePurchaseOrderProductInput `json:"product,omitempty"`
+	Product Optional[DevicePurchaseOrderProductInput] `json:"product,omitempty"`
 }
 
 // GetId returns DevicePurchaseOrderItemInput.Id, and is useful for accessing the field via an interface.
-func (v *DevicePurchaseOrderItemInput) GetId() *uuid.UUID { return v.Id }
+func (v *DevicePurchaseOrderItemInput) GetId() Optional[uuid.UUID] { return v.Id }
 
 // GetQuantity returns DevicePurchaseOrderItemInput.Quantity, and is useful for accessing the field via an interface.
-func (v *DevicePurchaseOrderItemInput) GetQuantity() *int { return v.Quantity }
+func (v *DevicePurchaseOrderItemInput) GetQuantity() Optional[int] { return v.Quantity }
 
 // GetAmount returns DevicePurchaseOrderItemInput.Amount, and is useful for accessing the field via an interface.
-func (v *DevicePurchaseOrderItemInput) GetAmount() *decimal.Decimal { return v.Amount }
+func (v *DevicePurchaseOrderItemInput) GetAmount() Optional[decimal.Decimal] { return v.Amount }
 
 // GetCurrency returns DevicePurchaseOrderItemInput.Currency, and is useful for accessing the field via an interface.
-func (v *DevicePurchaseOrderItemInput) GetCurrency() *string { return v.Currency }
+func (v *DevicePurchaseOrderItemInput) GetCurrency() Optional[string] { return v.Currency }
 
 // GetProduct returns DevicePurchaseOrderItemInput.Product, and is useful for accessing the field via an interface.
-func (v *DevicePurchaseOrderItemInput) GetProduct() *DevicePurchaseOrderProductInput {
+func (v *DevicePurchaseOrderItemInput) GetProduct() Optional[DevicePurchaseOrderProductInput] {
 	return v.Product
 }
 
 // A product snapshot; fields left out are null.
 type DevicePurchaseOrderProductInput struct {
 	// The product's id in the dealer's country catalogue; required. At most 100 characters.
-	GatewayCountryProductId *string `json:"gatewayCountryProductId,omitempty"`
+	GatewayCountryProductId Optional[string] `json:"gatewayCountryProductId,omitempty"`
 	// The payment gateway's side of the product.
-	GatewayProduct *DevicePurchaseOrderGatewayProductInput `json:"gatewayProduct,omitempty"`
+	GatewayProduct Optional[DevicePurchaseOrderGatewayProductInput] `json:"gatewayProduct,omitempty"`
 	// The catalogue price, 0 or more.
-	Amount *decimal.Decimal `json:"amount,omitempty"`
+	Amount Optional[decimal.Decimal] `json:"amount,omitempty"`
 	// The ISO 4217 currency of the catalogue price.
-	Currency *string `json:"currency,omitempty"`
+	Currency Optional[string] `json:"currency,omitempty"`
 	// The ISO 3166-1 alpha-2 country of the catalogue.
-	Country *string `json:"country,omitempty"`
+	Country Optional[string] `json:"country,omitempty"`
 	// `"true"` or `"false"`; `"false"` is refused with INVALID.
-	Orderable *string `json:"orderable,omitempty"`
+	Orderable Optional[string] `json:"orderable,omitempty"`
 	// The product's name. At most 200 characters.
-	Name *string `json:"name,omitempty"`
+	Name Optional[string] `json:"name,omitempty"`
 	// The product's description. At most 1000 characters.
-	Description *string `json:"description,omitempty"`
+	Description Optional[string] `json:"description,omitempty"`
 	// A picture of the product. At most 2048 characters.
-	ImageUrl *string `json:"imageUrl,omitempty"`
+	ImageUrl Optional[string] `json:"imageUrl,omitempty"`
 	// The product's status; other than `ACTIVE` gives the warning `PRODUCT_NOT_ACTIVE`. At most 50 characters.
-	Status *string `json:"status,omitempty"`
+	Status Optional[string] `json:"status,omitempty"`
 }
 
 // GetGatewayCountryProductId returns DevicePurchaseOrderProductInput.GatewayCountryProductId, and is useful for accessing the field via an interface.
-func (v *DevicePurchaseOrderProductInput) GetGatewayCountryProductId() *string {
+func (v *DevicePurchaseOrderProductInput) GetGatewayCountryProductId() Optional[string] {
 	return v.GatewayCountryProductId
 }
 
 // GetGatewayProduct returns DevicePurchaseOrderProductInput.GatewayProduct, and is useful for accessing the field via an interface.
-func (v *DevicePurchaseOrderProductInput) GetGatewayProduct() *DevicePurchaseOrderGatewayProductInput {
+func (v *DevicePurchaseOrderProductInput) GetGatewayProduct() Optional[DevicePurchaseOrderGatewayProductInput] {
 	return v.GatewayProduct
 }
 
 // GetAmount returns DevicePurchaseOrderProductInput.Amount, and is useful for accessing the field via an interface.
-func (v *DevicePurchaseOrderProductInput) GetAmount() *decimal.Decimal { return v.Amount }
+func (v *DevicePurchaseOrderProductInput) GetAmount() Optional[decimal.Decimal] { return v.Amount }
 
 // GetCurrency returns DevicePurchaseOrderProductInput.Currency, and is useful for accessing the field via an interface.
-func (v *DevicePurchaseOrderProductInput) GetCurrency() *string { return v.Currency }
+func (v *DevicePurchaseOrderProductInput) GetCurrency() Optional[string] { return v.Currency }
 
 // GetCountry returns DevicePurchaseOrderProductInput.Country, and is useful for accessing the field via an interface.
-func (v *DevicePurchaseOrderProductInput) GetCountry() *string { return v.Country }
+func (v *DevicePurchaseOrderProductInput) GetCountry() Optional[string] { return v.Country }
 
 // GetOrderable returns DevicePurchaseOrderProductInput.Orderable, and is useful for accessing the field via an interface.
-func (v *DevicePurchaseOrderProductInput) GetOrderable() *string { return v.Orderable }
+func (v *DevicePurchaseOrderProductInput) GetOrderable() Optional[string] { return v.Orderable }
 
 // GetName returns DevicePurchaseOrderProductInput.Name, and is useful for accessing the field via an interface.
-func (v *DevicePurchaseOrderProductInput) GetName() *string { return v.Name }
+func (v *DevicePurchaseOrderProductInput) GetName() Optional[string] { return v.Name }
 
 // GetDescription returns DevicePurchaseOrderProductInput.Description, and is useful for accessing the field via an interface.
-func (v *DevicePurchaseOrderProductInput) GetDescription() *string { return v.Description }
+func (v *DevicePurchaseOrderProductInput) GetDescription() Optional[string] { return v.Description }
 
 // GetImageUrl returns DevicePurchaseOrderProductInput.ImageUrl, and is useful for accessing the field via an interface.
-func (v *DevicePurchaseOrderProductInput) GetImageUrl() *string { return v.ImageUrl }
+func (v *DevicePurchaseOrderProductInput) GetImageUrl() Optional[string] { return v.ImageUrl }
 
 // GetStatus returns DevicePurchaseOrderProductInput.Status, and is useful for accessing the field via an interface.
-func (v *DevicePurchaseOrderProductInput) GetStatus() *string { return v.Status }
+func (v *DevicePurchaseOrderProductInput) GetStatus() Optional[string] { return v.Status }
+
+// DevicePurchaseOrderResponse is returned by DevicePurchaseOrder on success.
+type DevicePurchaseOrderResponse struct {
+	// One purchase order of a dealer, or null when it does not exist or the dealer is outside
+	// your scope (`dealer-admin`: the dealers in your token's `dealer_codes`).
+	DevicePurchaseOrder Optional[DevicePurchaseOrderDevicePurchaseOrder] `json:"devicePurchaseOrder"`
+}
+
+// GetDevicePurchaseOrder returns DevicePurchaseOrderResponse.DevicePurchaseOrder, and is useful for accessing the field via an interface.
+func (v *DevicePurchaseOrderResponse) GetDevicePurchaseOrder() Optional[DevicePurchaseOrderDevicePurchaseOrder] {
+	return v.DevicePurchaseOrder
+}
 
 // A shipping, replaced as a whole: fields left out are null.
 type DevicePurchaseOrderShippingInput struct {
 	// The delivery address; required.
-	Address *DevicePurchaseOrderAddressInput `json:"address,omitempty"`
+	Address Optional[DevicePurchaseOrderAddressInput] `json:"address,omitempty"`
 	// What shipping costs, 0 or more; needs `currency`.
-	Amount *decimal.Decimal `json:"amount,omitempty"`
+	Amount Optional[decimal.Decimal] `json:"amount,omitempty"`
 	// The receiving company. At most 200 characters.
-	Company *string `json:"company,omitempty"`
+	Company Optional[string] `json:"company,omitempty"`
 	// The ISO 4217 currency of `amount`; must be the items' currency.
-	Currency *string `json:"currency,omitempty"`
+	Currency Optional[string] `json:"currency,omitempty"`
 	// The recipient's e-mail address. At most 254 characters.
-	Email *string `json:"email,omitempty"`
+	Email Optional[string] `json:"email,omitempty"`
 	// The recipient's name; required. At most 200 characters.
-	Name *string `json:"name,omitempty"`
+	Name Optional[string] `json:"name,omitempty"`
 	// The recipient's phone number. At most 32 characters.
-	Phone *string `json:"phone,omitempty"`
+	Phone Optional[string] `json:"phone,omitempty"`
 }
 
 // GetAddress returns DevicePurchaseOrderShippingInput.Address, and is useful for accessing the field via an interface.
-func (v *DevicePurchaseOrderShippingInput) GetAddress() *DevicePurchaseOrderAddressInput {
+func (v *DevicePurchaseOrderShippingInput) GetAddress() Optional[DevicePurchaseOrderAddressInput] {
 	return v.Address
 }
 
 // GetAmount returns DevicePurchaseOrderShippingInput.Amount, and is useful for accessing the field via an interface.
-func (v *DevicePurchaseOrderShippingInput) GetAmount() *decimal.Decimal { return v.Amount }
+func (v *DevicePurchaseOrderShippingInput) GetAmount() Optional[decimal.Decimal] { return v.Amount }
 
 // GetCompany returns DevicePurchaseOrderShippingInput.Company, and is useful for accessing the field via an interface.
-func (v *DevicePurchaseOrderShippingInput) GetCompany() *string { return v.Company }
+func (v *DevicePurchaseOrderShippingInput) GetCompany() Optional[string] { return v.Company }
 
 // GetCurrency returns DevicePurchaseOrderShippingInput.Currency, and is useful for accessing the field via an interface.
-func (v *DevicePurchaseOrderShippingInput) GetCurrency() *string { return v.Currency }
+func (v *DevicePurchaseOrderShippingInput) GetCurrency() Optional[string] { return v.Currency }
 
 // GetEmail returns DevicePurchaseOrderShippingInput.Email, and is useful for accessing the field via an interface.
-func (v *DevicePurchaseOrderShippingInput) GetEmail() *string { return v.Email }
+func (v *DevicePurchaseOrderShippingInput) GetEmail() Optional[string] { return v.Email }
 
 // GetName returns DevicePurchaseOrderShippingInput.Name, and is useful for accessing the field via an interface.
-func (v *DevicePurchaseOrderShippingInput) GetName() *string { return v.Name }
+func (v *DevicePurchaseOrderShippingInput) GetName() Optional[string] { return v.Name }
 
 // GetPhone returns DevicePurchaseOrderShippingInput.Phone, and is useful for accessing the field via an interface.
-func (v *DevicePurchaseOrderShippingInput) GetPhone() *string { return v.Phone }
+func (v *DevicePurchaseOrderShippingInput) GetPhone() Optional[string] { return v.Phone }
 
 // Where an order stands. It moves DRAFT → SUBMITTED → APPROVED → SHIPPED → DELIVERED, and from
 // any status but DELIVERED to CANCELLED; no other move is allowed. Its items, shipping,
@@ -1099,180 +3303,651 @@ var AllDevicePurchaseOrderStatus = []DevicePurchaseOrderStatus{
 // An application in a gateway's list. Give `id` to keep and update a stored item; leave it out to add one.
 type PaymentGatewayApplicationInput struct {
 	// The stored item to update in place; leave out for a new item.
-	Id *uuid.UUID `json:"id,omitempty"`
+	Id Optional[uuid.UUID] `json:"id,omitempty"`
 	// Must be the gateway's id when given.
-	PaymentGatewayId *uuid.UUID `json:"paymentGatewayId,omitempty"`
+	PaymentGatewayId Optional[uuid.UUID] `json:"paymentGatewayId,omitempty"`
 	// The application; required for a new item.
-	ApplicationId *uuid.UUID `json:"applicationId,omitempty"`
+	ApplicationId Optional[uuid.UUID] `json:"applicationId,omitempty"`
 	// Whether the application may use the gateway; false for a new item when left out.
-	IsActive *bool `json:"isActive,omitempty"`
+	IsActive Optional[bool] `json:"isActive,omitempty"`
 	// Whether this is the primary payment venue; false for a new item when left out.
-	PrimaryPaymentVenue *bool `json:"primaryPaymentVenue,omitempty"`
+	PrimaryPaymentVenue Optional[bool] `json:"primaryPaymentVenue,omitempty"`
 }
 
 // GetId returns PaymentGatewayApplicationInput.Id, and is useful for accessing the field via an interface.
-func (v *PaymentGatewayApplicationInput) GetId() *uuid.UUID { return v.Id }
+func (v *PaymentGatewayApplicationInput) GetId() Optional[uuid.UUID] { return v.Id }
 
 // GetPaymentGatewayId returns PaymentGatewayApplicationInput.PaymentGatewayId, and is useful for accessing the field via an interface.
-func (v *PaymentGatewayApplicationInput) GetPaymentGatewayId() *uuid.UUID { return v.PaymentGatewayId }
+func (v *PaymentGatewayApplicationInput) GetPaymentGatewayId() Optional[uuid.UUID] {
+	return v.PaymentGatewayId
+}
 
 // GetApplicationId returns PaymentGatewayApplicationInput.ApplicationId, and is useful for accessing the field via an interface.
-func (v *PaymentGatewayApplicationInput) GetApplicationId() *uuid.UUID { return v.ApplicationId }
+func (v *PaymentGatewayApplicationInput) GetApplicationId() Optional[uuid.UUID] {
+	return v.ApplicationId
+}
 
 // GetIsActive returns PaymentGatewayApplicationInput.IsActive, and is useful for accessing the field via an interface.
-func (v *PaymentGatewayApplicationInput) GetIsActive() *bool { return v.IsActive }
+func (v *PaymentGatewayApplicationInput) GetIsActive() Optional[bool] { return v.IsActive }
 
 // GetPrimaryPaymentVenue returns PaymentGatewayApplicationInput.PrimaryPaymentVenue, and is useful for accessing the field via an interface.
-func (v *PaymentGatewayApplicationInput) GetPrimaryPaymentVenue() *bool { return v.PrimaryPaymentVenue }
+func (v *PaymentGatewayApplicationInput) GetPrimaryPaymentVenue() Optional[bool] {
+	return v.PrimaryPaymentVenue
+}
 
 // A bill type in a gateway's list. Give `id` to keep and update a stored item; leave it out to add one.
 type PaymentGatewayBillTypeInput struct {
 	// The stored item to update in place; leave out for a new item.
-	Id *uuid.UUID `json:"id,omitempty"`
+	Id Optional[uuid.UUID] `json:"id,omitempty"`
 	// Must be the gateway's id when given.
-	PaymentGatewayId *uuid.UUID `json:"paymentGatewayId,omitempty"`
+	PaymentGatewayId Optional[uuid.UUID] `json:"paymentGatewayId,omitempty"`
 	// The bill type; required for a new item.
-	BillTypeId *int `json:"billTypeId,omitempty"`
+	BillTypeId Optional[int] `json:"billTypeId,omitempty"`
 	// Whether convenience fees apply; false for a new item when left out.
-	ApplyConvenienceFee *bool `json:"applyConvenienceFee,omitempty"`
+	ApplyConvenienceFee Optional[bool] `json:"applyConvenienceFee,omitempty"`
 }
 
 // GetId returns PaymentGatewayBillTypeInput.Id, and is useful for accessing the field via an interface.
-func (v *PaymentGatewayBillTypeInput) GetId() *uuid.UUID { return v.Id }
+func (v *PaymentGatewayBillTypeInput) GetId() Optional[uuid.UUID] { return v.Id }
 
 // GetPaymentGatewayId returns PaymentGatewayBillTypeInput.PaymentGatewayId, and is useful for accessing the field via an interface.
-func (v *PaymentGatewayBillTypeInput) GetPaymentGatewayId() *uuid.UUID { return v.PaymentGatewayId }
+func (v *PaymentGatewayBillTypeInput) GetPaymentGatewayId() Optional[uuid.UUID] {
+	return v.PaymentGatewayId
+}
 
 // GetBillTypeId returns PaymentGatewayBillTypeInput.BillTypeId, and is useful for accessing the field via an interface.
-func (v *PaymentGatewayBillTypeInput) GetBillTypeId() *int { return v.BillTypeId }
+func (v *PaymentGatewayBillTypeInput) GetBillTypeId() Optional[int] { return v.BillTypeId }
 
 // GetApplyConvenienceFee returns PaymentGatewayBillTypeInput.ApplyConvenienceFee, and is useful for accessing the field via an interface.
-func (v *PaymentGatewayBillTypeInput) GetApplyConvenienceFee() *bool { return v.ApplyConvenienceFee }
+func (v *PaymentGatewayBillTypeInput) GetApplyConvenienceFee() Optional[bool] {
+	return v.ApplyConvenienceFee
+}
 
 // A payment type in a gateway's list. Give `id` to keep and update a stored item; leave it out to add one.
 type PaymentGatewayPaymentTypeInput struct {
 	// The stored item to update in place; leave out for a new item.
-	Id *uuid.UUID `json:"id,omitempty"`
+	Id Optional[uuid.UUID] `json:"id,omitempty"`
 	// Must be the gateway's id when given.
-	PaymentGatewayId *uuid.UUID `json:"paymentGatewayId,omitempty"`
+	PaymentGatewayId Optional[uuid.UUID] `json:"paymentGatewayId,omitempty"`
 	// The payment type; required for a new item. At most 50 characters.
-	PaymentType *string `json:"paymentType,omitempty"`
+	PaymentType Optional[string] `json:"paymentType,omitempty"`
 }
 
 // GetId returns PaymentGatewayPaymentTypeInput.Id, and is useful for accessing the field via an interface.
-func (v *PaymentGatewayPaymentTypeInput) GetId() *uuid.UUID { return v.Id }
+func (v *PaymentGatewayPaymentTypeInput) GetId() Optional[uuid.UUID] { return v.Id }
 
 // GetPaymentGatewayId returns PaymentGatewayPaymentTypeInput.PaymentGatewayId, and is useful for accessing the field via an interface.
-func (v *PaymentGatewayPaymentTypeInput) GetPaymentGatewayId() *uuid.UUID { return v.PaymentGatewayId }
+func (v *PaymentGatewayPaymentTypeInput) GetPaymentGatewayId() Optional[uuid.UUID] {
+	return v.PaymentGatewayId
+}
 
 // GetPaymentType returns PaymentGatewayPaymentTypeInput.PaymentType, and is useful for accessing the field via an interface.
-func (v *PaymentGatewayPaymentTypeInput) GetPaymentType() *string { return v.PaymentType }
+func (v *PaymentGatewayPaymentTypeInput) GetPaymentType() Optional[string] { return v.PaymentType }
+
+// The fields of a SubDealer that the operations below return.
+type SubDealerFields struct {
+	// The sub-dealer's stable id; it survives renames of `code`.
+	Id uuid.UUID `json:"id"`
+	// The main dealer's member code. At most 50 characters.
+	MainDealerCode string `json:"mainDealerCode"`
+	// The sub-dealer's member code; unique; at most 50 characters.
+	Code string `json:"code"`
+	// The code in the ERP; unique; at most 50 characters.
+	ErpCode string `json:"erpCode"`
+	// The sub-dealer's name; at most 200 characters.
+	Name string `json:"name"`
+	// True for an individual, false for a company. Replaces the seed's `isCompany` (its negation).
+	// A company needs `taxNumber` and `taxOffice`.
+	IsIndividual bool `json:"isIndividual"`
+	// Whether the sub-dealer is a foreign national.
+	IsForeignNational bool `json:"isForeignNational"`
+	// The postal address; at most 500 characters.
+	Address Optional[string] `json:"address"`
+	// The city code, e.g. `34`. At most 50 characters.
+	CityCode Optional[string] `json:"cityCode"`
+	// The district code, carried as text (the seed's sample sends a number: send `"494"`). At most 50 characters.
+	DistrictCode Optional[string] `json:"districtCode"`
+	// The country: ISO 3166-1 alpha-2, e.g. `TR`.
+	CountryCode string `json:"countryCode"`
+	// The currency: ISO 4217, e.g. `TRY`.
+	CurrencyCode Optional[string] `json:"currencyCode"`
+	// The landline number. At most 32 characters.
+	Phone Optional[string] `json:"phone"`
+	// The tax number: 10 digits (VKN) for a Turkish company, 11 (TCKN) for an individual; another shape gives a warning. At most 50 characters.
+	TaxNumber Optional[string] `json:"taxNumber"`
+	// The tax office. At most 200 characters.
+	TaxOffice Optional[string] `json:"taxOffice"`
+	// The parent tenant.
+	ParentTenantId Optional[uuid.UUID] `json:"parentTenantId"`
+	// The payment currency type. At most 50 characters.
+	PaymentExCurrencyType Optional[string] `json:"paymentExCurrencyType"`
+	// The chosen payment set; one of `usablePaymentSetDefinitionIds`.
+	PaymentSetDefinitionId Optional[uuid.UUID] `json:"paymentSetDefinitionId"`
+	// The payment sets the sub-dealer may use.
+	UsablePaymentSetDefinitionIds []uuid.UUID `json:"usablePaymentSetDefinitionIds"`
+	// The customer representatives who look after the sub-dealer.
+	CustomerRepresentativeIds []uuid.UUID `json:"customerRepresentativeIds"`
+	// Starts at 1 and grows by 1 with every committed change; send it as `expectedVersion`.
+	Version int `json:"version"`
+	// When the sub-dealer was created.
+	CreatedAt time.Time `json:"createdAt"`
+	// When it (or one of its users) last changed.
+	UpdatedAt time.Time `json:"updatedAt"`
+	// The users of the sub-dealer's portal, oldest first.
+	Users []SubDealerFieldsUsersSubDealerUser `json:"users"`
+}
+
+// GetId returns SubDealerFields.Id, and is useful for accessing the field via an interface.
+func (v *SubDealerFields) GetId() uuid.UUID { return v.Id }
+
+// GetMainDealerCode returns SubDealerFields.MainDealerCode, and is useful for accessing the field via an interface.
+func (v *SubDealerFields) GetMainDealerCode() string { return v.MainDealerCode }
+
+// GetCode returns SubDealerFields.Code, and is useful for accessing the field via an interface.
+func (v *SubDealerFields) GetCode() string { return v.Code }
+
+// GetErpCode returns SubDealerFields.ErpCode, and is useful for accessing the field via an interface.
+func (v *SubDealerFields) GetErpCode() string { return v.ErpCode }
+
+// GetName returns SubDealerFields.Name, and is useful for accessing the field via an interface.
+func (v *SubDealerFields) GetName() string { return v.Name }
+
+// GetIsIndividual returns SubDealerFields.IsIndividual, and is useful for accessing the field via an interface.
+func (v *SubDealerFields) GetIsIndividual() bool { return v.IsIndividual }
+
+// GetIsForeignNational returns SubDealerFields.IsForeignNational, and is useful for accessing the field via an interface.
+func (v *SubDealerFields) GetIsForeignNational() bool { return v.IsForeignNational }
+
+// GetAddress returns SubDealerFields.Address, and is useful for accessing the field via an interface.
+func (v *SubDealerFields) GetAddress() Optional[string] { return v.Address }
+
+// GetCityCode returns SubDealerFields.CityCode, and is useful for accessing the field via an interface.
+func (v *SubDealerFields) GetCityCode() Optional[string] { return v.CityCode }
+
+// GetDistrictCode returns SubDealerFields.DistrictCode, and is useful for accessing the field via an interface.
+func (v *SubDealerFields) GetDistrictCode() Optional[string] { return v.DistrictCode }
+
+// GetCountryCode returns SubDealerFields.CountryCode, and is useful for accessing the field via an interface.
+func (v *SubDealerFields) GetCountryCode() string { return v.CountryCode }
+
+// GetCurrencyCode returns SubDealerFields.CurrencyCode, and is useful for accessing the field via an interface.
+func (v *SubDealerFields) GetCurrencyCode() Optional[string] { return v.CurrencyCode }
+
+// GetPhone returns SubDealerFields.Phone, and is useful for accessing the field via an interface.
+func (v *SubDealerFields) GetPhone() Optional[string] { return v.Phone }
+
+// GetTaxNumber returns SubDealerFields.TaxNumber, and is useful for accessing the field via an interface.
+func (v *SubDealerFields) GetTaxNumber() Optional[string] { return v.TaxNumber }
+
+// GetTaxOffice returns SubDealerFields.TaxOffice, and is useful for accessing the field via an interface.
+func (v *SubDealerFields) GetTaxOffice() Optional[string] { return v.TaxOffice }
+
+// GetParentTenantId returns SubDealerFields.ParentTenantId, and is useful for accessing the field via an interface.
+func (v *SubDealerFields) GetParentTenantId() Optional[uuid.UUID] { return v.ParentTenantId }
+
+// GetPaymentExCurrencyType returns SubDealerFields.PaymentExCurrencyType, and is useful for accessing the field via an interface.
+func (v *SubDealerFields) GetPaymentExCurrencyType() Optional[string] { return v.PaymentExCurrencyType }
+
+// GetPaymentSetDefinitionId returns SubDealerFields.PaymentSetDefinitionId, and is useful for accessing the field via an interface.
+func (v *SubDealerFields) GetPaymentSetDefinitionId() Optional[uuid.UUID] {
+	return v.PaymentSetDefinitionId
+}
+
+// GetUsablePaymentSetDefinitionIds returns SubDealerFields.UsablePaymentSetDefinitionIds, and is useful for accessing the field via an interface.
+func (v *SubDealerFields) GetUsablePaymentSetDefinitionIds() []uuid.UUID {
+	return v.UsablePaymentSetDefinitionIds
+}
+
+// GetCustomerRepresentativeIds returns SubDealerFields.CustomerRepresentativeIds, and is useful for accessing the field via an interface.
+func (v *SubDealerFields) GetCustomerRepresentativeIds() []uuid.UUID {
+	return v.CustomerRepresentativeIds
+}
+
+// GetVersion returns SubDealerFields.Version, and is useful for accessing the field via an interface.
+func (v *SubDealerFields) GetVersion() int { return v.Version }
+
+// GetCreatedAt returns SubDealerFields.CreatedAt, and is useful for accessing the field via an interface.
+func (v *SubDealerFields) GetCreatedAt() time.Time { return v.CreatedAt }
+
+// GetUpdatedAt returns SubDealerFields.UpdatedAt, and is useful for accessing the field via an interface.
+func (v *SubDealerFields) GetUpdatedAt() time.Time { return v.UpdatedAt }
+
+// GetUsers returns SubDealerFields.Users, and is useful for accessing the field via an interface.
+func (v *SubDealerFields) GetUsers() []SubDealerFieldsUsersSubDealerUser { return v.Users }
+
+// SubDealerFieldsUsersSubDealerUser includes the requested fields of the GraphQL type SubDealerUser.
+// The GraphQL type's documentation follows.
+//
+// A user of a sub-dealer's portal.
+type SubDealerFieldsUsersSubDealerUser struct {
+	// The user's id.
+	Id uuid.UUID `json:"id"`
+	// The user's code, unique across all sub-dealers. Replaces the seed's `userCode`. At most 50 characters.
+	Code string `json:"code"`
+	// The first name. At most 200 characters.
+	Name string `json:"name"`
+	// The surname. At most 200 characters.
+	Surname string `json:"surname"`
+	// The e-mail address. At most 254 characters.
+	Email string `json:"email"`
+	// The mobile number: `+905321234567` or `05321234567`. At most 16 characters.
+	Gsm string `json:"gsm"`
+	// The title. At most 200 characters.
+	Title Optional[string] `json:"title"`
+	// A description. At most 1000 characters.
+	Description Optional[string] `json:"description"`
+	// The user's code in the ERP. At most 50 characters.
+	ErpCode Optional[string] `json:"erpCode"`
+	// Whether the user may sign in.
+	IsActive bool `json:"isActive"`
+	// Whether the user is an individual.
+	IsIndividual Optional[bool] `json:"isIndividual"`
+	// Whether the user is a foreign national.
+	IsForeignNational Optional[bool] `json:"isForeignNational"`
+	// The payment currency type. At most 50 characters.
+	PaymentExCurrencyType Optional[string] `json:"paymentExCurrencyType"`
+	// The role ids.
+	Roles []uuid.UUID `json:"roles"`
+	// The permission set names. Replaces the seed's `ruleName`. Each at most 200 characters.
+	RuleNames []string `json:"ruleNames"`
+	// The tax number. At most 50 characters.
+	TaxNumber Optional[string] `json:"taxNumber"`
+	// The tax office. At most 200 characters.
+	TaxOffice Optional[string] `json:"taxOffice"`
+	// Whether the user may use the mobile app.
+	CanUseMobile bool `json:"canUseMobile"`
+	// The user type.
+	UserType Optional[int] `json:"userType"`
+}
+
+// GetId returns SubDealerFieldsUsersSubDealerUser.Id, and is useful for accessing the field via an interface.
+func (v *SubDealerFieldsUsersSubDealerUser) GetId() uuid.UUID { return v.Id }
+
+// GetCode returns SubDealerFieldsUsersSubDealerUser.Code, and is useful for accessing the field via an interface.
+func (v *SubDealerFieldsUsersSubDealerUser) GetCode() string { return v.Code }
+
+// GetName returns SubDealerFieldsUsersSubDealerUser.Name, and is useful for accessing the field via an interface.
+func (v *SubDealerFieldsUsersSubDealerUser) GetName() string { return v.Name }
+
+// GetSurname returns SubDealerFieldsUsersSubDealerUser.Surname, and is useful for accessing the field via an interface.
+func (v *SubDealerFieldsUsersSubDealerUser) GetSurname() string { return v.Surname }
+
+// GetEmail returns SubDealerFieldsUsersSubDealerUser.Email, and is useful for accessing the field via an interface.
+func (v *SubDealerFieldsUsersSubDealerUser) GetEmail() string { return v.Email }
+
+// GetGsm returns SubDealerFieldsUsersSubDealerUser.Gsm, and is useful for accessing the field via an interface.
+func (v *SubDealerFieldsUsersSubDealerUser) GetGsm() string { return v.Gsm }
+
+// GetTitle returns SubDealerFieldsUsersSubDealerUser.Title, and is useful for accessing the field via an interface.
+func (v *SubDealerFieldsUsersSubDealerUser) GetTitle() Optional[string] { return v.Title }
+
+// GetDescription returns SubDealerFieldsUsersSubDealerUser.Description, and is useful for accessing the field via an interface.
+func (v *SubDealerFieldsUsersSubDealerUser) GetDescription() Optional[string] { return v.Description }
+
+// GetErpCode returns SubDealerFieldsUsersSubDealerUser.ErpCode, and is useful for accessing the field via an interface.
+func (v *SubDealerFieldsUsersSubDealerUser) GetErpCode() Optional[string] { return v.ErpCode }
+
+// GetIsActive returns SubDealerFieldsUsersSubDealerUser.IsActive, and is useful for accessing the field via an interface.
+func (v *SubDealerFieldsUsersSubDealerUser) GetIsActive() bool { return v.IsActive }
+
+// GetIsIndividual returns SubDealerFieldsUsersSubDealerUser.IsIndividual, and is useful for accessing the field via an interface.
+func (v *SubDealerFieldsUsersSubDealerUser) GetIsIndividual() Optional[bool] { return v.IsIndividual }
+
+// GetIsForeignNational returns SubDealerFieldsUsersSubDealerUser.IsForeignNational, and is useful for accessing the field via an interface.
+func (v *SubDealerFieldsUsersSubDealerUser) GetIsForeignNational() Optional[bool] {
+	return v.IsForeignNational
+}
+
+// GetPaymentExCurrencyType returns SubDealerFieldsUsersSubDealerUser.PaymentExCurrencyType, and is useful for accessing the field via an interface.
+func (v *SubDealerFieldsUsersSubDealerUser) GetPaymentExCurrencyType() Optional[string] {
+	return v.PaymentExCurrencyType
+}
+
+// GetRoles returns SubDealerFieldsUsersSubDealerUser.Roles, and is useful for accessing the field via an interface.
+func (v *SubDealerFieldsUsersSubDealerUser) GetRoles() []uuid.UUID { return v.Roles }
+
+// GetRuleNames returns SubDealerFieldsUsersSubDealerUser.RuleNames, and is useful for accessing the field via an interface.
+func (v *SubDealerFieldsUsersSubDealerUser) GetRuleNames() []string { return v.RuleNames }
+
+// GetTaxNumber returns SubDealerFieldsUsersSubDealerUser.TaxNumber, and is useful for accessing the field via an interface.
+func (v *SubDealerFieldsUsersSubDealerUser) GetTaxNumber() Optional[string] { return v.TaxNumber }
+
+// GetTaxOffice returns SubDealerFieldsUsersSubDealerUser.TaxOffice, and is useful for accessing the field via an interface.
+func (v *SubDealerFieldsUsersSubDealerUser) GetTaxOffice() Optional[string] { return v.TaxOffice }
+
+// GetCanUseMobile returns SubDealerFieldsUsersSubDealerUser.CanUseMobile, and is useful for accessing the field via an interface.
+func (v *SubDealerFieldsUsersSubDealerUser) GetCanUseMobile() bool { return v.CanUseMobile }
+
+// GetUserType returns SubDealerFieldsUsersSubDealerUser.UserType, and is useful for accessing the field via an interface.
+func (v *SubDealerFieldsUsersSubDealerUser) GetUserType() Optional[int] { return v.UserType }
+
+// SubDealerResponse is returned by SubDealer on success.
+type SubDealerResponse struct {
+	// One sub-dealer by its current code, or null when none has it or it is outside your scope.
+	SubDealer Optional[SubDealerSubDealer] `json:"subDealer"`
+}
+
+// GetSubDealer returns SubDealerResponse.SubDealer, and is useful for accessing the field via an interface.
+func (v *SubDealerResponse) GetSubDealer() Optional[SubDealerSubDealer] { return v.SubDealer }
+
+// SubDealerSubDealer includes the requested fields of the GraphQL type SubDealer.
+// The GraphQL type's documentation follows.
+//
+// A sub-dealer ("alt bayi") of a main dealer, with the users of its portal. `code` names it in
+// the API and may change (rename); `id` never does, and `history` follows it across renames.
+// A dealer-admin sees and changes the sub-dealers whose `mainDealerCode` is in its `dealer_codes`.
+type SubDealerSubDealer struct {
+	SubDealerFields `json:"-"`
+}
+
+// GetId returns SubDealerSubDealer.Id, and is useful for accessing the field via an interface.
+func (v *SubDealerSubDealer) GetId() uuid.UUID { return v.SubDealerFields.Id }
+
+// GetMainDealerCode returns SubDealerSubDealer.MainDealerCode, and is useful for accessing the field via an interface.
+func (v *SubDealerSubDealer) GetMainDealerCode() string { return v.SubDealerFields.MainDealerCode }
+
+// GetCode returns SubDealerSubDealer.Code, and is useful for accessing the field via an interface.
+func (v *SubDealerSubDealer) GetCode() string { return v.SubDealerFields.Code }
+
+// GetErpCode returns SubDealerSubDealer.ErpCode, and is useful for accessing the field via an interface.
+func (v *SubDealerSubDealer) GetErpCode() string { return v.SubDealerFields.ErpCode }
+
+// GetName returns SubDealerSubDealer.Name, and is useful for accessing the field via an interface.
+func (v *SubDealerSubDealer) GetName() string { return v.SubDealerFields.Name }
+
+// GetIsIndividual returns SubDealerSubDealer.IsIndividual, and is useful for accessing the field via an interface.
+func (v *SubDealerSubDealer) GetIsIndividual() bool { return v.SubDealerFields.IsIndividual }
+
+// GetIsForeignNational returns SubDealerSubDealer.IsForeignNational, and is useful for accessing the field via an interface.
+func (v *SubDealerSubDealer) GetIsForeignNational() bool { return v.SubDealerFields.IsForeignNational }
+
+// GetAddress returns SubDealerSubDealer.Address, and is useful for accessing the field via an interface.
+func (v *SubDealerSubDealer) GetAddress() Optional[string] { return v.SubDealerFields.Address }
+
+// GetCityCode returns SubDealerSubDealer.CityCode, and is useful for accessing the field via an interface.
+func (v *SubDealerSubDealer) GetCityCode() Optional[string] { return v.SubDealerFields.CityCode }
+
+// GetDistrictCode returns SubDealerSubDealer.DistrictCode, and is useful for accessing the field via an interface.
+func (v *SubDealerSubDealer) GetDistrictCode() Optional[string] {
+	return v.SubDealerFields.DistrictCode
+}
+
+// GetCountryCode returns SubDealerSubDealer.CountryCode, and is useful for accessing the field via an interface.
+func (v *SubDealerSubDealer) GetCountryCode() string { return v.SubDealerFields.CountryCode }
+
+// GetCurrencyCode returns SubDealerSubDealer.CurrencyCode, and is useful for accessing the field via an interface.
+func (v *SubDealerSubDealer) GetCurrencyCode() Optional[string] {
+	return v.SubDealerFields.CurrencyCode
+}
+
+// GetPhone returns SubDealerSubDealer.Phone, and is useful for accessing the field via an interface.
+func (v *SubDealerSubDealer) GetPhone() Optional[string] { return v.SubDealerFields.Phone }
+
+// GetTaxNumber returns SubDealerSubDealer.TaxNumber, and is useful for accessing the field via an interface.
+func (v *SubDealerSubDealer) GetTaxNumber() Optional[string] { return v.SubDealerFields.TaxNumber }
+
+// GetTaxOffice returns SubDealerSubDealer.TaxOffice, and is useful for accessing the field via an interface.
+func (v *SubDealerSubDealer) GetTaxOffice() Optional[string] { return v.SubDealerFields.TaxOffice }
+
+// GetParentTenantId returns SubDealerSubDealer.ParentTenantId, and is useful for accessing the field via an interface.
+func (v *SubDealerSubDealer) GetParentTenantId() Optional[uuid.UUID] {
+	return v.SubDealerFields.ParentTenantId
+}
+
+// GetPaymentExCurrencyType returns SubDealerSubDealer.PaymentExCurrencyType, and is useful for accessing the field via an interface.
+func (v *SubDealerSubDealer) GetPaymentExCurrencyType() Optional[string] {
+	return v.SubDealerFields.PaymentExCurrencyType
+}
+
+// GetPaymentSetDefinitionId returns SubDealerSubDealer.PaymentSetDefinitionId, and is useful for accessing the field via an interface.
+func (v *SubDealerSubDealer) GetPaymentSetDefinitionId() Optional[uuid.UUID] {
+	return v.SubDealerFields.PaymentSetDefinitionId
+}
+
+// GetUsablePaymentSetDefinitionIds returns SubDealerSubDealer.UsablePaymentSetDefinitionIds, and is useful for accessing the field via an interface.
+func (v *SubDealerSubDealer) GetUsablePaymentSetDefinitionIds() []uuid.UUID {
+	return v.SubDealerFields.UsablePaymentSetDefinitionIds
+}
+
+// GetCustomerRepresentativeIds returns SubDealerSubDealer.CustomerRepresentativeIds, and is useful for accessing the field via an interface.
+func (v *SubDealerSubDealer) GetCustomerRepresentativeIds() []uuid.UUID {
+	return v.SubDealerFields.CustomerRepresentativeIds
+}
+
+// GetVersion returns SubDealerSubDealer.Version, and is useful for accessing the field via an interface.
+func (v *SubDealerSubDealer) GetVersion() int { return v.SubDealerFields.Version }
+
+// GetCreatedAt returns SubDealerSubDealer.CreatedAt, and is useful for accessing the field via an interface.
+func (v *SubDealerSubDealer) GetCreatedAt() time.Time { return v.SubDealerFields.CreatedAt }
+
+// GetUpdatedAt returns SubDealerSubDealer.UpdatedAt, and is useful for accessing the field via an interface.
+func (v *SubDealerSubDealer) GetUpdatedAt() time.Time { return v.SubDealerFields.UpdatedAt }
+
+// GetUsers returns SubDealerSubDealer.Users, and is useful for accessing the field via an interface.
+func (v *SubDealerSubDealer) GetUsers() []SubDealerFieldsUsersSubDealerUser {
+	return v.SubDealerFields.Users
+}
+
+func (v *SubDealerSubDealer) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*SubDealerSubDealer
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.SubDealerSubDealer = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	err = json.Unmarshal(
+		b, &v.SubDealerFields)
+	if err != nil {
+		return err
+	}
+	return nil
+}
+
+type __premarshalSubDealerSubDealer struct {
+	Id uuid.UUID `json:"id"`
+
+	MainDealerCode string `json:"mainDealerCode"`
+
+	Code string `json:"code"`
+
+	ErpCode string `json:"erpCode"`
+
+	Name string `json:"name"`
+
+	IsIndividual bool `json:"isIndividual"`
+
+	IsForeignNational bool `json:"isForeignNational"`
+
+	Address Optional[string] `json:"address"`
+
+	CityCode Optional[string] `json:"cityCode"`
+
+	DistrictCode Optional[string] `json:"districtCode"`
+
+	CountryCode string `json:"countryCode"`
+
+	CurrencyCode Optional[string] `json:"currencyCode"`
+
+	Phone Optional[string] `json:"phone"`
+
+	TaxNumber Optional[string] `json:"taxNumber"`
+
+	TaxOffice Optional[string] `json:"taxOffice"`
+
+	ParentTenantId Optional[uuid.UUID] `json:"parentTenantId"`
+
+	PaymentExCurrencyType Optional[string] `json:"paymentExCurrencyType"`
+
+	PaymentSetDefinitionId Optional[uuid.UUID] `json:"paymentSetDefinitionId"`
+
+	UsablePaymentSetDefinitionIds []uuid.UUID `json:"usablePaymentSetDefinitionIds"`
+
+	CustomerRepresentativeIds []uuid.UUID `json:"customerRepresentativeIds"`
+
+	Version int `json:"version"`
+
+	CreatedAt time.Time `json:"createdAt"`
+
+	UpdatedAt time.Time `json:"updatedAt"`
+
+	Users []SubDealerFieldsUsersSubDealerUser `json:"users"`
+}
+
+func (v *SubDealerSubDealer) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *SubDealerSubDealer) __premarshalJSON() (*__premarshalSubDealerSubDealer, error) {
+	var retval __premarshalSubDealerSubDealer
+
+	retval.Id = v.SubDealerFields.Id
+	retval.MainDealerCode = v.SubDealerFields.MainDealerCode
+	retval.Code = v.SubDealerFields.Code
+	retval.ErpCode = v.SubDealerFields.ErpCode
+	retval.Name = v.SubDealerFields.Name
+	retval.IsIndividual = v.SubDealerFields.IsIndividual
+	retval.IsForeignNational = v.SubDealerFields.IsForeignNational
+	retval.Address = v.SubDealerFields.Address
+	retval.CityCode = v.SubDealerFields.CityCode
+	retval.DistrictCode = v.SubDealerFields.DistrictCode
+	retval.CountryCode = v.SubDealerFields.CountryCode
+	retval.CurrencyCode = v.SubDealerFields.CurrencyCode
+	retval.Phone = v.SubDealerFields.Phone
+	retval.TaxNumber = v.SubDealerFields.TaxNumber
+	retval.TaxOffice = v.SubDealerFields.TaxOffice
+	retval.ParentTenantId = v.SubDealerFields.ParentTenantId
+	retval.PaymentExCurrencyType = v.SubDealerFields.PaymentExCurrencyType
+	retval.PaymentSetDefinitionId = v.SubDealerFields.PaymentSetDefinitionId
+	retval.UsablePaymentSetDefinitionIds = v.SubDealerFields.UsablePaymentSetDefinitionIds
+	retval.CustomerRepresentativeIds = v.SubDealerFields.CustomerRepresentativeIds
+	retval.Version = v.SubDealerFields.Version
+	retval.CreatedAt = v.SubDealerFields.CreatedAt
+	retval.UpdatedAt = v.SubDealerFields.UpdatedAt
+	retval.Users = v.SubDealerFields.Users
+	return &retval, nil
+}
 
 // A user in a sub-dealer input. Matched to a stored user by `id`, else by `code`; otherwise a new
 // user, which needs `code`, `name`, `surname`, `email` and `gsm`. Fields left out keep their values.
 type SubDealerUserInput struct {
 	// The stored user to change.
-	Id *uuid.UUID `json:"id,omitempty"`
+	Id Optional[uuid.UUID] `json:"id,omitempty"`
 	// The user's code; unique across all sub-dealers; changes it when `id` is given. At most 50 characters.
-	Code *string `json:"code,omitempty"`
+	Code Optional[string] `json:"code,omitempty"`
 	// The first name. At most 200 characters.
-	Name *string `json:"name,omitempty"`
+	Name Optional[string] `json:"name,omitempty"`
 	// The surname. At most 200 characters.
-	Surname *string `json:"surname,omitempty"`
+	Surname Optional[string] `json:"surname,omitempty"`
 	// The e-mail address. At most 254 characters.
-	Email *string `json:"email,omitempty"`
+	Email Optional[string] `json:"email,omitempty"`
 	// The mobile number: `+905321234567` or `05321234567`. At most 16 characters.
-	Gsm *string `json:"gsm,omitempty"`
+	Gsm Optional[string] `json:"gsm,omitempty"`
 	// The title. At most 200 characters.
-	Title *string `json:"title,omitempty"`
+	Title Optional[string] `json:"title,omitempty"`
 	// A description. At most 1000 characters.
-	Description *string `json:"description,omitempty"`
+	Description Optional[string] `json:"description,omitempty"`
 	// The user's code in the ERP. At most 50 characters.
-	ErpCode *string `json:"erpCode,omitempty"`
+	ErpCode Optional[string] `json:"erpCode,omitempty"`
 	// Whether the user may sign in; true for a new user when left out.
-	IsActive *bool `json:"isActive,omitempty"`
+	IsActive Optional[bool] `json:"isActive,omitempty"`
 	// Whether the user is an individual.
-	IsIndividual *bool `json:"isIndividual,omitempty"`
+	IsIndividual Optional[bool] `json:"isIndividual,omitempty"`
 	// Whether the user is a foreign national.
-	IsForeignNational *bool `json:"isForeignNational,omitempty"`
+	IsForeignNational Optional[bool] `json:"isForeignNational,omitempty"`
 	// The payment currency type. At most 50 characters.
-	PaymentExCurrencyType *string `json:"paymentExCurrencyType,omitempty"`
+	PaymentExCurrencyType Optional[string] `json:"paymentExCurrencyType,omitempty"`
 	// The role ids; replaces the list. At most 500 items.
-	Roles []*uuid.UUID `json:"roles,omitempty"`
+	Roles []uuid.UUID `json:"roles,omitempty"`
 	// The permission set names; replaces the list. Each at most 200 characters; at most 500 items.
-	RuleNames []*string `json:"ruleNames,omitempty"`
+	RuleNames []string `json:"ruleNames,omitempty"`
 	// The tax number. At most 50 characters.
-	TaxNumber *string `json:"taxNumber,omitempty"`
+	TaxNumber Optional[string] `json:"taxNumber,omitempty"`
 	// The tax office. At most 200 characters.
-	TaxOffice *string `json:"taxOffice,omitempty"`
+	TaxOffice Optional[string] `json:"taxOffice,omitempty"`
 	// Whether the user may use the mobile app; false for a new user when left out.
-	CanUseMobile *bool `json:"canUseMobile,omitempty"`
+	CanUseMobile Optional[bool] `json:"canUseMobile,omitempty"`
 	// The user type.
-	UserType *int `json:"userType,omitempty"`
+	UserType Optional[int] `json:"userType,omitempty"`
 	// Send the registration e-mail once the change commits (nothing is sent for a refused or
 	// dry-run request). Replaces the seed's `sendMail`.
-	SendRegisterMail *bool `json:"sendRegisterMail,omitempty"`
+	SendRegisterMail Optional[bool] `json:"sendRegisterMail,omitempty"`
 }
 
 // GetId returns SubDealerUserInput.Id, and is useful for accessing the field via an interface.
-func (v *SubDealerUserInput) GetId() *uuid.UUID { return v.Id }
+func (v *SubDealerUserInput) GetId() Optional[uuid.UUID] { return v.Id }
 
 // GetCode returns SubDealerUserInput.Code, and is useful for accessing the field via an interface.
-func (v *SubDealerUserInput) GetCode() *string { return v.Code }
+func (v *SubDealerUserInput) GetCode() Optional[string] { return v.Code }
 
 // GetName returns SubDealerUserInput.Name, and is useful for accessing the field via an interface.
-func (v *SubDealerUserInput) GetName() *string { return v.Name }
+func (v *SubDealerUserInput) GetName() Optional[string] { return v.Name }
 
 // GetSurname returns SubDealerUserInput.Surname, and is useful for accessing the field via an interface.
-func (v *SubDealerUserInput) GetSurname() *string { return v.Surname }
+func (v *SubDealerUserInput) GetSurname() Optional[string] { return v.Surname }
 
 // GetEmail returns SubDealerUserInput.Email, and is useful for accessing the field via an interface.
-func (v *SubDealerUserInput) GetEmail() *string { return v.Email }
+func (v *SubDealerUserInput) GetEmail() Optional[string] { return v.Email }
 
 // GetGsm returns SubDealerUserInput.Gsm, and is useful for accessing the field via an interface.
-func (v *SubDealerUserInput) GetGsm() *string { return v.Gsm }
+func (v *SubDealerUserInput) GetGsm() Optional[string] { return v.Gsm }
 
 // GetTitle returns SubDealerUserInput.Title, and is useful for accessing the field via an interface.
-func (v *SubDealerUserInput) GetTitle() *string { return v.Title }
+func (v *SubDealerUserInput) GetTitle() Optional[string] { return v.Title }
 
 // GetDescription returns SubDealerUserInput.Description, and is useful for accessing the field via an interface.
-func (v *SubDealerUserInput) GetDescription() *string { return v.Description }
+func (v *SubDealerUserInput) GetDescription() Optional[string] { return v.Description }
 
 // GetErpCode returns SubDealerUserInput.ErpCode, and is useful for accessing the field via an interface.
-func (v *SubDealerUserInput) GetErpCode() *string { return v.ErpCode }
+func (v *SubDealerUserInput) GetErpCode() Optional[string] { return v.ErpCode }
 
 // GetIsActive returns SubDealerUserInput.IsActive, and is useful for accessing the field via an interface.
-func (v *SubDealerUserInput) GetIsActive() *bool { return v.IsActive }
+func (v *SubDealerUserInput) GetIsActive() Optional[bool] { return v.IsActive }
 
 // GetIsIndividual returns SubDealerUserInput.IsIndividual, and is useful for accessing the field via an interface.
-func (v *SubDealerUserInput) GetIsIndividual() *bool { return v.IsIndividual }
+func (v *SubDealerUserInput) GetIsIndividual() Optional[bool] { return v.IsIndividual }
 
 // GetIsForeignNational returns SubDealerUserInput.IsForeignNational, and is useful for accessing the field via an interface.
-func (v *SubDealerUserInput) GetIsForeignNational() *bool { return v.IsForeignNational }
+func (v *SubDealerUserInput) GetIsForeignNational() Optional[bool] { return v.IsForeignNational }
 
 // GetPaymentExCurrencyType returns SubDealerUserInput.PaymentExCurrencyType, and is useful for accessing the field via an interface.
-func (v *SubDealerUserInput) GetPaymentExCurrencyType() *string { return v.PaymentExCurrencyType }
+func (v *SubDealerUserInput) GetPaymentExCurrencyType() Optional[string] {
+	return v.PaymentExCurrencyType
+}
 
 // GetRoles returns SubDealerUserInput.Roles, and is useful for accessing the field via an interface.
-func (v *SubDealerUserInput) GetRoles() []*uuid.UUID { return v.Roles }
+func (v *SubDealerUserInput) GetRoles() []uuid.UUID { return v.Roles }
 
 // GetRuleNames returns SubDealerUserInput.RuleNames, and is useful for accessing the field via an interface.
-func (v *SubDealerUserInput) GetRuleNames() []*string { return v.RuleNames }
+func (v *SubDealerUserInput) GetRuleNames() []string { return v.RuleNames }
 
 // GetTaxNumber returns SubDealerUserInput.TaxNumber, and is useful for accessing the field via an interface.
-func (v *SubDealerUserInput) GetTaxNumber() *string { return v.TaxNumber }
+func (v *SubDealerUserInput) GetTaxNumber() Optional[string] { return v.TaxNumber }
 
 // GetTaxOffice returns SubDealerUserInput.TaxOffice, and is useful for accessing the field via an interface.
-func (v *SubDealerUserInput) GetTaxOffice() *string { return v.TaxOffice }
+func (v *SubDealerUserInput) GetTaxOffice() Optional[string] { return v.TaxOffice }
 
 // GetCanUseMobile returns SubDealerUserInput.CanUseMobile, and is useful for accessing the field via an interface.
-func (v *SubDealerUserInput) GetCanUseMobile() *bool { return v.CanUseMobile }
+func (v *SubDealerUserInput) GetCanUseMobile() Optional[bool] { return v.CanUseMobile }
 
 // GetUserType returns SubDealerUserInput.UserType, and is useful for accessing the field via an interface.
-func (v *SubDealerUserInput) GetUserType() *int { return v.UserType }
+func (v *SubDealerUserInput) GetUserType() Optional[int] { return v.UserType }
 
 // GetSendRegisterMail returns SubDealerUserInput.SendRegisterMail, and is useful for accessing the field via an interface.
-func (v *SubDealerUserInput) GetSendRegisterMail() *bool { return v.SendRegisterMail }
+func (v *SubDealerUserInput) GetSendRegisterMail() Optional[bool] { return v.SendRegisterMail }
 
 // A partial update of a connector configuration: a field left out is unchanged, null clears it
 // (null on a non-nullable field is refused with REQUIRED), a value sets it.
@@ -1280,110 +3955,120 @@ type UpdateConnectorConfigurationInput struct {
 	// The configuration to change.
 	Id uuid.UUID `json:"id"`
 	// When given, the update is refused with VERSION_CONFLICT unless the stored version is this.
-	ExpectedVersion *int `json:"expectedVersion,omitempty"`
+	ExpectedVersion Optional[int] `json:"expectedVersion,omitempty"`
 	// Echoed in the payload. At most 255 characters.
-	ClientMutationId *string `json:"clientMutationId,omitempty"`
+	ClientMutationId Optional[string] `json:"clientMutationId,omitempty"`
 	// Makes retries safe. A retry with the same key and the same input, by the same caller (the
 	// token's `sub`) within 24 hours, returns the first result without writing again; the same
 	// key with another input is refused with INVALID at `idempotencyKey`. Only a committed result
 	// is kept: a refused input leaves the key free, and a dry run ignores it. At most 255
 	// characters; a UUID per logical request is a good key.
-	IdempotencyKey *string `json:"idempotencyKey"`
+	IdempotencyKey Optional[string] `json:"idempotencyKey,omitempty"`
 	// Validate and return the would-be record, commit nothing.
-	DryRun *bool `json:"dryRun,omitempty"`
+	DryRun Optional[bool] `json:"dryRun,omitempty"`
 	// A display name, at most 200 characters.
-	Name *string `json:"name,omitempty"`
+	Name Optional[string] `json:"name,omitempty"`
 	// Test or production.
-	Mode *ConnectorMode `json:"mode,omitempty"`
+	Mode Optional[ConnectorMode] `json:"mode,omitempty"`
 	// The API key (write-only). At most 4096 characters.
-	ApiKey *string `json:"apiKey,omitempty"`
+	ApiKey Optional[string] `json:"apiKey,omitempty"`
 	// The secret key (write-only). At most 4096 characters.
-	SecretKey *string `json:"secretKey,omitempty"`
+	SecretKey Optional[string] `json:"secretKey,omitempty"`
 	// The user name for the bank's API. At most 200 characters.
-	Username *string `json:"username,omitempty"`
+	Username Optional[string] `json:"username,omitempty"`
 	// The password (write-only). At most 4096 characters.
-	Password *string `json:"password,omitempty"`
+	Password Optional[string] `json:"password,omitempty"`
 	// The terminal id at the bank. At most 100 characters.
-	TerminalId *string `json:"terminalId,omitempty"`
+	TerminalId Optional[string] `json:"terminalId,omitempty"`
 	// The store (merchant) id at the bank. At most 100 characters.
-	StoreId *string `json:"storeId,omitempty"`
+	StoreId Optional[string] `json:"storeId,omitempty"`
 	// The bank's payment API endpoint. At most 2048 characters.
-	ApiEndpointUrl *string `json:"apiEndpointUrl,omitempty"`
+	ApiEndpointUrl Optional[string] `json:"apiEndpointUrl,omitempty"`
 	// The bank's 3-D Secure endpoint. At most 2048 characters.
-	ThreeDSecureEndpointUrl *string `json:"threeDSecureEndpointUrl,omitempty"`
+	ThreeDSecureEndpointUrl Optional[string] `json:"threeDSecureEndpointUrl,omitempty"`
 	// Further credentials (write-only). At most 4096 characters.
-	ExtraCredentials *string `json:"extraCredentials,omitempty"`
+	ExtraCredentials Optional[string] `json:"extraCredentials,omitempty"`
 	// The bank's code. At most 50 characters.
-	BankCode *string `json:"bankCode,omitempty"`
+	BankCode Optional[string] `json:"bankCode,omitempty"`
 	// Order of preference, 0 first.
-	Priority *int `json:"priority,omitempty"`
+	Priority Optional[int] `json:"priority,omitempty"`
 	// Whether it is used for payments.
-	IsActive *bool `json:"isActive,omitempty"`
+	IsActive Optional[bool] `json:"isActive,omitempty"`
 	// Connector-specific settings, replaced as a whole. At most 16 KiB of JSON, nested at most 32 levels.
-	ExtraPropertiesDict *map[string]any `json:"extraPropertiesDict,omitempty"`
+	ExtraPropertiesDict Optional[map[string]any] `json:"extraPropertiesDict,omitempty"`
 }
 
 // GetId returns UpdateConnectorConfigurationInput.Id, and is useful for accessing the field via an interface.
 func (v *UpdateConnectorConfigurationInput) GetId() uuid.UUID { return v.Id }
 
 // GetExpectedVersion returns UpdateConnectorConfigurationInput.ExpectedVersion, and is useful for accessing the field via an interface.
-func (v *UpdateConnectorConfigurationInput) GetExpectedVersion() *int { return v.ExpectedVersion }
+func (v *UpdateConnectorConfigurationInput) GetExpectedVersion() Optional[int] {
+	return v.ExpectedVersion
+}
 
 // GetClientMutationId returns UpdateConnectorConfigurationInput.ClientMutationId, and is useful for accessing the field via an interface.
-func (v *UpdateConnectorConfigurationInput) GetClientMutationId() *string { return v.ClientMutationId }
+func (v *UpdateConnectorConfigurationInput) GetClientMutationId() Optional[string] {
+	return v.ClientMutationId
+}
 
 // GetIdempotencyKey returns UpdateConnectorConfigurationInput.IdempotencyKey, and is useful for accessing the field via an interface.
-func (v *UpdateConnectorConfigurationInput) GetIdempotencyKey() *string { return v.IdempotencyKey }
+func (v *UpdateConnectorConfigurationInput) GetIdempotencyKey() Optional[string] {
+	return v.IdempotencyKey
+}
 
 // GetDryRun returns UpdateConnectorConfigurationInput.DryRun, and is useful for accessing the field via an interface.
-func (v *UpdateConnectorConfigurationInput) GetDryRun() *bool { return v.DryRun }
+func (v *UpdateConnectorConfigurationInput) GetDryRun() Optional[bool] { return v.DryRun }
 
 // GetName returns UpdateConnectorConfigurationInput.Name, and is useful for accessing the field via an interface.
-func (v *UpdateConnectorConfigurationInput) GetName() *string { return v.Name }
+func (v *UpdateConnectorConfigurationInput) GetName() Optional[string] { return v.Name }
 
 // GetMode returns UpdateConnectorConfigurationInput.Mode, and is useful for accessing the field via an interface.
-func (v *UpdateConnectorConfigurationInput) GetMode() *ConnectorMode { return v.Mode }
+func (v *UpdateConnectorConfigurationInput) GetMode() Optional[ConnectorMode] { return v.Mode }
 
 // GetApiKey returns UpdateConnectorConfigurationInput.ApiKey, and is useful for accessing the field via an interface.
-func (v *UpdateConnectorConfigurationInput) GetApiKey() *string { return v.ApiKey }
+func (v *UpdateConnectorConfigurationInput) GetApiKey() Optional[string] { return v.ApiKey }
 
 // GetSecretKey returns UpdateConnectorConfigurationInput.SecretKey, and is useful for accessing the field via an interface.
-func (v *UpdateConnectorConfigurationInput) GetSecretKey() *string { return v.SecretKey }
+func (v *UpdateConnectorConfigurationInput) GetSecretKey() Optional[string] { return v.SecretKey }
 
 // GetUsername returns UpdateConnectorConfigurationInput.Username, and is useful for accessing the field via an interface.
-func (v *UpdateConnectorConfigurationInput) GetUsername() *string { return v.Username }
+func (v *UpdateConnectorConfigurationInput) GetUsername() Optional[string] { return v.Username }
 
 // GetPassword returns UpdateConnectorConfigurationInput.Password, and is useful for accessing the field via an interface.
-func (v *UpdateConnectorConfigurationInput) GetPassword() *string { return v.Password }
+func (v *UpdateConnectorConfigurationInput) GetPassword() Optional[string] { return v.Password }
 
 // GetTerminalId returns UpdateConnectorConfigurationInput.TerminalId, and is useful for accessing the field via an interface.
-func (v *UpdateConnectorConfigurationInput) GetTerminalId() *string { return v.TerminalId }
+func (v *UpdateConnectorConfigurationInput) GetTerminalId() Optional[string] { return v.TerminalId }
 
 // GetStoreId returns UpdateConnectorConfigurationInput.StoreId, and is useful for accessing the field via an interface.
-func (v *UpdateConnectorConfigurationInput) GetStoreId() *string { return v.StoreId }
+func (v *UpdateConnectorConfigurationInput) GetStoreId() Optional[string] { return v.StoreId }
 
 // GetApiEndpointUrl returns UpdateConnectorConfigurationInput.ApiEndpointUrl, and is useful for accessing the field via an interface.
-func (v *UpdateConnectorConfigurationInput) GetApiEndpointUrl() *string { return v.ApiEndpointUrl }
+func (v *UpdateConnectorConfigurationInput) GetApiEndpointUrl() Optional[string] {
+	return v.ApiEndpointUrl
+}
 
 // GetThreeDSecureEndpointUrl returns UpdateConnectorConfigurationInput.ThreeDSecureEndpointUrl, and is useful for accessing the field via an interface.
-func (v *UpdateConnectorConfigurationInput) GetThreeDSecureEndpointUrl() *string {
+func (v *UpdateConnectorConfigurationInput) GetThreeDSecureEndpointUrl() Optional[string] {
 	return v.ThreeDSecureEndpointUrl
 }
 
 // GetExtraCredentials returns UpdateConnectorConfigurationInput.ExtraCredentials, and is useful for accessing the field via an interface.
-func (v *UpdateConnectorConfigurationInput) GetExtraCredentials() *string { return v.ExtraCredentials }
+func (v *UpdateConnectorConfigurationInput) GetExtraCredentials() Optional[string] {
+	return v.ExtraCredentials
+}
 
 // GetBankCode returns UpdateConnectorConfigurationInput.BankCode, and is useful for accessing the field via an interface.
-func (v *UpdateConnectorConfigurationInput) GetBankCode() *string { return v.BankCode }
+func (v *UpdateConnectorConfigurationInput) GetBankCode() Optional[string] { return v.BankCode }
 
 // GetPriority returns UpdateConnectorConfigurationInput.Priority, and is useful for accessing the field via an interface.
-func (v *UpdateConnectorConfigurationInput) GetPriority() *int { return v.Priority }
+func (v *UpdateConnectorConfigurationInput) GetPriority() Optional[int] { return v.Priority }
 
 // GetIsActive returns UpdateConnectorConfigurationInput.IsActive, and is useful for accessing the field via an interface.
-func (v *UpdateConnectorConfigurationInput) GetIsActive() *bool { return v.IsActive }
+func (v *UpdateConnectorConfigurationInput) GetIsActive() Optional[bool] { return v.IsActive }
 
 // GetExtraPropertiesDict returns UpdateConnectorConfigurationInput.ExtraPropertiesDict, and is useful for accessing the field via an interface.
-func (v *UpdateConnectorConfigurationInput) GetExtraPropertiesDict() *map[string]any {
+func (v *UpdateConnectorConfigurationInput) GetExtraPropertiesDict() Optional[map[string]any] {
 	return v.ExtraPropertiesDict
 }
 
@@ -1405,17 +4090,17 @@ func (v *UpdateConnectorConfigurationResponse) GetUpdateConnectorConfiguration()
 // The result of creating or updating a connector configuration.
 type UpdateConnectorConfigurationUpdateConnectorConfigurationConnectorConfigurationPayload struct {
 	// The configuration as stored (or as it would be, on a dry run, even when refused); null when refused.
-	ConnectorConfiguration *UpdateConnectorConfigurationUpdateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration `json:"connectorConfiguration"`
+	ConnectorConfiguration Optional[UpdateConnectorConfigurationUpdateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration] `json:"connectorConfiguration"`
 	// Every rule the input broke; when not empty nothing was changed.
 	UserErrors []UpdateConnectorConfigurationUpdateConnectorConfigurationConnectorConfigurationPayloadUserErrorsUserError `json:"userErrors"`
 	// Things worth knowing that did not stop the change.
 	Warnings []UpdateConnectorConfigurationUpdateConnectorConfigurationConnectorConfigurationPayloadWarningsUserWarning `json:"warnings"`
 	// The input's `clientMutationId`, echoed.
-	ClientMutationId *string `json:"clientMutationId"`
+	ClientMutationId Optional[string] `json:"clientMutationId"`
 }
 
 // GetConnectorConfiguration returns UpdateConnectorConfigurationUpdateConnectorConfigurationConnectorConfigurationPayload.ConnectorConfiguration, and is useful for accessing the field via an interface.
-func (v *UpdateConnectorConfigurationUpdateConnectorConfigurationConnectorConfigurationPayload) GetConnectorConfiguration() *UpdateConnectorConfigurationUpdateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration {
+func (v *UpdateConnectorConfigurationUpdateConnectorConfigurationConnectorConfigurationPayload) GetConnectorConfiguration() Optional[UpdateConnectorConfigurationUpdateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration] {
 	return v.ConnectorConfiguration
 }
 
@@ -1430,7 +4115,7 @@ func (v *UpdateConnectorConfigurationUpdateConnectorConfigurationConnectorConfig
 }
 
 // GetClientMutationId returns UpdateConnectorConfigurationUpdateConnectorConfigurationConnectorConfigurationPayload.ClientMutationId, and is useful for accessing the field via an interface.
-func (v *UpdateConnectorConfigurationUpdateConnectorConfigurationConnectorConfigurationPayload) GetClientMutationId() *string {
+func (v *UpdateConnectorConfigurationUpdateConnectorConfigurationConnectorConfigurationPayload) GetClientMutationId() Optional[string] {
 	return v.ClientMutationId
 }
 
@@ -1442,160 +4127,224 @@ func (v *UpdateConnectorConfigurationUpdateConnectorConfigurationConnectorConfig
 // stored encrypted and read back masked as `"••••"` plus their last 4 characters (only `"••••"`
 // when shorter than 8 characters), or null when unset.
 type UpdateConnectorConfigurationUpdateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration struct {
-	// The configuration's id.
-	Id uuid.UUID `json:"id"`
-	// The id of the connector it belongs to.
-	ConnectorId uuid.UUID `json:"connectorId"`
-	// The connector's name.
-	ConnectorName string `json:"connectorName"`
-	// The connector's code.
-	ConnectorCode string `json:"connectorCode"`
-	// A display name, at most 200 characters.
-	Name *string `json:"name"`
-	// Test or production.
-	Mode ConnectorMode `json:"mode"`
-	// The API key, masked.
-	ApiKey *string `json:"apiKey"`
-	// The secret key, masked.
-	SecretKey *string `json:"secretKey"`
-	// The user name for the bank's API. At most 200 characters.
-	Username *string `json:"username"`
-	// The password for the bank's API, masked.
-	Password *string `json:"password"`
-	// The terminal id at the bank. At most 100 characters.
-	TerminalId *string `json:"terminalId"`
-	// The store (merchant) id at the bank. At most 100 characters.
-	StoreId *string `json:"storeId"`
-	// The bank's payment API endpoint: an absolute https URL (http allowed in TEST mode). At most 2048 characters.
-	ApiEndpointUrl *string `json:"apiEndpointUrl"`
-	// The bank's 3-D Secure endpoint: an absolute https URL (http allowed in TEST mode). At most 2048 characters.
-	ThreeDSecureEndpointUrl *string `json:"threeDSecureEndpointUrl"`
-	// Further credentials, masked.
-	ExtraCredentials *string `json:"extraCredentials"`
-	// The bank's code. At most 50 characters.
-	BankCode *string `json:"bankCode"`
-	// Order of preference among configurations, 0 first; never negative.
-	Priority int `json:"priority"`
-	// Whether the configuration is used for payments.
-	IsActive bool `json:"isActive"`
-	// Free-form connector-specific settings; a JSON object of at most 16 KiB.
-	ExtraPropertiesDict map[string]any `json:"extraPropertiesDict"`
-	// Starts at 1 and grows by 1 with every committed change; send it as `expectedVersion`.
-	Version int `json:"version"`
-	// When the configuration was created.
-	CreatedAt time.Time `json:"createdAt"`
-	// When it last changed.
-	UpdatedAt time.Time `json:"updatedAt"`
+	ConnectorConfigurationFields `json:"-"`
 }
 
 // GetId returns UpdateConnectorConfigurationUpdateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration.Id, and is useful for accessing the field via an interface.
 func (v *UpdateConnectorConfigurationUpdateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration) GetId() uuid.UUID {
-	return v.Id
+	return v.ConnectorConfigurationFields.Id
 }
 
 // GetConnectorId returns UpdateConnectorConfigurationUpdateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration.ConnectorId, and is useful for accessing the field via an interface.
 func (v *UpdateConnectorConfigurationUpdateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration) GetConnectorId() uuid.UUID {
-	return v.ConnectorId
+	return v.ConnectorConfigurationFields.ConnectorId
 }
 
 // GetConnectorName returns UpdateConnectorConfigurationUpdateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration.ConnectorName, and is useful for accessing the field via an interface.
 func (v *UpdateConnectorConfigurationUpdateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration) GetConnectorName() string {
-	return v.ConnectorName
+	return v.ConnectorConfigurationFields.ConnectorName
 }
 
 // GetConnectorCode returns UpdateConnectorConfigurationUpdateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration.ConnectorCode, and is useful for accessing the field via an interface.
 func (v *UpdateConnectorConfigurationUpdateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration) GetConnectorCode() string {
-	return v.ConnectorCode
+	return v.ConnectorConfigurationFields.ConnectorCode
 }
 
 // GetName returns UpdateConnectorConfigurationUpdateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration.Name, and is useful for accessing the field via an interface.
-func (v *UpdateConnectorConfigurationUpdateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration) GetName() *string {
-	return v.Name
+func (v *UpdateConnectorConfigurationUpdateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration) GetName() Optional[string] {
+	return v.ConnectorConfigurationFields.Name
 }
 
 // GetMode returns UpdateConnectorConfigurationUpdateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration.Mode, and is useful for accessing the field via an interface.
 func (v *UpdateConnectorConfigurationUpdateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration) GetMode() ConnectorMode {
-	return v.Mode
+	return v.ConnectorConfigurationFields.Mode
 }
 
 // GetApiKey returns UpdateConnectorConfigurationUpdateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration.ApiKey, and is useful for accessing the field via an interface.
-func (v *UpdateConnectorConfigurationUpdateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration) GetApiKey() *string {
-	return v.ApiKey
+func (v *UpdateConnectorConfigurationUpdateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration) GetApiKey() Optional[string] {
+	return v.ConnectorConfigurationFields.ApiKey
 }
 
 // GetSecretKey returns UpdateConnectorConfigurationUpdateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration.SecretKey, and is useful for accessing the field via an interface.
-func (v *UpdateConnectorConfigurationUpdateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration) GetSecretKey() *string {
-	return v.SecretKey
+func (v *UpdateConnectorConfigurationUpdateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration) GetSecretKey() Optional[string] {
+	return v.ConnectorConfigurationFields.SecretKey
 }
 
 // GetUsername returns UpdateConnectorConfigurationUpdateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration.Username, and is useful for accessing the field via an interface.
-func (v *UpdateConnectorConfigurationUpdateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration) GetUsername() *string {
-	return v.Username
+func (v *UpdateConnectorConfigurationUpdateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration) GetUsername() Optional[string] {
+	return v.ConnectorConfigurationFields.Username
 }
 
 // GetPassword returns UpdateConnectorConfigurationUpdateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration.Password, and is useful for accessing the field via an interface.
-func (v *UpdateConnectorConfigurationUpdateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration) GetPassword() *string {
-	return v.Password
+func (v *UpdateConnectorConfigurationUpdateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration) GetPassword() Optional[string] {
+	return v.ConnectorConfigurationFields.Password
 }
 
 // GetTerminalId returns UpdateConnectorConfigurationUpdateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration.TerminalId, and is useful for accessing the field via an interface.
-func (v *UpdateConnectorConfigurationUpdateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration) GetTerminalId() *string {
-	return v.TerminalId
+func (v *UpdateConnectorConfigurationUpdateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration) GetTerminalId() Optional[string] {
+	return v.ConnectorConfigurationFields.TerminalId
 }
 
 // GetStoreId returns UpdateConnectorConfigurationUpdateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration.StoreId, and is useful for accessing the field via an interface.
-func (v *UpdateConnectorConfigurationUpdateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration) GetStoreId() *string {
-	return v.StoreId
+func (v *UpdateConnectorConfigurationUpdateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration) GetStoreId() Optional[string] {
+	return v.ConnectorConfigurationFields.StoreId
 }
 
 // GetApiEndpointUrl returns UpdateConnectorConfigurationUpdateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration.ApiEndpointUrl, and is useful for accessing the field via an interface.
-func (v *UpdateConnectorConfigurationUpdateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration) GetApiEndpointUrl() *string {
-	return v.ApiEndpointUrl
+func (v *UpdateConnectorConfigurationUpdateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration) GetApiEndpointUrl() Optional[string] {
+	return v.ConnectorConfigurationFields.ApiEndpointUrl
 }
 
 // GetThreeDSecureEndpointUrl returns UpdateConnectorConfigurationUpdateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration.ThreeDSecureEndpointUrl, and is useful for accessing the field via an interface.
-func (v *UpdateConnectorConfigurationUpdateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration) GetThreeDSecureEndpointUrl() *string {
-	return v.ThreeDSecureEndpointUrl
+func (v *UpdateConnectorConfigurationUpdateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration) GetThreeDSecureEndpointUrl() Optional[string] {
+	return v.ConnectorConfigurationFields.ThreeDSecureEndpointUrl
 }
 
 // GetExtraCredentials returns UpdateConnectorConfigurationUpdateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration.ExtraCredentials, and is useful for accessing the field via an interface.
-func (v *UpdateConnectorConfigurationUpdateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration) GetExtraCredentials() *string {
-	return v.ExtraCredentials
+func (v *UpdateConnectorConfigurationUpdateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration) GetExtraCredentials() Optional[string] {
+	return v.ConnectorConfigurationFields.ExtraCredentials
 }
 
 // GetBankCode returns UpdateConnectorConfigurationUpdateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration.BankCode, and is useful for accessing the field via an interface.
-func (v *UpdateConnectorConfigurationUpdateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration) GetBankCode() *string {
-	return v.BankCode
+func (v *UpdateConnectorConfigurationUpdateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration) GetBankCode() Optional[string] {
+	return v.ConnectorConfigurationFields.BankCode
 }
 
 // GetPriority returns UpdateConnectorConfigurationUpdateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration.Priority, and is useful for accessing the field via an interface.
 func (v *UpdateConnectorConfigurationUpdateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration) GetPriority() int {
-	return v.Priority
+	return v.ConnectorConfigurationFields.Priority
 }
 
 // GetIsActive returns UpdateConnectorConfigurationUpdateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration.IsActive, and is useful for accessing the field via an interface.
 func (v *UpdateConnectorConfigurationUpdateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration) GetIsActive() bool {
-	return v.IsActive
+	return v.ConnectorConfigurationFields.IsActive
 }
 
 // GetExtraPropertiesDict returns UpdateConnectorConfigurationUpdateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration.ExtraPropertiesDict, and is useful for accessing the field via an interface.
 func (v *UpdateConnectorConfigurationUpdateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration) GetExtraPropertiesDict() map[string]any {
-	return v.ExtraPropertiesDict
+	return v.ConnectorConfigurationFields.ExtraPropertiesDict
 }
 
 // GetVersion returns UpdateConnectorConfigurationUpdateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration.Version, and is useful for accessing the field via an interface.
 func (v *UpdateConnectorConfigurationUpdateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration) GetVersion() int {
-	return v.Version
+	return v.ConnectorConfigurationFields.Version
 }
 
 // GetCreatedAt returns UpdateConnectorConfigurationUpdateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration.CreatedAt, and is useful for accessing the field via an interface.
 func (v *UpdateConnectorConfigurationUpdateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration) GetCreatedAt() time.Time {
-	return v.CreatedAt
+	return v.ConnectorConfigurationFields.CreatedAt
 }
 
 // GetUpdatedAt returns UpdateConnectorConfigurationUpdateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration.UpdatedAt, and is useful for accessing the field via an interface.
 func (v *UpdateConnectorConfigurationUpdateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration) GetUpdatedAt() time.Time {
-	return v.UpdatedAt
+	return v.ConnectorConfigurationFields.UpdatedAt
+}
+
+func (v *UpdateConnectorConfigurationUpdateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*UpdateConnectorConfigurationUpdateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.UpdateConnectorConfigurationUpdateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	err = json.Unmarshal(
+		b, &v.ConnectorConfigurationFields)
+	if err != nil {
+		return err
+	}
+	return nil
+}
+
+type __premarshalUpdateConnectorConfigurationUpdateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration struct {
+	Id uuid.UUID `json:"id"`
+
+	ConnectorId uuid.UUID `json:"connectorId"`
+
+	ConnectorName string `json:"connectorName"`
+
+	ConnectorCode string `json:"connectorCode"`
+
+	Name Optional[string] `json:"name"`
+
+	Mode ConnectorMode `json:"mode"`
+
+	ApiKey Optional[string] `json:"apiKey"`
+
+	SecretKey Optional[string] `json:"secretKey"`
+
+	Username Optional[string] `json:"username"`
+
+	Password Optional[string] `json:"password"`
+
+	TerminalId Optional[string] `json:"terminalId"`
+
+	StoreId Optional[string] `json:"storeId"`
+
+	ApiEndpointUrl Optional[string] `json:"apiEndpointUrl"`
+
+	ThreeDSecureEndpointUrl Optional[string] `json:"threeDSecureEndpointUrl"`
+
+	ExtraCredentials Optional[string] `json:"extraCredentials"`
+
+	BankCode Optional[string] `json:"bankCode"`
+
+	Priority int `json:"priority"`
+
+	IsActive bool `json:"isActive"`
+
+	ExtraPropertiesDict map[string]any `json:"extraPropertiesDict"`
+
+	Version int `json:"version"`
+
+	CreatedAt time.Time `json:"createdAt"`
+
+	UpdatedAt time.Time `json:"updatedAt"`
+}
+
+func (v *UpdateConnectorConfigurationUpdateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *UpdateConnectorConfigurationUpdateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration) __premarshalJSON() (*__premarshalUpdateConnectorConfigurationUpdateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration, error) {
+	var retval __premarshalUpdateConnectorConfigurationUpdateConnectorConfigurationConnectorConfigurationPayloadConnectorConfiguration
+
+	retval.Id = v.ConnectorConfigurationFields.Id
+	retval.ConnectorId = v.ConnectorConfigurationFields.ConnectorId
+	retval.ConnectorName = v.ConnectorConfigurationFields.ConnectorName
+	retval.ConnectorCode = v.ConnectorConfigurationFields.ConnectorCode
+	retval.Name = v.ConnectorConfigurationFields.Name
+	retval.Mode = v.ConnectorConfigurationFields.Mode
+	retval.ApiKey = v.ConnectorConfigurationFields.ApiKey
+	retval.SecretKey = v.ConnectorConfigurationFields.SecretKey
+	retval.Username = v.ConnectorConfigurationFields.Username
+	retval.Password = v.ConnectorConfigurationFields.Password
+	retval.TerminalId = v.ConnectorConfigurationFields.TerminalId
+	retval.StoreId = v.ConnectorConfigurationFields.StoreId
+	retval.ApiEndpointUrl = v.ConnectorConfigurationFields.ApiEndpointUrl
+	retval.ThreeDSecureEndpointUrl = v.ConnectorConfigurationFields.ThreeDSecureEndpointUrl
+	retval.ExtraCredentials = v.ConnectorConfigurationFields.ExtraCredentials
+	retval.BankCode = v.ConnectorConfigurationFields.BankCode
+	retval.Priority = v.ConnectorConfigurationFields.Priority
+	retval.IsActive = v.ConnectorConfigurationFields.IsActive
+	retval.ExtraPropertiesDict = v.ConnectorConfigurationFields.ExtraPropertiesDict
+	retval.Version = v.ConnectorConfigurationFields.Version
+	retval.CreatedAt = v.ConnectorConfigurationFields.CreatedAt
+	retval.UpdatedAt = v.ConnectorConfigurationFields.UpdatedAt
+	return &retval, nil
 }
 
 // UpdateConnectorConfigurationUpdateConnectorConfigurationConnectorConfigurationPayloadUserErrorsUserError includes the requested fields of the GraphQL type UserError.
@@ -1663,41 +4412,41 @@ type UpdateCustomerPaymentGatewayInput struct {
 	// The gateway to change.
 	Id uuid.UUID `json:"id"`
 	// When given, the update is refused with VERSION_CONFLICT unless the stored version is this.
-	ExpectedVersion *int `json:"expectedVersion,omitempty"`
+	ExpectedVersion Optional[int] `json:"expectedVersion,omitempty"`
 	// Echoed in the payload. At most 255 characters.
-	ClientMutationId *string `json:"clientMutationId,omitempty"`
+	ClientMutationId Optional[string] `json:"clientMutationId,omitempty"`
 	// Makes retries safe. A retry with the same key and the same input, by the same caller (the
 	// token's `sub`) within 24 hours, returns the first result without writing again; the same
 	// key with another input is refused with INVALID at `idempotencyKey`. Only a committed result
 	// is kept: a refused input leaves the key free, and a dry run ignores it. At most 255
 	// characters; a UUID per logical request is a good key.
-	IdempotencyKey *string `json:"idempotencyKey"`
+	IdempotencyKey Optional[string] `json:"idempotencyKey,omitempty"`
 	// Validate and return the would-be record, commit nothing.
-	DryRun *bool `json:"dryRun,omitempty"`
+	DryRun Optional[bool] `json:"dryRun,omitempty"`
 	// The merchant id at the payment provider. At most 100 characters.
-	MerchantId *string `json:"merchantId,omitempty"`
+	MerchantId Optional[string] `json:"merchantId,omitempty"`
 	// The merchant key (write-only). At most 4096 characters.
-	MerchantKey *string `json:"merchantKey,omitempty"`
+	MerchantKey Optional[string] `json:"merchantKey,omitempty"`
 	// The merchant PIN (write-only). At most 4096 characters.
-	MerchantPin *string `json:"merchantPin,omitempty"`
+	MerchantPin Optional[string] `json:"merchantPin,omitempty"`
 	// The name shown to payers. At most 200 characters.
-	DisplayName *string `json:"displayName,omitempty"`
+	DisplayName Optional[string] `json:"displayName,omitempty"`
 	// Whether the gateway runs in test mode.
-	TestMode *bool `json:"testMode,omitempty"`
+	TestMode Optional[bool] `json:"testMode,omitempty"`
 	// Whether payers may store a card token.
-	AllowToken *bool `json:"allowToken,omitempty"`
+	AllowToken Optional[bool] `json:"allowToken,omitempty"`
 	// The smallest payment accepted.
-	MinPaymentAmount *decimal.Decimal `json:"minPaymentAmount,omitempty"`
+	MinPaymentAmount Optional[decimal.Decimal] `json:"minPaymentAmount,omitempty"`
 	// The largest payment accepted.
-	MaxPaymentAmount *decimal.Decimal `json:"maxPaymentAmount,omitempty"`
+	MaxPaymentAmount Optional[decimal.Decimal] `json:"maxPaymentAmount,omitempty"`
 	// The bill types; replaces the list. At most 500 items.
-	BillTypes []*PaymentGatewayBillTypeInput `json:"billTypes,omitempty"`
+	BillTypes []PaymentGatewayBillTypeInput `json:"billTypes,omitempty"`
 	// The applications; replaces the list. At most 500 items.
-	Applications []*PaymentGatewayApplicationInput `json:"applications,omitempty"`
+	Applications []PaymentGatewayApplicationInput `json:"applications,omitempty"`
 	// The payment types; replaces the list. At most 500 items.
-	PaymentTypes []*PaymentGatewayPaymentTypeInput `json:"paymentTypes,omitempty"`
+	PaymentTypes []PaymentGatewayPaymentTypeInput `json:"paymentTypes,omitempty"`
 	// The convenience fees; replaces the list. At most 500 items.
-	ConvenienceFees []*ConvenienceFeeInput `json:"convenienceFees,omitempty"`
+	ConvenienceFees []ConvenienceFeeInput `json:"convenienceFees,omitempty"`
 }
 
 // GetCustomerId returns UpdateCustomerPaymentGatewayInput.CustomerId, and is useful for accessing the field via an interface.
@@ -1707,62 +4456,68 @@ func (v *UpdateCustomerPaymentGatewayInput) GetCustomerId() uuid.UUID { return v
 func (v *UpdateCustomerPaymentGatewayInput) GetId() uuid.UUID { return v.Id }
 
 // GetExpectedVersion returns UpdateCustomerPaymentGatewayInput.ExpectedVersion, and is useful for accessing the field via an interface.
-func (v *UpdateCustomerPaymentGatewayInput) GetExpectedVersion() *int { return v.ExpectedVersion }
+func (v *UpdateCustomerPaymentGatewayInput) GetExpectedVersion() Optional[int] {
+	return v.ExpectedVersion
+}
 
 // GetClientMutationId returns UpdateCustomerPaymentGatewayInput.ClientMutationId, and is useful for accessing the field via an interface.
-func (v *UpdateCustomerPaymentGatewayInput) GetClientMutationId() *string { return v.ClientMutationId }
+func (v *UpdateCustomerPaymentGatewayInput) GetClientMutationId() Optional[string] {
+	return v.ClientMutationId
+}
 
 // GetIdempotencyKey returns UpdateCustomerPaymentGatewayInput.IdempotencyKey, and is useful for accessing the field via an interface.
-func (v *UpdateCustomerPaymentGatewayInput) GetIdempotencyKey() *string { return v.IdempotencyKey }
+func (v *UpdateCustomerPaymentGatewayInput) GetIdempotencyKey() Optional[string] {
+	return v.IdempotencyKey
+}
 
 // GetDryRun returns UpdateCustomerPaymentGatewayInput.DryRun, and is useful for accessing the field via an interface.
-func (v *UpdateCustomerPaymentGatewayInput) GetDryRun() *bool { return v.DryRun }
+func (v *UpdateCustomerPaymentGatewayInput) GetDryRun() Optional[bool] { return v.DryRun }
 
 // GetMerchantId returns UpdateCustomerPaymentGatewayInput.MerchantId, and is useful for accessing the field via an interface.
-func (v *UpdateCustomerPaymentGatewayInput) GetMerchantId() *string { return v.MerchantId }
+func (v *UpdateCustomerPaymentGatewayInput) GetMerchantId() Optional[string] { return v.MerchantId }
 
 // GetMerchantKey returns UpdateCustomerPaymentGatewayInput.MerchantKey, and is useful for accessing the field via an interface.
-func (v *UpdateCustomerPaymentGatewayInput) GetMerchantKey() *string { return v.MerchantKey }
+func (v *UpdateCustomerPaymentGatewayInput) GetMerchantKey() Optional[string] { return v.MerchantKey }
 
 // GetMerchantPin returns UpdateCustomerPaymentGatewayInput.MerchantPin, and is useful for accessing the field via an interface.
-func (v *UpdateCustomerPaymentGatewayInput) GetMerchantPin() *string { return v.MerchantPin }
+func (v *UpdateCustomerPaymentGatewayInput) GetMerchantPin() Optional[string] { return v.MerchantPin }
 
 // GetDisplayName returns UpdateCustomerPaymentGatewayInput.DisplayName, and is useful for accessing the field via an interface.
-func (v *UpdateCustomerPaymentGatewayInput) GetDisplayName() *string { return v.DisplayName }
+func (v *UpdateCustomerPaymentGatewayInput) GetDisplayName() Optional[string] { return v.DisplayName }
 
 // GetTestMode returns UpdateCustomerPaymentGatewayInput.TestMode, and is useful for accessing the field via an interface.
-func (v *UpdateCustomerPaymentGatewayInput) GetTestMode() *bool { return v.TestMode }
+func (v *UpdateCustomerPaymentGatewayInput) GetTestMode() Optional[bool] { return v.TestMode }
 
 // GetAllowToken returns UpdateCustomerPaymentGatewayInput.AllowToken, and is useful for accessing the field via an interface.
-func (v *UpdateCustomerPaymentGatewayInput) GetAllowToken() *bool { return v.AllowToken }
+func (v *UpdateCustomerPaymentGatewayInput) GetAllowToken() Optional[bool] { return v.AllowToken }
 
 // GetMinPaymentAmount returns UpdateCustomerPaymentGatewayInput.MinPaymentAmount, and is useful for accessing the field via an interface.
-func (v *UpdateCustomerPaymentGatewayInput) GetMinPaymentAmount() *decimal.Decimal {
+func (v *UpdateCustomerPaymentGatewayInput) GetMinPaymentAmount() Optional[decimal.Decimal] {
 	return v.MinPaymentAmount
 }
 
 // GetMaxPaymentAmount returns UpdateCustomerPaymentGatewayInput.MaxPaymentAmount, and is useful for accessing the field via an interface.
-func (v *UpdateCustomerPaymentGatewayInput) GetMaxPaymentAmount() *decimal.Decimal {
+func (v *UpdateCustomerPaymentGatewayInput) GetMaxPaymentAmount() Optional[decimal.Decimal] {
 	return v.MaxPaymentAmount
 }
 
 // GetBillTypes returns UpdateCustomerPaymentGatewayInput.BillTypes, and is useful for accessing the field via an interface.
-func (v *UpdateCustomerPaymentGatewayInput) GetBillTypes() []*PaymentGatewayBillTypeInput {
+func (v *UpdateCustomerPaymentGatewayInput) GetBillTypes() []PaymentGatewayBillTypeInput {
 	return v.BillTypes
 }
 
 // GetApplications returns UpdateCustomerPaymentGatewayInput.Applications, and is useful for accessing the field via an interface.
-func (v *UpdateCustomerPaymentGatewayInput) GetApplications() []*PaymentGatewayApplicationInput {
+func (v *UpdateCustomerPaymentGatewayInput) GetApplications() []PaymentGatewayApplicationInput {
 	return v.Applications
 }
 
 // GetPaymentTypes returns UpdateCustomerPaymentGatewayInput.PaymentTypes, and is useful for accessing the field via an interface.
-func (v *UpdateCustomerPaymentGatewayInput) GetPaymentTypes() []*PaymentGatewayPaymentTypeInput {
+func (v *UpdateCustomerPaymentGatewayInput) GetPaymentTypes() []PaymentGatewayPaymentTypeInput {
 	return v.PaymentTypes
 }
 
 // GetConvenienceFees returns UpdateCustomerPaymentGatewayInput.ConvenienceFees, and is useful for accessing the field via an interface.
-func (v *UpdateCustomerPaymentGatewayInput) GetConvenienceFees() []*ConvenienceFeeInput {
+func (v *UpdateCustomerPaymentGatewayInput) GetConvenienceFees() []ConvenienceFeeInput {
 	return v.ConvenienceFees
 }
 
@@ -1785,17 +4540,17 @@ func (v *UpdateCustomerPaymentGatewayResponse) GetUpdateCustomerPaymentGateway()
 // The result of creating or updating a customer payment gateway.
 type UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayload struct {
 	// The gateway as stored (or as it would be, on a dry run, even when refused); null when refused.
-	CustomerPaymentGateway *UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGateway `json:"customerPaymentGateway"`
+	CustomerPaymentGateway Optional[UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGateway] `json:"customerPaymentGateway"`
 	// Every rule the input broke; when not empty nothing was changed.
 	UserErrors []UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadUserErrorsUserError `json:"userErrors"`
 	// Things worth knowing that did not stop the change.
 	Warnings []UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadWarningsUserWarning `json:"warnings"`
 	// The input's `clientMutationId`, echoed.
-	ClientMutationId *string `json:"clientMutationId"`
+	ClientMutationId Optional[string] `json:"clientMutationId"`
 }
 
 // GetCustomerPaymentGateway returns UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayload.CustomerPaymentGateway, and is useful for accessing the field via an interface.
-func (v *UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayload) GetCustomerPaymentGateway() *UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGateway {
+func (v *UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayload) GetCustomerPaymentGateway() Optional[UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGateway] {
 	return v.CustomerPaymentGateway
 }
 
@@ -1810,7 +4565,7 @@ func (v *UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPayment
 }
 
 // GetClientMutationId returns UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayload.ClientMutationId, and is useful for accessing the field via an interface.
-func (v *UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayload) GetClientMutationId() *string {
+func (v *UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayload) GetClientMutationId() Optional[string] {
 	return v.ClientMutationId
 }
 
@@ -1821,274 +4576,184 @@ func (v *UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPayment
 // applications, payment types, convenience fees). Amounts are `Decimal` with 2 decimal places
 // (`numeric(18,2)`). `merchantKey` and `merchantPin` are write-only secrets, read back masked.
 type UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGateway struct {
-	// The gateway's id.
-	Id uuid.UUID `json:"id"`
-	// The customer it belongs to.
-	CustomerId uuid.UUID `json:"customerId"`
-	// The merchant id at the payment provider. At most 100 characters.
-	MerchantId *string `json:"merchantId"`
-	// The merchant key, masked.
-	MerchantKey *string `json:"merchantKey"`
-	// The merchant PIN, masked.
-	MerchantPin *string `json:"merchantPin"`
-	// The name shown to payers; never empty. At most 200 characters.
-	DisplayName string `json:"displayName"`
-	// Whether the gateway runs in test mode.
-	TestMode bool `json:"testMode"`
-	// Whether payers may store a card token.
-	AllowToken bool `json:"allowToken"`
-	// The smallest payment accepted; at most maxPaymentAmount.
-	MinPaymentAmount *decimal.Decimal `json:"minPaymentAmount"`
-	// The largest payment accepted.
-	MaxPaymentAmount *decimal.Decimal `json:"maxPaymentAmount"`
-	// Starts at 1 and grows by 1 with every committed change; send it as `expectedVersion`.
-	Version int `json:"version"`
-	// The bill types the gateway serves, in the order sent.
-	BillTypes []UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGatewayBillTypesPaymentGatewayBillType `json:"billTypes"`
-	// The applications that use the gateway, in the order sent.
-	Applications []UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGatewayApplicationsPaymentGatewayApplication `json:"applications"`
-	// The payment types the gateway accepts, in the order sent.
-	PaymentTypes []UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGatewayPaymentTypesPaymentGatewayPaymentType `json:"paymentTypes"`
-	// The convenience fees charged, in the order sent.
-	ConvenienceFees []UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGatewayConvenienceFeesConvenienceFee `json:"convenienceFees"`
+	CustomerPaymentGatewayFields `json:"-"`
 }
 
 // GetId returns UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGateway.Id, and is useful for accessing the field via an interface.
 func (v *UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGateway) GetId() uuid.UUID {
-	return v.Id
+	return v.CustomerPaymentGatewayFields.Id
 }
 
 // GetCustomerId returns UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGateway.CustomerId, and is useful for accessing the field via an interface.
 func (v *UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGateway) GetCustomerId() uuid.UUID {
-	return v.CustomerId
+	return v.CustomerPaymentGatewayFields.CustomerId
 }
 
 // GetMerchantId returns UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGateway.MerchantId, and is useful for accessing the field via an interface.
-func (v *UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGateway) GetMerchantId() *string {
-	return v.MerchantId
+func (v *UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGateway) GetMerchantId() Optional[string] {
+	return v.CustomerPaymentGatewayFields.MerchantId
 }
 
 // GetMerchantKey returns UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGateway.MerchantKey, and is useful for accessing the field via an interface.
-func (v *UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGateway) GetMerchantKey() *string {
-	return v.MerchantKey
+func (v *UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGateway) GetMerchantKey() Optional[string] {
+	return v.CustomerPaymentGatewayFields.MerchantKey
 }
 
 // GetMerchantPin returns UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGateway.MerchantPin, and is useful for accessing the field via an interface.
-func (v *UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGateway) GetMerchantPin() *string {
-	return v.MerchantPin
+func (v *UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGateway) GetMerchantPin() Optional[string] {
+	return v.CustomerPaymentGatewayFields.MerchantPin
 }
 
 // GetDisplayName returns UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGateway.DisplayName, and is useful for accessing the field via an interface.
 func (v *UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGateway) GetDisplayName() string {
-	return v.DisplayName
+	return v.CustomerPaymentGatewayFields.DisplayName
 }
 
 // GetTestMode returns UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGateway.TestMode, and is useful for accessing the field via an interface.
 func (v *UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGateway) GetTestMode() bool {
-	return v.TestMode
+	return v.CustomerPaymentGatewayFields.TestMode
 }
 
 // GetAllowToken returns UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGateway.AllowToken, and is useful for accessing the field via an interface.
 func (v *UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGateway) GetAllowToken() bool {
-	return v.AllowToken
+	return v.CustomerPaymentGatewayFields.AllowToken
 }
 
 // GetMinPaymentAmount returns UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGateway.MinPaymentAmount, and is useful for accessing the field via an interface.
-func (v *UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGateway) GetMinPaymentAmount() *decimal.Decimal {
-	return v.MinPaymentAmount
+func (v *UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGateway) GetMinPaymentAmount() Optional[decimal.Decimal] {
+	return v.CustomerPaymentGatewayFields.MinPaymentAmount
 }
 
 // GetMaxPaymentAmount returns UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGateway.MaxPaymentAmount, and is useful for accessing the field via an interface.
-func (v *UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGateway) GetMaxPaymentAmount() *decimal.Decimal {
-	return v.MaxPaymentAmount
+func (v *UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGateway) GetMaxPaymentAmount() Optional[decimal.Decimal] {
+	return v.CustomerPaymentGatewayFields.MaxPaymentAmount
 }
 
 // GetVersion returns UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGateway.Version, and is useful for accessing the field via an interface.
 func (v *UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGateway) GetVersion() int {
-	return v.Version
+	return v.CustomerPaymentGatewayFields.Version
+}
+
+// GetCreatedAt returns UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGateway.CreatedAt, and is useful for accessing the field via an interface.
+func (v *UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGateway) GetCreatedAt() time.Time {
+	return v.CustomerPaymentGatewayFields.CreatedAt
+}
+
+// GetUpdatedAt returns UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGateway.UpdatedAt, and is useful for accessing the field via an interface.
+func (v *UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGateway) GetUpdatedAt() time.Time {
+	return v.CustomerPaymentGatewayFields.UpdatedAt
 }
 
 // GetBillTypes returns UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGateway.BillTypes, and is useful for accessing the field via an interface.
-func (v *UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGateway) GetBillTypes() []UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGatewayBillTypesPaymentGatewayBillType {
-	return v.BillTypes
+func (v *UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGateway) GetBillTypes() []CustomerPaymentGatewayFieldsBillTypesPaymentGatewayBillType {
+	return v.CustomerPaymentGatewayFields.BillTypes
 }
 
 // GetApplications returns UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGateway.Applications, and is useful for accessing the field via an interface.
-func (v *UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGateway) GetApplications() []UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGatewayApplicationsPaymentGatewayApplication {
-	return v.Applications
+func (v *UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGateway) GetApplications() []CustomerPaymentGatewayFieldsApplicationsPaymentGatewayApplication {
+	return v.CustomerPaymentGatewayFields.Applications
 }
 
 // GetPaymentTypes returns UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGateway.PaymentTypes, and is useful for accessing the field via an interface.
-func (v *UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGateway) GetPaymentTypes() []UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGatewayPaymentTypesPaymentGatewayPaymentType {
-	return v.PaymentTypes
+func (v *UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGateway) GetPaymentTypes() []CustomerPaymentGatewayFieldsPaymentTypesPaymentGatewayPaymentType {
+	return v.CustomerPaymentGatewayFields.PaymentTypes
 }
 
 // GetConvenienceFees returns UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGateway.ConvenienceFees, and is useful for accessing the field via an interface.
-func (v *UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGateway) GetConvenienceFees() []UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGatewayConvenienceFeesConvenienceFee {
-	return v.ConvenienceFees
+func (v *UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGateway) GetConvenienceFees() []CustomerPaymentGatewayFieldsConvenienceFeesConvenienceFee {
+	return v.CustomerPaymentGatewayFields.ConvenienceFees
 }
 
-// UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGatewayApplicationsPaymentGatewayApplication includes the requested fields of the GraphQL type PaymentGatewayApplication.
-// The GraphQL type's documentation follows.
-//
-// An application that uses a gateway.
-type UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGatewayApplicationsPaymentGatewayApplication struct {
-	// The item's id; stable while the item is kept.
+func (v *UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGateway) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGateway
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGateway = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	err = json.Unmarshal(
+		b, &v.CustomerPaymentGatewayFields)
+	if err != nil {
+		return err
+	}
+	return nil
+}
+
+type __premarshalUpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGateway struct {
 	Id uuid.UUID `json:"id"`
-	// The application; unique within the gateway.
-	ApplicationId uuid.UUID `json:"applicationId"`
-	// Whether the application may use the gateway now.
-	IsActive bool `json:"isActive"`
-	// Whether this gateway is the application's primary payment venue.
-	PrimaryPaymentVenue bool `json:"primaryPaymentVenue"`
+
+	CustomerId uuid.UUID `json:"customerId"`
+
+	MerchantId Optional[string] `json:"merchantId"`
+
+	MerchantKey Optional[string] `json:"merchantKey"`
+
+	MerchantPin Optional[string] `json:"merchantPin"`
+
+	DisplayName string `json:"displayName"`
+
+	TestMode bool `json:"testMode"`
+
+	AllowToken bool `json:"allowToken"`
+
+	MinPaymentAmount Optional[decimal.Decimal] `json:"minPaymentAmount"`
+
+	MaxPaymentAmount Optional[decimal.Decimal] `json:"maxPaymentAmount"`
+
+	Version int `json:"version"`
+
+	CreatedAt time.Time `json:"createdAt"`
+
+	UpdatedAt time.Time `json:"updatedAt"`
+
+	BillTypes []CustomerPaymentGatewayFieldsBillTypesPaymentGatewayBillType `json:"billTypes"`
+
+	Applications []CustomerPaymentGatewayFieldsApplicationsPaymentGatewayApplication `json:"applications"`
+
+	PaymentTypes []CustomerPaymentGatewayFieldsPaymentTypesPaymentGatewayPaymentType `json:"paymentTypes"`
+
+	ConvenienceFees []CustomerPaymentGatewayFieldsConvenienceFeesConvenienceFee `json:"convenienceFees"`
 }
 
-// GetId returns UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGatewayApplicationsPaymentGatewayApplication.Id, and is useful for accessing the field via an interface.
-func (v *UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGatewayApplicationsPaymentGatewayApplication) GetId() uuid.UUID {
-	return v.Id
+func (v *UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGateway) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
 }
 
-// GetApplicationId returns UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGatewayApplicationsPaymentGatewayApplication.ApplicationId, and is useful for accessing the field via an interface.
-func (v *UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGatewayApplicationsPaymentGatewayApplication) GetApplicationId() uuid.UUID {
-	return v.ApplicationId
-}
+func (v *UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGateway) __premarshalJSON() (*__premarshalUpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGateway, error) {
+	var retval __premarshalUpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGateway
 
-// GetIsActive returns UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGatewayApplicationsPaymentGatewayApplication.IsActive, and is useful for accessing the field via an interface.
-func (v *UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGatewayApplicationsPaymentGatewayApplication) GetIsActive() bool {
-	return v.IsActive
-}
-
-// GetPrimaryPaymentVenue returns UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGatewayApplicationsPaymentGatewayApplication.PrimaryPaymentVenue, and is useful for accessing the field via an interface.
-func (v *UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGatewayApplicationsPaymentGatewayApplication) GetPrimaryPaymentVenue() bool {
-	return v.PrimaryPaymentVenue
-}
-
-// UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGatewayBillTypesPaymentGatewayBillType includes the requested fields of the GraphQL type PaymentGatewayBillType.
-// The GraphQL type's documentation follows.
-//
-// A bill type a gateway serves.
-type UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGatewayBillTypesPaymentGatewayBillType struct {
-	// The item's id; stable while the item is kept.
-	Id uuid.UUID `json:"id"`
-	// The bill type; unique within the gateway.
-	BillTypeId int `json:"billTypeId"`
-	// Whether convenience fees apply to this bill type.
-	ApplyConvenienceFee bool `json:"applyConvenienceFee"`
-}
-
-// GetId returns UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGatewayBillTypesPaymentGatewayBillType.Id, and is useful for accessing the field via an interface.
-func (v *UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGatewayBillTypesPaymentGatewayBillType) GetId() uuid.UUID {
-	return v.Id
-}
-
-// GetBillTypeId returns UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGatewayBillTypesPaymentGatewayBillType.BillTypeId, and is useful for accessing the field via an interface.
-func (v *UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGatewayBillTypesPaymentGatewayBillType) GetBillTypeId() int {
-	return v.BillTypeId
-}
-
-// GetApplyConvenienceFee returns UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGatewayBillTypesPaymentGatewayBillType.ApplyConvenienceFee, and is useful for accessing the field via an interface.
-func (v *UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGatewayBillTypesPaymentGatewayBillType) GetApplyConvenienceFee() bool {
-	return v.ApplyConvenienceFee
-}
-
-// UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGatewayConvenienceFeesConvenienceFee includes the requested fields of the GraphQL type ConvenienceFee.
-// The GraphQL type's documentation follows.
-//
-// A convenience fee for payments of one payment type within an amount range. A null `minRange`
-// means from 0, a null `maxRange` means no upper bound. Ranges of one payment type may touch
-// (0–100 and 100–200) but not overlap.
-type UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGatewayConvenienceFeesConvenienceFee struct {
-	// The item's id; stable while the item is kept.
-	Id uuid.UUID `json:"id"`
-	// The payment type it applies to; one of the gateway's paymentTypes. At most 50 characters.
-	PaymentType string `json:"paymentType"`
-	// The smallest payment amount the fee applies to.
-	MinRange *decimal.Decimal `json:"minRange"`
-	// The largest payment amount the fee applies to.
-	MaxRange *decimal.Decimal `json:"maxRange"`
-	// The fee.
-	FeeAmount *decimal.Decimal `json:"feeAmount"`
-	// Whether the fee applies at payment of a boot.
-	ApplyAtPaymentOfBoot *bool `json:"applyAtPaymentOfBoot"`
-	// Whether the fee applies at payment of a notice.
-	ApplyAtPaymentOfNotice *bool `json:"applyAtPaymentOfNotice"`
-	// Whether the fee applies at payment of a tow.
-	ApplyAtPaymentOfTow *bool `json:"applyAtPaymentOfTow"`
-	// The total payment amount the fee is computed for.
-	TotalPaymentAmount *decimal.Decimal `json:"totalPaymentAmount"`
-	// Whether the fee is charged.
-	ApplyConvenienceFee *bool `json:"applyConvenienceFee"`
-}
-
-// GetId returns UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGatewayConvenienceFeesConvenienceFee.Id, and is useful for accessing the field via an interface.
-func (v *UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGatewayConvenienceFeesConvenienceFee) GetId() uuid.UUID {
-	return v.Id
-}
-
-// GetPaymentType returns UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGatewayConvenienceFeesConvenienceFee.PaymentType, and is useful for accessing the field via an interface.
-func (v *UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGatewayConvenienceFeesConvenienceFee) GetPaymentType() string {
-	return v.PaymentType
-}
-
-// GetMinRange returns UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGatewayConvenienceFeesConvenienceFee.MinRange, and is useful for accessing the field via an interface.
-func (v *UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGatewayConvenienceFeesConvenienceFee) GetMinRange() *decimal.Decimal {
-	return v.MinRange
-}
-
-// GetMaxRange returns UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGatewayConvenienceFeesConvenienceFee.MaxRange, and is useful for accessing the field via an interface.
-func (v *UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGatewayConvenienceFeesConvenienceFee) GetMaxRange() *decimal.Decimal {
-	return v.MaxRange
-}
-
-// GetFeeAmount returns UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGatewayConvenienceFeesConvenienceFee.FeeAmount, and is useful for accessing the field via an interface.
-func (v *UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGatewayConvenienceFeesConvenienceFee) GetFeeAmount() *decimal.Decimal {
-	return v.FeeAmount
-}
-
-// GetApplyAtPaymentOfBoot returns UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGatewayConvenienceFeesConvenienceFee.ApplyAtPaymentOfBoot, and is useful for accessing the field via an interface.
-func (v *UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGatewayConvenienceFeesConvenienceFee) GetApplyAtPaymentOfBoot() *bool {
-	return v.ApplyAtPaymentOfBoot
-}
-
-// GetApplyAtPaymentOfNotice returns UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGatewayConvenienceFeesConvenienceFee.ApplyAtPaymentOfNotice, and is useful for accessing the field via an interface.
-func (v *UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGatewayConvenienceFeesConvenienceFee) GetApplyAtPaymentOfNotice() *bool {
-	return v.ApplyAtPaymentOfNotice
-}
-
-// GetApplyAtPaymentOfTow returns UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGatewayConvenienceFeesConvenienceFee.ApplyAtPaymentOfTow, and is useful for accessing the field via an interface.
-func (v *UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGatewayConvenienceFeesConvenienceFee) GetApplyAtPaymentOfTow() *bool {
-	return v.ApplyAtPaymentOfTow
-}
-
-// GetTotalPaymentAmount returns UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGatewayConvenienceFeesConvenienceFee.TotalPaymentAmount, and is useful for accessing the field via an interface.
-func (v *UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGatewayConvenienceFeesConvenienceFee) GetTotalPaymentAmount() *decimal.Decimal {
-	return v.TotalPaymentAmount
-}
-
-// GetApplyConvenienceFee returns UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGatewayConvenienceFeesConvenienceFee.ApplyConvenienceFee, and is useful for accessing the field via an interface.
-func (v *UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGatewayConvenienceFeesConvenienceFee) GetApplyConvenienceFee() *bool {
-	return v.ApplyConvenienceFee
-}
-
-// UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGatewayPaymentTypesPaymentGatewayPaymentType includes the requested fields of the GraphQL type PaymentGatewayPaymentType.
-// The GraphQL type's documentation follows.
-//
-// A payment type a gateway accepts.
-type UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGatewayPaymentTypesPaymentGatewayPaymentType struct {
-	// The item's id; stable while the item is kept.
-	Id uuid.UUID `json:"id"`
-	// The payment type, e.g. `CREDIT_CARD`; unique within the gateway. At most 50 characters.
-	PaymentType string `json:"paymentType"`
-}
-
-// GetId returns UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGatewayPaymentTypesPaymentGatewayPaymentType.Id, and is useful for accessing the field via an interface.
-func (v *UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGatewayPaymentTypesPaymentGatewayPaymentType) GetId() uuid.UUID {
-	return v.Id
-}
-
-// GetPaymentType returns UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGatewayPaymentTypesPaymentGatewayPaymentType.PaymentType, and is useful for accessing the field via an interface.
-func (v *UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadCustomerPaymentGatewayPaymentTypesPaymentGatewayPaymentType) GetPaymentType() string {
-	return v.PaymentType
+	retval.Id = v.CustomerPaymentGatewayFields.Id
+	retval.CustomerId = v.CustomerPaymentGatewayFields.CustomerId
+	retval.MerchantId = v.CustomerPaymentGatewayFields.MerchantId
+	retval.MerchantKey = v.CustomerPaymentGatewayFields.MerchantKey
+	retval.MerchantPin = v.CustomerPaymentGatewayFields.MerchantPin
+	retval.DisplayName = v.CustomerPaymentGatewayFields.DisplayName
+	retval.TestMode = v.CustomerPaymentGatewayFields.TestMode
+	retval.AllowToken = v.CustomerPaymentGatewayFields.AllowToken
+	retval.MinPaymentAmount = v.CustomerPaymentGatewayFields.MinPaymentAmount
+	retval.MaxPaymentAmount = v.CustomerPaymentGatewayFields.MaxPaymentAmount
+	retval.Version = v.CustomerPaymentGatewayFields.Version
+	retval.CreatedAt = v.CustomerPaymentGatewayFields.CreatedAt
+	retval.UpdatedAt = v.CustomerPaymentGatewayFields.UpdatedAt
+	retval.BillTypes = v.CustomerPaymentGatewayFields.BillTypes
+	retval.Applications = v.CustomerPaymentGatewayFields.Applications
+	retval.PaymentTypes = v.CustomerPaymentGatewayFields.PaymentTypes
+	retval.ConvenienceFees = v.CustomerPaymentGatewayFields.ConvenienceFees
+	return &retval, nil
 }
 
 // UpdateCustomerPaymentGatewayUpdateCustomerPaymentGatewayCustomerPaymentGatewayPayloadUserErrorsUserError includes the requested fields of the GraphQL type UserError.
@@ -2157,28 +4822,28 @@ type UpdateDevicePurchaseOrderInput struct {
 	// The order to change (the REST path's `devicePurchaseOrderUuid`).
 	Uuid uuid.UUID `json:"uuid"`
 	// When given, the update is refused with VERSION_CONFLICT unless the stored version is this.
-	ExpectedVersion *int `json:"expectedVersion,omitempty"`
+	ExpectedVersion Optional[int] `json:"expectedVersion,omitempty"`
 	// Echoed in the payload. At most 255 characters.
-	ClientMutationId *string `json:"clientMutationId,omitempty"`
+	ClientMutationId Optional[string] `json:"clientMutationId,omitempty"`
 	// Makes retries safe. A retry with the same key and the same input, by the same caller (the
 	// token's `sub`) within 24 hours, returns the first result without writing again; the same
 	// key with another input is refused with INVALID at `idempotencyKey`. Only a committed result
 	// is kept: a refused input leaves the key free, and a dry run ignores it. At most 255
 	// characters; a UUID per logical request is a good key.
-	IdempotencyKey *string `json:"idempotencyKey"`
+	IdempotencyKey Optional[string] `json:"idempotencyKey,omitempty"`
 	// Validate and return the would-be order, commit nothing.
-	DryRun *bool `json:"dryRun,omitempty"`
+	DryRun Optional[bool] `json:"dryRun,omitempty"`
 	// The status to move to; the same status is no change, a move the workflow does not allow is
 	// refused with INVALID naming the allowed moves.
-	Status *DevicePurchaseOrderStatus `json:"status,omitempty"`
+	Status Optional[DevicePurchaseOrderStatus] `json:"status,omitempty"`
 	// How the dealer pays; only while DRAFT or SUBMITTED. At most 50 characters.
-	PaymentType *string `json:"paymentType,omitempty"`
+	PaymentType Optional[string] `json:"paymentType,omitempty"`
 	// The payment gateway's id of the shipping method; only while DRAFT or SUBMITTED. At most 100 characters.
-	ShippingMethodGatewayId *string `json:"shippingMethodGatewayId,omitempty"`
+	ShippingMethodGatewayId Optional[string] `json:"shippingMethodGatewayId,omitempty"`
 	// Every item of the order (at least one, at most 500); only while DRAFT or SUBMITTED.
-	Items []*DevicePurchaseOrderItemInput `json:"items,omitempty"`
+	Items []DevicePurchaseOrderItemInput `json:"items,omitempty"`
 	// The whole shipping, or null to remove it; only while DRAFT or SUBMITTED.
-	Shipping *DevicePurchaseOrderShippingInput `json:"shipping,omitempty"`
+	Shipping Optional[DevicePurchaseOrderShippingInput] `json:"shipping,omitempty"`
 }
 
 // GetDealerCode returns UpdateDevicePurchaseOrderInput.DealerCode, and is useful for accessing the field via an interface.
@@ -2188,33 +4853,39 @@ func (v *UpdateDevicePurchaseOrderInput) GetDealerCode() string { return v.Deale
 func (v *UpdateDevicePurchaseOrderInput) GetUuid() uuid.UUID { return v.Uuid }
 
 // GetExpectedVersion returns UpdateDevicePurchaseOrderInput.ExpectedVersion, and is useful for accessing the field via an interface.
-func (v *UpdateDevicePurchaseOrderInput) GetExpectedVersion() *int { return v.ExpectedVersion }
+func (v *UpdateDevicePurchaseOrderInput) GetExpectedVersion() Optional[int] { return v.ExpectedVersion }
 
 // GetClientMutationId returns UpdateDevicePurchaseOrderInput.ClientMutationId, and is useful for accessing the field via an interface.
-func (v *UpdateDevicePurchaseOrderInput) GetClientMutationId() *string { return v.ClientMutationId }
+func (v *UpdateDevicePurchaseOrderInput) GetClientMutationId() Optional[string] {
+	return v.ClientMutationId
+}
 
 // GetIdempotencyKey returns UpdateDevicePurchaseOrderInput.IdempotencyKey, and is useful for accessing the field via an interface.
-func (v *UpdateDevicePurchaseOrderInput) GetIdempotencyKey() *string { return v.IdempotencyKey }
+func (v *UpdateDevicePurchaseOrderInput) GetIdempotencyKey() Optional[string] {
+	return v.IdempotencyKey
+}
 
 // GetDryRun returns UpdateDevicePurchaseOrderInput.DryRun, and is useful for accessing the field via an interface.
-func (v *UpdateDevicePurchaseOrderInput) GetDryRun() *bool { return v.DryRun }
+func (v *UpdateDevicePurchaseOrderInput) GetDryRun() Optional[bool] { return v.DryRun }
 
 // GetStatus returns UpdateDevicePurchaseOrderInput.Status, and is useful for accessing the field via an interface.
-func (v *UpdateDevicePurchaseOrderInput) GetStatus() *DevicePurchaseOrderStatus { return v.Status }
+func (v *UpdateDevicePurchaseOrderInput) GetStatus() Optional[DevicePurchaseOrderStatus] {
+	return v.Status
+}
 
 // GetPaymentType returns UpdateDevicePurchaseOrderInput.PaymentType, and is useful for accessing the field via an interface.
-func (v *UpdateDevicePurchaseOrderInput) GetPaymentType() *string { return v.PaymentType }
+func (v *UpdateDevicePurchaseOrderInput) GetPaymentType() Optional[string] { return v.PaymentType }
 
 // GetShippingMethodGatewayId returns UpdateDevicePurchaseOrderInput.ShippingMethodGatewayId, and is useful for accessing the field via an interface.
-func (v *UpdateDevicePurchaseOrderInput) GetShippingMethodGatewayId() *string {
+func (v *UpdateDevicePurchaseOrderInput) GetShippingMethodGatewayId() Optional[string] {
 	return v.ShippingMethodGatewayId
 }
 
 // GetItems returns UpdateDevicePurchaseOrderInput.Items, and is useful for accessing the field via an interface.
-func (v *UpdateDevicePurchaseOrderInput) GetItems() []*DevicePurchaseOrderItemInput { return v.Items }
+func (v *UpdateDevicePurchaseOrderInput) GetItems() []DevicePurchaseOrderItemInput { return v.Items }
 
 // GetShipping returns UpdateDevicePurchaseOrderInput.Shipping, and is useful for accessing the field via an interface.
-func (v *UpdateDevicePurchaseOrderInput) GetShipping() *DevicePurchaseOrderShippingInput {
+func (v *UpdateDevicePurchaseOrderInput) GetShipping() Optional[DevicePurchaseOrderShippingInput] {
 	return v.Shipping
 }
 
@@ -2249,17 +4920,17 @@ func (v *UpdateDevicePurchaseOrderResponse) GetUpdateDevicePurchaseOrder() Updat
 // `extensions.code = "INTERNAL_SERVER_ERROR"`.
 type UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayload struct {
 	// The order as stored (or as it would be, on a dry run, even when refused); null when refused.
-	DevicePurchaseOrder *UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrder `json:"devicePurchaseOrder"`
+	DevicePurchaseOrder Optional[UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrder] `json:"devicePurchaseOrder"`
 	// Every rule the input broke (the REST `errors`); when not empty nothing was changed.
 	UserErrors []UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadUserErrorsUserError `json:"userErrors"`
 	// Things worth knowing that did not stop the change (the REST `warnings`).
 	Warnings []UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadWarningsUserWarning `json:"warnings"`
 	// The input's `clientMutationId`, echoed.
-	ClientMutationId *string `json:"clientMutationId"`
+	ClientMutationId Optional[string] `json:"clientMutationId"`
 }
 
 // GetDevicePurchaseOrder returns UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayload.DevicePurchaseOrder, and is useful for accessing the field via an interface.
-func (v *UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayload) GetDevicePurchaseOrder() *UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrder {
+func (v *UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayload) GetDevicePurchaseOrder() Optional[UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrder] {
 	return v.DevicePurchaseOrder
 }
 
@@ -2274,7 +4945,7 @@ func (v *UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPa
 }
 
 // GetClientMutationId returns UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayload.ClientMutationId, and is useful for accessing the field via an interface.
-func (v *UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayload) GetClientMutationId() *string {
+func (v *UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayload) GetClientMutationId() Optional[string] {
 	return v.ClientMutationId
 }
 
@@ -2286,349 +4957,152 @@ func (v *UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPa
 // `lineTotal` = amount × quantity, `itemsTotal` = the sum of the line totals, `total` =
 // itemsTotal + shipping amount. Every item and the shipping use one currency.
 type UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrder struct {
-	// The order's stable id, assigned by the server (the REST path's `devicePurchaseOrderUuid`).
-	Uuid uuid.UUID `json:"uuid"`
-	// The dealer the order belongs to (the REST path's `ServiceSubscriberDealer`). At most 50 characters.
-	DealerCode string `json:"dealerCode"`
-	// Where the order stands in its workflow.
-	Status DevicePurchaseOrderStatus `json:"status"`
-	// How the dealer pays, e.g. `CREDIT_CARD`. At most 50 characters.
-	PaymentType *string `json:"paymentType"`
-	// The payment gateway's id of the shipping method. At most 100 characters.
-	ShippingMethodGatewayId *string `json:"shippingMethodGatewayId"`
-	// The sum of the items' line totals, computed by the server.
-	ItemsTotal decimal.Decimal `json:"itemsTotal"`
-	// itemsTotal plus the shipping amount, computed by the server.
-	Total decimal.Decimal `json:"total"`
-	// The ISO 4217 currency of every item, the shipping and the totals, e.g. `TRY`.
-	Currency string `json:"currency"`
-	// Starts at 1 and grows by 1 with every committed change; send it as `expectedVersion`.
-	Version int `json:"version"`
-	// The ordered items, in the order sent; at least one.
-	Items []UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrderItemsDevicePurchaseOrderItem `json:"items"`
-	// Where and how the order is shipped; null when it has no shipping.
-	Shipping *UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrderShipping `json:"shipping"`
+	DevicePurchaseOrderFields `json:"-"`
 }
 
 // GetUuid returns UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrder.Uuid, and is useful for accessing the field via an interface.
 func (v *UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrder) GetUuid() uuid.UUID {
-	return v.Uuid
+	return v.DevicePurchaseOrderFields.Uuid
 }
 
 // GetDealerCode returns UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrder.DealerCode, and is useful for accessing the field via an interface.
 func (v *UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrder) GetDealerCode() string {
-	return v.DealerCode
+	return v.DevicePurchaseOrderFields.DealerCode
 }
 
 // GetStatus returns UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrder.Status, and is useful for accessing the field via an interface.
 func (v *UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrder) GetStatus() DevicePurchaseOrderStatus {
-	return v.Status
+	return v.DevicePurchaseOrderFields.Status
 }
 
 // GetPaymentType returns UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrder.PaymentType, and is useful for accessing the field via an interface.
-func (v *UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrder) GetPaymentType() *string {
-	return v.PaymentType
+func (v *UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrder) GetPaymentType() Optional[string] {
+	return v.DevicePurchaseOrderFields.PaymentType
 }
 
 // GetShippingMethodGatewayId returns UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrder.ShippingMethodGatewayId, and is useful for accessing the field via an interface.
-func (v *UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrder) GetShippingMethodGatewayId() *string {
-	return v.ShippingMethodGatewayId
+func (v *UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrder) GetShippingMethodGatewayId() Optional[string] {
+	return v.DevicePurchaseOrderFields.ShippingMethodGatewayId
 }
 
 // GetItemsTotal returns UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrder.ItemsTotal, and is useful for accessing the field via an interface.
 func (v *UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrder) GetItemsTotal() decimal.Decimal {
-	return v.ItemsTotal
+	return v.DevicePurchaseOrderFields.ItemsTotal
 }
 
 // GetTotal returns UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrder.Total, and is useful for accessing the field via an interface.
 func (v *UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrder) GetTotal() decimal.Decimal {
-	return v.Total
+	return v.DevicePurchaseOrderFields.Total
 }
 
 // GetCurrency returns UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrder.Currency, and is useful for accessing the field via an interface.
 func (v *UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrder) GetCurrency() string {
-	return v.Currency
+	return v.DevicePurchaseOrderFields.Currency
 }
 
 // GetVersion returns UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrder.Version, and is useful for accessing the field via an interface.
 func (v *UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrder) GetVersion() int {
-	return v.Version
+	return v.DevicePurchaseOrderFields.Version
+}
+
+// GetCreatedAt returns UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrder.CreatedAt, and is useful for accessing the field via an interface.
+func (v *UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrder) GetCreatedAt() time.Time {
+	return v.DevicePurchaseOrderFields.CreatedAt
+}
+
+// GetUpdatedAt returns UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrder.UpdatedAt, and is useful for accessing the field via an interface.
+func (v *UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrder) GetUpdatedAt() time.Time {
+	return v.DevicePurchaseOrderFields.UpdatedAt
 }
 
 // GetItems returns UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrder.Items, and is useful for accessing the field via an interface.
-func (v *UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrder) GetItems() []UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrderItemsDevicePurchaseOrderItem {
-	return v.Items
+func (v *UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrder) GetItems() []DevicePurchaseOrderFieldsItemsDevicePurchaseOrderItem {
+	return v.DevicePurchaseOrderFields.Items
 }
 
 // GetShipping returns UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrder.Shipping, and is useful for accessing the field via an interface.
-func (v *UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrder) GetShipping() *UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrderShipping {
-	return v.Shipping
+func (v *UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrder) GetShipping() Optional[DevicePurchaseOrderFieldsShippingDevicePurchaseOrderShipping] {
+	return v.DevicePurchaseOrderFields.Shipping
 }
 
-// UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrderItemsDevicePurchaseOrderItem includes the requested fields of the GraphQL type DevicePurchaseOrderItem.
-// The GraphQL type's documentation follows.
-//
-// One line of an order: a quantity of one product at a unit amount.
-type UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrderItemsDevicePurchaseOrderItem struct {
-	// The item's id; stable while the item is kept.
-	Id uuid.UUID `json:"id"`
-	// How many, 1 to 10000.
-	Quantity int `json:"quantity"`
-	// The unit amount, 0 or more.
-	Amount decimal.Decimal `json:"amount"`
-	// The ISO 4217 currency of `amount`; the same for every item and the shipping.
+func (v *UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrder) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrder
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrder = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	err = json.Unmarshal(
+		b, &v.DevicePurchaseOrderFields)
+	if err != nil {
+		return err
+	}
+	return nil
+}
+
+type __premarshalUpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrder struct {
+	Uuid uuid.UUID `json:"uuid"`
+
+	DealerCode string `json:"dealerCode"`
+
+	Status DevicePurchaseOrderStatus `json:"status"`
+
+	PaymentType Optional[string] `json:"paymentType"`
+
+	ShippingMethodGatewayId Optional[string] `json:"shippingMethodGatewayId"`
+
+	ItemsTotal decimal.Decimal `json:"itemsTotal"`
+
+	Total decimal.Decimal `json:"total"`
+
 	Currency string `json:"currency"`
-	// amount × quantity, computed by the server.
-	LineTotal decimal.Decimal `json:"lineTotal"`
-	// The product ordered, as the catalogue showed it when ordered.
-	Product UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrderItemsDevicePurchaseOrderItemProductDevicePurchaseOrderProduct `json:"product"`
+
+	Version int `json:"version"`
+
+	CreatedAt time.Time `json:"createdAt"`
+
+	UpdatedAt time.Time `json:"updatedAt"`
+
+	Items []DevicePurchaseOrderFieldsItemsDevicePurchaseOrderItem `json:"items"`
+
+	Shipping Optional[DevicePurchaseOrderFieldsShippingDevicePurchaseOrderShipping] `json:"shipping"`
 }
 
-// GetId returns UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrderItemsDevicePurchaseOrderItem.Id, and is useful for accessing the field via an interface.
-func (v *UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrderItemsDevicePurchaseOrderItem) GetId() uuid.UUID {
-	return v.Id
+func (v *UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrder) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
 }
 
-// GetQuantity returns UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrderItemsDevicePurchaseOrderItem.Quantity, and is useful for accessing the field via an interface.
-func (v *UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrderItemsDevicePurchaseOrderItem) GetQuantity() int {
-	return v.Quantity
-}
+func (v *UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrder) __premarshalJSON() (*__premarshalUpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrder, error) {
+	var retval __premarshalUpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrder
 
-// GetAmount returns UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrderItemsDevicePurchaseOrderItem.Amount, and is useful for accessing the field via an interface.
-func (v *UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrderItemsDevicePurchaseOrderItem) GetAmount() decimal.Decimal {
-	return v.Amount
-}
-
-// GetCurrency returns UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrderItemsDevicePurchaseOrderItem.Currency, and is useful for accessing the field via an interface.
-func (v *UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrderItemsDevicePurchaseOrderItem) GetCurrency() string {
-	return v.Currency
-}
-
-// GetLineTotal returns UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrderItemsDevicePurchaseOrderItem.LineTotal, and is useful for accessing the field via an interface.
-func (v *UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrderItemsDevicePurchaseOrderItem) GetLineTotal() decimal.Decimal {
-	return v.LineTotal
-}
-
-// GetProduct returns UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrderItemsDevicePurchaseOrderItem.Product, and is useful for accessing the field via an interface.
-func (v *UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrderItemsDevicePurchaseOrderItem) GetProduct() UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrderItemsDevicePurchaseOrderItemProductDevicePurchaseOrderProduct {
-	return v.Product
-}
-
-// UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrderItemsDevicePurchaseOrderItemProductDevicePurchaseOrderProduct includes the requested fields of the GraphQL type DevicePurchaseOrderProduct.
-// The GraphQL type's documentation follows.
-//
-// A snapshot of the product an item orders, nested as the vendor's REST body nests it.
-type UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrderItemsDevicePurchaseOrderItemProductDevicePurchaseOrderProduct struct {
-	// The product's id in the dealer's country catalogue; names the product ordered. At most 100 characters.
-	GatewayCountryProductId string `json:"gatewayCountryProductId"`
-	// The catalogue price, 0 or more.
-	Amount *decimal.Decimal `json:"amount"`
-	// The ISO 4217 currency of the catalogue price.
-	Currency *string `json:"currency"`
-	// The ISO 3166-1 alpha-2 country of the catalogue, e.g. `TR`.
-	Country *string `json:"country"`
-	// `"true"` or `"false"`, as the vendor sends it; an item of a product that is not orderable is refused.
-	Orderable *string `json:"orderable"`
-	// The product's name. At most 200 characters.
-	Name *string `json:"name"`
-	// The product's description. At most 1000 characters.
-	Description *string `json:"description"`
-	// A picture of the product. At most 2048 characters.
-	ImageUrl *string `json:"imageUrl"`
-	// The product's status, e.g. `ACTIVE`; any other status is accepted with the warning `PRODUCT_NOT_ACTIVE`. At most 50 characters.
-	Status *string `json:"status"`
-	// The payment gateway's side of the product.
-	GatewayProduct UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrderItemsDevicePurchaseOrderItemProductDevicePurchaseOrderProductGatewayProductDevicePurchaseOrderGatewayProduct `json:"gatewayProduct"`
-}
-
-// GetGatewayCountryProductId returns UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrderItemsDevicePurchaseOrderItemProductDevicePurchaseOrderProduct.GatewayCountryProductId, and is useful for accessing the field via an interface.
-func (v *UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrderItemsDevicePurchaseOrderItemProductDevicePurchaseOrderProduct) GetGatewayCountryProductId() string {
-	return v.GatewayCountryProductId
-}
-
-// GetAmount returns UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrderItemsDevicePurchaseOrderItemProductDevicePurchaseOrderProduct.Amount, and is useful for accessing the field via an interface.
-func (v *UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrderItemsDevicePurchaseOrderItemProductDevicePurchaseOrderProduct) GetAmount() *decimal.Decimal {
-	return v.Amount
-}
-
-// GetCurrency returns UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrderItemsDevicePurchaseOrderItemProductDevicePurchaseOrderProduct.Currency, and is useful for accessing the field via an interface.
-func (v *UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrderItemsDevicePurchaseOrderItemProductDevicePurchaseOrderProduct) GetCurrency() *string {
-	return v.Currency
-}
-
-// GetCountry returns UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrderItemsDevicePurchaseOrderItemProductDevicePurchaseOrderProduct.Country, and is useful for accessing the field via an interface.
-func (v *UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrderItemsDevicePurchaseOrderItemProductDevicePurchaseOrderProduct) GetCountry() *string {
-	return v.Country
-}
-
-// GetOrderable returns UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrderItemsDevicePurchaseOrderItemProductDevicePurchaseOrderProduct.Orderable, and is useful for accessing the field via an interface.
-func (v *UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrderItemsDevicePurchaseOrderItemProductDevicePurchaseOrderProduct) GetOrderable() *string {
-	return v.Orderable
-}
-
-// GetName returns UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrderItemsDevicePurchaseOrderItemProductDevicePurchaseOrderProduct.Name, and is useful for accessing the field via an interface.
-func (v *UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrderItemsDevicePurchaseOrderItemProductDevicePurchaseOrderProduct) GetName() *string {
-	return v.Name
-}
-
-// GetDescription returns UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrderItemsDevicePurchaseOrderItemProductDevicePurchaseOrderProduct.Description, and is useful for accessing the field via an interface.
-func (v *UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrderItemsDevicePurchaseOrderItemProductDevicePurchaseOrderProduct) GetDescription() *string {
-	return v.Description
-}
-
-// GetImageUrl returns UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrderItemsDevicePurchaseOrderItemProductDevicePurchaseOrderProduct.ImageUrl, and is useful for accessing the field via an interface.
-func (v *UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrderItemsDevicePurchaseOrderItemProductDevicePurchaseOrderProduct) GetImageUrl() *string {
-	return v.ImageUrl
-}
-
-// GetStatus returns UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrderItemsDevicePurchaseOrderItemProductDevicePurchaseOrderProduct.Status, and is useful for accessing the field via an interface.
-func (v *UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrderItemsDevicePurchaseOrderItemProductDevicePurchaseOrderProduct) GetStatus() *string {
-	return v.Status
-}
-
-// GetGatewayProduct returns UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrderItemsDevicePurchaseOrderItemProductDevicePurchaseOrderProduct.GatewayProduct, and is useful for accessing the field via an interface.
-func (v *UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrderItemsDevicePurchaseOrderItemProductDevicePurchaseOrderProduct) GetGatewayProduct() UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrderItemsDevicePurchaseOrderItemProductDevicePurchaseOrderProductGatewayProductDevicePurchaseOrderGatewayProduct {
-	return v.GatewayProduct
-}
-
-// UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrderItemsDevicePurchaseOrderItemProductDevicePurchaseOrderProductGatewayProductDevicePurchaseOrderGatewayProduct includes the requested fields of the GraphQL type DevicePurchaseOrderGatewayProduct.
-// The GraphQL type's documentation follows.
-//
-// The payment gateway's side of a product.
-type UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrderItemsDevicePurchaseOrderItemProductDevicePurchaseOrderProductGatewayProductDevicePurchaseOrderGatewayProduct struct {
-	// The payment gateway's id. At most 100 characters.
-	GatewayId *string `json:"gatewayId"`
-	// The product's status at the gateway. At most 50 characters.
-	Status *string `json:"status"`
-	// The product's type at the gateway. At most 50 characters.
-	Type *string `json:"type"`
-	// The product's id at the gateway. At most 100 characters.
-	Id *string `json:"id"`
-}
-
-// GetGatewayId returns UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrderItemsDevicePurchaseOrderItemProductDevicePurchaseOrderProductGatewayProductDevicePurchaseOrderGatewayProduct.GatewayId, and is useful for accessing the field via an interface.
-func (v *UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrderItemsDevicePurchaseOrderItemProductDevicePurchaseOrderProductGatewayProductDevicePurchaseOrderGatewayProduct) GetGatewayId() *string {
-	return v.GatewayId
-}
-
-// GetStatus returns UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrderItemsDevicePurchaseOrderItemProductDevicePurchaseOrderProductGatewayProductDevicePurchaseOrderGatewayProduct.Status, and is useful for accessing the field via an interface.
-func (v *UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrderItemsDevicePurchaseOrderItemProductDevicePurchaseOrderProductGatewayProductDevicePurchaseOrderGatewayProduct) GetStatus() *string {
-	return v.Status
-}
-
-// GetType returns UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrderItemsDevicePurchaseOrderItemProductDevicePurchaseOrderProductGatewayProductDevicePurchaseOrderGatewayProduct.Type, and is useful for accessing the field via an interface.
-func (v *UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrderItemsDevicePurchaseOrderItemProductDevicePurchaseOrderProductGatewayProductDevicePurchaseOrderGatewayProduct) GetType() *string {
-	return v.Type
-}
-
-// GetId returns UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrderItemsDevicePurchaseOrderItemProductDevicePurchaseOrderProductGatewayProductDevicePurchaseOrderGatewayProduct.Id, and is useful for accessing the field via an interface.
-func (v *UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrderItemsDevicePurchaseOrderItemProductDevicePurchaseOrderProductGatewayProductDevicePurchaseOrderGatewayProduct) GetId() *string {
-	return v.Id
-}
-
-// UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrderShipping includes the requested fields of the GraphQL type DevicePurchaseOrderShipping.
-// The GraphQL type's documentation follows.
-//
-// Where and how an order is shipped, and what shipping costs.
-type UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrderShipping struct {
-	// What shipping costs, 0 or more; added to `total`.
-	Amount *decimal.Decimal `json:"amount"`
-	// The receiving company. At most 200 characters.
-	Company *string `json:"company"`
-	// The ISO 4217 currency of `amount`: the items' currency.
-	Currency *string `json:"currency"`
-	// The recipient's e-mail address. At most 254 characters.
-	Email *string `json:"email"`
-	// The recipient's name. At most 200 characters.
-	Name string `json:"name"`
-	// The recipient's phone number. At most 32 characters.
-	Phone *string `json:"phone"`
-	// The delivery address.
-	Address UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrderShippingAddressDevicePurchaseOrderAddress `json:"address"`
-}
-
-// GetAmount returns UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrderShipping.Amount, and is useful for accessing the field via an interface.
-func (v *UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrderShipping) GetAmount() *decimal.Decimal {
-	return v.Amount
-}
-
-// GetCompany returns UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrderShipping.Company, and is useful for accessing the field via an interface.
-func (v *UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrderShipping) GetCompany() *string {
-	return v.Company
-}
-
-// GetCurrency returns UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrderShipping.Currency, and is useful for accessing the field via an interface.
-func (v *UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrderShipping) GetCurrency() *string {
-	return v.Currency
-}
-
-// GetEmail returns UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrderShipping.Email, and is useful for accessing the field via an interface.
-func (v *UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrderShipping) GetEmail() *string {
-	return v.Email
-}
-
-// GetName returns UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrderShipping.Name, and is useful for accessing the field via an interface.
-func (v *UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrderShipping) GetName() string {
-	return v.Name
-}
-
-// GetPhone returns UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrderShipping.Phone, and is useful for accessing the field via an interface.
-func (v *UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrderShipping) GetPhone() *string {
-	return v.Phone
-}
-
-// GetAddress returns UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrderShipping.Address, and is useful for accessing the field via an interface.
-func (v *UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrderShipping) GetAddress() UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrderShippingAddressDevicePurchaseOrderAddress {
-	return v.Address
-}
-
-// UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrderShippingAddressDevicePurchaseOrderAddress includes the requested fields of the GraphQL type DevicePurchaseOrderAddress.
-// The GraphQL type's documentation follows.
-//
-// A delivery address.
-type UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrderShippingAddressDevicePurchaseOrderAddress struct {
-	// The city. At most 200 characters.
-	City string `json:"city"`
-	// The ISO 3166-1 alpha-2 country code, e.g. `TR`.
-	Country string `json:"country"`
-	// The first address line. At most 500 characters.
-	Line1 string `json:"line1"`
-	// The second address line. At most 500 characters.
-	Line2 *string `json:"line2"`
-	// The postal code. At most 20 characters.
-	PostalCode *string `json:"postalCode"`
-	// The state or province. At most 200 characters.
-	State *string `json:"state"`
-}
-
-// GetCity returns UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrderShippingAddressDevicePurchaseOrderAddress.City, and is useful for accessing the field via an interface.
-func (v *UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrderShippingAddressDevicePurchaseOrderAddress) GetCity() string {
-	return v.City
-}
-
-// GetCountry returns UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrderShippingAddressDevicePurchaseOrderAddress.Country, and is useful for accessing the field via an interface.
-func (v *UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrderShippingAddressDevicePurchaseOrderAddress) GetCountry() string {
-	return v.Country
-}
-
-// GetLine1 returns UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrderShippingAddressDevicePurchaseOrderAddress.Line1, and is useful for accessing the field via an interface.
-func (v *UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrderShippingAddressDevicePurchaseOrderAddress) GetLine1() string {
-	return v.Line1
-}
-
-// GetLine2 returns UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrderShippingAddressDevicePurchaseOrderAddress.Line2, and is useful for accessing the field via an interface.
-func (v *UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrderShippingAddressDevicePurchaseOrderAddress) GetLine2() *string {
-	return v.Line2
-}
-
-// GetPostalCode returns UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrderShippingAddressDevicePurchaseOrderAddress.PostalCode, and is useful for accessing the field via an interface.
-func (v *UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrderShippingAddressDevicePurchaseOrderAddress) GetPostalCode() *string {
-	return v.PostalCode
-}
-
-// GetState returns UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrderShippingAddressDevicePurchaseOrderAddress.State, and is useful for accessing the field via an interface.
-func (v *UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrderShippingAddressDevicePurchaseOrderAddress) GetState() *string {
-	return v.State
+	retval.Uuid = v.DevicePurchaseOrderFields.Uuid
+	retval.DealerCode = v.DevicePurchaseOrderFields.DealerCode
+	retval.Status = v.DevicePurchaseOrderFields.Status
+	retval.PaymentType = v.DevicePurchaseOrderFields.PaymentType
+	retval.ShippingMethodGatewayId = v.DevicePurchaseOrderFields.ShippingMethodGatewayId
+	retval.ItemsTotal = v.DevicePurchaseOrderFields.ItemsTotal
+	retval.Total = v.DevicePurchaseOrderFields.Total
+	retval.Currency = v.DevicePurchaseOrderFields.Currency
+	retval.Version = v.DevicePurchaseOrderFields.Version
+	retval.CreatedAt = v.DevicePurchaseOrderFields.CreatedAt
+	retval.UpdatedAt = v.DevicePurchaseOrderFields.UpdatedAt
+	retval.Items = v.DevicePurchaseOrderFields.Items
+	retval.Shipping = v.DevicePurchaseOrderFields.Shipping
+	return &retval, nil
 }
 
 // UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadUserErrorsUserError includes the requested fields of the GraphQL type UserError.
@@ -2695,144 +5169,146 @@ type UpdateSubDealerInput struct {
 	// The sub-dealer's current code (the seed's `updateCode`, also spelled `Updatecode`).
 	UpdateCode string `json:"updateCode"`
 	// When given, the update is refused with VERSION_CONFLICT unless the stored version is this.
-	ExpectedVersion *int `json:"expectedVersion,omitempty"`
+	ExpectedVersion Optional[int] `json:"expectedVersion,omitempty"`
 	// Echoed in the payload. At most 255 characters.
-	ClientMutationId *string `json:"clientMutationId,omitempty"`
+	ClientMutationId Optional[string] `json:"clientMutationId,omitempty"`
 	// Makes retries safe. A retry with the same key and the same input, by the same caller (the
 	// token's `sub`) within 24 hours, returns the first result without writing again; the same
 	// key with another input is refused with INVALID at `idempotencyKey`. Only a committed result
 	// is kept: a refused input leaves the key free, and a dry run ignores it. At most 255
 	// characters; a UUID per logical request is a good key.
-	IdempotencyKey *string `json:"idempotencyKey"`
+	IdempotencyKey Optional[string] `json:"idempotencyKey,omitempty"`
 	// Validate and return the would-be record, commit nothing.
-	DryRun *bool `json:"dryRun,omitempty"`
+	DryRun Optional[bool] `json:"dryRun,omitempty"`
 	// The main dealer's member code; must stay in your scope. At most 50 characters.
-	MainDealerCode *string `json:"mainDealerCode,omitempty"`
+	MainDealerCode Optional[string] `json:"mainDealerCode,omitempty"`
 	// A new member code (renames the sub-dealer); unique. At most 50 characters.
-	Code *string `json:"code,omitempty"`
+	Code Optional[string] `json:"code,omitempty"`
 	// The code in the ERP; unique. At most 50 characters.
-	ErpCode *string `json:"erpCode,omitempty"`
+	ErpCode Optional[string] `json:"erpCode,omitempty"`
 	// The name. At most 200 characters.
-	Name *string `json:"name,omitempty"`
+	Name Optional[string] `json:"name,omitempty"`
 	// True for an individual, false for a company.
-	IsIndividual *bool `json:"isIndividual,omitempty"`
+	IsIndividual Optional[bool] `json:"isIndividual,omitempty"`
 	// Whether the sub-dealer is a foreign national.
-	IsForeignNational *bool `json:"isForeignNational,omitempty"`
+	IsForeignNational Optional[bool] `json:"isForeignNational,omitempty"`
 	// The postal address. At most 500 characters.
-	Address *string `json:"address,omitempty"`
+	Address Optional[string] `json:"address,omitempty"`
 	// The city code. At most 50 characters.
-	CityCode *string `json:"cityCode,omitempty"`
+	CityCode Optional[string] `json:"cityCode,omitempty"`
 	// The district code, as text. At most 50 characters.
-	DistrictCode *string `json:"districtCode,omitempty"`
+	DistrictCode Optional[string] `json:"districtCode,omitempty"`
 	// The country, ISO 3166-1 alpha-2.
-	CountryCode *string `json:"countryCode,omitempty"`
+	CountryCode Optional[string] `json:"countryCode,omitempty"`
 	// The currency, ISO 4217.
-	CurrencyCode *string `json:"currencyCode,omitempty"`
+	CurrencyCode Optional[string] `json:"currencyCode,omitempty"`
 	// The landline number. At most 32 characters.
-	Phone *string `json:"phone,omitempty"`
+	Phone Optional[string] `json:"phone,omitempty"`
 	// The tax number. At most 50 characters.
-	TaxNumber *string `json:"taxNumber,omitempty"`
+	TaxNumber Optional[string] `json:"taxNumber,omitempty"`
 	// The tax office. At most 200 characters.
-	TaxOffice *string `json:"taxOffice,omitempty"`
+	TaxOffice Optional[string] `json:"taxOffice,omitempty"`
 	// The parent tenant.
-	ParentTenantId *uuid.UUID `json:"parentTenantId,omitempty"`
+	ParentTenantId Optional[uuid.UUID] `json:"parentTenantId,omitempty"`
 	// The payment currency type. At most 50 characters.
-	PaymentExCurrencyType *string `json:"paymentExCurrencyType,omitempty"`
+	PaymentExCurrencyType Optional[string] `json:"paymentExCurrencyType,omitempty"`
 	// The chosen payment set; one of usablePaymentSetDefinitionIds.
-	PaymentSetDefinitionId *uuid.UUID `json:"paymentSetDefinitionId,omitempty"`
+	PaymentSetDefinitionId Optional[uuid.UUID] `json:"paymentSetDefinitionId,omitempty"`
 	// The payment sets the sub-dealer may use; replaces the list. At most 500 items.
-	UsablePaymentSetDefinitionIds []*uuid.UUID `json:"usablePaymentSetDefinitionIds,omitempty"`
+	UsablePaymentSetDefinitionIds []uuid.UUID `json:"usablePaymentSetDefinitionIds,omitempty"`
 	// The customer representatives; replaces the list. At most 500 items.
-	CustomerRepresentativeIds []*uuid.UUID `json:"customerRepresentativeIds,omitempty"`
+	CustomerRepresentativeIds []uuid.UUID `json:"customerRepresentativeIds,omitempty"`
 	// Users to add or change (at most 500); users not sent are untouched.
-	Users []*SubDealerUserInput `json:"users,omitempty"`
+	Users []SubDealerUserInput `json:"users,omitempty"`
 	// Ids of users to delete. At most 500 items.
-	RemoveUserIds []*uuid.UUID `json:"removeUserIds,omitempty"`
+	RemoveUserIds []uuid.UUID `json:"removeUserIds,omitempty"`
 }
 
 // GetUpdateCode returns UpdateSubDealerInput.UpdateCode, and is useful for accessing the field via an interface.
 func (v *UpdateSubDealerInput) GetUpdateCode() string { return v.UpdateCode }
 
 // GetExpectedVersion returns UpdateSubDealerInput.ExpectedVersion, and is useful for accessing the field via an interface.
-func (v *UpdateSubDealerInput) GetExpectedVersion() *int { return v.ExpectedVersion }
+func (v *UpdateSubDealerInput) GetExpectedVersion() Optional[int] { return v.ExpectedVersion }
 
 // GetClientMutationId returns UpdateSubDealerInput.ClientMutationId, and is useful for accessing the field via an interface.
-func (v *UpdateSubDealerInput) GetClientMutationId() *string { return v.ClientMutationId }
+func (v *UpdateSubDealerInput) GetClientMutationId() Optional[string] { return v.ClientMutationId }
 
 // GetIdempotencyKey returns UpdateSubDealerInput.IdempotencyKey, and is useful for accessing the field via an interface.
-func (v *UpdateSubDealerInput) GetIdempotencyKey() *string { return v.IdempotencyKey }
+func (v *UpdateSubDealerInput) GetIdempotencyKey() Optional[string] { return v.IdempotencyKey }
 
 // GetDryRun returns UpdateSubDealerInput.DryRun, and is useful for accessing the field via an interface.
-func (v *UpdateSubDealerInput) GetDryRun() *bool { return v.DryRun }
+func (v *UpdateSubDealerInput) GetDryRun() Optional[bool] { return v.DryRun }
 
 // GetMainDealerCode returns UpdateSubDealerInput.MainDealerCode, and is useful for accessing the field via an interface.
-func (v *UpdateSubDealerInput) GetMainDealerCode() *string { return v.MainDealerCode }
+func (v *UpdateSubDealerInput) GetMainDealerCode() Optional[string] { return v.MainDealerCode }
 
 // GetCode returns UpdateSubDealerInput.Code, and is useful for accessing the field via an interface.
-func (v *UpdateSubDealerInput) GetCode() *string { return v.Code }
+func (v *UpdateSubDealerInput) GetCode() Optional[string] { return v.Code }
 
 // GetErpCode returns UpdateSubDealerInput.ErpCode, and is useful for accessing the field via an interface.
-func (v *UpdateSubDealerInput) GetErpCode() *string { return v.ErpCode }
+func (v *UpdateSubDealerInput) GetErpCode() Optional[string] { return v.ErpCode }
 
 // GetName returns UpdateSubDealerInput.Name, and is useful for accessing the field via an interface.
-func (v *UpdateSubDealerInput) GetName() *string { return v.Name }
+func (v *UpdateSubDealerInput) GetName() Optional[string] { return v.Name }
 
 // GetIsIndividual returns UpdateSubDealerInput.IsIndividual, and is useful for accessing the field via an interface.
-func (v *UpdateSubDealerInput) GetIsIndividual() *bool { return v.IsIndividual }
+func (v *UpdateSubDealerInput) GetIsIndividual() Optional[bool] { return v.IsIndividual }
 
 // GetIsForeignNational returns UpdateSubDealerInput.IsForeignNational, and is useful for accessing the field via an interface.
-func (v *UpdateSubDealerInput) GetIsForeignNational() *bool { return v.IsForeignNational }
+func (v *UpdateSubDealerInput) GetIsForeignNational() Optional[bool] { return v.IsForeignNational }
 
 // GetAddress returns UpdateSubDealerInput.Address, and is useful for accessing the field via an interface.
-func (v *UpdateSubDealerInput) GetAddress() *string { return v.Address }
+func (v *UpdateSubDealerInput) GetAddress() Optional[string] { return v.Address }
 
 // GetCityCode returns UpdateSubDealerInput.CityCode, and is useful for accessing the field via an interface.
-func (v *UpdateSubDealerInput) GetCityCode() *string { return v.CityCode }
+func (v *UpdateSubDealerInput) GetCityCode() Optional[string] { return v.CityCode }
 
 // GetDistrictCode returns UpdateSubDealerInput.DistrictCode, and is useful for accessing the field via an interface.
-func (v *UpdateSubDealerInput) GetDistrictCode() *string { return v.DistrictCode }
+func (v *UpdateSubDealerInput) GetDistrictCode() Optional[string] { return v.DistrictCode }
 
 // GetCountryCode returns UpdateSubDealerInput.CountryCode, and is useful for accessing the field via an interface.
-func (v *UpdateSubDealerInput) GetCountryCode() *string { return v.CountryCode }
+func (v *UpdateSubDealerInput) GetCountryCode() Optional[string] { return v.CountryCode }
 
 // GetCurrencyCode returns UpdateSubDealerInput.CurrencyCode, and is useful for accessing the field via an interface.
-func (v *UpdateSubDealerInput) GetCurrencyCode() *string { return v.CurrencyCode }
+func (v *UpdateSubDealerInput) GetCurrencyCode() Optional[string] { return v.CurrencyCode }
 
 // GetPhone returns UpdateSubDealerInput.Phone, and is useful for accessing the field via an interface.
-func (v *UpdateSubDealerInput) GetPhone() *string { return v.Phone }
+func (v *UpdateSubDealerInput) GetPhone() Optional[string] { return v.Phone }
 
 // GetTaxNumber returns UpdateSubDealerInput.TaxNumber, and is useful for accessing the field via an interface.
-func (v *UpdateSubDealerInput) GetTaxNumber() *string { return v.TaxNumber }
+func (v *UpdateSubDealerInput) GetTaxNumber() Optional[string] { return v.TaxNumber }
 
 // GetTaxOffice returns UpdateSubDealerInput.TaxOffice, and is useful for accessing the field via an interface.
-func (v *UpdateSubDealerInput) GetTaxOffice() *string { return v.TaxOffice }
+func (v *UpdateSubDealerInput) GetTaxOffice() Optional[string] { return v.TaxOffice }
 
 // GetParentTenantId returns UpdateSubDealerInput.ParentTenantId, and is useful for accessing the field via an interface.
-func (v *UpdateSubDealerInput) GetParentTenantId() *uuid.UUID { return v.ParentTenantId }
+func (v *UpdateSubDealerInput) GetParentTenantId() Optional[uuid.UUID] { return v.ParentTenantId }
 
 // GetPaymentExCurrencyType returns UpdateSubDealerInput.PaymentExCurrencyType, and is useful for accessing the field via an interface.
-func (v *UpdateSubDealerInput) GetPaymentExCurrencyType() *string { return v.PaymentExCurrencyType }
+func (v *UpdateSubDealerInput) GetPaymentExCurrencyType() Optional[string] {
+	return v.PaymentExCurrencyType
+}
 
 // GetPaymentSetDefinitionId returns UpdateSubDealerInput.PaymentSetDefinitionId, and is useful for accessing the field via an interface.
-func (v *UpdateSubDealerInput) GetPaymentSetDefinitionId() *uuid.UUID {
+func (v *UpdateSubDealerInput) GetPaymentSetDefinitionId() Optional[uuid.UUID] {
 	return v.PaymentSetDefinitionId
 }
 
 // GetUsablePaymentSetDefinitionIds returns UpdateSubDealerInput.UsablePaymentSetDefinitionIds, and is useful for accessing the field via an interface.
-func (v *UpdateSubDealerInput) GetUsablePaymentSetDefinitionIds() []*uuid.UUID {
+func (v *UpdateSubDealerInput) GetUsablePaymentSetDefinitionIds() []uuid.UUID {
 	return v.UsablePaymentSetDefinitionIds
 }
 
 // GetCustomerRepresentativeIds returns UpdateSubDealerInput.CustomerRepresentativeIds, and is useful for accessing the field via an interface.
-func (v *UpdateSubDealerInput) GetCustomerRepresentativeIds() []*uuid.UUID {
+func (v *UpdateSubDealerInput) GetCustomerRepresentativeIds() []uuid.UUID {
 	return v.CustomerRepresentativeIds
 }
 
 // GetUsers returns UpdateSubDealerInput.Users, and is useful for accessing the field via an interface.
-func (v *UpdateSubDealerInput) GetUsers() []*SubDealerUserInput { return v.Users }
+func (v *UpdateSubDealerInput) GetUsers() []SubDealerUserInput { return v.Users }
 
 // GetRemoveUserIds returns UpdateSubDealerInput.RemoveUserIds, and is useful for accessing the field via an interface.
-func (v *UpdateSubDealerInput) GetRemoveUserIds() []*uuid.UUID { return v.RemoveUserIds }
+func (v *UpdateSubDealerInput) GetRemoveUserIds() []uuid.UUID { return v.RemoveUserIds }
 
 // UpdateSubDealerResponse is returned by UpdateSubDealer on success.
 type UpdateSubDealerResponse struct {
@@ -2854,17 +5330,17 @@ func (v *UpdateSubDealerResponse) GetUpdateSubDealer() UpdateSubDealerUpdateSubD
 // The result of creating or updating a sub-dealer.
 type UpdateSubDealerUpdateSubDealerSubDealerPayload struct {
 	// The sub-dealer as stored (or as it would be, on a dry run, even when refused); null when refused.
-	SubDealer *UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealer `json:"subDealer"`
+	SubDealer Optional[UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealer] `json:"subDealer"`
 	// Every rule the input broke; when not empty nothing was changed.
 	UserErrors []UpdateSubDealerUpdateSubDealerSubDealerPayloadUserErrorsUserError `json:"userErrors"`
 	// Things worth knowing that did not stop the change, e.g. `TAX_NUMBER_FORMAT`.
 	Warnings []UpdateSubDealerUpdateSubDealerSubDealerPayloadWarningsUserWarning `json:"warnings"`
 	// The input's `clientMutationId`, echoed.
-	ClientMutationId *string `json:"clientMutationId"`
+	ClientMutationId Optional[string] `json:"clientMutationId"`
 }
 
 // GetSubDealer returns UpdateSubDealerUpdateSubDealerSubDealerPayload.SubDealer, and is useful for accessing the field via an interface.
-func (v *UpdateSubDealerUpdateSubDealerSubDealerPayload) GetSubDealer() *UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealer {
+func (v *UpdateSubDealerUpdateSubDealerSubDealerPayload) GetSubDealer() Optional[UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealer] {
 	return v.SubDealer
 }
 
@@ -2879,7 +5355,7 @@ func (v *UpdateSubDealerUpdateSubDealerSubDealerPayload) GetWarnings() []UpdateS
 }
 
 // GetClientMutationId returns UpdateSubDealerUpdateSubDealerSubDealerPayload.ClientMutationId, and is useful for accessing the field via an interface.
-func (v *UpdateSubDealerUpdateSubDealerSubDealerPayload) GetClientMutationId() *string {
+func (v *UpdateSubDealerUpdateSubDealerSubDealerPayload) GetClientMutationId() Optional[string] {
 	return v.ClientMutationId
 }
 
@@ -2890,291 +5366,240 @@ func (v *UpdateSubDealerUpdateSubDealerSubDealerPayload) GetClientMutationId() *
 // the API and may change (rename); `id` never does, and `history` follows it across renames.
 // A dealer-admin sees and changes the sub-dealers whose `mainDealerCode` is in its `dealer_codes`.
 type UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealer struct {
-	// The sub-dealer's stable id; it survives renames of `code`.
-	Id uuid.UUID `json:"id"`
-	// The main dealer's member code. At most 50 characters.
-	MainDealerCode string `json:"mainDealerCode"`
-	// The sub-dealer's member code; unique; at most 50 characters.
-	Code string `json:"code"`
-	// The code in the ERP; unique; at most 50 characters.
-	ErpCode string `json:"erpCode"`
-	// The sub-dealer's name; at most 200 characters.
-	Name string `json:"name"`
-	// True for an individual, false for a company. Replaces the seed's `isCompany` (its negation).
-	// A company needs `taxNumber` and `taxOffice`.
-	IsIndividual bool `json:"isIndividual"`
-	// Whether the sub-dealer is a foreign national.
-	IsForeignNational bool `json:"isForeignNational"`
-	// The postal address; at most 500 characters.
-	Address *string `json:"address"`
-	// The city code, e.g. `34`. At most 50 characters.
-	CityCode *string `json:"cityCode"`
-	// The district code, carried as text (the seed's sample sends a number: send `"494"`). At most 50 characters.
-	DistrictCode *string `json:"districtCode"`
-	// The country: ISO 3166-1 alpha-2, e.g. `TR`.
-	CountryCode string `json:"countryCode"`
-	// The currency: ISO 4217, e.g. `TRY`.
-	CurrencyCode *string `json:"currencyCode"`
-	// The landline number. At most 32 characters.
-	Phone *string `json:"phone"`
-	// The tax number: 10 digits (VKN) for a Turkish company, 11 (TCKN) for an individual; another shape gives a warning. At most 50 characters.
-	TaxNumber *string `json:"taxNumber"`
-	// The tax office. At most 200 characters.
-	TaxOffice *string `json:"taxOffice"`
-	// The parent tenant.
-	ParentTenantId *uuid.UUID `json:"parentTenantId"`
-	// The payment currency type. At most 50 characters.
-	PaymentExCurrencyType *string `json:"paymentExCurrencyType"`
-	// The chosen payment set; one of `usablePaymentSetDefinitionIds`.
-	PaymentSetDefinitionId *uuid.UUID `json:"paymentSetDefinitionId"`
-	// The payment sets the sub-dealer may use.
-	UsablePaymentSetDefinitionIds []uuid.UUID `json:"usablePaymentSetDefinitionIds"`
-	// The customer representatives who look after the sub-dealer.
-	CustomerRepresentativeIds []uuid.UUID `json:"customerRepresentativeIds"`
-	// Starts at 1 and grows by 1 with every committed change; send it as `expectedVersion`.
-	Version int `json:"version"`
-	// The users of the sub-dealer's portal, oldest first.
-	Users []UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealerUsersSubDealerUser `json:"users"`
+	SubDealerFields `json:"-"`
 }
 
 // GetId returns UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealer.Id, and is useful for accessing the field via an interface.
-func (v *UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealer) GetId() uuid.UUID { return v.Id }
+func (v *UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealer) GetId() uuid.UUID {
+	return v.SubDealerFields.Id
+}
 
 // GetMainDealerCode returns UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealer.MainDealerCode, and is useful for accessing the field via an interface.
 func (v *UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealer) GetMainDealerCode() string {
-	return v.MainDealerCode
+	return v.SubDealerFields.MainDealerCode
 }
 
 // GetCode returns UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealer.Code, and is useful for accessing the field via an interface.
-func (v *UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealer) GetCode() string { return v.Code }
+func (v *UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealer) GetCode() string {
+	return v.SubDealerFields.Code
+}
 
 // GetErpCode returns UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealer.ErpCode, and is useful for accessing the field via an interface.
 func (v *UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealer) GetErpCode() string {
-	return v.ErpCode
+	return v.SubDealerFields.ErpCode
 }
 
 // GetName returns UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealer.Name, and is useful for accessing the field via an interface.
-func (v *UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealer) GetName() string { return v.Name }
+func (v *UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealer) GetName() string {
+	return v.SubDealerFields.Name
+}
 
 // GetIsIndividual returns UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealer.IsIndividual, and is useful for accessing the field via an interface.
 func (v *UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealer) GetIsIndividual() bool {
-	return v.IsIndividual
+	return v.SubDealerFields.IsIndividual
 }
 
 // GetIsForeignNational returns UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealer.IsForeignNational, and is useful for accessing the field via an interface.
 func (v *UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealer) GetIsForeignNational() bool {
-	return v.IsForeignNational
+	return v.SubDealerFields.IsForeignNational
 }
 
 // GetAddress returns UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealer.Address, and is useful for accessing the field via an interface.
-func (v *UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealer) GetAddress() *string {
-	return v.Address
+func (v *UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealer) GetAddress() Optional[string] {
+	return v.SubDealerFields.Address
 }
 
 // GetCityCode returns UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealer.CityCode, and is useful for accessing the field via an interface.
-func (v *UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealer) GetCityCode() *string {
-	return v.CityCode
+func (v *UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealer) GetCityCode() Optional[string] {
+	return v.SubDealerFields.CityCode
 }
 
 // GetDistrictCode returns UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealer.DistrictCode, and is useful for accessing the field via an interface.
-func (v *UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealer) GetDistrictCode() *string {
-	return v.DistrictCode
+func (v *UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealer) GetDistrictCode() Optional[string] {
+	return v.SubDealerFields.DistrictCode
 }
 
 // GetCountryCode returns UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealer.CountryCode, and is useful for accessing the field via an interface.
 func (v *UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealer) GetCountryCode() string {
-	return v.CountryCode
+	return v.SubDealerFields.CountryCode
 }
 
 // GetCurrencyCode returns UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealer.CurrencyCode, and is useful for accessing the field via an interface.
-func (v *UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealer) GetCurrencyCode() *string {
-	return v.CurrencyCode
+func (v *UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealer) GetCurrencyCode() Optional[string] {
+	return v.SubDealerFields.CurrencyCode
 }
 
 // GetPhone returns UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealer.Phone, and is useful for accessing the field via an interface.
-func (v *UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealer) GetPhone() *string { return v.Phone }
+func (v *UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealer) GetPhone() Optional[string] {
+	return v.SubDealerFields.Phone
+}
 
 // GetTaxNumber returns UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealer.TaxNumber, and is useful for accessing the field via an interface.
-func (v *UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealer) GetTaxNumber() *string {
-	return v.TaxNumber
+func (v *UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealer) GetTaxNumber() Optional[string] {
+	return v.SubDealerFields.TaxNumber
 }
 
 // GetTaxOffice returns UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealer.TaxOffice, and is useful for accessing the field via an interface.
-func (v *UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealer) GetTaxOffice() *string {
-	return v.TaxOffice
+func (v *UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealer) GetTaxOffice() Optional[string] {
+	return v.SubDealerFields.TaxOffice
 }
 
 // GetParentTenantId returns UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealer.ParentTenantId, and is useful for accessing the field via an interface.
-func (v *UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealer) GetParentTenantId() *uuid.UUID {
-	return v.ParentTenantId
+func (v *UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealer) GetParentTenantId() Optional[uuid.UUID] {
+	return v.SubDealerFields.ParentTenantId
 }
 
 // GetPaymentExCurrencyType returns UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealer.PaymentExCurrencyType, and is useful for accessing the field via an interface.
-func (v *UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealer) GetPaymentExCurrencyType() *string {
-	return v.PaymentExCurrencyType
+func (v *UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealer) GetPaymentExCurrencyType() Optional[string] {
+	return v.SubDealerFields.PaymentExCurrencyType
 }
 
 // GetPaymentSetDefinitionId returns UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealer.PaymentSetDefinitionId, and is useful for accessing the field via an interface.
-func (v *UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealer) GetPaymentSetDefinitionId() *uuid.UUID {
-	return v.PaymentSetDefinitionId
+func (v *UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealer) GetPaymentSetDefinitionId() Optional[uuid.UUID] {
+	return v.SubDealerFields.PaymentSetDefinitionId
 }
 
 // GetUsablePaymentSetDefinitionIds returns UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealer.UsablePaymentSetDefinitionIds, and is useful for accessing the field via an interface.
 func (v *UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealer) GetUsablePaymentSetDefinitionIds() []uuid.UUID {
-	return v.UsablePaymentSetDefinitionIds
+	return v.SubDealerFields.UsablePaymentSetDefinitionIds
 }
 
 // GetCustomerRepresentativeIds returns UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealer.CustomerRepresentativeIds, and is useful for accessing the field via an interface.
 func (v *UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealer) GetCustomerRepresentativeIds() []uuid.UUID {
-	return v.CustomerRepresentativeIds
+	return v.SubDealerFields.CustomerRepresentativeIds
 }
 
 // GetVersion returns UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealer.Version, and is useful for accessing the field via an interface.
-func (v *UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealer) GetVersion() int { return v.Version }
+func (v *UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealer) GetVersion() int {
+	return v.SubDealerFields.Version
+}
+
+// GetCreatedAt returns UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealer.CreatedAt, and is useful for accessing the field via an interface.
+func (v *UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealer) GetCreatedAt() time.Time {
+	return v.SubDealerFields.CreatedAt
+}
+
+// GetUpdatedAt returns UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealer.UpdatedAt, and is useful for accessing the field via an interface.
+func (v *UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealer) GetUpdatedAt() time.Time {
+	return v.SubDealerFields.UpdatedAt
+}
 
 // GetUsers returns UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealer.Users, and is useful for accessing the field via an interface.
-func (v *UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealer) GetUsers() []UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealerUsersSubDealerUser {
-	return v.Users
+func (v *UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealer) GetUsers() []SubDealerFieldsUsersSubDealerUser {
+	return v.SubDealerFields.Users
 }
 
-// UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealerUsersSubDealerUser includes the requested fields of the GraphQL type SubDealerUser.
-// The GraphQL type's documentation follows.
-//
-// A user of a sub-dealer's portal.
-type UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealerUsersSubDealerUser struct {
-	// The user's id.
+func (v *UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealer) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealer
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealer = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	err = json.Unmarshal(
+		b, &v.SubDealerFields)
+	if err != nil {
+		return err
+	}
+	return nil
+}
+
+type __premarshalUpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealer struct {
 	Id uuid.UUID `json:"id"`
-	// The user's code, unique across all sub-dealers. Replaces the seed's `userCode`. At most 50 characters.
+
+	MainDealerCode string `json:"mainDealerCode"`
+
 	Code string `json:"code"`
-	// The first name. At most 200 characters.
+
+	ErpCode string `json:"erpCode"`
+
 	Name string `json:"name"`
-	// The surname. At most 200 characters.
-	Surname string `json:"surname"`
-	// The e-mail address. At most 254 characters.
-	Email string `json:"email"`
-	// The mobile number: `+905321234567` or `05321234567`. At most 16 characters.
-	Gsm string `json:"gsm"`
-	// The title. At most 200 characters.
-	Title *string `json:"title"`
-	// A description. At most 1000 characters.
-	Description *string `json:"description"`
-	// The user's code in the ERP. At most 50 characters.
-	ErpCode *string `json:"erpCode"`
-	// Whether the user may sign in.
-	IsActive bool `json:"isActive"`
-	// Whether the user is an individual.
-	IsIndividual *bool `json:"isIndividual"`
-	// Whether the user is a foreign national.
-	IsForeignNational *bool `json:"isForeignNational"`
-	// The payment currency type. At most 50 characters.
-	PaymentExCurrencyType *string `json:"paymentExCurrencyType"`
-	// The role ids.
-	Roles []uuid.UUID `json:"roles"`
-	// The permission set names. Replaces the seed's `ruleName`. Each at most 200 characters.
-	RuleNames []string `json:"ruleNames"`
-	// The tax number. At most 50 characters.
-	TaxNumber *string `json:"taxNumber"`
-	// The tax office. At most 200 characters.
-	TaxOffice *string `json:"taxOffice"`
-	// Whether the user may use the mobile app.
-	CanUseMobile bool `json:"canUseMobile"`
-	// The user type.
-	UserType *int `json:"userType"`
+
+	IsIndividual bool `json:"isIndividual"`
+
+	IsForeignNational bool `json:"isForeignNational"`
+
+	Address Optional[string] `json:"address"`
+
+	CityCode Optional[string] `json:"cityCode"`
+
+	DistrictCode Optional[string] `json:"districtCode"`
+
+	CountryCode string `json:"countryCode"`
+
+	CurrencyCode Optional[string] `json:"currencyCode"`
+
+	Phone Optional[string] `json:"phone"`
+
+	TaxNumber Optional[string] `json:"taxNumber"`
+
+	TaxOffice Optional[string] `json:"taxOffice"`
+
+	ParentTenantId Optional[uuid.UUID] `json:"parentTenantId"`
+
+	PaymentExCurrencyType Optional[string] `json:"paymentExCurrencyType"`
+
+	PaymentSetDefinitionId Optional[uuid.UUID] `json:"paymentSetDefinitionId"`
+
+	UsablePaymentSetDefinitionIds []uuid.UUID `json:"usablePaymentSetDefinitionIds"`
+
+	CustomerRepresentativeIds []uuid.UUID `json:"customerRepresentativeIds"`
+
+	Version int `json:"version"`
+
+	CreatedAt time.Time `json:"createdAt"`
+
+	UpdatedAt time.Time `json:"updatedAt"`
+
+	Users []SubDealerFieldsUsersSubDealerUser `json:"users"`
 }
 
-// GetId returns UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealerUsersSubDealerUser.Id, and is useful for accessing the field via an interface.
-func (v *UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealerUsersSubDealerUser) GetId() uuid.UUID {
-	return v.Id
+func (v *UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealer) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
 }
 
-// GetCode returns UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealerUsersSubDealerUser.Code, and is useful for accessing the field via an interface.
-func (v *UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealerUsersSubDealerUser) GetCode() string {
-	return v.Code
-}
+func (v *UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealer) __premarshalJSON() (*__premarshalUpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealer, error) {
+	var retval __premarshalUpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealer
 
-// GetName returns UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealerUsersSubDealerUser.Name, and is useful for accessing the field via an interface.
-func (v *UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealerUsersSubDealerUser) GetName() string {
-	return v.Name
-}
-
-// GetSurname returns UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealerUsersSubDealerUser.Surname, and is useful for accessing the field via an interface.
-func (v *UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealerUsersSubDealerUser) GetSurname() string {
-	return v.Surname
-}
-
-// GetEmail returns UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealerUsersSubDealerUser.Email, and is useful for accessing the field via an interface.
-func (v *UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealerUsersSubDealerUser) GetEmail() string {
-	return v.Email
-}
-
-// GetGsm returns UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealerUsersSubDealerUser.Gsm, and is useful for accessing the field via an interface.
-func (v *UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealerUsersSubDealerUser) GetGsm() string {
-	return v.Gsm
-}
-
-// GetTitle returns UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealerUsersSubDealerUser.Title, and is useful for accessing the field via an interface.
-func (v *UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealerUsersSubDealerUser) GetTitle() *string {
-	return v.Title
-}
-
-// GetDescription returns UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealerUsersSubDealerUser.Description, and is useful for accessing the field via an interface.
-func (v *UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealerUsersSubDealerUser) GetDescription() *string {
-	return v.Description
-}
-
-// GetErpCode returns UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealerUsersSubDealerUser.ErpCode, and is useful for accessing the field via an interface.
-func (v *UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealerUsersSubDealerUser) GetErpCode() *string {
-	return v.ErpCode
-}
-
-// GetIsActive returns UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealerUsersSubDealerUser.IsActive, and is useful for accessing the field via an interface.
-func (v *UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealerUsersSubDealerUser) GetIsActive() bool {
-	return v.IsActive
-}
-
-// GetIsIndividual returns UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealerUsersSubDealerUser.IsIndividual, and is useful for accessing the field via an interface.
-func (v *UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealerUsersSubDealerUser) GetIsIndividual() *bool {
-	return v.IsIndividual
-}
-
-// GetIsForeignNational returns UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealerUsersSubDealerUser.IsForeignNational, and is useful for accessing the field via an interface.
-func (v *UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealerUsersSubDealerUser) GetIsForeignNational() *bool {
-	return v.IsForeignNational
-}
-
-// GetPaymentExCurrencyType returns UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealerUsersSubDealerUser.PaymentExCurrencyType, and is useful for accessing the field via an interface.
-func (v *UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealerUsersSubDealerUser) GetPaymentExCurrencyType() *string {
-	return v.PaymentExCurrencyType
-}
-
-// GetRoles returns UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealerUsersSubDealerUser.Roles, and is useful for accessing the field via an interface.
-func (v *UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealerUsersSubDealerUser) GetRoles() []uuid.UUID {
-	return v.Roles
-}
-
-// GetRuleNames returns UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealerUsersSubDealerUser.RuleNames, and is useful for accessing the field via an interface.
-func (v *UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealerUsersSubDealerUser) GetRuleNames() []string {
-	return v.RuleNames
-}
-
-// GetTaxNumber returns UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealerUsersSubDealerUser.TaxNumber, and is useful for accessing the field via an interface.
-func (v *UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealerUsersSubDealerUser) GetTaxNumber() *string {
-	return v.TaxNumber
-}
-
-// GetTaxOffice returns UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealerUsersSubDealerUser.TaxOffice, and is useful for accessing the field via an interface.
-func (v *UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealerUsersSubDealerUser) GetTaxOffice() *string {
-	return v.TaxOffice
-}
-
-// GetCanUseMobile returns UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealerUsersSubDealerUser.CanUseMobile, and is useful for accessing the field via an interface.
-func (v *UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealerUsersSubDealerUser) GetCanUseMobile() bool {
-	return v.CanUseMobile
-}
-
-// GetUserType returns UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealerUsersSubDealerUser.UserType, and is useful for accessing the field via an interface.
-func (v *UpdateSubDealerUpdateSubDealerSubDealerPayloadSubDealerUsersSubDealerUser) GetUserType() *int {
-	return v.UserType
+	retval.Id = v.SubDealerFields.Id
+	retval.MainDealerCode = v.SubDealerFields.MainDealerCode
+	retval.Code = v.SubDealerFields.Code
+	retval.ErpCode = v.SubDealerFields.ErpCode
+	retval.Name = v.SubDealerFields.Name
+	retval.IsIndividual = v.SubDealerFields.IsIndividual
+	retval.IsForeignNational = v.SubDealerFields.IsForeignNational
+	retval.Address = v.SubDealerFields.Address
+	retval.CityCode = v.SubDealerFields.CityCode
+	retval.DistrictCode = v.SubDealerFields.DistrictCode
+	retval.CountryCode = v.SubDealerFields.CountryCode
+	retval.CurrencyCode = v.SubDealerFields.CurrencyCode
+	retval.Phone = v.SubDealerFields.Phone
+	retval.TaxNumber = v.SubDealerFields.TaxNumber
+	retval.TaxOffice = v.SubDealerFields.TaxOffice
+	retval.ParentTenantId = v.SubDealerFields.ParentTenantId
+	retval.PaymentExCurrencyType = v.SubDealerFields.PaymentExCurrencyType
+	retval.PaymentSetDefinitionId = v.SubDealerFields.PaymentSetDefinitionId
+	retval.UsablePaymentSetDefinitionIds = v.SubDealerFields.UsablePaymentSetDefinitionIds
+	retval.CustomerRepresentativeIds = v.SubDealerFields.CustomerRepresentativeIds
+	retval.Version = v.SubDealerFields.Version
+	retval.CreatedAt = v.SubDealerFields.CreatedAt
+	retval.UpdatedAt = v.SubDealerFields.UpdatedAt
+	retval.Users = v.SubDealerFields.Users
+	return &retval, nil
 }
 
 // UpdateSubDealerUpdateSubDealerSubDealerPayloadUserErrorsUserError includes the requested fields of the GraphQL type UserError.
@@ -3263,6 +5688,14 @@ var AllUserErrorCode = []UserErrorCode{
 	UserErrorCodeNotEditable,
 }
 
+// __ConnectorConfigurationInput is used internally by genqlient
+type __ConnectorConfigurationInput struct {
+	Id uuid.UUID `json:"id"`
+}
+
+// GetId returns __ConnectorConfigurationInput.Id, and is useful for accessing the field via an interface.
+func (v *__ConnectorConfigurationInput) GetId() uuid.UUID { return v.Id }
+
 // __CreateConnectorConfigurationInput is used internally by genqlient
 type __CreateConnectorConfigurationInput struct {
 	Input CreateConnectorConfigurationInput `json:"input"`
@@ -3298,6 +5731,38 @@ type __CreateSubDealerInput struct {
 
 // GetInput returns __CreateSubDealerInput.Input, and is useful for accessing the field via an interface.
 func (v *__CreateSubDealerInput) GetInput() CreateSubDealerInput { return v.Input }
+
+// __CustomerPaymentGatewayInput is used internally by genqlient
+type __CustomerPaymentGatewayInput struct {
+	CustomerId uuid.UUID `json:"customerId"`
+	Id         uuid.UUID `json:"id"`
+}
+
+// GetCustomerId returns __CustomerPaymentGatewayInput.CustomerId, and is useful for accessing the field via an interface.
+func (v *__CustomerPaymentGatewayInput) GetCustomerId() uuid.UUID { return v.CustomerId }
+
+// GetId returns __CustomerPaymentGatewayInput.Id, and is useful for accessing the field via an interface.
+func (v *__CustomerPaymentGatewayInput) GetId() uuid.UUID { return v.Id }
+
+// __DevicePurchaseOrderInput is used internally by genqlient
+type __DevicePurchaseOrderInput struct {
+	DealerCode string    `json:"dealerCode"`
+	Uuid       uuid.UUID `json:"uuid"`
+}
+
+// GetDealerCode returns __DevicePurchaseOrderInput.DealerCode, and is useful for accessing the field via an interface.
+func (v *__DevicePurchaseOrderInput) GetDealerCode() string { return v.DealerCode }
+
+// GetUuid returns __DevicePurchaseOrderInput.Uuid, and is useful for accessing the field via an interface.
+func (v *__DevicePurchaseOrderInput) GetUuid() uuid.UUID { return v.Uuid }
+
+// __SubDealerInput is used internally by genqlient
+type __SubDealerInput struct {
+	Code string `json:"code"`
+}
+
+// GetCode returns __SubDealerInput.Code, and is useful for accessing the field via an interface.
+func (v *__SubDealerInput) GetCode() string { return v.Code }
 
 // __UpdateConnectorConfigurationInput is used internally by genqlient
 type __UpdateConnectorConfigurationInput struct {
@@ -3335,6 +5800,65 @@ type __UpdateSubDealerInput struct {
 // GetInput returns __UpdateSubDealerInput.Input, and is useful for accessing the field via an interface.
 func (v *__UpdateSubDealerInput) GetInput() UpdateSubDealerInput { return v.Input }
 
+// The query executed by ConnectorConfiguration.
+const ConnectorConfiguration_Operation = `
+query ConnectorConfiguration ($id: UUID!) {
+	connectorConfiguration(id: $id) {
+		... ConnectorConfigurationFields
+	}
+}
+fragment ConnectorConfigurationFields on ConnectorConfiguration {
+	id
+	connectorId
+	connectorName
+	connectorCode
+	name
+	mode
+	apiKey
+	secretKey
+	username
+	password
+	terminalId
+	storeId
+	apiEndpointUrl
+	threeDSecureEndpointUrl
+	extraCredentials
+	bankCode
+	priority
+	isActive
+	extraPropertiesDict
+	version
+	createdAt
+	updatedAt
+}
+`
+
+// Reads one record back; null when it does not exist or is outside your scope.
+func ConnectorConfiguration(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	id uuid.UUID,
+) (data_ *ConnectorConfigurationResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "ConnectorConfiguration",
+		Query:  ConnectorConfiguration_Operation,
+		Variables: &__ConnectorConfigurationInput{
+			Id: id,
+		},
+	}
+
+	data_ = &ConnectorConfigurationResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
 // The query executed by Connectors.
 const Connectors_Operation = `
 query Connectors {
@@ -3346,6 +5870,7 @@ query Connectors {
 }
 `
 
+// The connectors (banks' virtual-POS integrations) a configuration can belong to.
 func Connectors(
 	ctx_ context.Context,
 	client_ graphql.Client,
@@ -3372,17 +5897,44 @@ const CreateConnectorConfiguration_Operation = `
 mutation CreateConnectorConfiguration ($input: CreateConnectorConfigurationInput!) {
 	createConnectorConfiguration(input: $input) {
 		connectorConfiguration {
-			id
-			name
-			mode
-			version
+			... ConnectorConfigurationFields
 		}
 		userErrors {
 			field
 			code
 			message
 		}
+		warnings {
+			field
+			code
+			message
+		}
+		clientMutationId
 	}
+}
+fragment ConnectorConfigurationFields on ConnectorConfiguration {
+	id
+	connectorId
+	connectorName
+	connectorCode
+	name
+	mode
+	apiKey
+	secretKey
+	username
+	password
+	terminalId
+	storeId
+	apiEndpointUrl
+	threeDSecureEndpointUrl
+	extraCredentials
+	bankCode
+	priority
+	isActive
+	extraPropertiesDict
+	version
+	createdAt
+	updatedAt
 }
 `
 
@@ -3416,14 +5968,61 @@ const CreateCustomerPaymentGateway_Operation = `
 mutation CreateCustomerPaymentGateway ($input: CreateCustomerPaymentGatewayInput!) {
 	createCustomerPaymentGateway(input: $input) {
 		customerPaymentGateway {
-			id
-			version
+			... CustomerPaymentGatewayFields
 		}
 		userErrors {
 			field
 			code
 			message
 		}
+		warnings {
+			field
+			code
+			message
+		}
+		clientMutationId
+	}
+}
+fragment CustomerPaymentGatewayFields on CustomerPaymentGateway {
+	id
+	customerId
+	merchantId
+	merchantKey
+	merchantPin
+	displayName
+	testMode
+	allowToken
+	minPaymentAmount
+	maxPaymentAmount
+	version
+	createdAt
+	updatedAt
+	billTypes {
+		id
+		billTypeId
+		applyConvenienceFee
+	}
+	applications {
+		id
+		applicationId
+		isActive
+		primaryPaymentVenue
+	}
+	paymentTypes {
+		id
+		paymentType
+	}
+	convenienceFees {
+		id
+		paymentType
+		minRange
+		maxRange
+		feeAmount
+		applyAtPaymentOfBoot
+		applyAtPaymentOfNotice
+		applyAtPaymentOfTow
+		totalPaymentAmount
+		applyConvenienceFee
 	}
 }
 `
@@ -3458,15 +6057,71 @@ const CreateDevicePurchaseOrder_Operation = `
 mutation CreateDevicePurchaseOrder ($input: CreateDevicePurchaseOrderInput!) {
 	createDevicePurchaseOrder(input: $input) {
 		devicePurchaseOrder {
-			uuid
-			status
-			total
-			version
+			... DevicePurchaseOrderFields
 		}
 		userErrors {
 			field
 			code
 			message
+		}
+		warnings {
+			field
+			code
+			message
+		}
+		clientMutationId
+	}
+}
+fragment DevicePurchaseOrderFields on DevicePurchaseOrder {
+	uuid
+	dealerCode
+	status
+	paymentType
+	shippingMethodGatewayId
+	itemsTotal
+	total
+	currency
+	version
+	createdAt
+	updatedAt
+	items {
+		id
+		quantity
+		amount
+		currency
+		lineTotal
+		product {
+			gatewayCountryProductId
+			amount
+			currency
+			country
+			orderable
+			name
+			description
+			imageUrl
+			status
+			gatewayProduct {
+				gatewayId
+				status
+				type
+				id
+			}
+		}
+	}
+	shipping {
+		amount
+		company
+		currency
+		email
+		name
+		phone
+		address {
+			city
+			country
+			line1
+			line2
+			postalCode
+			state
 		}
 	}
 }
@@ -3502,15 +6157,65 @@ const CreateSubDealer_Operation = `
 mutation CreateSubDealer ($input: CreateSubDealerInput!) {
 	createSubDealer(input: $input) {
 		subDealer {
-			id
-			code
-			version
+			... SubDealerFields
 		}
 		userErrors {
 			field
 			code
 			message
 		}
+		warnings {
+			field
+			code
+			message
+		}
+		clientMutationId
+	}
+}
+fragment SubDealerFields on SubDealer {
+	id
+	mainDealerCode
+	code
+	erpCode
+	name
+	isIndividual
+	isForeignNational
+	address
+	cityCode
+	districtCode
+	countryCode
+	currencyCode
+	phone
+	taxNumber
+	taxOffice
+	parentTenantId
+	paymentExCurrencyType
+	paymentSetDefinitionId
+	usablePaymentSetDefinitionIds
+	customerRepresentativeIds
+	version
+	createdAt
+	updatedAt
+	users {
+		id
+		code
+		name
+		surname
+		email
+		gsm
+		title
+		description
+		erpCode
+		isActive
+		isIndividual
+		isForeignNational
+		paymentExCurrencyType
+		roles
+		ruleNames
+		taxNumber
+		taxOffice
+		canUseMobile
+		userType
 	}
 }
 `
@@ -3540,33 +6245,262 @@ func CreateSubDealer(
 	return data_, err_
 }
 
+// The query executed by CustomerPaymentGateway.
+const CustomerPaymentGateway_Operation = `
+query CustomerPaymentGateway ($customerId: UUID!, $id: UUID!) {
+	customerPaymentGateway(customerId: $customerId, id: $id) {
+		... CustomerPaymentGatewayFields
+	}
+}
+fragment CustomerPaymentGatewayFields on CustomerPaymentGateway {
+	id
+	customerId
+	merchantId
+	merchantKey
+	merchantPin
+	displayName
+	testMode
+	allowToken
+	minPaymentAmount
+	maxPaymentAmount
+	version
+	createdAt
+	updatedAt
+	billTypes {
+		id
+		billTypeId
+		applyConvenienceFee
+	}
+	applications {
+		id
+		applicationId
+		isActive
+		primaryPaymentVenue
+	}
+	paymentTypes {
+		id
+		paymentType
+	}
+	convenienceFees {
+		id
+		paymentType
+		minRange
+		maxRange
+		feeAmount
+		applyAtPaymentOfBoot
+		applyAtPaymentOfNotice
+		applyAtPaymentOfTow
+		totalPaymentAmount
+		applyConvenienceFee
+	}
+}
+`
+
+// Reads one record back; null when it does not exist or is outside your scope.
+func CustomerPaymentGateway(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	customerId uuid.UUID,
+	id uuid.UUID,
+) (data_ *CustomerPaymentGatewayResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "CustomerPaymentGateway",
+		Query:  CustomerPaymentGateway_Operation,
+		Variables: &__CustomerPaymentGatewayInput{
+			CustomerId: customerId,
+			Id:         id,
+		},
+	}
+
+	data_ = &CustomerPaymentGatewayResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The query executed by DevicePurchaseOrder.
+const DevicePurchaseOrder_Operation = `
+query DevicePurchaseOrder ($dealerCode: String!, $uuid: UUID!) {
+	devicePurchaseOrder(dealerCode: $dealerCode, uuid: $uuid) {
+		... DevicePurchaseOrderFields
+	}
+}
+fragment DevicePurchaseOrderFields on DevicePurchaseOrder {
+	uuid
+	dealerCode
+	status
+	paymentType
+	shippingMethodGatewayId
+	itemsTotal
+	total
+	currency
+	version
+	createdAt
+	updatedAt
+	items {
+		id
+		quantity
+		amount
+		currency
+		lineTotal
+		product {
+			gatewayCountryProductId
+			amount
+			currency
+			country
+			orderable
+			name
+			description
+			imageUrl
+			status
+			gatewayProduct {
+				gatewayId
+				status
+				type
+				id
+			}
+		}
+	}
+	shipping {
+		amount
+		company
+		currency
+		email
+		name
+		phone
+		address {
+			city
+			country
+			line1
+			line2
+			postalCode
+			state
+		}
+	}
+}
+`
+
+// Reads one record back; null when it does not exist or is outside your scope.
+func DevicePurchaseOrder(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	dealerCode string,
+	uuid uuid.UUID,
+) (data_ *DevicePurchaseOrderResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "DevicePurchaseOrder",
+		Query:  DevicePurchaseOrder_Operation,
+		Variables: &__DevicePurchaseOrderInput{
+			DealerCode: dealerCode,
+			Uuid:       uuid,
+		},
+	}
+
+	data_ = &DevicePurchaseOrderResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The query executed by SubDealer.
+const SubDealer_Operation = `
+query SubDealer ($code: String!) {
+	subDealer(code: $code) {
+		... SubDealerFields
+	}
+}
+fragment SubDealerFields on SubDealer {
+	id
+	mainDealerCode
+	code
+	erpCode
+	name
+	isIndividual
+	isForeignNational
+	address
+	cityCode
+	districtCode
+	countryCode
+	currencyCode
+	phone
+	taxNumber
+	taxOffice
+	parentTenantId
+	paymentExCurrencyType
+	paymentSetDefinitionId
+	usablePaymentSetDefinitionIds
+	customerRepresentativeIds
+	version
+	createdAt
+	updatedAt
+	users {
+		id
+		code
+		name
+		surname
+		email
+		gsm
+		title
+		description
+		erpCode
+		isActive
+		isIndividual
+		isForeignNational
+		paymentExCurrencyType
+		roles
+		ruleNames
+		taxNumber
+		taxOffice
+		canUseMobile
+		userType
+	}
+}
+`
+
+// Reads one record back; null when it does not exist or is outside your scope.
+func SubDealer(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	code string,
+) (data_ *SubDealerResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "SubDealer",
+		Query:  SubDealer_Operation,
+		Variables: &__SubDealerInput{
+			Code: code,
+		},
+	}
+
+	data_ = &SubDealerResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
 // The mutation executed by UpdateConnectorConfiguration.
 const UpdateConnectorConfiguration_Operation = `
 mutation UpdateConnectorConfiguration ($input: UpdateConnectorConfigurationInput!) {
 	updateConnectorConfiguration(input: $input) {
 		connectorConfiguration {
-			id
-			connectorId
-			connectorName
-			connectorCode
-			name
-			mode
-			apiKey
-			secretKey
-			username
-			password
-			terminalId
-			storeId
-			apiEndpointUrl
-			threeDSecureEndpointUrl
-			extraCredentials
-			bankCode
-			priority
-			isActive
-			extraPropertiesDict
-			version
-			createdAt
-			updatedAt
+			... ConnectorConfigurationFields
 		}
 		userErrors {
 			field
@@ -3581,10 +6515,32 @@ mutation UpdateConnectorConfiguration ($input: UpdateConnectorConfigurationInput
 		clientMutationId
 	}
 }
+fragment ConnectorConfigurationFields on ConnectorConfiguration {
+	id
+	connectorId
+	connectorName
+	connectorCode
+	name
+	mode
+	apiKey
+	secretKey
+	username
+	password
+	terminalId
+	storeId
+	apiEndpointUrl
+	threeDSecureEndpointUrl
+	extraCredentials
+	bankCode
+	priority
+	isActive
+	extraPropertiesDict
+	version
+	createdAt
+	updatedAt
+}
 `
 
-// The vendor's PUT /api/v1/connector-configurations/{id}. Fields left nil are not sent, so they
-// keep their values.
 func UpdateConnectorConfiguration(
 	ctx_ context.Context,
 	client_ graphql.Client,
@@ -3615,44 +6571,7 @@ const UpdateCustomerPaymentGateway_Operation = `
 mutation UpdateCustomerPaymentGateway ($input: UpdateCustomerPaymentGatewayInput!) {
 	updateCustomerPaymentGateway(input: $input) {
 		customerPaymentGateway {
-			id
-			customerId
-			merchantId
-			merchantKey
-			merchantPin
-			displayName
-			testMode
-			allowToken
-			minPaymentAmount
-			maxPaymentAmount
-			version
-			billTypes {
-				id
-				billTypeId
-				applyConvenienceFee
-			}
-			applications {
-				id
-				applicationId
-				isActive
-				primaryPaymentVenue
-			}
-			paymentTypes {
-				id
-				paymentType
-			}
-			convenienceFees {
-				id
-				paymentType
-				minRange
-				maxRange
-				feeAmount
-				applyAtPaymentOfBoot
-				applyAtPaymentOfNotice
-				applyAtPaymentOfTow
-				totalPaymentAmount
-				applyConvenienceFee
-			}
+			... CustomerPaymentGatewayFields
 		}
 		userErrors {
 			field
@@ -3667,10 +6586,50 @@ mutation UpdateCustomerPaymentGateway ($input: UpdateCustomerPaymentGatewayInput
 		clientMutationId
 	}
 }
+fragment CustomerPaymentGatewayFields on CustomerPaymentGateway {
+	id
+	customerId
+	merchantId
+	merchantKey
+	merchantPin
+	displayName
+	testMode
+	allowToken
+	minPaymentAmount
+	maxPaymentAmount
+	version
+	createdAt
+	updatedAt
+	billTypes {
+		id
+		billTypeId
+		applyConvenienceFee
+	}
+	applications {
+		id
+		applicationId
+		isActive
+		primaryPaymentVenue
+	}
+	paymentTypes {
+		id
+		paymentType
+	}
+	convenienceFees {
+		id
+		paymentType
+		minRange
+		maxRange
+		feeAmount
+		applyAtPaymentOfBoot
+		applyAtPaymentOfNotice
+		applyAtPaymentOfTow
+		totalPaymentAmount
+		applyConvenienceFee
+	}
+}
 `
 
-// The vendor's PUT /customers/{customerId}/paymentgateways/{id}. Fields left nil are not sent;
-// a list that is sent becomes exactly that list.
 func UpdateCustomerPaymentGateway(
 	ctx_ context.Context,
 	client_ graphql.Client,
@@ -3701,55 +6660,7 @@ const UpdateDevicePurchaseOrder_Operation = `
 mutation UpdateDevicePurchaseOrder ($input: UpdateDevicePurchaseOrderInput!) {
 	updateDevicePurchaseOrder(input: $input) {
 		devicePurchaseOrder {
-			uuid
-			dealerCode
-			status
-			paymentType
-			shippingMethodGatewayId
-			itemsTotal
-			total
-			currency
-			version
-			items {
-				id
-				quantity
-				amount
-				currency
-				lineTotal
-				product {
-					gatewayCountryProductId
-					amount
-					currency
-					country
-					orderable
-					name
-					description
-					imageUrl
-					status
-					gatewayProduct {
-						gatewayId
-						status
-						type
-						id
-					}
-				}
-			}
-			shipping {
-				amount
-				company
-				currency
-				email
-				name
-				phone
-				address {
-					city
-					country
-					line1
-					line2
-					postalCode
-					state
-				}
-			}
+			... DevicePurchaseOrderFields
 		}
 		userErrors {
 			field
@@ -3764,10 +6675,61 @@ mutation UpdateDevicePurchaseOrder ($input: UpdateDevicePurchaseOrderInput!) {
 		clientMutationId
 	}
 }
+fragment DevicePurchaseOrderFields on DevicePurchaseOrder {
+	uuid
+	dealerCode
+	status
+	paymentType
+	shippingMethodGatewayId
+	itemsTotal
+	total
+	currency
+	version
+	createdAt
+	updatedAt
+	items {
+		id
+		quantity
+		amount
+		currency
+		lineTotal
+		product {
+			gatewayCountryProductId
+			amount
+			currency
+			country
+			orderable
+			name
+			description
+			imageUrl
+			status
+			gatewayProduct {
+				gatewayId
+				status
+				type
+				id
+			}
+		}
+	}
+	shipping {
+		amount
+		company
+		currency
+		email
+		name
+		phone
+		address {
+			city
+			country
+			line1
+			line2
+			postalCode
+			state
+		}
+	}
+}
 `
 
-// The vendor's PUT /kpayment/v1/dealer/:ServiceSubscriberDealer/device/order/:devicePurchaseOrderUuid.
-// Fields left nil are not sent; items sent replace every item.
 func UpdateDevicePurchaseOrder(
 	ctx_ context.Context,
 	client_ graphql.Client,
@@ -3798,48 +6760,7 @@ const UpdateSubDealer_Operation = `
 mutation UpdateSubDealer ($input: UpdateSubDealerInput!) {
 	updateSubDealer(input: $input) {
 		subDealer {
-			id
-			mainDealerCode
-			code
-			erpCode
-			name
-			isIndividual
-			isForeignNational
-			address
-			cityCode
-			districtCode
-			countryCode
-			currencyCode
-			phone
-			taxNumber
-			taxOffice
-			parentTenantId
-			paymentExCurrencyType
-			paymentSetDefinitionId
-			usablePaymentSetDefinitionIds
-			customerRepresentativeIds
-			version
-			users {
-				id
-				code
-				name
-				surname
-				email
-				gsm
-				title
-				description
-				erpCode
-				isActive
-				isIndividual
-				isForeignNational
-				paymentExCurrencyType
-				roles
-				ruleNames
-				taxNumber
-				taxOffice
-				canUseMobile
-				userType
-			}
+			... SubDealerFields
 		}
 		userErrors {
 			field
@@ -3854,10 +6775,54 @@ mutation UpdateSubDealer ($input: UpdateSubDealerInput!) {
 		clientMutationId
 	}
 }
+fragment SubDealerFields on SubDealer {
+	id
+	mainDealerCode
+	code
+	erpCode
+	name
+	isIndividual
+	isForeignNational
+	address
+	cityCode
+	districtCode
+	countryCode
+	currencyCode
+	phone
+	taxNumber
+	taxOffice
+	parentTenantId
+	paymentExCurrencyType
+	paymentSetDefinitionId
+	usablePaymentSetDefinitionIds
+	customerRepresentativeIds
+	version
+	createdAt
+	updatedAt
+	users {
+		id
+		code
+		name
+		surname
+		email
+		gsm
+		title
+		description
+		erpCode
+		isActive
+		isIndividual
+		isForeignNational
+		paymentExCurrencyType
+		roles
+		ruleNames
+		taxNumber
+		taxOffice
+		canUseMobile
+		userType
+	}
+}
 `
 
-// The vendor's PUT /vendor/subdealer ("Alt Bayi Güncelleme"). Fields left nil are not sent;
-// users are upserted by id, else by code.
 func UpdateSubDealer(
 	ctx_ context.Context,
 	client_ graphql.Client,

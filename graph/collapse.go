@@ -53,11 +53,14 @@ func collapseErrors(errs gqlerror.List) gqlerror.List {
 // codeTooManyErrors marks the error that stands for those left out of a response.
 const codeTooManyErrors = "TOO_MANY_ERRORS"
 
-// withoutSuggestion removes gqlparser's "Did you mean …?" from a message, which would name
-// fields, arguments, input fields, types and enum values of a schema that is not shown.
+// withoutSuggestion removes gqlparser's "Did you mean …?" and an enum's " Allowed values: …"
+// from a message, which would name fields, arguments, input fields, types and enum values of
+// a schema that is not shown.
 func withoutSuggestion(msg string) string {
-	if i := strings.Index(msg, " Did you mean "); i >= 0 {
-		return msg[:i]
+	for _, hint := range []string{" Did you mean ", allowedValues} {
+		if i := strings.Index(msg, hint); i >= 0 {
+			msg = msg[:i]
+		}
 	}
 	return msg
 }

@@ -50,10 +50,13 @@ var DefaultOptions = Options{
 func NewHandler(r *Resolver, opt Options) http.Handler {
 	cfg := Config{Resolvers: r}
 	pageCosts(&cfg.Complexity)
-	srv := handler.New(NewExecutableSchema(cfg))
+	es := NewExecutableSchema(cfg)
+	srv := handler.New(es)
 	srv.AddTransport(transport.Options{})
-	srv.AddTransport(transport.GET{})
-	srv.AddTransport(transport.POST{})
+	// Variables are checked as strictly as literals, every problem at once (variables.go).
+	srv.AddTransport(strictVariables{Transport: transport.GET{}, schema: es.Schema(), hints: opt.Introspection})
+	srv.AddTransport(strictVariables{Transport: transport.POST{}, schema: es.Schema(), hints: opt.Introspection})
+	srv.SetValidationRulesFn(validationRules(opt.Introspection))
 	cache := decimalLiterals{lru.New[*ast.QueryDocument](1000)}
 	srv.SetQueryCache(cache)
 	srv.SetParserTokenLimit(opt.MaxTokens)

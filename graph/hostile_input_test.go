@@ -411,7 +411,8 @@ func TestJSONObjectDepth(t *testing.T) {
 
 // TestBadScalarsNameTheArgument sends values that are not UUIDs, Decimals, JSON objects or
 // enum values, inline and in variables: each error names the argument (and the field inside
-// it) and the value, with BAD_USER_INPUT or GRAPHQL_VALIDATION_FAILED, never an internal error.
+// it), or in variables the value's path there, and the value, with BAD_USER_INPUT or
+// GRAPHQL_VALIDATION_FAILED, never an internal error.
 func TestBadScalarsNameTheArgument(t *testing.T) {
 	e := newEnv(t)
 	const updateGWQ = `mutation($in: UpdateCustomerPaymentGatewayInput!) { updateCustomerPaymentGateway(input: $in) { userErrors { code } } }`
@@ -432,27 +433,27 @@ func TestBadScalarsNameTheArgument(t *testing.T) {
 		{"UUID variable", `query($id: UUID!) { connectorConfiguration(id: $id) { id } }`, map[string]any{"id": "12345"}, "BAD_USER_INPUT", `id: "12345" is not a UUID`},
 		{"UUID a number", `query($id: UUID!) { connectorConfiguration(id: $id) { id } }`, map[string]any{"id": 7}, "BAD_USER_INPUT", `id: a UUID must be a string, got a number`},
 		{"UUID in a list", `mutation($in: UpdateSubDealerInput!) { updateSubDealer(input: $in) { userErrors { code } } }`,
-			map[string]any{"in": map[string]any{"updateCode": "X", "removeUserIds": []any{uuid.NewString(), "bad"}}}, "BAD_USER_INPUT", `input.removeUserIds[1]: "bad" is not a UUID`},
+			map[string]any{"in": map[string]any{"updateCode": "X", "removeUserIds": []any{uuid.NewString(), "bad"}}}, "BAD_USER_INPUT", `variables.in.removeUserIds[1]: "bad" is not a UUID`},
 		{"UUID long", `query($id: UUID!) { connectorConfiguration(id: $id) { id } }`, map[string]any{"id": strings.Repeat("z", 100000)}, "BAD_USER_INPUT", `id: "zzzz`},
-		{"Decimal comma", updateGWQ, gw(map[string]any{"minPaymentAmount": "12,50"}), "BAD_USER_INPUT", `input.minPaymentAmount: "12,50" is not a decimal number`},
+		{"Decimal comma", updateGWQ, gw(map[string]any{"minPaymentAmount": "12,50"}), "BAD_USER_INPUT", `variables.in.minPaymentAmount: "12,50" is not a decimal number`},
 		{"Decimal in a list item", updateGWQ, gw(map[string]any{"convenienceFees": []any{map[string]any{"paymentType": "C", "minRange": "ten"}}}),
-			"BAD_USER_INPUT", `input.convenienceFees[0].minRange: "ten" is not a decimal number`},
-		{"Decimal a boolean", updateGWQ, gw(map[string]any{"maxPaymentAmount": true}), "BAD_USER_INPUT", `input.maxPaymentAmount: a Decimal must be a string or a number`},
-		{"Decimal tiny exponent", updateGWQ, gw(map[string]any{"maxPaymentAmount": "1e-65"}), "BAD_USER_INPUT", `input.maxPaymentAmount: "1e-65" is out of range`},
+			"BAD_USER_INPUT", `variables.in.convenienceFees[0].minRange: "ten" is not a decimal number`},
+		{"Decimal a boolean", updateGWQ, gw(map[string]any{"maxPaymentAmount": true}), "BAD_USER_INPUT", `variables.in.maxPaymentAmount: a Decimal must be a string or a number`},
+		{"Decimal tiny exponent", updateGWQ, gw(map[string]any{"maxPaymentAmount": "1e-65"}), "BAD_USER_INPUT", `variables.in.maxPaymentAmount: "1e-65" is out of range`},
 		{"Decimal huge exponent", updateGWQ, gw(map[string]any{"maxPaymentAmount": "9E+64"}), "BAD_USER_INPUT", `is out of range`},
 		{"Decimal exponent past int32", updateGWQ, gw(map[string]any{"maxPaymentAmount": "1e-999999999999"}), "BAD_USER_INPUT", `is not a decimal number`},
 		{"Decimal too long", updateGWQ, gw(map[string]any{"maxPaymentAmount": strings.Repeat("9", 300)}), "BAD_USER_INPUT", `too long`},
 		{"Decimal inline", `mutation { updateCustomerPaymentGateway(input: {customerId: "` + customerA + `", id: "` + garantiID + `", minPaymentAmount: "1.2.3"}) { userErrors { code } } }`,
 			nil, "BAD_USER_INPUT", `input.minPaymentAmount: "1.2.3" is not a decimal number`},
 		{"JSONObject a list", updateCCQ, map[string]any{"in": map[string]any{"id": garantiID, "extraPropertiesDict": []any{1}}}, "BAD_USER_INPUT",
-			`input.extraPropertiesDict: a JSONObject must be an object, got a list`},
+			`variables.in.extraPropertiesDict: a JSONObject must be an object, got a list`},
 		{"JSONObject a string", updateCCQ, map[string]any{"in": map[string]any{"id": garantiID, "extraPropertiesDict": "{}"}}, "BAD_USER_INPUT",
-			`input.extraPropertiesDict: a JSONObject must be an object, got a string`},
-		{"enum variable", updateCCQ, map[string]any{"in": map[string]any{"id": garantiID, "mode": "LIVE"}}, "GRAPHQL_VALIDATION_FAILED", `LIVE is not a valid ConnectorMode`},
+			`variables.in.extraPropertiesDict: a JSONObject must be an object, got a string`},
+		{"enum variable", updateCCQ, map[string]any{"in": map[string]any{"id": garantiID, "mode": "LIVE"}}, "GRAPHQL_VALIDATION_FAILED", `variables.in.mode: "LIVE" is not a valid ConnectorMode`},
 		{"enum inline", `mutation { updateConnectorConfiguration(input: {id: "` + garantiID + `", mode: LIVE}) { userErrors { code } } }`, nil,
 			"GRAPHQL_VALIDATION_FAILED", `Value "LIVE" does not exist in "ConnectorMode" enum`},
 		{"enum lower case", `query($s: DevicePurchaseOrderStatus) { devicePurchaseOrders(status: $s) { nodes { uuid } } }`, map[string]any{"s": "draft"},
-			"BAD_USER_INPUT", `status: draft is not a DevicePurchaseOrderStatus`},
+			"GRAPHQL_VALIDATION_FAILED", `variables.s: "draft" is not a valid DevicePurchaseOrderStatus`},
 		{"enum a string literal", `{ devicePurchaseOrders(status: "DRAFT") { nodes { uuid } } }`, nil, "GRAPHQL_VALIDATION_FAILED", `DevicePurchaseOrderStatus`},
 	}
 	for _, tt := range tests {
