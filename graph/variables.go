@@ -178,7 +178,7 @@ func (c *varCheck) value(path ast.Path, typ *ast.Type, v any) {
 func (c *varCheck) object(path ast.Path, def *ast.Definition, v any) {
 	m, ok := v.(map[string]any)
 	if !ok {
-		c.add(path, "%s was sent where an object of type %s is expected", jsonKind(v), def.Name)
+		c.add(path, "%s was sent where an object of type %s is expected", models.JSONKind(v), def.Name)
 		return
 	}
 	for _, f := range def.Fields {
@@ -213,7 +213,7 @@ func (c *varCheck) object(path ast.Path, def *ast.Definition, v any) {
 func (c *varCheck) enum(path ast.Path, def *ast.Definition, v any) {
 	s, ok := v.(string)
 	if !ok {
-		c.add(path, "%s was sent where a %s (one of its values, as a string) is expected", jsonKind(v), def.Name)
+		c.add(path, "%s was sent where a %s (one of its values, as a string) is expected", models.JSONKind(v), def.Name)
 		return
 	}
 	if def.EnumValues.ForName(s) != nil {
@@ -256,7 +256,7 @@ func (c *varCheck) scalar(path ast.Path, def *ast.Definition, v any) {
 		return
 	}
 	if !ok {
-		c.add(path, "%s was sent where %s is expected", jsonKind(v), scalarWanted[def.Name])
+		c.add(path, "%s was sent where %s is expected", models.JSONKind(v), scalarWanted[def.Name])
 	}
 }
 
@@ -327,27 +327,4 @@ func numberText(v any) string {
 		s = s[:maxQuotedName] + "…"
 	}
 	return s
-}
-
-// jsonKind names the JSON type of a value sent in variables.
-func jsonKind(v any) string {
-	switch v.(type) {
-	case nil:
-		return "null"
-	case string:
-		return "a string"
-	case bool:
-		return "a boolean"
-	case []any:
-		return "a list"
-	case map[string]any:
-		return "an object"
-	}
-	if _, ok := number(v); ok {
-		return "a number"
-	}
-	if reflect.ValueOf(v).Kind() == reflect.Slice {
-		return "a list"
-	}
-	return "a value"
 }

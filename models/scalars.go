@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -38,8 +39,8 @@ func quote(s string) string {
 	return strconv.Quote(string([]rune(s)[:maxQuoted])) + "…"
 }
 
-// jsonKind names the JSON type of a decoded input value, for error messages.
-func jsonKind(v any) string {
+// JSONKind names the JSON type of a decoded input value, for error messages.
+func JSONKind(v any) string {
 	switch v.(type) {
 	case nil:
 		return "null"
@@ -51,9 +52,17 @@ func jsonKind(v any) string {
 		return "a list"
 	case map[string]any:
 		return "an object"
-	default:
+	case json.Number:
 		return "a number"
 	}
+	switch reflect.ValueOf(v).Kind() {
+	case reflect.Slice, reflect.Array:
+		return "a list"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64, reflect.Uint, reflect.Uint8,
+		reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Float32, reflect.Float64:
+		return "a number"
+	}
+	return "a value"
 }
 
 // UUID is a UUID in its canonical text form.
@@ -70,7 +79,7 @@ func MarshalUUID(id uuid.UUID) graphql.Marshaler {
 func UnmarshalUUID(v any) (uuid.UUID, error) {
 	s, ok := v.(string)
 	if !ok {
-		return uuid.Nil, inputErrorf("a UUID must be a string, got %s", jsonKind(v))
+		return uuid.Nil, inputErrorf("a UUID must be a string, got %s", JSONKind(v))
 	}
 	id, err := uuid.Parse(s)
 	if err != nil {
@@ -123,7 +132,7 @@ func UnmarshalDecimal(v any) (decimal.Decimal, error) {
 	case int64:
 		return decimal.NewFromInt(v), nil
 	default:
-		return decimal.Decimal{}, inputErrorf("a Decimal must be a string or a number such as \"149.90\", got %s", jsonKind(v))
+		return decimal.Decimal{}, inputErrorf("a Decimal must be a string or a number such as \"149.90\", got %s", JSONKind(v))
 	}
 }
 
@@ -141,7 +150,7 @@ func MarshalDateTime(t time.Time) graphql.Marshaler {
 func UnmarshalDateTime(v any) (time.Time, error) {
 	s, ok := v.(string)
 	if !ok {
-		return time.Time{}, inputErrorf("a DateTime must be an RFC 3339 string, got %s", jsonKind(v))
+		return time.Time{}, inputErrorf("a DateTime must be an RFC 3339 string, got %s", JSONKind(v))
 	}
 	t, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {
@@ -177,7 +186,7 @@ func MarshalJSONObject(o JSONObject) graphql.Marshaler {
 func UnmarshalJSONObject(v any) (JSONObject, error) {
 	m, ok := v.(map[string]any)
 	if !ok {
-		return nil, inputErrorf("a JSONObject must be an object, got %s", jsonKind(v))
+		return nil, inputErrorf("a JSONObject must be an object, got %s", JSONKind(v))
 	}
 	return JSONObject(m), nil
 }
