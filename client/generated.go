@@ -542,7 +542,7 @@ func (v *CreateDevicePurchaseOrderCreateDevicePurchaseOrderDevicePurchaseOrderPa
 // `lineTotal` = amount × quantity, `itemsTotal` = the sum of the line totals, `total` =
 // itemsTotal + shipping amount. Every item and the shipping use one currency.
 type CreateDevicePurchaseOrderCreateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrder struct {
-	// The order's stable id, assigned by the server (the REST path's `devicePurchaseOrderUuid`).
+	// The order's stable id, assigned by the server (the REST path's `devicePurchaseOrderUuid`); the same value as `id`.
 	Uuid uuid.UUID `json:"uuid"`
 	// Where the order stands in its workflow.
 	Status DevicePurchaseOrderStatus `json:"status"`
@@ -2286,7 +2286,7 @@ func (v *UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPa
 // `lineTotal` = amount × quantity, `itemsTotal` = the sum of the line totals, `total` =
 // itemsTotal + shipping amount. Every item and the shipping use one currency.
 type UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrder struct {
-	// The order's stable id, assigned by the server (the REST path's `devicePurchaseOrderUuid`).
+	// The order's stable id, assigned by the server (the REST path's `devicePurchaseOrderUuid`); the same value as `id`.
 	Uuid uuid.UUID `json:"uuid"`
 	// The dealer the order belongs to (the REST path's `ServiceSubscriberDealer`). At most 50 characters.
 	DealerCode string `json:"dealerCode"`
