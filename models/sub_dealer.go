@@ -203,7 +203,9 @@ func (f *SubDealerOrderField) UnmarshalGQL(v any) error {
 }
 
 // MarshalGQL writes f to GraphQL.
-func (f SubDealerOrderField) MarshalGQL(w io.Writer) { _, _ = io.WriteString(w, strconv.Quote(string(f))) }
+func (f SubDealerOrderField) MarshalGQL(w io.Writer) {
+	_, _ = io.WriteString(w, strconv.Quote(string(f)))
+}
 
 // userList is a sub-dealer's users as c merges them: upserted by id, else by code; others
 // stay unless removed.
