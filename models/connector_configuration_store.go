@@ -107,8 +107,8 @@ func (s *Store) ConnectorConfigurations(ctx context.Context, f ConnectorConfigur
 	if err != nil {
 		return nil, err
 	}
-	q, err = search(q, f.Search, "cc.name ILIKE ?", "cc.bank_code ILIKE ?",
-		`"connector"."name" ILIKE ?`, `"connector"."code" ILIKE ?`)
+	q, err = search(q, f.Search, "cc.name"+contains, "cc.bank_code"+contains,
+		`"connector"."name"`+contains, `"connector"."code"`+contains)
 	if err != nil {
 		return nil, err
 	}
@@ -122,6 +122,7 @@ func (s *Store) ConnectorConfigurations(ctx context.Context, f ConnectorConfigur
 		return nil, fmt.Errorf("list connector configurations: %w", err)
 	}
 	p := order.paged(rows, size, f.After, func(c *ConnectorConfiguration) uuid.UUID { return c.ID })
+	group(p.nodes)
 	return &ConnectorConfigurationConnection{
 		Edges: edges(p, func(cursor string, c *ConnectorConfiguration) *ConnectorConfigurationEdge {
 			return &ConnectorConfigurationEdge{Cursor: cursor, Node: c}

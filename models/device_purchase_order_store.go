@@ -127,8 +127,8 @@ func (f DevicePurchaseOrderFilter) order() listOrder[*DevicePurchaseOrder] {
 
 // orderSearch is what a search of orders looks in: the dealer code, and the product name and
 // code of any of an order's items.
-var orderSearch = []string{"o.dealer_code ILIKE ?", `EXISTS (SELECT 1 FROM device_purchase_order_items oi
-	WHERE oi.order_id = o.id AND (oi.product_name ILIKE ? OR oi.product_gateway_country_product_id ILIKE ?))`}
+var orderSearch = []string{"o.dealer_code" + contains, `EXISTS (SELECT 1 FROM device_purchase_order_items oi
+	WHERE oi.order_id = o.id AND (oi.product_name` + contains + ` OR oi.product_gateway_country_product_id` + contains + `))`}
 
 // DevicePurchaseOrders lists the orders in the caller's scope oldest first, a page at a time:
 // those of one dealer when DealerCode is given (none outside the scope), else those of every
@@ -164,6 +164,7 @@ func (s *Store) DevicePurchaseOrders(ctx context.Context, actor *auth.Principal,
 		return nil, fmt.Errorf("list device purchase orders: %w", err)
 	}
 	p := order.paged(rows, size, f.After, func(o *DevicePurchaseOrder) uuid.UUID { return o.ID })
+	group(p.nodes)
 	return &DevicePurchaseOrderConnection{
 		Edges: edges(p, func(cursor string, o *DevicePurchaseOrder) *DevicePurchaseOrderEdge {
 			return &DevicePurchaseOrderEdge{Cursor: cursor, Node: o}
@@ -174,5 +175,7 @@ func (s *Store) DevicePurchaseOrders(ctx context.Context, actor *auth.Principal,
 
 // DevicePurchaseOrderItems returns each order's items.
 func (s *Store) DevicePurchaseOrderItems(ctx context.Context, orders []*DevicePurchaseOrder) ([][]*DevicePurchaseOrderItem, error) {
-	return childLists(ctx, s.DB, orders, func(o *DevicePurchaseOrder) []*DevicePurchaseOrderItem { return o.Items })
+	return byPage(orders, "items", func(orders []*DevicePurchaseOrder) ([][]*DevicePurchaseOrderItem, error) {
+		return childLists(ctx, s.DB, orders, func(o *DevicePurchaseOrder) []*DevicePurchaseOrderItem { return o.Items })
+	})
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -192,6 +193,79 @@ type paged[T any] struct {
 	info    PageInfo
 }
 
+// pageGroup is the rows of one page of a list. gqlgen batches a child field (users, items,
+// history) over the rows of a list it marshals, but calls it once per row for rows reached as
+// edges { node }; through the group, the first of those calls loads the field for the whole
+// page and the others take their part, so that a page costs one statement per child field
+// whichever way the client reads it.
+type pageGroup struct {
+	rows  any // the page's []R
+	index map[uuid.UUID]int
+	mu    sync.Mutex
+	loads map[string]*pageLoad
+}
+
+// pageLoad is one child field loaded for a whole page.
+type pageLoad struct {
+	once sync.Once
+	out  any
+	err  error
+}
+
+// group makes rows one page group.
+func group[R record](rows []R) {
+	g := &pageGroup{rows: rows, index: make(map[uuid.UUID]int, len(rows)), loads: map[string]*pageLoad{}}
+	for i, r := range rows {
+		g.index[r.record().ID] = i
+		r.record().page = g
+	}
+}
+
+// byPage loads a child field (key names it and its arguments) of parents with load: for the
+// whole page when parents are one row of a page or all of it, once per page.
+func byPage[P record, R any](parents []P, key string, load func([]P) ([]R, error)) ([]R, error) {
+	if len(parents) == 0 || parents[0].record().page == nil {
+		return load(parents)
+	}
+	g := parents[0].record().page
+	all, ok := g.rows.([]P)
+	if !ok || !samePage(parents, all) {
+		return load(parents)
+	}
+	g.mu.Lock()
+	l := g.loads[key]
+	if l == nil {
+		l = &pageLoad{}
+		g.loads[key] = l
+	}
+	g.mu.Unlock()
+	l.once.Do(func() { l.out, l.err = load(all) })
+	if l.err != nil {
+		return nil, l.err
+	}
+	out := l.out.([]R)
+	if len(parents) == len(all) && len(all) != 1 {
+		return out, nil
+	}
+	return []R{out[g.index[parents[0].record().ID]]}, nil
+}
+
+// samePage reports whether parents are one row of page or all of it, in order.
+func samePage[P record](parents, page []P) bool {
+	if len(parents) == 1 {
+		return true
+	}
+	if len(parents) != len(page) {
+		return false
+	}
+	for i := range parents {
+		if parents[i].record() != page[i].record() {
+			return false
+		}
+	}
+	return true
+}
+
 // paged trims the one-past-the-page row that page fetched and gives every row its cursor.
 // Paging is forward only, so rows precede the page exactly when it starts after a cursor,
 // which Relay lets a server answer from the arguments alone.
@@ -219,8 +293,13 @@ func edges[T, E any](p paged[T], edge func(cursor string, node T) E) []E {
 	return out
 }
 
+// contains, after a text column, is the condition search fills in: the column contains the
+// pattern, ignoring case. ICU's root collation folds the case of every script (ö and Ö, ş and
+// Ş), whatever the database's own locale (C in the tests, where ILIKE folds ASCII only).
+const contains = ` COLLATE "und-x-icu" ILIKE ?`
+
 // search narrows q to rows that meet one of conds, SQL conditions whose every ? is a pattern
-// (`sd.name ILIKE ?`) that matches text anywhere, its wildcards escaped. An empty or absent
+// (`sd.name` + contains) that matches text anywhere, its wildcards escaped. An empty or absent
 // text narrows nothing.
 func search(q *bun.SelectQuery, text *string, conds ...string) (*bun.SelectQuery, error) {
 	if text == nil || *text == "" {

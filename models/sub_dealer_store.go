@@ -237,7 +237,7 @@ func (s *Store) SubDealers(ctx context.Context, actor *auth.Principal, f SubDeal
 	if err != nil {
 		return nil, err
 	}
-	if q, err = search(q, f.Search, "sd.name ILIKE ?", "sd.code ILIKE ?", "sd.erp_code ILIKE ?"); err != nil {
+	if q, err = search(q, f.Search, "sd.name"+contains, "sd.code"+contains, "sd.erp_code"+contains); err != nil {
 		return nil, err
 	}
 	if f.MainDealerCode != nil {
@@ -251,6 +251,7 @@ func (s *Store) SubDealers(ctx context.Context, actor *auth.Principal, f SubDeal
 		return nil, fmt.Errorf("list sub-dealers: %w", err)
 	}
 	p := order.paged(rows, size, f.After, func(d *SubDealer) uuid.UUID { return d.ID })
+	group(p.nodes)
 	return &SubDealerConnection{
 		Edges: edges(p, func(cursor string, d *SubDealer) *SubDealerEdge { return &SubDealerEdge{Cursor: cursor, Node: d} }),
 		Nodes: p.nodes, PageInfo: p.info,
@@ -259,5 +260,7 @@ func (s *Store) SubDealers(ctx context.Context, actor *auth.Principal, f SubDeal
 
 // SubDealerUsers returns each sub-dealer's users.
 func (s *Store) SubDealerUsers(ctx context.Context, ds []*SubDealer) ([][]*SubDealerUser, error) {
-	return childLists(ctx, s.DB, ds, func(d *SubDealer) []*SubDealerUser { return d.Users })
+	return byPage(ds, "users", func(ds []*SubDealer) ([][]*SubDealerUser, error) {
+		return childLists(ctx, s.DB, ds, func(d *SubDealer) []*SubDealerUser { return d.Users })
+	})
 }
