@@ -8,6 +8,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -82,6 +84,39 @@ func TestFrontEnd(t *testing.T) {
 		})
 		if !ok {
 			return // the later steps need this one
+		}
+	}
+}
+
+// TestReadmeSnippets checks that every code block of README.md marked
+// `<!-- snippet: path -->` is a part of that file, line for line (indentation aside), so that
+// the README shows what the tests run.
+func TestReadmeSnippets(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	trim := func(s string) string {
+		lines := strings.Split(strings.TrimSpace(s), "\n")
+		for i, l := range lines {
+			lines[i] = strings.TrimSpace(l)
+		}
+		return strings.Join(lines, "\n")
+	}
+	marked := regexp.MustCompile("(?s)<!-- snippet: (\\S+) -->\n```[a-z]*\n(.*?)```")
+	found := marked.FindAllSubmatch(readme, -1)
+	if len(found) < 4 {
+		t.Fatalf("%d marked snippets in README.md, want the 4 of \"From a front-end app\"", len(found))
+	}
+	for _, m := range found {
+		file, snippet := string(m[1]), string(m[2])
+		src, err := os.ReadFile(file)
+		if err != nil {
+			t.Errorf("README.md shows %s: %v", file, err)
+			continue
+		}
+		if !strings.Contains(trim(string(src)), trim(snippet)) {
+			t.Errorf("README.md's snippet of %s is not in that file:\n%s", file, snippet)
 		}
 	}
 }
