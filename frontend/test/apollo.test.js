@@ -8,7 +8,7 @@ import { randomUUID } from "node:crypto";
 import { before, describe, test } from "node:test";
 import { firstValueFrom } from "rxjs";
 import { filter, tap } from "rxjs/operators";
-import { ApolloClient, ApolloLink, HttpLink, InMemoryCache } from "@apollo/client";
+import { ApolloClient, ApolloLink, HttpLink, InMemoryCache, gql } from "@apollo/client";
 
 import { createCache, dryRunOptions } from "../apollo.js";
 import { operations } from "./documents.js";
@@ -206,4 +206,17 @@ describe("relayStylePagination", () => {
     assert.deepEqual(other.data.subDealers.edges.map((ed) => ed.node.name), names.slice(0, 2));
     assert.equal(watched.getCurrentResult().data.subDealers.edges.length, 5);
   });
+});
+
+test("an older copy in a list page does not take the cache back when read through edges", () => {
+  // A slow list answer can arrive after a newer update; the server cannot be made to send
+  // one on purpose, so this writes it into the cache as Apollo would.
+  const cache = createCache();
+  const one = gql`query { subDealer(code: "A") { id version name } }`;
+  cache.writeQuery({ query: one, data: { subDealer: { __typename: "SubDealer", id: "1", version: 3, name: "three" } } });
+  const page = gql`query { subDealers(first: 1) { edges { cursor node { id version name } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }`;
+  cache.writeQuery({ query: page, data: { subDealers: { __typename: "SubDealerConnection",
+    edges: [{ __typename: "SubDealerEdge", cursor: "c", node: { __typename: "SubDealer", id: "1", version: 2, name: "two" } }],
+    pageInfo: { __typename: "PageInfo", hasNextPage: false, hasPreviousPage: false, startCursor: "c", endCursor: "c" } } } });
+  assert.deepEqual(cache.readQuery({ query: one }).subDealer, { __typename: "SubDealer", id: "1", version: 3, name: "three" });
 });
