@@ -121,8 +121,7 @@ func (s *Store) ConnectorConfigurations(ctx context.Context, f ConnectorConfigur
 	if err := q.Scan(ctx); err != nil {
 		return nil, fmt.Errorf("list connector configurations: %w", err)
 	}
-	p := order.paged(rows, size, f.After, func(c *ConnectorConfiguration) uuid.UUID { return c.ID })
-	group(p.nodes)
+	p := order.paged(rows, size, f.After)
 	return &ConnectorConfigurationConnection{
 		Edges: edges(p, func(cursor string, c *ConnectorConfiguration) *ConnectorConfigurationEdge {
 			return &ConnectorConfigurationEdge{Cursor: cursor, Node: c}

@@ -130,9 +130,9 @@ func (f DevicePurchaseOrderFilter) order() listOrder[*DevicePurchaseOrder] {
 var orderSearch = []string{"o.dealer_code" + contains, `EXISTS (SELECT 1 FROM device_purchase_order_items oi
 	WHERE oi.order_id = o.id AND (oi.product_name` + contains + ` OR oi.product_gateway_country_product_id` + contains + `))`}
 
-// DevicePurchaseOrders lists the orders in the caller's scope oldest first, a page at a time:
-// those of one dealer when DealerCode is given (none outside the scope), else those of every
-// dealer the caller manages.
+// DevicePurchaseOrders lists the orders in the caller's scope in the order f asks for (oldest
+// first by default), a page at a time, with one statement: those of one dealer when DealerCode
+// is given (none outside the scope), else those of every dealer the caller manages.
 func (s *Store) DevicePurchaseOrders(ctx context.Context, actor *auth.Principal, f DevicePurchaseOrderFilter) (*DevicePurchaseOrderConnection, error) {
 	if err := argument("dealerCode", f.DealerCode); err != nil {
 		return nil, err
@@ -163,8 +163,7 @@ func (s *Store) DevicePurchaseOrders(ctx context.Context, actor *auth.Principal,
 	if err := q.Scan(ctx); err != nil {
 		return nil, fmt.Errorf("list device purchase orders: %w", err)
 	}
-	p := order.paged(rows, size, f.After, func(o *DevicePurchaseOrder) uuid.UUID { return o.ID })
-	group(p.nodes)
+	p := order.paged(rows, size, f.After)
 	return &DevicePurchaseOrderConnection{
 		Edges: edges(p, func(cursor string, o *DevicePurchaseOrder) *DevicePurchaseOrderEdge {
 			return &DevicePurchaseOrderEdge{Cursor: cursor, Node: o}

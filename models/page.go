@@ -68,7 +68,7 @@ type sortKey[T any] struct {
 // listOrder is the order a list query asks for: by a sort key, ties broken by id in the same
 // direction, so that every row has one place. With no field, the default order: by the
 // time-ordered id alone, oldest first.
-type listOrder[T any] struct {
+type listOrder[T record] struct {
 	field string // the orderBy field; a cursor names it, so that one of another order is refused
 	key   sortKey[T]
 	desc  bool
@@ -76,7 +76,7 @@ type listOrder[T any] struct {
 
 // orderBy returns the order by field (one of keys) in direction dir; with no field, the
 // default order.
-func orderBy[T any, F ~string](field *F, dir OrderDirection, keys map[F]sortKey[T]) listOrder[T] {
+func orderBy[T record, F ~string](field *F, dir OrderDirection, keys map[F]sortKey[T]) listOrder[T] {
 	if field == nil {
 		return listOrder[T]{}
 	}
@@ -104,7 +104,8 @@ type cursor struct {
 
 // encode makes the opaque cursor of a row. The default order's cursor is the id alone, as
 // before orders existed, so that cursors clients hold keep working.
-func (o listOrder[T]) encode(row T, id uuid.UUID) string {
+func (o listOrder[T]) encode(row T) string {
+	id := row.record().ID
 	if o.field == "" {
 		return base64.RawURLEncoding.EncodeToString(id[:])
 	}
@@ -146,7 +147,7 @@ func (o listOrder[T]) decode(after *string) (*cursor, error) {
 // after the cursor (keyset paging on the sort value and the id, so that a cursor stays valid
 // whatever is inserted before it). It fetches one row more than the page size, which paged
 // trims, to learn whether another page follows.
-func page[T any](q *bun.SelectQuery, idColumn string, o listOrder[T], first *int, after *string) (*bun.SelectQuery, int, error) {
+func page[T record](q *bun.SelectQuery, idColumn string, o listOrder[T], first *int, after *string) (*bun.SelectQuery, int, error) {
 	size, err := pageSize(first)
 	if err != nil {
 		return nil, 0, err
@@ -266,21 +267,22 @@ func samePage[P record](parents, page []P) bool {
 	return true
 }
 
-// paged trims the one-past-the-page row that page fetched and gives every row its cursor.
-// Paging is forward only, so rows precede the page exactly when it starts after a cursor,
-// which Relay lets a server answer from the arguments alone.
-func (o listOrder[T]) paged(rows []T, size int, after *string, id func(T) uuid.UUID) paged[T] {
+// paged trims the one-past-the-page row that page fetched, gives every row its cursor and
+// makes the rows one page group. Paging is forward only, so rows precede the page exactly
+// when it starts after a cursor, which Relay lets a server answer from the arguments alone.
+func (o listOrder[T]) paged(rows []T, size int, after *string) paged[T] {
 	p := paged[T]{nodes: rows, info: PageInfo{HasPreviousPage: after != nil}}
 	if len(rows) > size {
 		p.nodes, p.info.HasNextPage = rows[:size], true
 	}
 	p.cursors = make([]string, len(p.nodes))
 	for i, r := range p.nodes {
-		p.cursors[i] = o.encode(r, id(r))
+		p.cursors[i] = o.encode(r)
 	}
 	if n := len(p.cursors); n > 0 {
 		p.info.StartCursor, p.info.EndCursor = &p.cursors[0], &p.cursors[n-1]
 	}
+	group(p.nodes)
 	return p
 }
 

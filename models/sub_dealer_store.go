@@ -250,8 +250,7 @@ func (s *Store) SubDealers(ctx context.Context, actor *auth.Principal, f SubDeal
 	if err := q.Scan(ctx); err != nil {
 		return nil, fmt.Errorf("list sub-dealers: %w", err)
 	}
-	p := order.paged(rows, size, f.After, func(d *SubDealer) uuid.UUID { return d.ID })
-	group(p.nodes)
+	p := order.paged(rows, size, f.After)
 	return &SubDealerConnection{
 		Edges: edges(p, func(cursor string, d *SubDealer) *SubDealerEdge { return &SubDealerEdge{Cursor: cursor, Node: d} }),
 		Nodes: p.nodes, PageInfo: p.info,
