@@ -311,22 +311,30 @@ func TestListSearch(t *testing.T) {
 }
 
 // TestOrderedSearchStatements pins a list query with an order, a search and a cursor at one
-// statement for the page and one for the children of all its rows.
+// statement for the page and one per nested list for all its rows, read through edges and
+// nodes at once.
 func TestOrderedSearchStatements(t *testing.T) {
 	e := newEnv(t)
 	for i := range 12 {
 		e.mustCreateSubDealer(corporateSubDealer(fmt.Sprint("S", i)))
 	}
 	const q = `query($after: String) { subDealers(first: 5, after: $after, search: "kadıköy",
-		orderBy: {field: CODE, direction: DESC}) { edges { cursor node { code users { code } } } pageInfo { endCursor } } }`
+		orderBy: {field: CODE, direction: DESC}) { edges { cursor node { code users { code } history { version } } }
+		nodes { code users { code } history { version } } pageInfo { endCursor } } }`
 	var first struct {
 		SubDealers struct {
 			Edges []struct {
 				Cursor string
 				Node   struct {
-					Code  string
-					Users []struct{ Code string }
+					Code    string
+					Users   []struct{ Code string }
+					History []struct{ Version int }
 				}
+			}
+			Nodes []struct {
+				Code    string
+				Users   []struct{ Code string }
+				History []struct{ Version int }
 			}
 			PageInfo struct{ EndCursor string }
 		}
@@ -336,10 +344,16 @@ func TestOrderedSearchStatements(t *testing.T) {
 	e.db.AddQueryHook(counter)
 	next := first
 	e.do(q, map[string]any{"after": first.SubDealers.PageInfo.EndCursor}, &next)
-	if n := counter.n.Load(); n != 2 {
-		t.Errorf("%d statements, want 2", n)
+	if n := counter.n.Load(); n != 3 {
+		t.Errorf("%d statements, want 3: the page, its users, its history", n)
 	}
-	if len(next.SubDealers.Edges) != 5 || next.SubDealers.Edges[0].Node.Code != "S4" || len(next.SubDealers.Edges[0].Node.Users) != 2 {
-		t.Errorf("second page = %+v", next.SubDealers.Edges)
+	page := next.SubDealers
+	if len(page.Edges) != 5 || page.Edges[0].Node.Code != "S4" || len(page.Edges[0].Node.Users) != 2 || len(page.Edges[0].Node.History) != 1 {
+		t.Errorf("second page = %+v", page.Edges)
+	}
+	for i, ed := range page.Edges {
+		if n := page.Nodes[i]; n.Code != ed.Node.Code || len(n.Users) != 2 || len(n.History) != 1 {
+			t.Errorf("node %d = %+v, edge %+v", i, n, ed.Node)
+		}
 	}
 }
