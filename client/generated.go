@@ -1373,6 +1373,11 @@ type CreateDevicePurchaseOrderCreateDevicePurchaseOrderDevicePurchaseOrderPayloa
 	DevicePurchaseOrderFields `json:"-"`
 }
 
+// GetId returns CreateDevicePurchaseOrderCreateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrder.Id, and is useful for accessing the field via an interface.
+func (v *CreateDevicePurchaseOrderCreateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrder) GetId() uuid.UUID {
+	return v.DevicePurchaseOrderFields.Id
+}
+
 // GetUuid returns CreateDevicePurchaseOrderCreateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrder.Uuid, and is useful for accessing the field via an interface.
 func (v *CreateDevicePurchaseOrderCreateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrder) GetUuid() uuid.UUID {
 	return v.DevicePurchaseOrderFields.Uuid
@@ -1464,6 +1469,8 @@ func (v *CreateDevicePurchaseOrderCreateDevicePurchaseOrderDevicePurchaseOrderPa
 }
 
 type __premarshalCreateDevicePurchaseOrderCreateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrder struct {
+	Id uuid.UUID `json:"id"`
+
 	Uuid uuid.UUID `json:"uuid"`
 
 	DealerCode string `json:"dealerCode"`
@@ -1502,6 +1509,7 @@ func (v *CreateDevicePurchaseOrderCreateDevicePurchaseOrderDevicePurchaseOrderPa
 func (v *CreateDevicePurchaseOrderCreateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrder) __premarshalJSON() (*__premarshalCreateDevicePurchaseOrderCreateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrder, error) {
 	var retval __premarshalCreateDevicePurchaseOrderCreateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrder
 
+	retval.Id = v.DevicePurchaseOrderFields.Id
 	retval.Uuid = v.DevicePurchaseOrderFields.Uuid
 	retval.DealerCode = v.DevicePurchaseOrderFields.DealerCode
 	retval.Status = v.DevicePurchaseOrderFields.Status
@@ -2621,6 +2629,11 @@ type DevicePurchaseOrderDevicePurchaseOrder struct {
 	DevicePurchaseOrderFields `json:"-"`
 }
 
+// GetId returns DevicePurchaseOrderDevicePurchaseOrder.Id, and is useful for accessing the field via an interface.
+func (v *DevicePurchaseOrderDevicePurchaseOrder) GetId() uuid.UUID {
+	return v.DevicePurchaseOrderFields.Id
+}
+
 // GetUuid returns DevicePurchaseOrderDevicePurchaseOrder.Uuid, and is useful for accessing the field via an interface.
 func (v *DevicePurchaseOrderDevicePurchaseOrder) GetUuid() uuid.UUID {
 	return v.DevicePurchaseOrderFields.Uuid
@@ -2712,6 +2725,8 @@ func (v *DevicePurchaseOrderDevicePurchaseOrder) UnmarshalJSON(b []byte) error {
 }
 
 type __premarshalDevicePurchaseOrderDevicePurchaseOrder struct {
+	Id uuid.UUID `json:"id"`
+
 	Uuid uuid.UUID `json:"uuid"`
 
 	DealerCode string `json:"dealerCode"`
@@ -2750,6 +2765,7 @@ func (v *DevicePurchaseOrderDevicePurchaseOrder) MarshalJSON() ([]byte, error) {
 func (v *DevicePurchaseOrderDevicePurchaseOrder) __premarshalJSON() (*__premarshalDevicePurchaseOrderDevicePurchaseOrder, error) {
 	var retval __premarshalDevicePurchaseOrderDevicePurchaseOrder
 
+	retval.Id = v.DevicePurchaseOrderFields.Id
 	retval.Uuid = v.DevicePurchaseOrderFields.Uuid
 	retval.DealerCode = v.DevicePurchaseOrderFields.DealerCode
 	retval.Status = v.DevicePurchaseOrderFields.Status
@@ -2768,7 +2784,10 @@ func (v *DevicePurchaseOrderDevicePurchaseOrder) __premarshalJSON() (*__premarsh
 
 // The fields of a DevicePurchaseOrder that the operations below return.
 type DevicePurchaseOrderFields struct {
-	// The order's stable id, assigned by the server (the REST path's `devicePurchaseOrderUuid`).
+	// The order's stable id, which normalized client caches (Apollo, Relay, urql) key on: the same
+	// value as `uuid`.
+	Id uuid.UUID `json:"id"`
+	// The order's stable id, assigned by the server (the REST path's `devicePurchaseOrderUuid`); the same value as `id`.
 	Uuid uuid.UUID `json:"uuid"`
 	// The dealer the order belongs to (the REST path's `ServiceSubscriberDealer`). At most 50 characters.
 	DealerCode string `json:"dealerCode"`
@@ -2795,6 +2814,9 @@ type DevicePurchaseOrderFields struct {
 	// Where and how the order is shipped; null when it has no shipping.
 	Shipping Optional[DevicePurchaseOrderFieldsShippingDevicePurchaseOrderShipping] `json:"shipping"`
 }
+
+// GetId returns DevicePurchaseOrderFields.Id, and is useful for accessing the field via an interface.
+func (v *DevicePurchaseOrderFields) GetId() uuid.UUID { return v.Id }
 
 // GetUuid returns DevicePurchaseOrderFields.Uuid, and is useful for accessing the field via an interface.
 func (v *DevicePurchaseOrderFields) GetUuid() uuid.UUID { return v.Uuid }
@@ -4960,6 +4982,11 @@ type UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloa
 	DevicePurchaseOrderFields `json:"-"`
 }
 
+// GetId returns UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrder.Id, and is useful for accessing the field via an interface.
+func (v *UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrder) GetId() uuid.UUID {
+	return v.DevicePurchaseOrderFields.Id
+}
+
 // GetUuid returns UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrder.Uuid, and is useful for accessing the field via an interface.
 func (v *UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrder) GetUuid() uuid.UUID {
 	return v.DevicePurchaseOrderFields.Uuid
@@ -5051,6 +5078,8 @@ func (v *UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPa
 }
 
 type __premarshalUpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrder struct {
+	Id uuid.UUID `json:"id"`
+
 	Uuid uuid.UUID `json:"uuid"`
 
 	DealerCode string `json:"dealerCode"`
@@ -5089,6 +5118,7 @@ func (v *UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPa
 func (v *UpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrder) __premarshalJSON() (*__premarshalUpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrder, error) {
 	var retval __premarshalUpdateDevicePurchaseOrderUpdateDevicePurchaseOrderDevicePurchaseOrderPayloadDevicePurchaseOrder
 
+	retval.Id = v.DevicePurchaseOrderFields.Id
 	retval.Uuid = v.DevicePurchaseOrderFields.Uuid
 	retval.DealerCode = v.DevicePurchaseOrderFields.DealerCode
 	retval.Status = v.DevicePurchaseOrderFields.Status
@@ -6073,6 +6103,7 @@ mutation CreateDevicePurchaseOrder ($input: CreateDevicePurchaseOrderInput!) {
 	}
 }
 fragment DevicePurchaseOrderFields on DevicePurchaseOrder {
+	id
 	uuid
 	dealerCode
 	status
@@ -6332,6 +6363,7 @@ query DevicePurchaseOrder ($dealerCode: String!, $uuid: UUID!) {
 	}
 }
 fragment DevicePurchaseOrderFields on DevicePurchaseOrder {
+	id
 	uuid
 	dealerCode
 	status
@@ -6676,6 +6708,7 @@ mutation UpdateDevicePurchaseOrder ($input: UpdateDevicePurchaseOrderInput!) {
 	}
 }
 fragment DevicePurchaseOrderFields on DevicePurchaseOrder {
+	id
 	uuid
 	dealerCode
 	status

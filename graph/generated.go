@@ -84,8 +84,14 @@ type ComplexityRoot struct {
 	}
 
 	ConnectorConfigurationConnection struct {
+		Edges    func(childComplexity int) int
 		Nodes    func(childComplexity int) int
 		PageInfo func(childComplexity int) int
+	}
+
+	ConnectorConfigurationEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
 	}
 
 	ConnectorConfigurationPayload struct {
@@ -164,8 +170,14 @@ type ComplexityRoot struct {
 	}
 
 	DevicePurchaseOrderConnection struct {
+		Edges    func(childComplexity int) int
 		Nodes    func(childComplexity int) int
 		PageInfo func(childComplexity int) int
+	}
+
+	DevicePurchaseOrderEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
 	}
 
 	DevicePurchaseOrderGatewayProduct struct {
@@ -226,8 +238,10 @@ type ComplexityRoot struct {
 	}
 
 	PageInfo struct {
-		EndCursor   func(childComplexity int) int
-		HasNextPage func(childComplexity int) int
+		EndCursor       func(childComplexity int) int
+		HasNextPage     func(childComplexity int) int
+		HasPreviousPage func(childComplexity int) int
+		StartCursor     func(childComplexity int) int
 	}
 
 	PaymentGatewayApplication struct {
@@ -253,14 +267,14 @@ type ComplexityRoot struct {
 
 	Query struct {
 		ConnectorConfiguration  func(childComplexity int, id uuid.UUID) int
-		ConnectorConfigurations func(childComplexity int, connectorID *uuid.UUID, isActive *bool, first *int, after *string) int
+		ConnectorConfigurations func(childComplexity int, connectorID *uuid.UUID, isActive *bool, search *string, orderBy *models.ConnectorConfigurationOrder, first *int, after *string) int
 		Connectors              func(childComplexity int) int
 		CustomerPaymentGateway  func(childComplexity int, customerID uuid.UUID, id uuid.UUID) int
 		CustomerPaymentGateways func(childComplexity int, customerID uuid.UUID) int
 		DevicePurchaseOrder     func(childComplexity int, dealerCode string, uuid uuid.UUID) int
-		DevicePurchaseOrders    func(childComplexity int, dealerCode *string, status *models.DevicePurchaseOrderStatus, first *int, after *string) int
+		DevicePurchaseOrders    func(childComplexity int, dealerCode *string, status *models.DevicePurchaseOrderStatus, search *string, orderBy *models.DevicePurchaseOrderOrder, first *int, after *string) int
 		SubDealer               func(childComplexity int, code string) int
-		SubDealers              func(childComplexity int, mainDealerCode *string, first *int, after *string) int
+		SubDealers              func(childComplexity int, mainDealerCode *string, search *string, orderBy *models.SubDealerOrder, first *int, after *string) int
 	}
 
 	SubDealer struct {
@@ -292,8 +306,14 @@ type ComplexityRoot struct {
 	}
 
 	SubDealerConnection struct {
+		Edges    func(childComplexity int) int
 		Nodes    func(childComplexity int) int
 		PageInfo func(childComplexity int) int
+	}
+
+	SubDealerEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
 	}
 
 	SubDealerPayload struct {
@@ -381,13 +401,13 @@ type MutationResolver interface {
 type QueryResolver interface {
 	Connectors(ctx context.Context) ([]*models.Connector, error)
 	ConnectorConfiguration(ctx context.Context, id uuid.UUID) (*models.ConnectorConfiguration, error)
-	ConnectorConfigurations(ctx context.Context, connectorID *uuid.UUID, isActive *bool, first *int, after *string) (*models.ConnectorConfigurationConnection, error)
+	ConnectorConfigurations(ctx context.Context, connectorID *uuid.UUID, isActive *bool, search *string, orderBy *models.ConnectorConfigurationOrder, first *int, after *string) (*models.ConnectorConfigurationConnection, error)
 	CustomerPaymentGateway(ctx context.Context, customerID uuid.UUID, id uuid.UUID) (*models.CustomerPaymentGateway, error)
 	CustomerPaymentGateways(ctx context.Context, customerID uuid.UUID) ([]*models.CustomerPaymentGateway, error)
 	SubDealer(ctx context.Context, code string) (*models.SubDealer, error)
-	SubDealers(ctx context.Context, mainDealerCode *string, first *int, after *string) (*models.SubDealerConnection, error)
+	SubDealers(ctx context.Context, mainDealerCode *string, search *string, orderBy *models.SubDealerOrder, first *int, after *string) (*models.SubDealerConnection, error)
 	DevicePurchaseOrder(ctx context.Context, dealerCode string, uuid uuid.UUID) (*models.DevicePurchaseOrder, error)
-	DevicePurchaseOrders(ctx context.Context, dealerCode *string, status *models.DevicePurchaseOrderStatus, first *int, after *string) (*models.DevicePurchaseOrderConnection, error)
+	DevicePurchaseOrders(ctx context.Context, dealerCode *string, status *models.DevicePurchaseOrderStatus, search *string, orderBy *models.DevicePurchaseOrderOrder, first *int, after *string) (*models.DevicePurchaseOrderConnection, error)
 }
 type SubDealerResolver interface {
 	Users(ctx context.Context, objs []*models.SubDealer) ([][]*models.SubDealerUser, error)
@@ -613,6 +633,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ConnectorConfiguration.Version(childComplexity), true
 
+	case "ConnectorConfigurationConnection.edges":
+		if e.ComplexityRoot.ConnectorConfigurationConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConnectorConfigurationConnection.Edges(childComplexity), true
 	case "ConnectorConfigurationConnection.nodes":
 		if e.ComplexityRoot.ConnectorConfigurationConnection.Nodes == nil {
 			break
@@ -625,6 +651,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ConnectorConfigurationConnection.PageInfo(childComplexity), true
+
+	case "ConnectorConfigurationEdge.cursor":
+		if e.ComplexityRoot.ConnectorConfigurationEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConnectorConfigurationEdge.Cursor(childComplexity), true
+	case "ConnectorConfigurationEdge.node":
+		if e.ComplexityRoot.ConnectorConfigurationEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConnectorConfigurationEdge.Node(childComplexity), true
 
 	case "ConnectorConfigurationPayload.clientMutationId":
 		if e.ComplexityRoot.ConnectorConfigurationPayload.ClientMutationID == nil {
@@ -886,7 +925,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DevicePurchaseOrder.History(childComplexity, args["first"].(*int)), true
-	case "DevicePurchaseOrder.uuid":
+	case "DevicePurchaseOrder.id", "DevicePurchaseOrder.uuid":
 		if e.ComplexityRoot.DevicePurchaseOrder.ID == nil {
 			break
 		}
@@ -984,6 +1023,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.DevicePurchaseOrderAddress.State(childComplexity), true
 
+	case "DevicePurchaseOrderConnection.edges":
+		if e.ComplexityRoot.DevicePurchaseOrderConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DevicePurchaseOrderConnection.Edges(childComplexity), true
 	case "DevicePurchaseOrderConnection.nodes":
 		if e.ComplexityRoot.DevicePurchaseOrderConnection.Nodes == nil {
 			break
@@ -996,6 +1041,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DevicePurchaseOrderConnection.PageInfo(childComplexity), true
+
+	case "DevicePurchaseOrderEdge.cursor":
+		if e.ComplexityRoot.DevicePurchaseOrderEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DevicePurchaseOrderEdge.Cursor(childComplexity), true
+	case "DevicePurchaseOrderEdge.node":
+		if e.ComplexityRoot.DevicePurchaseOrderEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DevicePurchaseOrderEdge.Node(childComplexity), true
 
 	case "DevicePurchaseOrderGatewayProduct.gatewayId":
 		if e.ComplexityRoot.DevicePurchaseOrderGatewayProduct.GatewayID == nil {
@@ -1289,6 +1347,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PageInfo.HasNextPage(childComplexity), true
+	case "PageInfo.hasPreviousPage":
+		if e.ComplexityRoot.PageInfo.HasPreviousPage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PageInfo.HasPreviousPage(childComplexity), true
+	case "PageInfo.startCursor":
+		if e.ComplexityRoot.PageInfo.StartCursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PageInfo.StartCursor(childComplexity), true
 
 	case "PaymentGatewayApplication.applicationId":
 		if e.ComplexityRoot.PaymentGatewayApplication.ApplicationID == nil {
@@ -1386,7 +1456,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.ConnectorConfigurations(childComplexity, args["connectorId"].(*uuid.UUID), args["isActive"].(*bool), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.ConnectorConfigurations(childComplexity, args["connectorId"].(*uuid.UUID), args["isActive"].(*bool), args["search"].(*string), args["orderBy"].(*models.ConnectorConfigurationOrder), args["first"].(*int), args["after"].(*string)), true
 	case "Query.connectors":
 		if e.ComplexityRoot.Query.Connectors == nil {
 			break
@@ -1436,7 +1506,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.DevicePurchaseOrders(childComplexity, args["dealerCode"].(*string), args["status"].(*models.DevicePurchaseOrderStatus), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.DevicePurchaseOrders(childComplexity, args["dealerCode"].(*string), args["status"].(*models.DevicePurchaseOrderStatus), args["search"].(*string), args["orderBy"].(*models.DevicePurchaseOrderOrder), args["first"].(*int), args["after"].(*string)), true
 
 	case "Query.subDealer":
 		if e.ComplexityRoot.Query.SubDealer == nil {
@@ -1459,7 +1529,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.SubDealers(childComplexity, args["mainDealerCode"].(*string), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.SubDealers(childComplexity, args["mainDealerCode"].(*string), args["search"].(*string), args["orderBy"].(*models.SubDealerOrder), args["first"].(*int), args["after"].(*string)), true
 
 	case "SubDealer.address":
 		if e.ComplexityRoot.SubDealer.Address == nil {
@@ -1617,6 +1687,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SubDealer.Version(childComplexity), true
 
+	case "SubDealerConnection.edges":
+		if e.ComplexityRoot.SubDealerConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubDealerConnection.Edges(childComplexity), true
 	case "SubDealerConnection.nodes":
 		if e.ComplexityRoot.SubDealerConnection.Nodes == nil {
 			break
@@ -1629,6 +1705,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SubDealerConnection.PageInfo(childComplexity), true
+
+	case "SubDealerEdge.cursor":
+		if e.ComplexityRoot.SubDealerEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubDealerEdge.Cursor(childComplexity), true
+	case "SubDealerEdge.node":
+		if e.ComplexityRoot.SubDealerEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubDealerEdge.Node(childComplexity), true
 
 	case "SubDealerPayload.clientMutationId":
 		if e.ComplexityRoot.SubDealerPayload.ClientMutationID == nil {
@@ -1817,6 +1906,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
+			graphql.NewInputUnmarshaler("ConnectorConfigurationOrder", ec.unmarshalInputConnectorConfigurationOrder),
 			graphql.NewInputUnmarshaler("ConvenienceFeeInput", ec.unmarshalInputConvenienceFeeInput),
 			graphql.NewInputUnmarshaler("CreateConnectorConfigurationInput", ec.unmarshalInputCreateConnectorConfigurationInput),
 			graphql.NewInputUnmarshaler("CreateCustomerPaymentGatewayInput", ec.unmarshalInputCreateCustomerPaymentGatewayInput),
@@ -1825,11 +1915,13 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("DevicePurchaseOrderAddressInput", ec.unmarshalInputDevicePurchaseOrderAddressInput),
 			graphql.NewInputUnmarshaler("DevicePurchaseOrderGatewayProductInput", ec.unmarshalInputDevicePurchaseOrderGatewayProductInput),
 			graphql.NewInputUnmarshaler("DevicePurchaseOrderItemInput", ec.unmarshalInputDevicePurchaseOrderItemInput),
+			graphql.NewInputUnmarshaler("DevicePurchaseOrderOrder", ec.unmarshalInputDevicePurchaseOrderOrder),
 			graphql.NewInputUnmarshaler("DevicePurchaseOrderProductInput", ec.unmarshalInputDevicePurchaseOrderProductInput),
 			graphql.NewInputUnmarshaler("DevicePurchaseOrderShippingInput", ec.unmarshalInputDevicePurchaseOrderShippingInput),
 			graphql.NewInputUnmarshaler("PaymentGatewayApplicationInput", ec.unmarshalInputPaymentGatewayApplicationInput),
 			graphql.NewInputUnmarshaler("PaymentGatewayBillTypeInput", ec.unmarshalInputPaymentGatewayBillTypeInput),
 			graphql.NewInputUnmarshaler("PaymentGatewayPaymentTypeInput", ec.unmarshalInputPaymentGatewayPaymentTypeInput),
+			graphql.NewInputUnmarshaler("SubDealerOrder", ec.unmarshalInputSubDealerOrder),
 			graphql.NewInputUnmarshaler("SubDealerUserInput", ec.unmarshalInputSubDealerUserInput),
 			graphql.NewInputUnmarshaler("UpdateConnectorConfigurationInput", ec.unmarshalInputUpdateConnectorConfigurationInput),
 			graphql.NewInputUnmarshaler("UpdateCustomerPaymentGatewayInput", ec.unmarshalInputUpdateCustomerPaymentGatewayInput),
@@ -1921,22 +2013,36 @@ var sources = []*ast.Source{
 # Shared conventions
 # ---------------------------------------------------------------------------
 
-"A UUID in its canonical text form, e.g. ` + "`" + `3c90c3cc-0d44-4b50-8888-8dd25736052a` + "`" + `."
-scalar UUID
+"""
+A UUID (RFC 9562, which replaced RFC 4122). On the wire a JSON string in the canonical form of
+36 lower-case hex digits and hyphens, e.g. ` + "`" + `"3c90c3cc-0d44-4b50-8888-8dd25736052a"` + "`" + `; inputs
+also accept upper case. TypeScript: ` + "`" + `string` + "`" + `.
+"""
+scalar UUID @specifiedBy(url: "https://www.rfc-editor.org/rfc/rfc9562")
 
 """
 An exact decimal number. Responses carry it as a JSON string such as ` + "`" + `"149.90"` + "`" + `. Inputs accept
 a string (` + "`" + `"149.90"` + "`" + `) or a number (` + "`" + `149.90` + "`" + `), inline in the query or in variables; every form
 keeps its exact text and gets the same answer, never passing through a float. Stored as
 ` + "`" + `numeric` + "`" + `; money columns are ` + "`" + `numeric(18,2)` + "`" + `: at most 2 decimal places, read back with 2.
+No specification exists for it; on the wire it is always a JSON string in responses.
+TypeScript: ` + "`" + `string` + "`" + ` (parse it with a decimal library, never with ` + "`" + `Number` + "`" + `).
 """
 scalar Decimal
 
-"A point in time in RFC 3339 form, always in UTC, e.g. ` + "`" + `2026-11-23T16:15:00Z` + "`" + `."
-scalar DateTime
+"""
+A point in time (RFC 3339). On the wire a JSON string; responses are always in UTC with a ` + "`" + `Z` + "`" + `
+and up to microseconds, e.g. ` + "`" + `"2026-11-23T16:15:00Z"` + "`" + ` or ` + "`" + `"2026-11-23T16:15:00.123456Z"` + "`" + `;
+inputs take any RFC 3339 offset. TypeScript: ` + "`" + `string` + "`" + ` (` + "`" + `new Date(value)` + "`" + ` reads it).
+"""
+scalar DateTime @specifiedBy(url: "https://www.rfc-editor.org/rfc/rfc3339")
 
-"A JSON object (a map of string keys to any JSON values)."
-scalar JSONObject
+"""
+A JSON object (RFC 8259, section 4): on the wire a JSON object, not a string holding JSON;
+its values are any JSON values. Never an array or a scalar. TypeScript:
+` + "`" + `Record<string, unknown>` + "`" + `.
+"""
+scalar JSONObject @specifiedBy(url: "https://www.rfc-editor.org/rfc/rfc8259#section-4")
 
 "The read operations. Every field needs a valid bearer token."
 type Query {
@@ -1946,15 +2052,25 @@ type Query {
   "One connector configuration by id, or null when it does not exist."
   connectorConfiguration("The configuration's id." id: UUID!): ConnectorConfiguration
 
-  "Connector configurations, oldest first, optionally filtered; cursor-paginated."
+  """
+  Connector configurations, optionally filtered and searched, in the order asked for (oldest
+  first when none is); a Relay connection, paged forward with ` + "`" + `first` + "`" + ` and ` + "`" + `after` + "`" + `.
+  """
   connectorConfigurations(
     "Only configurations of this connector."
     connectorId: UUID
     "Only active (true) or inactive (false) configurations."
     isActive: Boolean
+    """
+    Only configurations whose name, bank code, connector name or connector code contains this
+    text, ignoring case; at most 100 characters. Empty or left out: no search.
+    """
+    search: String
+    "How to order them; oldest first (by creation) when left out."
+    orderBy: ConnectorConfigurationOrder
     "Page size, 1 to 100."
     first: Int = 20
-    "The ` + "`" + `endCursor` + "`" + ` of the previous page."
+    "The ` + "`" + `endCursor` + "`" + ` (or any edge's ` + "`" + `cursor` + "`" + `) of the previous page, asked for with the same ` + "`" + `orderBy` + "`" + `."
     after: String
   ): ConnectorConfigurationConnection!
 
@@ -1972,13 +2088,24 @@ type Query {
   "One sub-dealer by its current code, or null when none has it or it is outside your scope."
   subDealer("The sub-dealer's code." code: String!): SubDealer
 
-  "Sub-dealers of the main dealers in your scope, oldest first; cursor-paginated."
+  """
+  Sub-dealers of the main dealers in your scope, optionally filtered and searched, in the order
+  asked for (oldest first when none is); a Relay connection, paged forward with ` + "`" + `first` + "`" + ` and
+  ` + "`" + `after` + "`" + `.
+  """
   subDealers(
     "Only sub-dealers of this main dealer."
     mainDealerCode: String
+    """
+    Only sub-dealers whose name, code or ERP code contains this text, ignoring case; at most
+    100 characters. Empty or left out: no search.
+    """
+    search: String
+    "How to order them; oldest first (by creation) when left out."
+    orderBy: SubDealerOrder
     "Page size, 1 to 100."
     first: Int = 20
-    "The ` + "`" + `endCursor` + "`" + ` of the previous page."
+    "The ` + "`" + `endCursor` + "`" + ` (or any edge's ` + "`" + `cursor` + "`" + `) of the previous page, asked for with the same ` + "`" + `orderBy` + "`" + `."
     after: String
   ): SubDealerConnection!
 }
@@ -2083,12 +2210,28 @@ type AuditEntry {
   changes: JSONObject!
 }
 
-"Where a page of a list stands."
+"Where a page of a list stands (Relay's ` + "`" + `PageInfo` + "`" + `)."
 type PageInfo {
   "Whether another page follows this one."
   hasNextPage: Boolean!
-  "Pass as ` + "`" + `after` + "`" + ` to fetch the next page; null on an empty page."
+  """
+  Whether rows come before this page: true when it was asked for with ` + "`" + `after` + "`" + ` (the rows up to
+  that cursor precede it), false for the first page. Lists are paged forward only, where Relay
+  lets the server answer from the cursor alone.
+  """
+  hasPreviousPage: Boolean!
+  "The cursor of the first row on this page; null on an empty page."
+  startCursor: String
+  "The cursor of the last row on this page: pass it as ` + "`" + `after` + "`" + ` for the next page; null on an empty page."
   endCursor: String
+}
+
+"Which way an ordered list runs. Rows with equal values are ordered by id, the same way."
+enum OrderDirection {
+  "Smallest, earliest or A first."
+  ASC
+  "Largest, latest or Z first."
+  DESC
 }
 
 # ---------------------------------------------------------------------------
@@ -2170,12 +2313,40 @@ type ConnectorConfiguration {
   history("How many entries, newest first." first: Int = 20): [AuditEntry!]!
 }
 
-"A page of connector configurations."
+"A page of connector configurations (a Relay connection)."
 type ConnectorConfigurationConnection {
-  "The configurations on this page."
+  "The configurations on this page with their cursors."
+  edges: [ConnectorConfigurationEdge!]!
+  "The configurations on this page: the edges' nodes, for clients that need no cursors."
   nodes: [ConnectorConfiguration!]!
   "Where this page stands."
   pageInfo: PageInfo!
+}
+
+"A connector configuration on a page, with its place in the list."
+type ConnectorConfigurationEdge {
+  "An opaque cursor: pass it as ` + "`" + `after` + "`" + ` for the rows that follow this one in the same order."
+  cursor: String!
+  "The configuration."
+  node: ConnectorConfiguration!
+}
+
+"What connector configurations can be ordered by."
+enum ConnectorConfigurationOrderField {
+  "When it was created."
+  CREATED_AT
+  "When it last changed."
+  UPDATED_AT
+  "Its name; configurations without a name sort as an empty name."
+  NAME
+}
+
+"An order of connector configurations."
+input ConnectorConfigurationOrder {
+  "What to order by; ties are ordered by id."
+  field: ConnectorConfigurationOrderField!
+  "Which way; ASC when left out."
+  direction: OrderDirection! = ASC
 }
 
 "The fields of a new connector configuration."
@@ -2678,12 +2849,42 @@ type SubDealerUser {
   userType: Int
 }
 
-"A page of sub-dealers."
+"A page of sub-dealers (a Relay connection)."
 type SubDealerConnection {
-  "The sub-dealers on this page."
+  "The sub-dealers on this page with their cursors."
+  edges: [SubDealerEdge!]!
+  "The sub-dealers on this page: the edges' nodes, for clients that need no cursors."
   nodes: [SubDealer!]!
   "Where this page stands."
   pageInfo: PageInfo!
+}
+
+"A sub-dealer on a page, with its place in the list."
+type SubDealerEdge {
+  "An opaque cursor: pass it as ` + "`" + `after` + "`" + ` for the rows that follow this one in the same order."
+  cursor: String!
+  "The sub-dealer."
+  node: SubDealer!
+}
+
+"What sub-dealers can be ordered by."
+enum SubDealerOrderField {
+  "When it was created."
+  CREATED_AT
+  "When it last changed."
+  UPDATED_AT
+  "Its name."
+  NAME
+  "Its code."
+  CODE
+}
+
+"An order of sub-dealers."
+input SubDealerOrder {
+  "What to order by; ties are ordered by id."
+  field: SubDealerOrderField!
+  "Which way; ASC when left out."
+  direction: OrderDirection! = ASC
 }
 
 """
@@ -2888,17 +3089,26 @@ extend type Query {
   ): DevicePurchaseOrder
 
   """
-  Purchase orders, oldest first, cursor-paginated: those of one dealer (none outside your
-  scope), or, without ` + "`" + `dealerCode` + "`" + `, those of every dealer in your scope.
+  Purchase orders: those of one dealer (none outside your scope), or, without ` + "`" + `dealerCode` + "`" + `,
+  those of every dealer in your scope; optionally filtered and searched, in the order asked for
+  (oldest first when none is). A Relay connection, paged forward with ` + "`" + `first` + "`" + ` and ` + "`" + `after` + "`" + `.
   """
   devicePurchaseOrders(
     "Only orders of this dealer."
     dealerCode: String
     "Only orders in this status."
     status: DevicePurchaseOrderStatus
+    """
+    Only orders whose dealer code, or one of whose items' product name or
+    ` + "`" + `gatewayCountryProductId` + "`" + `, contains this text, ignoring case; at most 100 characters.
+    Empty or left out: no search.
+    """
+    search: String
+    "How to order them; oldest first (by creation) when left out."
+    orderBy: DevicePurchaseOrderOrder
     "Page size, 1 to 100."
     first: Int = 20
-    "The ` + "`" + `endCursor` + "`" + ` of the previous page."
+    "The ` + "`" + `endCursor` + "`" + ` (or any edge's ` + "`" + `cursor` + "`" + `) of the previous page, asked for with the same ` + "`" + `orderBy` + "`" + `."
     after: String
   ): DevicePurchaseOrderConnection!
 }
@@ -2954,7 +3164,12 @@ optional shipping, and totals the server computes in exact decimals (` + "`" + `
 itemsTotal + shipping amount. Every item and the shipping use one currency.
 """
 type DevicePurchaseOrder {
-  "The order's stable id, assigned by the server (the REST path's ` + "`" + `devicePurchaseOrderUuid` + "`" + `)."
+  """
+  The order's stable id, which normalized client caches (Apollo, Relay, urql) key on: the same
+  value as ` + "`" + `uuid` + "`" + `.
+  """
+  id: UUID!
+  "The order's stable id, assigned by the server (the REST path's ` + "`" + `devicePurchaseOrderUuid` + "`" + `); the same value as ` + "`" + `id` + "`" + `."
   uuid: UUID!
   "The dealer the order belongs to (the REST path's ` + "`" + `ServiceSubscriberDealer` + "`" + `). At most 50 characters."
   dealerCode: String!
@@ -3070,12 +3285,42 @@ type DevicePurchaseOrderAddress {
   state: String
 }
 
-"A page of device purchase orders."
+"A page of device purchase orders (a Relay connection)."
 type DevicePurchaseOrderConnection {
-  "The orders on this page."
+  "The orders on this page with their cursors."
+  edges: [DevicePurchaseOrderEdge!]!
+  "The orders on this page: the edges' nodes, for clients that need no cursors."
   nodes: [DevicePurchaseOrder!]!
   "Where this page stands."
   pageInfo: PageInfo!
+}
+
+"A purchase order on a page, with its place in the list."
+type DevicePurchaseOrderEdge {
+  "An opaque cursor: pass it as ` + "`" + `after` + "`" + ` for the rows that follow this one in the same order."
+  cursor: String!
+  "The order."
+  node: DevicePurchaseOrder!
+}
+
+"What purchase orders can be ordered by."
+enum DevicePurchaseOrderOrderField {
+  "When it was created."
+  CREATED_AT
+  "When it (its status, items or shipping included) last changed."
+  UPDATED_AT
+  "Its dealer's code."
+  DEALER_CODE
+  "Its total."
+  TOTAL
+}
+
+"An order of purchase orders."
+input DevicePurchaseOrderOrder {
+  "What to order by; ties are ordered by id."
+  field: DevicePurchaseOrderOrderField!
+  "Which way; ASC when left out."
+  direction: OrderDirection! = ASC
 }
 
 """
@@ -3346,12 +3591,24 @@ func (ec *executionContext) childFields_ConnectorConfiguration(ctx context.Conte
 
 func (ec *executionContext) childFields_ConnectorConfigurationConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
+	case "edges":
+		return ec.fieldContext_ConnectorConfigurationConnection_edges(ctx, field)
 	case "nodes":
 		return ec.fieldContext_ConnectorConfigurationConnection_nodes(ctx, field)
 	case "pageInfo":
 		return ec.fieldContext_ConnectorConfigurationConnection_pageInfo(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ConnectorConfigurationConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_ConnectorConfigurationEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_ConnectorConfigurationEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_ConnectorConfigurationEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ConnectorConfigurationEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_ConnectorConfigurationPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3454,6 +3711,8 @@ func (ec *executionContext) childFields_CustomerPaymentGatewayPayload(ctx contex
 
 func (ec *executionContext) childFields_DevicePurchaseOrder(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
+	case "id":
+		return ec.fieldContext_DevicePurchaseOrder_id(ctx, field)
 	case "uuid":
 		return ec.fieldContext_DevicePurchaseOrder_uuid(ctx, field)
 	case "dealerCode":
@@ -3506,12 +3765,24 @@ func (ec *executionContext) childFields_DevicePurchaseOrderAddress(ctx context.C
 
 func (ec *executionContext) childFields_DevicePurchaseOrderConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
+	case "edges":
+		return ec.fieldContext_DevicePurchaseOrderConnection_edges(ctx, field)
 	case "nodes":
 		return ec.fieldContext_DevicePurchaseOrderConnection_nodes(ctx, field)
 	case "pageInfo":
 		return ec.fieldContext_DevicePurchaseOrderConnection_pageInfo(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type DevicePurchaseOrderConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_DevicePurchaseOrderEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_DevicePurchaseOrderEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_DevicePurchaseOrderEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DevicePurchaseOrderEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_DevicePurchaseOrderGatewayProduct(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3610,6 +3881,10 @@ func (ec *executionContext) childFields_PageInfo(ctx context.Context, field grap
 	switch field.Name {
 	case "hasNextPage":
 		return ec.fieldContext_PageInfo_hasNextPage(ctx, field)
+	case "hasPreviousPage":
+		return ec.fieldContext_PageInfo_hasPreviousPage(ctx, field)
+	case "startCursor":
+		return ec.fieldContext_PageInfo_startCursor(ctx, field)
 	case "endCursor":
 		return ec.fieldContext_PageInfo_endCursor(ctx, field)
 	}
@@ -3716,12 +3991,24 @@ func (ec *executionContext) childFields_SubDealer(ctx context.Context, field gra
 
 func (ec *executionContext) childFields_SubDealerConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
+	case "edges":
+		return ec.fieldContext_SubDealerConnection_edges(ctx, field)
 	case "nodes":
 		return ec.fieldContext_SubDealerConnection_nodes(ctx, field)
 	case "pageInfo":
 		return ec.fieldContext_SubDealerConnection_pageInfo(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SubDealerConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_SubDealerEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_SubDealerEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_SubDealerEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SubDealerEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_SubDealerPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4123,22 +4410,38 @@ func (ec *executionContext) field_Query_connectorConfigurations_args(ctx context
 		return nil, err
 	}
 	args["isActive"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
-		func(ctx context.Context, v any) (*int, error) {
-			return ec.unmarshalOInt2ᚖint(ctx, v)
-		})
-	if err != nil {
-		return nil, err
-	}
-	args["first"] = arg2
-	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "search",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["after"] = arg3
+	args["search"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*models.ConnectorConfigurationOrder, error) {
+			return ec.unmarshalOConnectorConfigurationOrder2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐConnectorConfigurationOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg5
 	return args, nil
 }
 
@@ -4219,22 +4522,38 @@ func (ec *executionContext) field_Query_devicePurchaseOrders_args(ctx context.Co
 		return nil, err
 	}
 	args["status"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
-		func(ctx context.Context, v any) (*int, error) {
-			return ec.unmarshalOInt2ᚖint(ctx, v)
-		})
-	if err != nil {
-		return nil, err
-	}
-	args["first"] = arg2
-	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "search",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["after"] = arg3
+	args["search"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*models.DevicePurchaseOrderOrder, error) {
+			return ec.unmarshalODevicePurchaseOrderOrder2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐDevicePurchaseOrderOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg5
 	return args, nil
 }
 
@@ -4263,22 +4582,38 @@ func (ec *executionContext) field_Query_subDealers_args(ctx context.Context, raw
 		return nil, err
 	}
 	args["mainDealerCode"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
-		func(ctx context.Context, v any) (*int, error) {
-			return ec.unmarshalOInt2ᚖint(ctx, v)
-		})
-	if err != nil {
-		return nil, err
-	}
-	args["first"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "search",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["after"] = arg2
+	args["search"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*models.SubDealerOrder, error) {
+			return ec.unmarshalOSubDealerOrder2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐSubDealerOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg4
 	return args, nil
 }
 
@@ -5159,6 +5494,38 @@ func (ec *executionContext) resolveBatch_ConnectorConfiguration_history(ctx cont
 	)
 }
 
+func (ec *executionContext) _ConnectorConfigurationConnection_edges(ctx context.Context, field graphql.CollectedField, obj *models.ConnectorConfigurationConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConnectorConfigurationConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*models.ConnectorConfigurationEdge) graphql.Marshaler {
+			return ec.marshalNConnectorConfigurationEdge2ᚕᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐConnectorConfigurationEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConnectorConfigurationConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ConnectorConfigurationConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ConnectorConfigurationEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _ConnectorConfigurationConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *models.ConnectorConfigurationConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5218,6 +5585,61 @@ func (ec *executionContext) fieldContext_ConnectorConfigurationConnection_pageIn
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ConnectorConfigurationEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *models.ConnectorConfigurationEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConnectorConfigurationEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConnectorConfigurationEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConnectorConfigurationEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _ConnectorConfigurationEdge_node(ctx context.Context, field graphql.CollectedField, obj *models.ConnectorConfigurationEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConnectorConfigurationEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.ConnectorConfiguration) graphql.Marshaler {
+			return ec.marshalNConnectorConfiguration2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐConnectorConfiguration(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConnectorConfigurationEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ConnectorConfigurationEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ConnectorConfiguration(ctx, field)
 		},
 	}
 	return fc, nil
@@ -6300,6 +6722,29 @@ func (ec *executionContext) fieldContext_CustomerPaymentGatewayPayload_clientMut
 	return graphql.NewScalarFieldContext("CustomerPaymentGatewayPayload", field, false, false, "String")
 }
 
+func (ec *executionContext) _DevicePurchaseOrder_id(ctx context.Context, field graphql.CollectedField, obj *models.DevicePurchaseOrder) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DevicePurchaseOrder_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNUUID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DevicePurchaseOrder_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DevicePurchaseOrder", field, false, false, "UUID")
+}
+
 func (ec *executionContext) _DevicePurchaseOrder_uuid(ctx context.Context, field graphql.CollectedField, obj *models.DevicePurchaseOrder) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6845,6 +7290,38 @@ func (ec *executionContext) fieldContext_DevicePurchaseOrderAddress_state(_ cont
 	return graphql.NewScalarFieldContext("DevicePurchaseOrderAddress", field, false, false, "String")
 }
 
+func (ec *executionContext) _DevicePurchaseOrderConnection_edges(ctx context.Context, field graphql.CollectedField, obj *models.DevicePurchaseOrderConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DevicePurchaseOrderConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*models.DevicePurchaseOrderEdge) graphql.Marshaler {
+			return ec.marshalNDevicePurchaseOrderEdge2ᚕᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐDevicePurchaseOrderEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DevicePurchaseOrderConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DevicePurchaseOrderConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DevicePurchaseOrderEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _DevicePurchaseOrderConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *models.DevicePurchaseOrderConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6904,6 +7381,61 @@ func (ec *executionContext) fieldContext_DevicePurchaseOrderConnection_pageInfo(
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DevicePurchaseOrderEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *models.DevicePurchaseOrderEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DevicePurchaseOrderEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DevicePurchaseOrderEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DevicePurchaseOrderEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _DevicePurchaseOrderEdge_node(ctx context.Context, field graphql.CollectedField, obj *models.DevicePurchaseOrderEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DevicePurchaseOrderEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.DevicePurchaseOrder) graphql.Marshaler {
+			return ec.marshalNDevicePurchaseOrder2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐDevicePurchaseOrder(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DevicePurchaseOrderEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DevicePurchaseOrderEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DevicePurchaseOrder(ctx, field)
 		},
 	}
 	return fc, nil
@@ -8051,6 +8583,52 @@ func (ec *executionContext) fieldContext_PageInfo_hasNextPage(_ context.Context,
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "Boolean")
 }
 
+func (ec *executionContext) _PageInfo_hasPreviousPage(ctx context.Context, field graphql.CollectedField, obj *models.PageInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PageInfo_hasPreviousPage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HasPreviousPage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PageInfo_hasPreviousPage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _PageInfo_startCursor(ctx context.Context, field graphql.CollectedField, obj *models.PageInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PageInfo_startCursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StartCursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PageInfo_startCursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "String")
+}
+
 func (ec *executionContext) _PageInfo_endCursor(ctx context.Context, field graphql.CollectedField, obj *models.PageInfo) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8436,7 +9014,7 @@ func (ec *executionContext) _Query_connectorConfigurations(ctx context.Context, 
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().ConnectorConfigurations(ctx, fc.Args["connectorId"].(*uuid.UUID), fc.Args["isActive"].(*bool), fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Query().ConnectorConfigurations(ctx, fc.Args["connectorId"].(*uuid.UUID), fc.Args["isActive"].(*bool), fc.Args["search"].(*string), fc.Args["orderBy"].(*models.ConnectorConfigurationOrder), fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *models.ConnectorConfigurationConnection) graphql.Marshaler {
@@ -8612,7 +9190,7 @@ func (ec *executionContext) _Query_subDealers(ctx context.Context, field graphql
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().SubDealers(ctx, fc.Args["mainDealerCode"].(*string), fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Query().SubDealers(ctx, fc.Args["mainDealerCode"].(*string), fc.Args["search"].(*string), fc.Args["orderBy"].(*models.SubDealerOrder), fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *models.SubDealerConnection) graphql.Marshaler {
@@ -8700,7 +9278,7 @@ func (ec *executionContext) _Query_devicePurchaseOrders(ctx context.Context, fie
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().DevicePurchaseOrders(ctx, fc.Args["dealerCode"].(*string), fc.Args["status"].(*models.DevicePurchaseOrderStatus), fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Query().DevicePurchaseOrders(ctx, fc.Args["dealerCode"].(*string), fc.Args["status"].(*models.DevicePurchaseOrderStatus), fc.Args["search"].(*string), fc.Args["orderBy"].(*models.DevicePurchaseOrderOrder), fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *models.DevicePurchaseOrderConnection) graphql.Marshaler {
@@ -9461,6 +10039,38 @@ func (ec *executionContext) resolveBatch_SubDealer_history(ctx context.Context, 
 	)
 }
 
+func (ec *executionContext) _SubDealerConnection_edges(ctx context.Context, field graphql.CollectedField, obj *models.SubDealerConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubDealerConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*models.SubDealerEdge) graphql.Marshaler {
+			return ec.marshalNSubDealerEdge2ᚕᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐSubDealerEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubDealerConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SubDealerConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SubDealerEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _SubDealerConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *models.SubDealerConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9520,6 +10130,61 @@ func (ec *executionContext) fieldContext_SubDealerConnection_pageInfo(_ context.
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SubDealerEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *models.SubDealerEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubDealerEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubDealerEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubDealerEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _SubDealerEdge_node(ctx context.Context, field graphql.CollectedField, obj *models.SubDealerEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubDealerEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.SubDealer) graphql.Marshaler {
+			return ec.marshalNSubDealer2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐSubDealer(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubDealerEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SubDealerEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SubDealer(ctx, field)
 		},
 	}
 	return fc, nil
@@ -11292,6 +11957,59 @@ func (ec *executionContext) fieldContext___Type_isOneOf(_ context.Context, field
 
 // region    **************************** input.gotpl *****************************
 
+func (ec *executionContext) unmarshalInputConnectorConfigurationOrder(ctx context.Context, obj any) (models.ConnectorConfigurationOrder, error) {
+	var it models.ConnectorConfigurationOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"field", "direction"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNConnectorConfigurationOrderField2githubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐConnectorConfigurationOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2githubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalConnectorConfigurationOrder unmarshals raw into the ConnectorConfigurationOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalConnectorConfigurationOrder(ctx context.Context, raw any) (models.ConnectorConfigurationOrder, error) {
+	var out models.ConnectorConfigurationOrder
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ConnectorConfigurationOrder", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputConvenienceFeeInput(ctx context.Context, obj any) (models.ConvenienceFeeInput, error) {
 	var it models.ConvenienceFeeInput
 	if obj == nil {
@@ -12216,6 +12934,59 @@ func UnmarshalDevicePurchaseOrderItemInput(ctx context.Context, raw any) (models
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputDevicePurchaseOrderOrder(ctx context.Context, obj any) (models.DevicePurchaseOrderOrder, error) {
+	var it models.DevicePurchaseOrderOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"field", "direction"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNDevicePurchaseOrderOrderField2githubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐDevicePurchaseOrderOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2githubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalDevicePurchaseOrderOrder unmarshals raw into the DevicePurchaseOrderOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalDevicePurchaseOrderOrder(ctx context.Context, raw any) (models.DevicePurchaseOrderOrder, error) {
+	var out models.DevicePurchaseOrderOrder
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "DevicePurchaseOrderOrder", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputDevicePurchaseOrderProductInput(ctx context.Context, obj any) (models.DevicePurchaseOrderProductInput, error) {
 	var it models.DevicePurchaseOrderProductInput
 	if obj == nil {
@@ -12591,6 +13362,59 @@ func (ec *executionContext) unmarshalInputPaymentGatewayPaymentTypeInput(ctx con
 func UnmarshalPaymentGatewayPaymentTypeInput(ctx context.Context, raw any) (models.PaymentGatewayPaymentTypeInput, error) {
 	var out models.PaymentGatewayPaymentTypeInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "PaymentGatewayPaymentTypeInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputSubDealerOrder(ctx context.Context, obj any) (models.SubDealerOrder, error) {
+	var it models.SubDealerOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"field", "direction"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNSubDealerOrderField2githubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐSubDealerOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2githubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSubDealerOrder unmarshals raw into the SubDealerOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSubDealerOrder(ctx context.Context, raw any) (models.SubDealerOrder, error) {
+	var out models.SubDealerOrder
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SubDealerOrder", raw, &out)
 	return out, err
 }
 
@@ -13702,6 +14526,11 @@ func (ec *executionContext) _ConnectorConfigurationConnection(ctx context.Contex
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("ConnectorConfigurationConnection")
+		case "edges":
+			out.Values[i] = ec._ConnectorConfigurationConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "nodes":
 			out.Values[i] = ec._ConnectorConfigurationConnection_nodes(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -13709,6 +14538,44 @@ func (ec *executionContext) _ConnectorConfigurationConnection(ctx context.Contex
 			}
 		case "pageInfo":
 			out.Values[i] = ec._ConnectorConfigurationConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var connectorConfigurationEdgeImplementors = []string{"ConnectorConfigurationEdge"}
+
+func (ec *executionContext) _ConnectorConfigurationEdge(ctx context.Context, sel ast.SelectionSet, obj *models.ConnectorConfigurationEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, connectorConfigurationEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ConnectorConfigurationEdge")
+		case "cursor":
+			out.Values[i] = ec._ConnectorConfigurationEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._ConnectorConfigurationEdge_node(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -14044,6 +14911,11 @@ func (ec *executionContext) _DevicePurchaseOrder(ctx context.Context, sel ast.Se
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("DevicePurchaseOrder")
+		case "id":
+			out.Values[i] = ec._DevicePurchaseOrder_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "uuid":
 			out.Values[i] = ec._DevicePurchaseOrder_uuid(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -14202,6 +15074,11 @@ func (ec *executionContext) _DevicePurchaseOrderConnection(ctx context.Context, 
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("DevicePurchaseOrderConnection")
+		case "edges":
+			out.Values[i] = ec._DevicePurchaseOrderConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "nodes":
 			out.Values[i] = ec._DevicePurchaseOrderConnection_nodes(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -14209,6 +15086,44 @@ func (ec *executionContext) _DevicePurchaseOrderConnection(ctx context.Context, 
 			}
 		case "pageInfo":
 			out.Values[i] = ec._DevicePurchaseOrderConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var devicePurchaseOrderEdgeImplementors = []string{"DevicePurchaseOrderEdge"}
+
+func (ec *executionContext) _DevicePurchaseOrderEdge(ctx context.Context, sel ast.SelectionSet, obj *models.DevicePurchaseOrderEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, devicePurchaseOrderEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DevicePurchaseOrderEdge")
+		case "cursor":
+			out.Values[i] = ec._DevicePurchaseOrderEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._DevicePurchaseOrderEdge_node(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -14630,6 +15545,16 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 		case "hasNextPage":
 			out.Values[i] = ec._PageInfo_hasNextPage(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "hasPreviousPage":
+			out.Values[i] = ec._PageInfo_hasPreviousPage(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "startCursor":
+			out.Values[i] = ec._PageInfo_startCursor(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "endCursor":
@@ -15068,6 +15993,11 @@ func (ec *executionContext) _SubDealerConnection(ctx context.Context, sel ast.Se
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("SubDealerConnection")
+		case "edges":
+			out.Values[i] = ec._SubDealerConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "nodes":
 			out.Values[i] = ec._SubDealerConnection_nodes(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -15075,6 +16005,44 @@ func (ec *executionContext) _SubDealerConnection(ctx context.Context, sel ast.Se
 			}
 		case "pageInfo":
 			out.Values[i] = ec._SubDealerConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var subDealerEdgeImplementors = []string{"SubDealerEdge"}
+
+func (ec *executionContext) _SubDealerEdge(ctx context.Context, sel ast.SelectionSet, obj *models.SubDealerEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, subDealerEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SubDealerEdge")
+		case "cursor":
+			out.Values[i] = ec._SubDealerEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._SubDealerEdge_node(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -15809,6 +16777,40 @@ func (ec *executionContext) marshalNConnectorConfigurationConnection2ᚖgithub�
 	return ec._ConnectorConfigurationConnection(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNConnectorConfigurationEdge2ᚕᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐConnectorConfigurationEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*models.ConnectorConfigurationEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 4, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNConnectorConfigurationEdge2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐConnectorConfigurationEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNConnectorConfigurationEdge2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐConnectorConfigurationEdge(ctx context.Context, sel ast.SelectionSet, v *models.ConnectorConfigurationEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ConnectorConfigurationEdge!")
+		return graphql.Null
+	}
+	return ec._ConnectorConfigurationEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNConnectorConfigurationOrderField2githubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐConnectorConfigurationOrderField(ctx context.Context, v any) (models.ConnectorConfigurationOrderField, error) {
+	var res models.ConnectorConfigurationOrderField
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNConnectorConfigurationOrderField2githubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐConnectorConfigurationOrderField(ctx context.Context, sel ast.SelectionSet, v models.ConnectorConfigurationOrderField) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) marshalNConnectorConfigurationPayload2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐConnectorConfigurationPayload(ctx context.Context, sel ast.SelectionSet, v *models.ConnectorConfigurationPayload) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ConnectorConfigurationPayload!")
@@ -15992,6 +16994,30 @@ func (ec *executionContext) marshalNDevicePurchaseOrderConnection2ᚖgithubᚗco
 	return ec._DevicePurchaseOrderConnection(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNDevicePurchaseOrderEdge2ᚕᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐDevicePurchaseOrderEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*models.DevicePurchaseOrderEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 4, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDevicePurchaseOrderEdge2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐDevicePurchaseOrderEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNDevicePurchaseOrderEdge2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐDevicePurchaseOrderEdge(ctx context.Context, sel ast.SelectionSet, v *models.DevicePurchaseOrderEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DevicePurchaseOrderEdge!")
+		return graphql.Null
+	}
+	return ec._DevicePurchaseOrderEdge(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNDevicePurchaseOrderGatewayProduct2githubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐDevicePurchaseOrderGatewayProduct(ctx context.Context, sel ast.SelectionSet, v models.DevicePurchaseOrderGatewayProduct) graphql.Marshaler {
 	return ec._DevicePurchaseOrderGatewayProduct(ctx, sel, &v)
 }
@@ -16023,6 +17049,16 @@ func (ec *executionContext) marshalNDevicePurchaseOrderItem2ᚖgithubᚗcomᚋpa
 func (ec *executionContext) unmarshalNDevicePurchaseOrderItemInput2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐDevicePurchaseOrderItemInput(ctx context.Context, v any) (*models.DevicePurchaseOrderItemInput, error) {
 	res, err := ec.unmarshalInputDevicePurchaseOrderItemInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNDevicePurchaseOrderOrderField2githubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐDevicePurchaseOrderOrderField(ctx context.Context, v any) (models.DevicePurchaseOrderOrderField, error) {
+	var res models.DevicePurchaseOrderOrderField
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDevicePurchaseOrderOrderField2githubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐDevicePurchaseOrderOrderField(ctx context.Context, sel ast.SelectionSet, v models.DevicePurchaseOrderOrderField) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) marshalNDevicePurchaseOrderPayload2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐDevicePurchaseOrderPayload(ctx context.Context, sel ast.SelectionSet, v *models.DevicePurchaseOrderPayload) graphql.Marshaler {
@@ -16095,6 +17131,16 @@ func (ec *executionContext) marshalNJSONObject2githubᚗcomᚋpayplatᚋpaygql�
 		graphql.AddInvalidNullFromMarshaler(ctx, "JSONObject!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNOrderDirection2githubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐOrderDirection(ctx context.Context, v any) (models.OrderDirection, error) {
+	var res models.OrderDirection
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNOrderDirection2githubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐOrderDirection(ctx context.Context, sel ast.SelectionSet, v models.OrderDirection) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) marshalNPageInfo2githubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v models.PageInfo) graphql.Marshaler {
@@ -16280,6 +17326,40 @@ func (ec *executionContext) marshalNSubDealerConnection2ᚖgithubᚗcomᚋpaypla
 		return graphql.Null
 	}
 	return ec._SubDealerConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSubDealerEdge2ᚕᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐSubDealerEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*models.SubDealerEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 4, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSubDealerEdge2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐSubDealerEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSubDealerEdge2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐSubDealerEdge(ctx context.Context, sel ast.SelectionSet, v *models.SubDealerEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SubDealerEdge!")
+		return graphql.Null
+	}
+	return ec._SubDealerEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNSubDealerOrderField2githubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐSubDealerOrderField(ctx context.Context, v any) (models.SubDealerOrderField, error) {
+	var res models.SubDealerOrderField
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSubDealerOrderField2githubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐSubDealerOrderField(ctx context.Context, sel ast.SelectionSet, v models.SubDealerOrderField) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) marshalNSubDealerPayload2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐSubDealerPayload(ctx context.Context, sel ast.SelectionSet, v *models.SubDealerPayload) graphql.Marshaler {
@@ -16611,6 +17691,14 @@ func (ec *executionContext) marshalOConnectorConfiguration2ᚖgithubᚗcomᚋpay
 	return ec._ConnectorConfiguration(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalOConnectorConfigurationOrder2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐConnectorConfigurationOrder(ctx context.Context, v any) (*models.ConnectorConfigurationOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputConnectorConfigurationOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalOConnectorMode2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐConnectorMode(ctx context.Context, v any) (*models.ConnectorMode, error) {
 	if v == nil {
 		return nil, nil
@@ -16707,6 +17795,14 @@ func (ec *executionContext) unmarshalODevicePurchaseOrderItemInput2ᚕᚖgithub�
 		}
 	}
 	return res, nil
+}
+
+func (ec *executionContext) unmarshalODevicePurchaseOrderOrder2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐDevicePurchaseOrderOrder(ctx context.Context, v any) (*models.DevicePurchaseOrderOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputDevicePurchaseOrderOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalODevicePurchaseOrderProductInput2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐDevicePurchaseOrderProductInput(ctx context.Context, v any) (*models.DevicePurchaseOrderProductInput, error) {
@@ -16893,6 +17989,14 @@ func (ec *executionContext) marshalOSubDealer2ᚖgithubᚗcomᚋpayplatᚋpaygql
 		return graphql.Null
 	}
 	return ec._SubDealer(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOSubDealerOrder2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐSubDealerOrder(ctx context.Context, v any) (*models.SubDealerOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputSubDealerOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalOSubDealerUserInput2ᚕᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐSubDealerUserInputᚄ(ctx context.Context, v any) ([]*models.SubDealerUserInput, error) {

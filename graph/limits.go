@@ -36,11 +36,13 @@ func pageCosts(c *ComplexityRoot) {
 	c.CustomerPaymentGateway.History = history
 	c.SubDealer.History = history
 	c.DevicePurchaseOrder.History = history
-	c.Query.ConnectorConfigurations = func(child int, _ *uuid.UUID, _ *bool, first *int, _ *string) int {
+	c.Query.ConnectorConfigurations = func(child int, _ *uuid.UUID, _ *bool, _ *string, _ *models.ConnectorConfigurationOrder, first *int, _ *string) int {
 		return pageCost(child, first)
 	}
-	c.Query.SubDealers = func(child int, _ *string, first *int, _ *string) int { return pageCost(child, first) }
-	c.Query.DevicePurchaseOrders = func(child int, _ *string, _ *models.DevicePurchaseOrderStatus, first *int, _ *string) int {
+	c.Query.SubDealers = func(child int, _, _ *string, _ *models.SubDealerOrder, first *int, _ *string) int {
+		return pageCost(child, first)
+	}
+	c.Query.DevicePurchaseOrders = func(child int, _ *string, _ *models.DevicePurchaseOrderStatus, _ *string, _ *models.DevicePurchaseOrderOrder, first *int, _ *string) int {
 		return pageCost(child, first)
 	}
 }

@@ -177,12 +177,12 @@ func (r *queryResolver) ConnectorConfiguration(ctx context.Context, id uuid.UUID
 }
 
 // ConnectorConfigurations is the resolver for the connectorConfigurations field.
-func (r *queryResolver) ConnectorConfigurations(ctx context.Context, connectorID *uuid.UUID, isActive *bool, first *int, after *string) (*models.ConnectorConfigurationConnection, error) {
+func (r *queryResolver) ConnectorConfigurations(ctx context.Context, connectorID *uuid.UUID, isActive *bool, search *string, orderBy *models.ConnectorConfigurationOrder, first *int, after *string) (*models.ConnectorConfigurationConnection, error) {
 	if _, err := require(ctx, auth.RoleConnectorAdmin); err != nil {
 		return nil, err
 	}
 	return r.Store.ConnectorConfigurations(ctx, models.ConnectorConfigurationFilter{
-		ConnectorID: connectorID, IsActive: isActive, First: first, After: after,
+		ConnectorID: connectorID, IsActive: isActive, Search: search, OrderBy: orderBy, First: first, After: after,
 	})
 }
 
@@ -222,12 +222,14 @@ func (r *queryResolver) SubDealer(ctx context.Context, code string) (*models.Sub
 }
 
 // SubDealers is the resolver for the subDealers field.
-func (r *queryResolver) SubDealers(ctx context.Context, mainDealerCode *string, first *int, after *string) (*models.SubDealerConnection, error) {
+func (r *queryResolver) SubDealers(ctx context.Context, mainDealerCode *string, search *string, orderBy *models.SubDealerOrder, first *int, after *string) (*models.SubDealerConnection, error) {
 	p, err := require(ctx, auth.RoleDealerAdmin)
 	if err != nil {
 		return nil, err
 	}
-	return r.Store.SubDealers(ctx, p, models.SubDealerFilter{MainDealerCode: mainDealerCode, First: first, After: after})
+	return r.Store.SubDealers(ctx, p, models.SubDealerFilter{
+		MainDealerCode: mainDealerCode, Search: search, OrderBy: orderBy, First: first, After: after,
+	})
 }
 
 // DevicePurchaseOrder is the resolver for the devicePurchaseOrder field.
@@ -244,13 +246,13 @@ func (r *queryResolver) DevicePurchaseOrder(ctx context.Context, dealerCode stri
 }
 
 // DevicePurchaseOrders is the resolver for the devicePurchaseOrders field.
-func (r *queryResolver) DevicePurchaseOrders(ctx context.Context, dealerCode *string, status *models.DevicePurchaseOrderStatus, first *int, after *string) (*models.DevicePurchaseOrderConnection, error) {
+func (r *queryResolver) DevicePurchaseOrders(ctx context.Context, dealerCode *string, status *models.DevicePurchaseOrderStatus, search *string, orderBy *models.DevicePurchaseOrderOrder, first *int, after *string) (*models.DevicePurchaseOrderConnection, error) {
 	p, err := require(ctx, auth.RoleDealerAdmin)
 	if err != nil {
 		return nil, err
 	}
 	return r.Store.DevicePurchaseOrders(ctx, p, models.DevicePurchaseOrderFilter{
-		DealerCode: dealerCode, Status: status, First: first, After: after,
+		DealerCode: dealerCode, Status: status, Search: search, OrderBy: orderBy, First: first, After: after,
 	})
 }
 

@@ -58,6 +58,13 @@ func History[R record](ctx context.Context, db bun.IDB, entity string, records [
 	if err != nil {
 		return nil, err
 	}
+	return byPage(records, fmt.Sprint("history:", limit), func(records []R) ([][]*AuditEntry, error) {
+		return history(ctx, db, entity, records, limit)
+	})
+}
+
+// history reads the newest limit entries of each record's history with one statement.
+func history[R record](ctx context.Context, db bun.IDB, entity string, records []R, limit int) ([][]*AuditEntry, error) {
 	ids := make([]string, len(records))
 	for i, r := range records {
 		ids[i] = r.record().ID.String()
@@ -66,7 +73,7 @@ func History[R record](ctx context.Context, db bun.IDB, entity string, records [
 	ranked := db.NewSelect().Model((*AuditEntry)(nil)).ColumnExpr("*").
 		ColumnExpr("row_number() OVER (PARTITION BY entity_id ORDER BY version DESC, id DESC) AS rank").
 		Where("entity_type = ? AND entity_id IN (?)", entity, bun.List(ids))
-	err = db.NewSelect().Model(&rows).ModelTableExpr("(?) AS audit_entry", ranked).
+	err := db.NewSelect().Model(&rows).ModelTableExpr("(?) AS audit_entry", ranked).
 		Where("rank <= ?", limit).Order("entity_id", "rank").Scan(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("read history: %w", err)

@@ -118,8 +118,47 @@ type ConnectorConfigurationPayload struct {
 
 // ConnectorConfigurationConnection is a page of connector configurations.
 type ConnectorConfigurationConnection struct {
+	Edges    []*ConnectorConfigurationEdge
 	Nodes    []*ConnectorConfiguration
 	PageInfo PageInfo
+}
+
+// ConnectorConfigurationEdge is a configuration on a page with its cursor.
+type ConnectorConfigurationEdge struct {
+	Cursor string
+	Node   *ConnectorConfiguration
+}
+
+// ConnectorConfigurationOrderField is what connector configurations can be ordered by.
+type ConnectorConfigurationOrderField string
+
+// ConnectorConfigurationOrder is an order of connector configurations.
+type ConnectorConfigurationOrder struct {
+	Field     ConnectorConfigurationOrderField
+	Direction OrderDirection
+}
+
+// connectorConfigurationKeys are the orders of ConnectorConfigurations. A configuration
+// without a name sorts as an empty name, so that every row has a place a cursor can hold.
+var connectorConfigurationKeys = map[ConnectorConfigurationOrderField]sortKey[*ConnectorConfiguration]{
+	"CREATED_AT": {"cc.created_at", "timestamptz", func(c *ConnectorConfiguration) string { return timeKey(c.CreatedAt) }},
+	"UPDATED_AT": {"cc.updated_at", "timestamptz", func(c *ConnectorConfiguration) string { return timeKey(c.UpdatedAt) }},
+	"NAME": {"coalesce(cc.name, '')", "text", func(c *ConnectorConfiguration) string {
+		if c.Name == nil {
+			return ""
+		}
+		return *c.Name
+	}},
+}
+
+// UnmarshalGQL reads a ConnectorConfigurationOrderField from GraphQL.
+func (f *ConnectorConfigurationOrderField) UnmarshalGQL(v any) error {
+	return orderField(f, v, "ConnectorConfigurationOrderField", connectorConfigurationKeys)
+}
+
+// MarshalGQL writes f to GraphQL.
+func (f ConnectorConfigurationOrderField) MarshalGQL(w io.Writer) {
+	_, _ = io.WriteString(w, strconv.Quote(string(f)))
 }
 
 // merge applies the sent fields to c through p.

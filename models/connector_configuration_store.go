@@ -84,14 +84,31 @@ func (s *Store) ConnectorConfiguration(ctx context.Context, id uuid.UUID) (*Conn
 type ConnectorConfigurationFilter struct {
 	ConnectorID *uuid.UUID
 	IsActive    *bool
+	Search      *string
+	OrderBy     *ConnectorConfigurationOrder
 	First       *int
 	After       *string
 }
 
-// ConnectorConfigurations lists configurations oldest first, a page at a time.
+// order is the order f asks for.
+func (f ConnectorConfigurationFilter) order() listOrder[*ConnectorConfiguration] {
+	if f.OrderBy == nil {
+		return listOrder[*ConnectorConfiguration]{}
+	}
+	return orderBy(&f.OrderBy.Field, f.OrderBy.Direction, connectorConfigurationKeys)
+}
+
+// ConnectorConfigurations lists configurations in the order f asks for (oldest first by
+// default), a page at a time, with one statement.
 func (s *Store) ConnectorConfigurations(ctx context.Context, f ConnectorConfigurationFilter) (*ConnectorConfigurationConnection, error) {
 	var rows []*ConnectorConfiguration
-	q, size, err := page(s.DB.NewSelect().Model(&rows).Relation("Connector"), "cc.id", f.First, f.After)
+	order := f.order()
+	q, size, err := page(s.DB.NewSelect().Model(&rows).Relation("Connector"), "cc.id", order, f.First, f.After)
+	if err != nil {
+		return nil, err
+	}
+	q, err = search(q, f.Search, "cc.name"+contains, "cc.bank_code"+contains,
+		`"connector"."name"`+contains, `"connector"."code"`+contains)
 	if err != nil {
 		return nil, err
 	}
@@ -104,6 +121,11 @@ func (s *Store) ConnectorConfigurations(ctx context.Context, f ConnectorConfigur
 	if err := q.Scan(ctx); err != nil {
 		return nil, fmt.Errorf("list connector configurations: %w", err)
 	}
-	nodes, info := pageInfo(rows, size, func(c *ConnectorConfiguration) uuid.UUID { return c.ID })
-	return &ConnectorConfigurationConnection{Nodes: nodes, PageInfo: info}, nil
+	p := order.paged(rows, size, f.After)
+	return &ConnectorConfigurationConnection{
+		Edges: edges(p, func(cursor string, c *ConnectorConfiguration) *ConnectorConfigurationEdge {
+			return &ConnectorConfigurationEdge{Cursor: cursor, Node: c}
+		}),
+		Nodes: p.nodes, PageInfo: p.info,
+	}, nil
 }

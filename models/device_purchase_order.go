@@ -253,8 +253,42 @@ type DevicePurchaseOrderPayload struct {
 
 // DevicePurchaseOrderConnection is a page of device purchase orders.
 type DevicePurchaseOrderConnection struct {
+	Edges    []*DevicePurchaseOrderEdge
 	Nodes    []*DevicePurchaseOrder
 	PageInfo PageInfo
+}
+
+// DevicePurchaseOrderEdge is an order on a page with its cursor.
+type DevicePurchaseOrderEdge struct {
+	Cursor string
+	Node   *DevicePurchaseOrder
+}
+
+// DevicePurchaseOrderOrderField is what purchase orders can be ordered by.
+type DevicePurchaseOrderOrderField string
+
+// DevicePurchaseOrderOrder is an order of purchase orders.
+type DevicePurchaseOrderOrder struct {
+	Field     DevicePurchaseOrderOrderField
+	Direction OrderDirection
+}
+
+// devicePurchaseOrderKeys are the orders of DevicePurchaseOrders.
+var devicePurchaseOrderKeys = map[DevicePurchaseOrderOrderField]sortKey[*DevicePurchaseOrder]{
+	"CREATED_AT":  {"o.created_at", "timestamptz", func(o *DevicePurchaseOrder) string { return timeKey(o.CreatedAt) }},
+	"UPDATED_AT":  {"o.updated_at", "timestamptz", func(o *DevicePurchaseOrder) string { return timeKey(o.UpdatedAt) }},
+	"DEALER_CODE": {"o.dealer_code", "text", func(o *DevicePurchaseOrder) string { return o.DealerCode }},
+	"TOTAL":       {"o.total", "numeric", func(o *DevicePurchaseOrder) string { return o.Total.String() }},
+}
+
+// UnmarshalGQL reads a DevicePurchaseOrderOrderField from GraphQL.
+func (f *DevicePurchaseOrderOrderField) UnmarshalGQL(v any) error {
+	return orderField(f, v, "DevicePurchaseOrderOrderField", devicePurchaseOrderKeys)
+}
+
+// MarshalGQL writes f to GraphQL.
+func (f DevicePurchaseOrderOrderField) MarshalGQL(w io.Writer) {
+	_, _ = io.WriteString(w, strconv.Quote(string(f)))
 }
 
 // orderChange is what one mutation asks of an order: the content fields and, on updates, a

@@ -112,20 +112,39 @@ func (s *Store) DevicePurchaseOrder(ctx context.Context, actor *auth.Principal, 
 type DevicePurchaseOrderFilter struct {
 	DealerCode *string
 	Status     *DevicePurchaseOrderStatus
+	Search     *string
+	OrderBy    *DevicePurchaseOrderOrder
 	First      *int
 	After      *string
 }
 
-// DevicePurchaseOrders lists the orders in the caller's scope oldest first, a page at a time:
-// those of one dealer when DealerCode is given (none outside the scope), else those of every
-// dealer the caller manages.
+// order is the order f asks for.
+func (f DevicePurchaseOrderFilter) order() listOrder[*DevicePurchaseOrder] {
+	if f.OrderBy == nil {
+		return listOrder[*DevicePurchaseOrder]{}
+	}
+	return orderBy(&f.OrderBy.Field, f.OrderBy.Direction, devicePurchaseOrderKeys)
+}
+
+// orderSearch is what a search of orders looks in: the dealer code, and the product name and
+// code of any of an order's items.
+var orderSearch = []string{"o.dealer_code" + contains, `EXISTS (SELECT 1 FROM device_purchase_order_items oi
+	WHERE oi.order_id = o.id AND (oi.product_name` + contains + ` OR oi.product_gateway_country_product_id` + contains + `))`}
+
+// DevicePurchaseOrders lists the orders in the caller's scope in the order f asks for (oldest
+// first by default), a page at a time, with one statement: those of one dealer when DealerCode
+// is given (none outside the scope), else those of every dealer the caller manages.
 func (s *Store) DevicePurchaseOrders(ctx context.Context, actor *auth.Principal, f DevicePurchaseOrderFilter) (*DevicePurchaseOrderConnection, error) {
 	if err := argument("dealerCode", f.DealerCode); err != nil {
 		return nil, err
 	}
 	rows := []*DevicePurchaseOrder{}
-	q, size, err := page(s.DB.NewSelect().Model(&rows), "o.id", f.First, f.After)
+	order := f.order()
+	q, size, err := page(s.DB.NewSelect().Model(&rows), "o.id", order, f.First, f.After)
 	if err != nil {
+		return nil, err
+	}
+	if q, err = search(q, f.Search, orderSearch...); err != nil {
 		return nil, err
 	}
 	switch {
@@ -145,11 +164,18 @@ func (s *Store) DevicePurchaseOrders(ctx context.Context, actor *auth.Principal,
 	if err := q.Scan(ctx); err != nil {
 		return nil, fmt.Errorf("list device purchase orders: %w", err)
 	}
-	nodes, info := pageInfo(rows, size, func(o *DevicePurchaseOrder) uuid.UUID { return o.ID })
-	return &DevicePurchaseOrderConnection{Nodes: nodes, PageInfo: info}, nil
+	p := order.paged(rows, size, f.After)
+	return &DevicePurchaseOrderConnection{
+		Edges: edges(p, func(cursor string, o *DevicePurchaseOrder) *DevicePurchaseOrderEdge {
+			return &DevicePurchaseOrderEdge{Cursor: cursor, Node: o}
+		}),
+		Nodes: p.nodes, PageInfo: p.info,
+	}, nil
 }
 
 // DevicePurchaseOrderItems returns each order's items.
 func (s *Store) DevicePurchaseOrderItems(ctx context.Context, orders []*DevicePurchaseOrder) ([][]*DevicePurchaseOrderItem, error) {
-	return childLists(ctx, s.DB, orders, func(o *DevicePurchaseOrder) []*DevicePurchaseOrderItem { return o.Items })
+	return byPage(orders, "items", func(orders []*DevicePurchaseOrder) ([][]*DevicePurchaseOrderItem, error) {
+		return childLists(ctx, s.DB, orders, func(o *DevicePurchaseOrder) []*DevicePurchaseOrderItem { return o.Items })
+	})
 }

@@ -38,7 +38,9 @@
 //     scope, checkKey for text keys, editable / prepare / derive / check / whole / restore,
 //     unique constraints), and the Store methods: create (a creation: the new record with
 //     its defaults and the keys outside the Fields), update, reads, and a childLists method
-//     per list. What one request learns on the way (codes other records hold, which items it
+//     per list wrapped in byPage. A paged list query is a Relay connection: its
+//     <Entity>Connection with Edges, an <Entity>Edge, an <Entity>OrderField with its sortKeys
+//     (page.go: page, paged, group, search), and a frontend/operations/ query. What one request learns on the way (codes other records hold, which items it
 //     sent) lives in F, a change value like orderChange or subDealerChange, never on the
 //     records.
 //  7. graph/schema.resolvers.go: after `go tool gqlgen generate`, one-line resolvers: role

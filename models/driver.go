@@ -23,6 +23,8 @@ type Record struct {
 	Version   int       `bun:"version"`
 	CreatedAt time.Time `bun:"created_at"`
 	UpdatedAt time.Time `bun:"updated_at"`
+	// page is the page of a list the record was read on, if any.
+	page *pageGroup `bun:"-"`
 }
 
 func (r *Record) record() *Record { return r }

@@ -1,7 +1,9 @@
 package models
 
 import (
+	"io"
 	"slices"
+	"strconv"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/google/uuid"
@@ -167,8 +169,42 @@ type SubDealerPayload struct {
 
 // SubDealerConnection is a page of sub-dealers.
 type SubDealerConnection struct {
+	Edges    []*SubDealerEdge
 	Nodes    []*SubDealer
 	PageInfo PageInfo
+}
+
+// SubDealerEdge is a sub-dealer on a page with its cursor.
+type SubDealerEdge struct {
+	Cursor string
+	Node   *SubDealer
+}
+
+// SubDealerOrderField is what sub-dealers can be ordered by.
+type SubDealerOrderField string
+
+// SubDealerOrder is an order of sub-dealers.
+type SubDealerOrder struct {
+	Field     SubDealerOrderField
+	Direction OrderDirection
+}
+
+// subDealerKeys are the orders of SubDealers.
+var subDealerKeys = map[SubDealerOrderField]sortKey[*SubDealer]{
+	"CREATED_AT": {"sd.created_at", "timestamptz", func(d *SubDealer) string { return timeKey(d.CreatedAt) }},
+	"UPDATED_AT": {"sd.updated_at", "timestamptz", func(d *SubDealer) string { return timeKey(d.UpdatedAt) }},
+	"NAME":       {"sd.name", "text", func(d *SubDealer) string { return d.Name }},
+	"CODE":       {"sd.code", "text", func(d *SubDealer) string { return d.Code }},
+}
+
+// UnmarshalGQL reads a SubDealerOrderField from GraphQL.
+func (f *SubDealerOrderField) UnmarshalGQL(v any) error {
+	return orderField(f, v, "SubDealerOrderField", subDealerKeys)
+}
+
+// MarshalGQL writes f to GraphQL.
+func (f SubDealerOrderField) MarshalGQL(w io.Writer) {
+	_, _ = io.WriteString(w, strconv.Quote(string(f)))
 }
 
 // userList is a sub-dealer's users as c merges them: upserted by id, else by code; others

@@ -211,18 +211,33 @@ func (s *Store) SubDealer(ctx context.Context, actor *auth.Principal, code strin
 // SubDealerFilter narrows SubDealers.
 type SubDealerFilter struct {
 	MainDealerCode *string
+	Search         *string
+	OrderBy        *SubDealerOrder
 	First          *int
 	After          *string
 }
 
-// SubDealers lists the sub-dealers the caller manages, oldest first, a page at a time.
+// order is the order f asks for.
+func (f SubDealerFilter) order() listOrder[*SubDealer] {
+	if f.OrderBy == nil {
+		return listOrder[*SubDealer]{}
+	}
+	return orderBy(&f.OrderBy.Field, f.OrderBy.Direction, subDealerKeys)
+}
+
+// SubDealers lists the sub-dealers the caller manages in the order f asks for (oldest first by
+// default), a page at a time, with one statement.
 func (s *Store) SubDealers(ctx context.Context, actor *auth.Principal, f SubDealerFilter) (*SubDealerConnection, error) {
 	if err := argument("mainDealerCode", f.MainDealerCode); err != nil {
 		return nil, err
 	}
 	var rows []*SubDealer
-	q, size, err := page(s.DB.NewSelect().Model(&rows), "sd.id", f.First, f.After)
+	order := f.order()
+	q, size, err := page(s.DB.NewSelect().Model(&rows), "sd.id", order, f.First, f.After)
 	if err != nil {
+		return nil, err
+	}
+	if q, err = search(q, f.Search, "sd.name"+contains, "sd.code"+contains, "sd.erp_code"+contains); err != nil {
 		return nil, err
 	}
 	if f.MainDealerCode != nil {
@@ -235,11 +250,16 @@ func (s *Store) SubDealers(ctx context.Context, actor *auth.Principal, f SubDeal
 	if err := q.Scan(ctx); err != nil {
 		return nil, fmt.Errorf("list sub-dealers: %w", err)
 	}
-	nodes, info := pageInfo(rows, size, func(d *SubDealer) uuid.UUID { return d.ID })
-	return &SubDealerConnection{Nodes: nodes, PageInfo: info}, nil
+	p := order.paged(rows, size, f.After)
+	return &SubDealerConnection{
+		Edges: edges(p, func(cursor string, d *SubDealer) *SubDealerEdge { return &SubDealerEdge{Cursor: cursor, Node: d} }),
+		Nodes: p.nodes, PageInfo: p.info,
+	}, nil
 }
 
 // SubDealerUsers returns each sub-dealer's users.
 func (s *Store) SubDealerUsers(ctx context.Context, ds []*SubDealer) ([][]*SubDealerUser, error) {
-	return childLists(ctx, s.DB, ds, func(d *SubDealer) []*SubDealerUser { return d.Users })
+	return byPage(ds, "users", func(ds []*SubDealer) ([][]*SubDealerUser, error) {
+		return childLists(ctx, s.DB, ds, func(d *SubDealer) []*SubDealerUser { return d.Users })
+	})
 }
