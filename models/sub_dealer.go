@@ -290,6 +290,9 @@ func (c *subDealerChange) duplicateUserCodes(p *patch, users []*SubDealerUser) {
 // maxListItems is refused.
 func setSlice[T comparable](p *patch, in graphql.Omittable[[]T], dst *[]T, field, column string) {
 	v, sent := in.ValueOK()
+	if sent {
+		p.markSent(field)
+	}
 	if v == nil {
 		v = []T{}
 	}
