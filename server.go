@@ -229,7 +229,7 @@ func tracedRoutes(tr *tracing.Tracing, cfg *config.Config, logger *slog.Logger, 
 	registry.MustRegister(database.Collectors(db.DB)...)
 
 	mux := http.NewServeMux()
-	mux.Handle("/query", tr.HTTP("/query", middleware.Log(logger, "/query", middleware.CORS(cfg.CORSAllowedOrigins, verifier.Middleware(api)))))
+	mux.Handle("/query", tr.HTTP("/query", middleware.Log(logger, "/query", middleware.CORS(cfg.CORSAllowedOrigins, cfg.CORSAllowedHeaders, verifier.Middleware(api)))))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = io.WriteString(w, "ok\n")
 	})
