@@ -20,6 +20,10 @@ func CORS(allowedOrigins, allowedHeaders []string, next http.Handler) http.Handl
 	if len(allowedOrigins) == 0 {
 		return next // rs/cors reads an empty list as "every origin"
 	}
+	if len(allowedHeaders) == 0 {
+		// rs/cors reads an empty list as its own defaults, which lack Authorization.
+		allowedHeaders = []string{"Authorization", "Content-Type"}
+	}
 	return cors.New(cors.Options{
 		AllowedOrigins:   allowedOrigins,
 		AllowedMethods:   []string{http.MethodGet, http.MethodPost},
