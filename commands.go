@@ -338,7 +338,7 @@ func tokenFlags() (*flag.FlagSet, *tokenOptions) {
 	fs.StringVar(&o.roles, "roles", "", "comma-separated roles, of "+strings.Join(auth.AllRoles, ", ")+" (required)")
 	fs.StringVar(&o.customers, "customer-ids", "", "comma-separated customer ids (the scope of gateway-admin)")
 	fs.StringVar(&o.dealers, "dealer-codes", "", "comma-separated dealer codes (the scope of dealer-admin)")
-	fs.DurationVar(&o.ttl, "ttl", time.Hour, "lifetime")
+	fs.DurationVar(&o.ttl, "ttl", time.Hour, "lifetime, more than 0")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), `usage: paygql token --sub S --roles R [--customer-ids ID,...] [--dealer-codes CODE,...] [--ttl 1h]
 
@@ -361,6 +361,10 @@ func tokenCmd(cfg *config.Config, args []string, stdout io.Writer) error {
 	}
 	if o.sub == "" || o.roles == "" {
 		return errors.New("token: --sub and --roles are required (see paygql token --help)")
+	}
+	if o.ttl <= 0 {
+		// A token that is born expired only ever gets 401.
+		return fmt.Errorf("token: --ttl must be positive, such as 1h or 30m; got %s", o.ttl)
 	}
 	roles := split(o.roles)
 	for _, r := range roles {

@@ -118,6 +118,36 @@ func TestTokenRefusesUnknownRoles(t *testing.T) {
 	}
 }
 
+func TestTokenRefusesTTLNotPositive(t *testing.T) {
+	cfg := &config.Config{HS256Secret: []byte("a-token-test-secret-of-32-bytes-at-least")}
+	for _, ttl := range []string{"-2h", "0", "0s", "-1ns"} {
+		var out bytes.Buffer
+		err := tokenCmd(cfg, []string{"--sub", "x", "--roles", "admin", "--ttl", ttl}, &out)
+		if err == nil || !strings.Contains(err.Error(), "--ttl must be positive") {
+			t.Errorf("--ttl %s: %v, want an error naming --ttl", ttl, err)
+		}
+		if out.Len() > 0 {
+			t.Errorf("--ttl %s printed %q", ttl, out.String())
+		}
+	}
+	var out bytes.Buffer
+	if err := tokenCmd(cfg, []string{"--sub", "x", "--roles", "admin", "--ttl", "90s"}, &out); err != nil {
+		t.Fatalf("--ttl 90s: %v", err)
+	}
+	v, err := auth.NewVerifier(auth.Config{HS256Secret: cfg.HS256Secret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	if _, err := v.Verify(t.Context(), strings.TrimSpace(out.String())); err != nil {
+		t.Errorf("the --ttl 90s token is refused: %v", err)
+	}
+	// The command line: exit 1 and the flag named on stderr.
+	if _, errOut, code := paygql(t, []string{"AUTH_HS256_SECRET=a-token-test-secret-of-32-bytes-at-least"}, "token", "--sub", "x", "--roles", "admin", "--ttl", "-2h"); code != 1 || !strings.Contains(errOut, "--ttl") {
+		t.Errorf("paygql token --ttl -2h: exit %d, %q; want 1 and --ttl named", code, errOut)
+	}
+}
+
 func TestSchemaCommand(t *testing.T) {
 	out, _, code := paygql(t, nil, "schema")
 	if code != 0 {

@@ -135,3 +135,75 @@ func TestCORS(t *testing.T) {
 		})
 	}
 }
+
+// TestCORSRequestHeaders sends browsers' preflights for the request headers front-end apps
+// add (OpenTelemetry's trace context, Apollo Client's client awareness) through the real
+// routes, with the default list and with CORS_ALLOWED_HEADERS, then the request itself.
+func TestCORSRequestHeaders(t *testing.T) {
+	app := with(prodEnv, "CORS_ALLOWED_ORIGINS", "https://app.example.com")
+	defaultURL, token := serveRoutes(t, app)
+	customURL, _ := serveRoutes(t, with(app, "CORS_ALLOWED_HEADERS", "X-Client-Version"))
+	anyURL, _ := serveRoutes(t, with(app, "CORS_ALLOWED_HEADERS", "*"))
+	// As browsers send them: lower case, sorted, joined by commas.
+	const frontEnd = "apollographql-client-name,apollographql-client-version,authorization,content-type,traceparent,tracestate"
+
+	tests := []struct {
+		name, url, headers string
+		allowed            bool
+	}{
+		{"default: trace context and Apollo's headers", defaultURL, frontEnd, true},
+		{"default: baggage, accept, request id, Apollo's CSRF header", defaultURL, "accept,apollo-require-preflight,baggage,content-type,x-apollo-operation-name,x-request-id", true},
+		{"default: another header", defaultURL, "authorization,x-client-version", false},
+		{"configured: its header, and the token's", customURL, "authorization,content-type,x-client-version", true},
+		{"configured: the defaults are replaced", customURL, "authorization,traceparent", false},
+		{"*: any header", anyURL, "authorization,x-anything-at-all", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, err := http.NewRequestWithContext(t.Context(), "OPTIONS", tt.url+"/query", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("Origin", "https://app.example.com")
+			req.Header.Set("Access-Control-Request-Method", "POST")
+			req.Header.Set("Access-Control-Request-Headers", tt.headers)
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			h := res.Header
+			if tt.allowed {
+				if res.StatusCode != http.StatusNoContent || h.Get("Access-Control-Allow-Origin") != "https://app.example.com" ||
+					h.Get("Access-Control-Allow-Headers") != tt.headers {
+					t.Errorf("preflight for %s: %d, allow origin %q, headers %q; want them allowed", tt.headers, res.StatusCode,
+						h.Get("Access-Control-Allow-Origin"), h.Get("Access-Control-Allow-Headers"))
+				}
+			} else if got := h.Get("Access-Control-Allow-Origin") + h.Get("Access-Control-Allow-Headers"); got != "" {
+				t.Errorf("preflight for %s allows %q; want it refused", tt.headers, got)
+			}
+		})
+	}
+
+	// The request the preflight cleared gets its data and the origin back.
+	req, err := http.NewRequestWithContext(t.Context(), "POST", defaultURL+"/query", strings.NewReader(`{"query":"{ connectors { code } }"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range map[string]string{
+		"Origin": "https://app.example.com", "Content-Type": "application/json", "Authorization": "Bearer " + token,
+		"traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", "tracestate": "vendor=1",
+		"apollographql-client-name": "dealer-portal", "apollographql-client-version": "1.4.0",
+	} {
+		req.Header.Set(k, v)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK || !strings.Contains(string(body), "GARANTI") || res.Header.Get("Access-Control-Allow-Origin") != "https://app.example.com" {
+		t.Errorf("request: %d %.200s, allow origin %q", res.StatusCode, body, res.Header.Get("Access-Control-Allow-Origin"))
+	}
+}

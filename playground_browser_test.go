@@ -277,7 +277,7 @@ func TestPlaygroundInBrowser(t *testing.T) {
 	b.screenshot(t, shots, "2-reload")
 	b.do(t, "open a tab", chromedp.Click(chromedp.CSS(`.graphiql-tab-add`)))
 	if _, err := chromedp.Run(b.ctx, chromedp.Poll[bool](
-		`document.querySelectorAll('.graphiql-tab').length == 2 && `+queryEditor+`.getValue().startsWith('# Welcome')`)); err != nil {
+		`document.querySelectorAll('.graphiql-tab').length == 2 && `+queryEditor+`.getValue().startsWith('# The payment-configuration API.')`)); err != nil {
 		t.Fatalf("waiting for the new tab: %v", err)
 	}
 	b.execute(t, "Codes", `query Codes { connectors { code } }`)

@@ -234,22 +234,37 @@ func tracedRoutes(tr *tracing.Tracing, cfg *config.Config, logger *slog.Logger, 
 	registry.MustRegister(database.Collectors(db.DB)...)
 
 	mux := http.NewServeMux()
-	mux.Handle("/query", tr.HTTP("/query", middleware.Log(logger, "/query", middleware.CORS(cfg.CORSAllowedOrigins, verifier.Middleware(api)))))
+	mux.Handle("/query", tr.HTTP("/query", middleware.Log(logger, "/query", middleware.CORS(cfg.CORSAllowedOrigins, cfg.CORSAllowedHeaders, verifier.Middleware(api)))))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = io.WriteString(w, "ok\n")
 	})
 	mux.Handle("GET /readyz", readyz(db))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(registry, promhttp.HandlerOpts{}))
 	if cfg.Playground {
-		var opts []playground.Option
+		opts := []playground.Option{playground.WithDefaultQuery(playgroundWelcome)}
 		if devToken != "" {
-			opts = append(opts, playground.WithHeaders(map[string]string{"Authorization": "Bearer " + devToken}))
+			opts = append(opts, playground.WithHeaders(map[string]string{"Authorization": "Bearer " + devToken}),
+				playground.WithTabs(func(ctx context.Context) []playground.Tab { return demo.PlaygroundTabs(ctx, db) }))
 		}
 		mux.Handle("GET /playground/assets/", playground.Assets("/playground/assets/"))
 		mux.Handle("GET /{$}", playground.Handler("Payment configuration API", "/query", "/playground/assets/", opts...))
 	}
 	return mux
 }
+
+// playgroundWelcome is the text of a new playground tab, and of the first one when there are
+// no demo tabs (outside development mode).
+const playgroundWelcome = `# The payment-configuration API.
+# Docs (the book icon) describes every
+# type and field. Type an operation
+# (Ctrl-Space suggests), press Run (▶).
+# Every operation needs a token: an
+# Authorization header, in Headers below.
+
+query Connectors {
+  connectors { id code name }
+}
+`
 
 // readyz answers 200 while the database answers a ping within 2 s and 503 otherwise, so that
 // a load balancer sends nothing to an instance that cannot reach it. A ping takes a fresh

@@ -3552,7 +3552,9 @@ type SubDealerFieldsUsersSubDealerUser struct {
 	Surname string `json:"surname"`
 	// The e-mail address. At most 254 characters.
 	Email string `json:"email"`
-	// The mobile number: `+905321234567` or `05321234567`. At most 16 characters.
+	// The mobile number in international form, e.g. `+905321234567`; one sent in Turkish national
+	// form is stored that way (a number stored before that may still read `05321234567`). At most
+	// 16 characters.
 	Gsm string `json:"gsm"`
 	// The title. At most 200 characters.
 	Title Optional[string] `json:"title"`
@@ -3876,7 +3878,10 @@ type SubDealerUserInput struct {
 	Surname Optional[string] `json:"surname,omitempty"`
 	// The e-mail address. At most 254 characters.
 	Email Optional[string] `json:"email,omitempty"`
-	// The mobile number: `+905321234567` or `05321234567`. At most 16 characters.
+	// The mobile number: in international form, a `+` and 8 to 15 digits (`+905321234567`), or a
+	// Turkish mobile number in national form, 10 digits starting with 5, with or without a leading
+	// 0 (`05321234567`, `5321234567`), which is stored in international form (`+905321234567`).
+	// At most 16 characters.
 	Gsm Optional[string] `json:"gsm,omitempty"`
 	// The title. At most 200 characters.
 	Title Optional[string] `json:"title,omitempty"`

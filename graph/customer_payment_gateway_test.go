@@ -254,8 +254,14 @@ func TestUpdateCustomerPaymentGatewayRules(t *testing.T) {
 			[]string{"testMode:REQUIRED", "allowToken:REQUIRED"}},
 		{"negative amount", func(*gateway, *gateway) map[string]any { return map[string]any{"minPaymentAmount": "-1"} },
 			[]string{"minPaymentAmount:OUT_OF_RANGE"}},
+		// A rule over two fields is reported at the one the request sent.
 		{"min above stored max", func(*gateway, *gateway) map[string]any { return map[string]any{"minPaymentAmount": "2000000"} },
+			[]string{"minPaymentAmount:OUT_OF_RANGE"}},
+		{"max below stored min", func(*gateway, *gateway) map[string]any { return map[string]any{"maxPaymentAmount": "0.50"} },
 			[]string{"maxPaymentAmount:OUT_OF_RANGE"}},
+		{"min above max, both sent", func(*gateway, *gateway) map[string]any {
+			return map[string]any{"minPaymentAmount": "20", "maxPaymentAmount": "10"}
+		}, []string{"maxPaymentAmount:OUT_OF_RANGE"}},
 		{"three decimals", func(*gateway, *gateway) map[string]any { return map[string]any{"maxPaymentAmount": "1.005"} },
 			[]string{"maxPaymentAmount:INVALID"}},
 		{"fee range reversed", func(g, _ *gateway) map[string]any {

@@ -2003,11 +2003,30 @@ func newExecutionContext(
 }
 
 var sources = []*ast.Source{
-	{Name: "../schema.graphqls", Input: `# The payment-configuration API: read and update the payment platform's records.
-#
+	{Name: "../schema.graphqls", Input: `"""
+The payment-configuration API: read and **update** the payment platform's records.
+
+- ` + "`" + `ConnectorConfiguration` + "`" + `: a merchant's credentials and endpoints for one bank's virtual-POS
+  connector.
+- ` + "`" + `CustomerPaymentGateway` + "`" + `: a customer's payment gateway, with its bill types, applications,
+  payment types and convenience fees.
+- ` + "`" + `SubDealer` + "`" + `: a sub-dealer ("alt bayi") of a main dealer, with the users of its portal.
+- ` + "`" + `DevicePurchaseOrder` + "`" + `: a dealer's order of devices, with totals computed by the server and a
+  status workflow.
+
+Every data operation needs ` + "`" + `Authorization: Bearer <JWT>` + "`" + `. Each mutation takes one ` + "`" + `input` + "`" + `. In an
+update only the fields sent change (` + "`" + `null` + "`" + ` clears one), ` + "`" + `expectedVersion` + "`" + ` guards against lost
+updates, ` + "`" + `dryRun: true` + "`" + ` validates without writing, and ` + "`" + `idempotencyKey` + "`" + ` makes a retry return the
+first result. Every broken rule comes back in the payload's ` + "`" + `userErrors` + "`" + `, with its ` + "`" + `field` + "`" + ` path
+inside ` + "`" + `input` + "`" + `; a payload with ` + "`" + `userErrors` + "`" + ` changed nothing.
+"""
+schema {
+  query: Query
+  mutation: Mutation
+}
+
 # Sections: shared conventions, connector configurations, customer payment gateways,
 # sub-dealers, device purchase orders.
-# Every data operation needs ` + "`" + `Authorization: Bearer <JWT>` + "`" + `.
 
 # ---------------------------------------------------------------------------
 # Shared conventions
@@ -2819,7 +2838,11 @@ type SubDealerUser {
   surname: String!
   "The e-mail address. At most 254 characters."
   email: String!
-  "The mobile number: ` + "`" + `+905321234567` + "`" + ` or ` + "`" + `05321234567` + "`" + `. At most 16 characters."
+  """
+  The mobile number in international form, e.g. ` + "`" + `+905321234567` + "`" + `; one sent in Turkish national
+  form is stored that way (a number stored before that may still read ` + "`" + `05321234567` + "`" + `). At most
+  16 characters.
+  """
   gsm: String!
   "The title. At most 200 characters."
   title: String
@@ -2902,7 +2925,12 @@ input SubDealerUserInput {
   surname: String
   "The e-mail address. At most 254 characters."
   email: String
-  "The mobile number: ` + "`" + `+905321234567` + "`" + ` or ` + "`" + `05321234567` + "`" + `. At most 16 characters."
+  """
+  The mobile number: in international form, a ` + "`" + `+` + "`" + ` and 8 to 15 digits (` + "`" + `+905321234567` + "`" + `), or a
+  Turkish mobile number in national form, 10 digits starting with 5, with or without a leading
+  0 (` + "`" + `05321234567` + "`" + `, ` + "`" + `5321234567` + "`" + `), which is stored in international form (` + "`" + `+905321234567` + "`" + `).
+  At most 16 characters.
+  """
   gsm: String
   "The title. At most 200 characters."
   title: String

@@ -11,6 +11,10 @@ import (
 // carries a description: it is what the playground shows.
 func TestSchemaIsDescribed(t *testing.T) {
 	schema := graph.NewExecutableSchema(graph.Config{}).Schema()
+	// The schema's own description is what the playground's Docs panel opens with.
+	if !strings.Contains(schema.Description, "payment-configuration API") {
+		t.Errorf("the schema's description is %q, want one that introduces the API", schema.Description)
+	}
 	for name, def := range schema.Types {
 		if def.BuiltIn || strings.HasPrefix(name, "__") {
 			continue

@@ -194,6 +194,11 @@ func TestSubDealerSeedSample(t *testing.T) {
 	if len(p.Warnings) != 0 {
 		t.Errorf("warnings = %v", p.Warnings)
 	}
+	// The sample's gsm "5000000000" is a Turkish mobile number in national form, stored in
+	// international form, as the schema documents.
+	if d.Users[0].Gsm != "+905000000000" || stored.Users[0].Gsm != "+905000000000" {
+		t.Errorf("gsm stored as %q on create, %q on update; want +905000000000", stored.Users[0].Gsm, d.Users[0].Gsm)
+	}
 }
 
 func TestUpdateSubDealerPartial(t *testing.T) {
@@ -462,12 +467,31 @@ func TestSubDealerRegistrationMailQueued(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(rows) != 2 || rows[0].Recipient != "ayse@example.com" || rows[1].Recipient != "mehmet@example.com" ||
-		!slices.Contains([]string{rows[1].Subject}, "Your account at Kadıköy Bayi M") {
+		rows[1].Subject != "Kadıköy Bayi M hesabınız" {
 		t.Fatalf("outbox = %+v", rows)
 	}
-	for _, want := range []string{"M-u2", "Mehmet Demir", "(M)"} {
+	// A sub-dealer in TR gets the mail in Turkish.
+	for _, want := range []string{"Sayın Mehmet Demir,", "Kadıköy Bayi M (M) alt bayisinde", "Kullanıcı kodu: M-u2", "Şifremi unuttum"} {
 		if !contains(rows[1].Body, want) {
 			t.Errorf("mail body lacks %q:\n%s", want, rows[1].Body)
+		}
+	}
+	// One in another country gets it in English.
+	de := corporateSubDealer("DE")
+	de["countryCode"], de["currencyCode"], de["taxNumber"] = "DE", "EUR", "DE123456789"
+	de["users"] = []any{map[string]any{"code": "DE-u1", "name": "Jonas", "surname": "Weber", "email": "jonas@example.com",
+		"gsm": "+4915112345678", "sendRegisterMail": true}}
+	e.mustCreateSubDealer(de)
+	var mail struct{ Subject, Body string }
+	if err := e.db.NewRaw("SELECT subject, body FROM mail_outbox WHERE recipient = 'jonas@example.com'").Scan(t.Context(), &mail); err != nil {
+		t.Fatal(err)
+	}
+	if mail.Subject != "Your account at Kadıköy Bayi DE" {
+		t.Errorf("subject of the mail to DE = %q", mail.Subject)
+	}
+	for _, want := range []string{"Dear Jonas Weber,", "sub-dealer Kadıköy Bayi DE (DE)", "User code: DE-u1", "Forgot password"} {
+		if !contains(mail.Body, want) {
+			t.Errorf("mail body to DE lacks %q:\n%s", want, mail.Body)
 		}
 	}
 }
@@ -578,8 +602,8 @@ func TestSubDealerRegistrationMailDelivered(t *testing.T) {
 		t.Fatalf("received %d mails: %+v", len(got), got)
 	}
 	h, subject, body := smtptest.Parse(t, got[0].Data)
-	if subject != "Your account at Kadıköy Bayi D" || !contains(h.Get("To"), "mehmet@example.com") ||
-		!contains(body, "User code: D-u2") || !contains(body, "Dear Mehmet Demir") {
+	if subject != "Kadıköy Bayi D hesabınız" || !contains(h.Get("To"), "mehmet@example.com") ||
+		!contains(body, "Kullanıcı kodu: D-u2") || !contains(body, "Sayın Mehmet Demir") {
 		t.Errorf("mail: subject %q, to %q, body:\n%s", subject, h.Get("To"), body)
 	}
 }

@@ -17,8 +17,14 @@ func (g *CustomerPaymentGateway) Validate(v *Violations) {
 	nonNegative(v, Path{"minPaymentAmount"}, g.MinPaymentAmount)
 	nonNegative(v, Path{"maxPaymentAmount"}, g.MaxPaymentAmount)
 	if g.MinPaymentAmount != nil && g.MaxPaymentAmount != nil && g.MinPaymentAmount.GreaterThan(*g.MaxPaymentAmount) {
-		v.Add(Path{"maxPaymentAmount"}, CodeOutOfRange, "maxPaymentAmount %s is below minPaymentAmount %s",
-			g.MaxPaymentAmount.StringFixed(moneyScale), g.MinPaymentAmount.StringFixed(moneyScale))
+		// At the amount the request sent: an update that sends only minPaymentAmount gets the
+		// error there, not at the stored maximum it left alone.
+		lo, hi := g.MinPaymentAmount.StringFixed(moneyScale), g.MaxPaymentAmount.StringFixed(moneyScale)
+		if at := v.blame(Path{"maxPaymentAmount"}, Path{"minPaymentAmount"}); at[0] == "minPaymentAmount" {
+			v.Add(at, CodeOutOfRange, "minPaymentAmount %s is above maxPaymentAmount %s", lo, hi)
+		} else {
+			v.Add(at, CodeOutOfRange, "maxPaymentAmount %s is below minPaymentAmount %s", hi, lo)
+		}
 	}
 	g.Lists.validate(v)
 }

@@ -2,6 +2,7 @@ package models
 
 import (
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -82,6 +83,34 @@ func TestGatewayValidate(t *testing.T) {
 			g.Validate(&v)
 			if got := violationKeys(v); !slices.Equal(got, tt.want) {
 				t.Errorf("violations = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestGatewayAmountsBlameTheSentField reports minPaymentAmount above maxPaymentAmount at the
+// amount the request sent.
+func TestGatewayAmountsBlameTheSentField(t *testing.T) {
+	tests := []struct {
+		sent []string
+		want string
+	}{
+		{nil, "maxPaymentAmount:OUT_OF_RANGE"},
+		{[]string{"minPaymentAmount"}, "minPaymentAmount:OUT_OF_RANGE"},
+		{[]string{"maxPaymentAmount"}, "maxPaymentAmount:OUT_OF_RANGE"},
+		{[]string{"minPaymentAmount", "maxPaymentAmount"}, "maxPaymentAmount:OUT_OF_RANGE"},
+		{[]string{"displayName"}, "maxPaymentAmount:OUT_OF_RANGE"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.sent, "+"), func(t *testing.T) {
+			p := newPatch()
+			for _, f := range tt.sent {
+				p.markSent(f)
+			}
+			g := &CustomerPaymentGateway{DisplayName: "Main", MinPaymentAmount: money("200"), MaxPaymentAmount: money("100")}
+			g.Validate(&p.Violations)
+			if got := violationKeys(p.Violations); !slices.Equal(got, []string{tt.want}) {
+				t.Errorf("violations = %v, want [%s]", got, tt.want)
 			}
 		})
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 )
 
 // ErrNotFound reports a record that does not exist or lies outside the caller's scope; the two
@@ -66,6 +67,9 @@ func (p Path) At(names ...string) Path {
 	return append(append(out, p...), names...)
 }
 
+// key is p as one string, for sets of paths.
+func (p Path) key() string { return strings.Join(p, "\x00") }
+
 // Index returns the path extended by a list index.
 func (p Path) Index(i int) Path { return p.At(strconv.Itoa(i)) }
 
@@ -73,6 +77,21 @@ func (p Path) Index(i int) Path { return p.At(strconv.Itoa(i)) }
 type Violations struct {
 	Errors   []UserError
 	Warnings []UserWarning
+	// sent holds the input paths the request sent (see patch.sent), so that a rule over
+	// several fields can name one the client wrote; nil where no patch merged the record.
+	sent map[string]bool
+}
+
+// blame returns where to report a rule that holds between several fields: the first of
+// paths that the request sent, so that the error points at a value the client wrote and not
+// at a stored one it left alone; the first of paths when it sent none of them.
+func (v *Violations) blame(paths ...Path) Path {
+	for _, p := range paths {
+		if v.sent[p.key()] {
+			return p
+		}
+	}
+	return paths[0]
 }
 
 // Add records a violation at path.

@@ -31,10 +31,22 @@ type patch struct {
 	changes map[string]Change
 }
 
-func newPatch() *patch { return &patch{changes: map[string]Change{}} }
+func newPatch() *patch {
+	return &patch{Violations: Violations{sent: map[string]bool{}}, changes: map[string]Change{}}
+}
 
 // item returns the patch of a list item at path; its violations are reported under path.
-func (p *patch) item(path Path) *patch { return &patch{prefix: path, changes: map[string]Change{}} }
+// The fields it is sent are noted with the record's.
+func (p *patch) item(path Path) *patch {
+	return &patch{Violations: Violations{sent: p.sent}, prefix: path, changes: map[string]Change{}}
+}
+
+// markSent notes that the request sent field, whatever its value, for Violations.blame.
+func (p *patch) markSent(field string) {
+	if p.sent != nil {
+		p.sent[p.path(field).key()] = true
+	}
+}
 
 // path returns where field sits inside the input.
 func (p *patch) path(field string) Path { return p.prefix.At(field) }
@@ -54,6 +66,9 @@ func (p *patch) changed() bool { return len(p.changes) > 0 }
 // refused as REQUIRED, a value different from the stored one is set.
 func setValue[T comparable](p *patch, in graphql.Omittable[*T], dst *T, field, column string) {
 	v, sent := in.ValueOK()
+	if sent {
+		p.markSent(field)
+	}
 	switch {
 	case !sent:
 	case v == nil:
@@ -68,6 +83,9 @@ func setValue[T comparable](p *patch, in graphql.Omittable[*T], dst *T, field, c
 // clears it, a value different from the stored one is set.
 func setNullable[T comparable](p *patch, in graphql.Omittable[*T], dst **T, field, column string) {
 	v, sent := in.ValueOK()
+	if sent {
+		p.markSent(field)
+	}
 	if !sent || equalPtr(*dst, v) {
 		return
 	}
@@ -82,6 +100,9 @@ func setNullable[T comparable](p *patch, in graphql.Omittable[*T], dst **T, fiel
 // setJSON merges a JSON object field; null is refused as REQUIRED.
 func setJSON(p *patch, in graphql.Omittable[JSONObject], dst *JSONObject, field, column string) {
 	v, sent := in.ValueOK()
+	if sent {
+		p.markSent(field)
+	}
 	switch {
 	case !sent:
 	case v == nil:
@@ -97,6 +118,9 @@ func setJSON(p *patch, in graphql.Omittable[JSONObject], dst *JSONObject, field,
 // audit trail only shows that it was set or cleared.
 func setSecret(p *patch, box *secrets.Box, in graphql.Omittable[*string], dst *[]byte, field, column string) {
 	v, sent := in.ValueOK()
+	if sent {
+		p.markSent(field)
+	}
 	switch {
 	case !sent:
 	case v == nil:
@@ -151,6 +175,9 @@ func init() {
 // 2, so that "149.9" reads back as "149.90" whether it comes from memory or the database.
 func setMoney(p *patch, in graphql.Omittable[*Decimal], dst **Decimal, field, column string) {
 	v, sent := in.ValueOK()
+	if sent {
+		p.markSent(field)
+	}
 	if !sent {
 		return
 	}

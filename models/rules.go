@@ -206,12 +206,29 @@ func currencyCode(v *Violations, path Path, s *string) {
 }
 
 // gsmPattern is a mobile number in international form: a plus sign, then 8 to 15 digits
-// (E.164), or a national number of 10 or 11 digits starting with 0 or 5.
+// (E.164), or a Turkish mobile number in national form: 10 digits starting with 5, with or
+// without a leading 0. Numbers are stored in international form (see internationalGsm), but
+// rows stored before that may still hold a national form, which stays valid.
 var gsmPattern = regexp.MustCompile(`^(\+[1-9][0-9]{7,14}|0?5[0-9]{9})$`)
+
+// turkishMobile is a Turkish mobile number in national form; its group is the number
+// without the leading 0.
+var turkishMobile = regexp.MustCompile(`^0?(5[0-9]{9})$`)
 
 // gsm refuses a set string that is not a mobile number.
 func gsm(v *Violations, path Path, s *string) {
 	if s != nil && !gsmPattern.MatchString(*s) {
-		v.Add(path, CodeInvalid, "%s %s is not a mobile number: use +905321234567 or 05321234567", path[len(path)-1], quote(*s))
+		v.Add(path, CodeInvalid, "%s %s is not a mobile number: use +905321234567, 05321234567 or 5321234567", path[len(path)-1], quote(*s))
 	}
+}
+
+// internationalGsm returns a Turkish mobile number in national form (05321234567, or
+// 5321234567 as the vendor's sample sends it) in international form (+905321234567), so that
+// one number is stored one way whichever form was sent. Anything else comes back as it is,
+// for the gsm rule to judge.
+func internationalGsm(s string) string {
+	if m := turkishMobile.FindStringSubmatch(s); m != nil {
+		return "+90" + m[1]
+	}
+	return s
 }

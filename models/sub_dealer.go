@@ -275,7 +275,7 @@ func (c *subDealerChange) mergeUser(p *patch, _ uuid.UUID, in *SubDealerUserInpu
 	setValue(p, in.Name, &u.Name, "name", "")
 	setValue(p, in.Surname, &u.Surname, "surname", "")
 	setValue(p, in.Email, &u.Email, "email", "")
-	setValue(p, in.Gsm, &u.Gsm, "gsm", "")
+	setValue(p, gsmInput(in.Gsm), &u.Gsm, "gsm", "")
 	setNullable(p, in.Title, &u.Title, "title", "")
 	setNullable(p, in.Description, &u.Description, "description", "")
 	setNullable(p, in.ErpCode, &u.ErpCode, "erpCode", "")
@@ -298,6 +298,17 @@ func (c *subDealerChange) mergeUser(p *patch, _ uuid.UUID, in *SubDealerUserInpu
 	}
 }
 
+// gsmInput is a sent mobile number in the form it is stored in (see internationalGsm): a
+// number sent in national form that equals the stored one changes nothing, and one stored in
+// national form moves to the international form when it is sent again.
+func gsmInput(in graphql.Omittable[*string]) graphql.Omittable[*string] {
+	if v := in.Value(); v != nil {
+		s := internationalGsm(*v)
+		return graphql.OmittableOf(&s)
+	}
+	return in
+}
+
 // duplicateUserCodes refuses a sent user whose code another user of the merged list has.
 func (c *subDealerChange) duplicateUserCodes(p *patch, users []*SubDealerUser) {
 	count := make(map[string]int, len(users))
@@ -315,6 +326,9 @@ func (c *subDealerChange) duplicateUserCodes(p *patch, users []*SubDealerUser) {
 // maxListItems is refused.
 func setSlice[T comparable](p *patch, in graphql.Omittable[[]T], dst *[]T, field, column string) {
 	v, sent := in.ValueOK()
+	if sent {
+		p.markSent(field)
+	}
 	if v == nil {
 		v = []T{}
 	}

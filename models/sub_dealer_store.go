@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
@@ -153,20 +152,6 @@ func (m registrationMails) write(ctx context.Context, db bun.IDB) error {
 		msgs = append(msgs, registrationMail(m.dealer, u))
 	}
 	return outbox.Enqueue(ctx, db, msgs)
-}
-
-// registrationMail is the mail that invites a user to the sub-dealer portal. It carries no
-// secret: the user sets a password through the portal's own reset flow.
-func registrationMail(d *SubDealer, u *SubDealerUser) *outbox.Message {
-	var b strings.Builder
-	fmt.Fprintf(&b, "Dear %s %s,\n\n", u.Name, u.Surname)
-	fmt.Fprintf(&b, "a user account has been set up for you at sub-dealer %s (%s).\n\n", d.Name, d.Code)
-	fmt.Fprintf(&b, "User code: %s\n\n", u.Code)
-	b.WriteString("To sign in for the first time, open the dealer portal and choose \"Forgot password\" with this user code.\n")
-	return &outbox.Message{
-		Kind: "sub-dealer-registration", Recipient: u.Email,
-		Subject: fmt.Sprintf("Your account at %s", d.Name), Body: b.String(),
-	}
 }
 
 // CreateSubDealer validates and stores a new sub-dealer with its users.

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 
+	"golang.org/x/net/http/httpguts"
+
 	"github.com/payplat/paygql/internal/auth"
 	"github.com/payplat/paygql/internal/outbox"
 	"github.com/payplat/paygql/internal/secrets"
@@ -39,6 +41,10 @@ type Config struct {
 	// CORSAllowedOrigins are the browser origins allowed to call /query from another origin;
 	// empty allows none.
 	CORSAllowedOrigins []string
+	// CORSAllowedHeaders are the request headers those origins may send (lower case), besides
+	// the CORS-safelisted ones; ["*"] allows any. Authorization and Content-Type are always
+	// among them.
+	CORSAllowedHeaders []string
 	// Tracing says whether the standard OTEL_* variables ask for traces (see tracingOn).
 	Tracing bool
 }
@@ -46,6 +52,22 @@ type Config struct {
 // DevCORSOrigins are the origins allowed in development mode when CORS_ALLOWED_ORIGINS is
 // unset: front-end dev servers on this machine, on any port.
 var DevCORSOrigins = []string{"http://localhost:*", "http://127.0.0.1:*"}
+
+// DefaultCORSHeaders are the request headers browser apps may send when
+// CORS_ALLOWED_HEADERS is unset: the token and the body's type, which every request needs,
+// Accept (GraphQL over HTTP's media types), this API's request id, W3C Trace Context and
+// Baggage (OpenTelemetry's browser instrumentation), and what Apollo Client sends
+// (apollographql-client-name and -version, the CSRF-prevention apollo-require-preflight and
+// x-apollo-operation-name).
+var DefaultCORSHeaders = []string{
+	"authorization", "content-type", "accept", "x-request-id",
+	"traceparent", "tracestate", "baggage",
+	"apollographql-client-name", "apollographql-client-version", "apollo-require-preflight", "x-apollo-operation-name",
+}
+
+// requiredCORSHeaders are allowed whatever CORS_ALLOWED_HEADERS says: no request to /query
+// works without them.
+var requiredCORSHeaders = []string{"authorization", "content-type"}
 
 // Load reads the configuration from getenv (os.Getenv in production). A bad value is an error
 // that names its variable.
@@ -147,6 +169,14 @@ func Load(getenv func(string) string) (*Config, error) {
 		}
 		c.CORSAllowedOrigins = origins
 	}
+	c.CORSAllowedHeaders = DefaultCORSHeaders
+	if v := getenv("CORS_ALLOWED_HEADERS"); v != "" {
+		headers, err := parseHeaderNames(v)
+		if err != nil {
+			bad("CORS_ALLOWED_HEADERS", "%v", err)
+		}
+		c.CORSAllowedHeaders = headers
+	}
 	if getenv("HOST") == "" && !c.Production {
 		// Development mode prints an admin token and serves demo data: keep it off the network
 		// unless asked.
@@ -210,6 +240,39 @@ func parseOrigins(list string) ([]string, error) {
 		return nil, errors.New(`"*" allows every origin, so it must stand alone`)
 	}
 	return origins, nil
+}
+
+// parseHeaderNames parses a comma-separated list of request header names, any case, or "*"
+// alone for every header. Authorization and Content-Type are added when missing.
+func parseHeaderNames(list string) ([]string, error) {
+	var names []string
+	for _, h := range strings.Split(list, ",") {
+		h = strings.ToLower(strings.TrimSpace(h))
+		switch {
+		case h == "":
+		case h == "*":
+			names = append(names, h)
+		case !httpguts.ValidHeaderFieldName(h):
+			return nil, fmt.Errorf("%q is not a header name such as traceparent or X-Client-Version", h)
+		case !slices.Contains(names, h):
+			names = append(names, h)
+		}
+	}
+	switch {
+	case len(names) == 0:
+		return nil, errors.New("no header name in the list")
+	case slices.Contains(names, "*"):
+		if len(names) > 1 {
+			return nil, errors.New(`"*" allows every header, so it must stand alone`)
+		}
+		return names, nil
+	}
+	for _, h := range slices.Backward(requiredCORSHeaders) {
+		if !slices.Contains(names, h) {
+			names = slices.Insert(names, 0, h)
+		}
+	}
+	return names, nil
 }
 
 // validHost reports whether v names an address to listen on: an IP address (IPv6 with or

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -141,6 +142,41 @@ func TestLoadCORSAllowedOrigins(t *testing.T) {
 		_, err := Load(env(map[string]string{"CORS_ALLOWED_ORIGINS": v}))
 		if err == nil || !strings.Contains(err.Error(), "CORS_ALLOWED_ORIGINS") {
 			t.Errorf("CORS_ALLOWED_ORIGINS=%q: err = %v, want one naming the variable", v, err)
+		}
+	}
+}
+
+func TestLoadCORSAllowedHeaders(t *testing.T) {
+	tests := []struct {
+		value string
+		want  []string
+	}{
+		{"", DefaultCORSHeaders},
+		// The token and the body's type stay allowed: no request works without them.
+		{" X-Client-Version , traceparent,", []string{"authorization", "content-type", "x-client-version", "traceparent"}},
+		{"Content-Type,Authorization,traceparent,TRACEPARENT", []string{"content-type", "authorization", "traceparent"}},
+		{"*", []string{"*"}},
+	}
+	for _, tt := range tests {
+		c, err := Load(env(map[string]string{"CORS_ALLOWED_HEADERS": tt.value}))
+		if err != nil {
+			t.Errorf("CORS_ALLOWED_HEADERS=%q: %v", tt.value, err)
+			continue
+		}
+		if !slices.Equal(c.CORSAllowedHeaders, tt.want) {
+			t.Errorf("CORS_ALLOWED_HEADERS=%q: %q, want %q", tt.value, c.CORSAllowedHeaders, tt.want)
+		}
+	}
+	for _, v := range []string{
+		"X Client",               // a space inside a name
+		"traceparent;tracestate", // not the separator
+		"x-client:1",             // a header line, not a name
+		"*, traceparent",         // "*" must stand alone
+		" , ",                    // nothing
+	} {
+		_, err := Load(env(map[string]string{"CORS_ALLOWED_HEADERS": v}))
+		if err == nil || !strings.Contains(err.Error(), "CORS_ALLOWED_HEADERS") {
+			t.Errorf("CORS_ALLOWED_HEADERS=%q: err = %v, want one naming the variable", v, err)
 		}
 	}
 }

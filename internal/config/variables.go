@@ -23,6 +23,7 @@ var Variables = []Variable{
 	{"SECRETS_KEY_PREVIOUS", "", "comma-separated former SECRETS_KEYs: they open old secrets, nothing is sealed with them"},
 	{"SMTP_URL", ".eml files in DATA_DIR/mail; required in production", "smtp[s]://[user:pass@]host[:port][?from=…] where mail goes"},
 	{"CORS_ALLOWED_ORIGINS", "localhost origins; none in production", "comma-separated origins browsers may call /query from, or *"},
+	{"CORS_ALLOWED_HEADERS", "Authorization, Content-Type, Accept, X-Request-ID, OpenTelemetry's and Apollo's", "comma-separated request headers those origins may send, or *; Authorization and Content-Type always"},
 	{"LOG_LEVEL", "info", "debug, info, warn or error"},
 	{"PLAYGROUND", "on, except in production", "true/false: serve the playground at /"},
 	{"INTROSPECTION", "on, except in production", "true/false: answer schema introspection"},

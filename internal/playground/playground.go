@@ -16,6 +16,7 @@
 package playground
 
 import (
+	"context"
 	"crypto/sha256"
 	"crypto/sha512"
 	"embed"
@@ -86,13 +87,50 @@ func WithHeaders(headers map[string]string) Option {
 	}
 }
 
+// Tab is a tab that GraphiQL opens on a first visit.
+type Tab struct {
+	// Query is the tab's GraphQL text: one or more operations, comments included.
+	Query string `json:"query"`
+	// Variables is the JSON text of its Variables tab; "" for none.
+	Variables string `json:"variables,omitempty"`
+}
+
+// WithTabs makes GraphiQL open the tabs tabs returns when the browser has kept none of its
+// own (a first visit, or after its storage was cleared); otherwise it reopens the kept ones.
+// tabs is called at each load of the page, with the request's context; no tabs leaves one
+// tab with the default query. The tabs get the headers of [WithHeaders].
+func WithTabs(tabs func(context.Context) []Tab) Option {
+	return func(p *page) { p.tabs = tabs }
+}
+
+// WithDefaultQuery sets the text of a tab that the user opens, and of the first tab when
+// there are no others, instead of GraphiQL's welcome text.
+func WithDefaultQuery(query string) Option {
+	return func(p *page) { p.DefaultQuery = query }
+}
+
 // page is what the template needs.
 type page struct {
 	Title, Endpoint string
 	// Headers is the JSON text for the Headers tab; empty leaves the tab empty.
-	Headers                                                  string
+	Headers string
+	// DefaultQuery is the text of a new tab; empty is GraphiQL's own.
+	DefaultQuery string
+	// Tabs are the tabs of a first visit; nil is one tab with DefaultQuery.
+	Tabs                                                     []Tab
 	GraphiqlJS, GraphiqlCSS, ReactJS, ReactDOMJS, Favicon    string
 	GraphiqlJSSRI, GraphiqlCSSSRI, ReactJSSRI, ReactDOMJSSRI string
+
+	tabs func(context.Context) []Tab
+}
+
+// render returns the page's HTML.
+func (p *page) render() string {
+	var buf strings.Builder
+	if err := pageTemplate.Execute(&buf, p); err != nil {
+		panic("playground: " + err.Error()) // the template and its data are fixed
+	}
+	return buf.String()
 }
 
 // Handler returns the GraphiQL page for endpoint, loading its scripts from assetsPath (e.g.
@@ -111,12 +149,14 @@ func Handler(title, endpoint, assetsPath string, opts ...Option) http.HandlerFun
 	for _, opt := range opts {
 		opt(&p)
 	}
-	var buf strings.Builder
-	if err := pageTemplate.Execute(&buf, p); err != nil {
-		panic("playground: " + err.Error()) // the template and its data are fixed
-	}
-	html := buf.String()
-	return func(w http.ResponseWriter, _ *http.Request) {
+	static := p.render()
+	return func(w http.ResponseWriter, r *http.Request) {
+		html := static
+		if p.tabs != nil {
+			withTabs := p
+			withTabs.Tabs = p.tabs(r.Context())
+			html = withTabs.render()
+		}
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		// The page may carry a development token: keep it out of shared caches.
 		w.Header().Set("Cache-Control", "no-store")

@@ -1,9 +1,11 @@
 package playground
 
 import (
+	"context"
 	"crypto/sha256"
 	"crypto/sha512"
 	"encoding/base64"
+	"fmt"
 	"html"
 	"io"
 	"io/fs"
@@ -262,5 +264,31 @@ func TestWithHeaders(t *testing.T) {
 	_, body = get(t, newServer(t).URL+"/")
 	if !strings.Contains(string(body), `const headers = "" || undefined;`) || strings.Contains(string(body), "Bearer") {
 		t.Error("headers pre-filled without WithHeaders")
+	}
+}
+
+// TestWithTabs checks that the tabs are read at each load of the page, written as JSON that
+// cannot close the script element, and that the default query replaces GraphiQL's.
+func TestWithTabs(t *testing.T) {
+	loads := 0
+	srv := newServer(t, WithDefaultQuery("# This API\n{ a }"), WithTabs(func(ctx context.Context) []Tab {
+		loads++
+		return []Tab{{Query: fmt.Sprintf("# load %d </script>\nquery A { a }", loads), Variables: `{"id": "x"}`}}
+	}))
+	for load := 1; load <= 2; load++ {
+		_, body := get(t, srv.URL+"/")
+		page := string(body)
+		want := fmt.Sprintf(`const tabs = ([{"query":"# load %d \u003c/script\u003e\nquery A { a }","variables":"{\"id\": \"x\"}"}] || [])`, load)
+		if !strings.Contains(page, want) {
+			t.Errorf("load %d: page lacks %s", load, want)
+		}
+		if !strings.Contains(page, `defaultQuery: "# This API\n{ a }" || undefined,`) {
+			t.Errorf("load %d: page lacks the default query", load)
+		}
+	}
+
+	_, body := get(t, newServer(t).URL+"/")
+	if !strings.Contains(string(body), `const tabs = ( null  || [])`) || !strings.Contains(string(body), `defaultQuery: "" || undefined,`) {
+		t.Error("tabs or a default query without WithTabs and WithDefaultQuery")
 	}
 }
