@@ -360,24 +360,7 @@ func TestLockTimeout(t *testing.T) {
 			key, id := c.create(e)
 			before, history := e.read(c, key)
 
-			ctx := context.Background()
-			tx, err := e.db.BeginTx(ctx, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer tx.Rollback() //nolint:errcheck // released below; this is for a failed test
-			if _, err := tx.ExecContext(ctx, "SELECT 1 FROM "+c.table+" WHERE id = ? FOR UPDATE", id); err != nil {
-				t.Fatal(err)
-			}
-			start := time.Now()
-			o, err := e.tryUpdate(c, key, c.change(1))
-			took := time.Since(start)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := tx.Rollback(); err != nil {
-				t.Fatal(err)
-			}
+			o, took := e.updateWhileLocked(c, key, id)
 
 			res := o.response
 			if res.Status != 200 || res.codeOf() != "LOCK_TIMEOUT" || res.Errors[0].Extensions["retryable"] != true ||
@@ -397,4 +380,29 @@ func TestLockTimeout(t *testing.T) {
 			}
 		})
 	}
+}
+
+// updateWhileLocked tries an update of the record key names while another transaction holds
+// its row lock, and returns the outcome and how long it took.
+func (e *env) updateWhileLocked(c contended, key map[string]any, id any) (updateOutcome, time.Duration) {
+	e.t.Helper()
+	ctx := context.Background()
+	tx, err := e.db.BeginTx(ctx, nil)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer tx.Rollback() //nolint:errcheck // released below; this is for a failed test
+	if _, err := tx.ExecContext(ctx, "SELECT 1 FROM "+c.table+" WHERE id = ? FOR UPDATE", id); err != nil {
+		e.t.Fatal(err)
+	}
+	start := time.Now()
+	o, err := e.tryUpdate(c, key, c.change(1))
+	took := time.Since(start)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if err := tx.Rollback(); err != nil {
+		e.t.Fatal(err)
+	}
+	return o, took
 }

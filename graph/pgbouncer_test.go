@@ -1,7 +1,6 @@
 package graph_test
 
 import (
-	"context"
 	"fmt"
 	"net/url"
 	"slices"
@@ -164,24 +163,7 @@ func TestLockTimeoutBehindPgBouncer(t *testing.T) {
 					e.t = t
 					key, id := c.create(e)
 					before, history := e.read(c, key)
-					ctx := context.Background()
-					tx, err := e.db.BeginTx(ctx, nil)
-					if err != nil {
-						t.Fatal(err)
-					}
-					defer tx.Rollback() //nolint:errcheck // released below; this is for a failed test
-					if _, err := tx.ExecContext(ctx, "SELECT 1 FROM "+c.table+" WHERE id = ? FOR UPDATE", id); err != nil {
-						t.Fatal(err)
-					}
-					start := time.Now()
-					o, err := e.tryUpdate(c, key, c.change(1))
-					took := time.Since(start)
-					if err != nil {
-						t.Fatal(err)
-					}
-					if err := tx.Rollback(); err != nil {
-						t.Fatal(err)
-					}
+					o, took := e.updateWhileLocked(c, key, id)
 					res := o.response
 					t.Logf("refused after %v: %s", took.Round(time.Millisecond), res.codeOf())
 					if res.Status != 200 || res.codeOf() != "LOCK_TIMEOUT" || res.Errors[0].Extensions["retryable"] != true || o.record != nil {
