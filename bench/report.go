@@ -53,13 +53,13 @@ type summary struct {
 }
 
 type report struct {
-	Started     time.Time         `json:"started"`
-	Elapsed     string            `json:"elapsed"`
-	Machine     map[string]any    `json:"machine"`
-	Options     map[string]any    `json:"options"`
-	Data        dataset           `json:"data"`
-	Captured    map[string]string `json:"capturedTransactions"` // one per workload, described
-	Summary     []summary         `json:"summary"`
+	Started  time.Time         `json:"started"`
+	Elapsed  string            `json:"elapsed"`
+	Machine  map[string]any    `json:"machine"`
+	Options  map[string]any    `json:"options"`
+	Data     dataset           `json:"data"`
+	Captured map[string]string `json:"capturedTransactions"` // one per workload, described
+	Summary  []summary         `json:"summary"`
 	// Counts are the counting pass's statements and round trips per request, which the
 	// guard compares with bench/expect.json.
 	Counts      []countResult `json:"counts,omitempty"`

@@ -310,7 +310,7 @@ FROM upd`,
 		// Reads a customer's 100 gateways with all four lists.
 		Name:         "customerPaymentGateways",
 		compressible: true,
-		targets: func(d dataset) int { return d.Customers },
+		targets:      func(d dataset) int { return d.Customers },
 		body: func(buf []byte, _ dataset, t int, _ uint64) []byte {
 			buf = append(request(buf, listDoc), `{"c":`...)
 			buf = appendUUID(buf, customerID(t))
