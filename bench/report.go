@@ -318,9 +318,10 @@ func (r *report) writeChart(path string) error {
 	// The legend sits under the title, clear of every line.
 	legend.Top, legend.Left, legend.XOffs = true, true, vg.Points(12)
 	legend.TextStyle.Font.Size = vg.Points(11)
-	band := draw.Crop(dc, 0, 0, dc.Size().Y-vg.Points(118), -vg.Points(28))
+	legend.Padding = vg.Points(2)
+	band := draw.Crop(dc, 0, 0, dc.Size().Y-vg.Points(112), -vg.Points(28))
 	legend.Draw(band)
-	tiles := draw.Tiles{Rows: 2, Cols: cols, PadTop: vg.Points(124), PadBottom: vg.Points(8), PadLeft: vg.Points(8),
+	tiles := draw.Tiles{Rows: 2, Cols: cols, PadTop: vg.Points(112), PadBottom: vg.Points(8), PadLeft: vg.Points(8),
 		PadRight: vg.Points(12), PadX: vg.Points(14), PadY: vg.Points(14)}
 	canvases := plot.Align([][]*plot.Plot{rows[0], rows[1]}, tiles, dc)
 	for j := range 2 {
