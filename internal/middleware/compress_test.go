@@ -99,6 +99,32 @@ func BenchmarkCompressList(b *testing.B) {
 	}
 }
 
+// BenchmarkCompressSmall measures what the wrapper costs an answer below the threshold (a
+// mutation's payload, 1 KiB), which it holds back and sends plain.
+func BenchmarkCompressSmall(b *testing.B) {
+	body := listJSON(1)[:1024]
+	serve := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(body)
+	})
+	for name, h := range map[string]http.Handler{"plain": serve, "wrapped": Compress(4096, serve)} {
+		b.Run(name, func(b *testing.B) {
+			req := httptest.NewRequest(http.MethodPost, "/query", nil)
+			req.Header.Set("Accept-Encoding", "gzip")
+			w := &countingWriter{header: http.Header{}}
+			b.ReportAllocs()
+			for b.Loop() {
+				clear(w.header)
+				w.n = 0
+				h.ServeHTTP(w, req)
+			}
+			if w.header.Get("Content-Encoding") != "" || w.n != len(body) {
+				b.Fatalf("a %d-byte answer: Content-Encoding %q, %d bytes sent", len(body), w.header.Get("Content-Encoding"), w.n)
+			}
+		})
+	}
+}
+
 // BenchmarkDecompressList measures what a Go client spends decompressing the list.
 func BenchmarkDecompressList(b *testing.B) {
 	body := listJSON(100)
@@ -133,3 +159,33 @@ func (w *countingWriter) WriteHeader(code int) {
 	}
 }
 func (w *countingWriter) Write(b []byte) (int, error) { w.n += len(b); return len(b), nil }
+
+func TestIsUpgrade(t *testing.T) {
+	tests := []struct {
+		headers map[string]string
+		want    bool
+	}{
+		{map[string]string{"Connection": "Upgrade", "Upgrade": "websocket"}, true},
+		{map[string]string{"Connection": "keep-alive, Upgrade"}, true},
+		{map[string]string{"Upgrade": "h2c"}, true},
+		{map[string]string{"Connection": "keep-alive"}, false},
+		{map[string]string{"Accept-Encoding": "gzip"}, false},
+	}
+	for _, tt := range tests {
+		r := httptest.NewRequest(http.MethodGet, "/query", nil)
+		for k, v := range tt.headers {
+			r.Header.Set(k, v)
+		}
+		if got := isUpgrade(r); got != tt.want {
+			t.Errorf("isUpgrade(%v) = %t, want %t", tt.headers, got, tt.want)
+		}
+	}
+}
+
+// TestCompressOff: a threshold of 0 leaves the handler as it is.
+func TestCompressOff(t *testing.T) {
+	h := http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})
+	if got := Compress(0, h); fmt.Sprintf("%p", got) != fmt.Sprintf("%p", h) {
+		t.Errorf("Compress(0, h) wrapped h")
+	}
+}
