@@ -180,10 +180,10 @@ func (r *report) write(w io.Writer) error {
 			if sv == nil {
 				continue
 			}
-			fmt.Fprintf(tw, "%s\t%d\t%s\t%.0f\t%.2f\t%.2f\t%d\t%.0f\t%.0f\t%.0f\t%.1f\t%.1f\t%.0f\t%.1f\t|\t%.2f\t%.2f\t\n",
+			fmt.Fprintf(tw, "%s\t%d\t%s\t%.0f\t%.2f\t%.2f\t%d\t%.0f\t%.0f\t%.0f\t%.1f\t%.1f\t%.0f\t%.1f\t|\t%s\t%s\t\n",
 				s.Workload, s.Concurrency, shortVariant(v), sv.ReqPerSec, sv.P50Ms, sv.P99Ms, sv.Failures,
 				sv.ServerCPUUs, sv.PostgresCPUUs, sv.ClientCPUUs, sv.Statements, sv.RoundTrips, sv.ServerRSSMiB, sv.WireKiB,
-				sv.OverReplay, sv.OverBest)
+				ratio(sv.OverReplay), ratio(sv.OverBest))
 		}
 	}
 	if err := tw.Flush(); err != nil {
@@ -194,6 +194,9 @@ func (r *report) write(w io.Writer) error {
 	fmt.Fprintln(tw, "workload\tc\t(a) req/s\tp50 ms\tpg CPU\tstmts\ttrips\tfail\t|\t(b) req/s\tp50 ms\tpg CPU\tfail\t")
 	for _, s := range r.Summary {
 		a, b := s.Variants[variantReplay], s.Variants[variantBest]
+		if a == nil && b == nil {
+			continue
+		}
 		if a == nil {
 			a = &variantSummary{}
 		}
@@ -217,6 +220,14 @@ func (r *report) write(w io.Writer) error {
 		}
 	}
 	return nil
+}
+
+// ratio formats a ratio to a floor: — when the floor did not run.
+func ratio(x float64) string {
+	if x == 0 {
+		return "—"
+	}
+	return fmt.Sprintf("%.2f", x)
 }
 
 // shortVariant names a server variant in a table column.

@@ -71,6 +71,15 @@ type bench struct {
 	// its peak RSS is its own, not what an earlier workload left behind.
 	serverBin, serverLog string
 	serverEnv            map[string][]string
+	loops                uint64 // closed loops run so far
+}
+
+// requestNumbers returns the first request number of the next closed loop: each gets a range
+// of its own (the counting pass's numbers lie below them), so that the variants of a cell,
+// which share its seed and so its targets, never write what another already wrote.
+func (b *bench) requestNumbers() uint64 {
+	b.loops++
+	return b.loops << 32
 }
 
 // modes returns the servers the run needs: the default one always (the counting pass uses
@@ -335,7 +344,7 @@ func (b *bench) cell(ctx context.Context, w *workload, variant string, c, rep in
 	}
 	defer closeAll()
 	seed := uint64(rep)<<32 | uint64(c)
-	closedLoop(ctx, workers, b.opt.warmup, seed^0xfeed) // connections, caches, plans
+	closedLoop(ctx, workers, b.opt.warmup, seed^0xfeed, b.requestNumbers()) // connections, caches, plans
 	sizes.wire.Store(0)
 	sizes.body.Store(0)
 	server := b.servers[modeOf(variant)]
@@ -347,7 +356,7 @@ func (b *bench) cell(ctx context.Context, w *workload, variant string, c, rep in
 	resetPeakRSS(serverPID)
 	srv0, pg0, self0 := cpuTime(serverPID), treeCPUTime(pgPID), cpuTime(self)
 	profiled := b.startProfile(w, variant, c, rep)
-	res := closedLoop(ctx, workers, b.opt.duration, seed)
+	res := closedLoop(ctx, workers, b.opt.duration, seed, b.requestNumbers())
 	srv1, pg1, self1 := cpuTime(serverPID), treeCPUTime(pgPID), cpuTime(self)
 	if err := profiled(); err != nil {
 		return cellResult{}, err
