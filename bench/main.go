@@ -1,8 +1,9 @@
 // Command bench measures the API server's update mutations and a list query against what
 // PostgreSQL itself allows, in one run on one machine.
 //
-//	go run ./bench                       # full run: about 15 minutes
-//	go run ./bench -smoke                # a few seconds: does everything still work?
+//	go run ./bench                       # full run: about 20 minutes
+//	go run ./bench -smoke                # a minute or so: does everything still work, has SQL grown?
+//	go run ./bench -compare old.json     # also: how each figure changed since an earlier run
 //	go run ./bench -duration 3s -reps 3 -concurrency 1,8,32 -json out.json -png out.png
 //
 // It needs nothing running. It starts a private PostgreSQL (fsync off, as the tests do),
