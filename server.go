@@ -234,7 +234,9 @@ func tracedRoutes(tr *tracing.Tracing, cfg *config.Config, logger *slog.Logger, 
 	registry.MustRegister(database.Collectors(db.DB)...)
 
 	mux := http.NewServeMux()
-	mux.Handle("/query", tr.HTTP("/query", middleware.Log(logger, "/query", middleware.CORS(cfg.CORSAllowedOrigins, cfg.CORSAllowedHeaders, verifier.Middleware(api)))))
+	// Compression inside the access log, so that its duration includes compressing.
+	mux.Handle("/query", tr.HTTP("/query", middleware.Log(logger, "/query", middleware.Compress(cfg.ResponseGzipMinBytes,
+		middleware.CORS(cfg.CORSAllowedOrigins, cfg.CORSAllowedHeaders, verifier.Middleware(api))))))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = io.WriteString(w, "ok\n")
 	})

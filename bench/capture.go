@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/uptrace/bun"
@@ -175,12 +177,17 @@ func bestDoer(conn *pgx.Conn, w *workload, d dataset) doer {
 	}
 }
 
+// answerSizes adds up the bytes of a cell's answers: as sent and as read.
+type answerSizes struct{ wire, body atomic.Int64 }
+
 // httpDoer returns a worker that sends the workload's requests to the server over its own
-// keep-alive connection.
-func httpDoer(client *http.Client, url, token string, w *workload, d dataset) doer {
+// keep-alive connection. With gzip it asks for a compressed answer, requires one and
+// decompresses it, as a browser would; its CPU time is the load generator's.
+func httpDoer(client *http.Client, url, token string, w *workload, d dataset, gzipped bool, sizes *answerSizes) doer {
 	targets := w.targets(d)
 	var buf []byte
-	var resp bytes.Buffer
+	var wire, resp bytes.Buffer
+	var zr gzip.Reader
 	return func(ctx context.Context, rng *rand.Rand, n uint64) error {
 		buf = w.body(buf[:0], d, rng.IntN(targets), n)
 		req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(buf))
@@ -189,19 +196,37 @@ func httpDoer(client *http.Client, url, token string, w *workload, d dataset) do
 		}
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("Authorization", "Bearer "+token)
+		if gzipped {
+			req.Header.Set("Accept-Encoding", "gzip")
+		}
 		res, err := client.Do(req)
 		if err != nil {
 			return err
 		}
-		resp.Reset()
-		_, err = resp.ReadFrom(res.Body)
+		wire.Reset()
+		_, err = wire.ReadFrom(res.Body)
 		res.Body.Close()
 		if err != nil {
 			return err
 		}
-		if res.StatusCode != http.StatusOK {
-			return fmt.Errorf("status %d: %.200s", res.StatusCode, resp.Bytes())
+		body, sent := wire.Bytes(), wire.Len()
+		if enc := res.Header.Get("Content-Encoding"); gzipped && enc != "gzip" {
+			return fmt.Errorf("asked for gzip, got Content-Encoding %q (%d bytes)", enc, wire.Len())
+		} else if enc == "gzip" {
+			if err := zr.Reset(bytes.NewReader(body)); err != nil {
+				return fmt.Errorf("gzip: %w", err)
+			}
+			resp.Reset()
+			if _, err := resp.ReadFrom(&zr); err != nil {
+				return fmt.Errorf("gzip: %w", err)
+			}
+			body = resp.Bytes()
 		}
-		return w.ok(resp.Bytes())
+		sizes.wire.Add(int64(sent))
+		sizes.body.Add(int64(len(body)))
+		if res.StatusCode != http.StatusOK {
+			return fmt.Errorf("status %d: %.200s", res.StatusCode, body)
+		}
+		return w.ok(body)
 	}
 }

@@ -37,7 +37,10 @@ func (r loadResult) percentile(p float64) time.Duration {
 // server sustains, so the figures are throughput at a given concurrency with the latency that
 // comes with it, and an overloaded server cannot build an unbounded queue as an open loop's
 // fixed arrival rate would.
-func closedLoop(ctx context.Context, workers []doer, d time.Duration, seed uint64) loadResult {
+//
+// Requests are numbered from first on: a run gives each loop its own range, so that no two
+// requests of a run write the same values (an update that changes nothing is cheaper).
+func closedLoop(ctx context.Context, workers []doer, d time.Duration, seed, first uint64) loadResult {
 	ctx, cancel := context.WithTimeout(ctx, d+30*time.Second) // a hung request cannot hang the run
 	defer cancel()
 	type part struct {
@@ -49,7 +52,7 @@ func closedLoop(ctx context.Context, workers []doer, d time.Duration, seed uint6
 	var counter atomic.Uint64
 	next := func() (uint64, bool) {
 		n := counter.Add(1)
-		return n, n <= maxRequestsPerCell
+		return first + n, n <= maxRequestsPerCell
 	}
 	start := time.Now()
 	deadline := start.Add(d)

@@ -1,25 +1,34 @@
 // Command bench measures the API server's update mutations and a list query against what
 // PostgreSQL itself allows, in one run on one machine.
 //
-//	go run ./bench                       # full run: about 15 minutes
-//	go run ./bench -smoke                # a few seconds: does everything still work?
+//	go run ./bench                       # full run: about 20 minutes
+//	go run ./bench -smoke                # a minute or so: does everything still work, has SQL grown?
+//	go run ./bench -compare old.json     # also: how each figure changed since an earlier run
 //	go run ./bench -duration 3s -reps 3 -concurrency 1,8,32 -json out.json -png out.png
 //
 // It needs nothing running. It starts a private PostgreSQL (fsync off, as the tests do),
 // loads a realistic data set, builds the server from this repository and runs it as a child
 // process on 127.0.0.1, then drives each workload with closed-loop load at each concurrency
-// in three variants, interleaved so that a noisy neighbour hurts all alike:
+// in these variants, interleaved so that a noisy neighbour hurts all alike:
 //
-//	server  GraphQL requests over HTTP keep-alive to the server
-//	(a)     the same SQL transactions the server sends (captured by a Bun query hook from the
-//	        server's own handler), replayed over pgx from this process
-//	(b)     the best SQL for the same effect: one prepared statement, one round trip
+//	server       GraphQL requests over HTTP keep-alive to the server
+//	server-gzip  the same with Accept-Encoding: gzip, decompressed by the load generator
+//	             (only for workloads whose answers are large enough to be compressed)
+//	server-exec  the same requests to a second server whose DATABASE_URL says
+//	             default_query_exec_mode=exec, as behind PgBouncer before 1.21
+//	(a)          the same SQL transactions the server sends (captured by a Bun query hook
+//	             from the server's own handler), replayed over pgx from this process
+//	(b)          the best SQL for the same effect: one prepared statement, one round trip
 //
 // It reports, per workload and concurrency, medians over the reps: requests per second,
 // p50 and p99 latency, failures, CPU per request of the server, of PostgreSQL and of this
 // process (the load generator), SQL statements and round trips per request, the server's
 // peak RSS and the ratios server ÷ (a) and server ÷ (b); as a table, as JSON and as a PNG
-// chart.
+// chart. With -compare it also prints the change from an earlier run's JSON.
+//
+// Before the load, a short sequential pass counts the statements and round trips each
+// workload sends per request (on each server); a count above bench/expect.json fails the
+// run, -smoke included, so that CI notices when a change makes a request send more SQL.
 package main
 
 import (
@@ -29,6 +38,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -47,6 +57,8 @@ type options struct {
 	profileDir  string
 	keep        bool
 	serverEnv   []string
+	variants    []string
+	comparePath string
 }
 
 func main() {
@@ -77,6 +89,8 @@ func parseFlags(args []string) (*options, error) {
 	fs.StringVar(&opt.jsonPath, "json", "bench-results.json", "where to write the results as JSON")
 	fs.StringVar(&opt.pngPath, "png", "bench-results.png", "where to write the chart")
 	fs.StringVar(&opt.profileDir, "profile", "", "write CPU and allocation profiles of the server, one per workload at the highest concurrency, into this directory")
+	fs.StringVar(&opt.comparePath, "compare", "", "a previous run's JSON (-json): print how each figure changed since")
+	vars := fs.String("variants", strings.Join(variants, ","), "comma-separated variants to run")
 	fs.BoolVar(&opt.keep, "keep", false, "keep the temporary directory (server log, database) for inspection")
 	fs.Func("env", "extra environment for the server, KEY=VALUE (repeatable), e.g. -env GOGC=200", func(s string) error {
 		if !strings.Contains(s, "=") {
@@ -108,6 +122,15 @@ func parseFlags(args []string) (*options, error) {
 			return nil, fmt.Errorf("-concurrency: %q is not a number of workers (1-256)", s)
 		}
 		opt.concurrency = append(opt.concurrency, c)
+	}
+	for _, v := range strings.Split(*vars, ",") {
+		v = strings.TrimSpace(v)
+		if !slices.Contains(variants, v) {
+			return nil, fmt.Errorf("-variants: no variant %q (have %s)", v, strings.Join(variants, ","))
+		}
+		if !slices.Contains(opt.variants, v) {
+			opt.variants = append(opt.variants, v)
+		}
 	}
 	opt.workloads = workloads
 	if *names != "" {

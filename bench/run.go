@@ -4,12 +4,14 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -25,11 +27,32 @@ import (
 // The variants of a cell.
 const (
 	variantServer = "server"
-	variantReplay = "replay"   // floor (a)
-	variantBest   = "best-sql" // floor (b)
+	variantGzip   = "server-gzip" // the server, asked for gzip: compressible workloads only
+	variantExec   = "server-exec" // the server with default_query_exec_mode=exec
+	variantReplay = "replay"      // floor (a)
+	variantBest   = "best-sql"    // floor (b)
 )
 
-var variants = []string{variantServer, variantReplay, variantBest}
+var variants = []string{variantServer, variantGzip, variantExec, variantReplay, variantBest}
+
+// serverVariants are the variants that send GraphQL requests to a server.
+var serverVariants = []string{variantServer, variantGzip, variantExec}
+
+func isServerVariant(v string) bool { return slices.Contains(serverVariants, v) }
+
+// The server processes: one per DATABASE_URL setting.
+const (
+	modeDefault = "default" // DATABASE_URL as it comes
+	modeExec    = "exec"    // DATABASE_URL with default_query_exec_mode=exec
+)
+
+// modeOf says which server a server variant talks to.
+func modeOf(variant string) string {
+	if variant == variantExec {
+		return modeExec
+	}
+	return modeDefault
+}
 
 // bench is one run's environment: the database, the server and what the cells share.
 type bench struct {
@@ -37,16 +60,55 @@ type bench struct {
 	data      dataset
 	pg        *pgserver.Server
 	url       string
-	server    *serverProc
+	servers   map[string]*serverProc // by mode
 	token     string
 	captured  map[string][]transaction
+	counts    []countResult     // the counting pass
 	floor     database.Counters // what floors (a) and (b) send
-	pprof     string            // the server's pprof address, when profiling
+	pprof     map[string]string // each server's pprof address, when profiling
 	pgVersion string
-	// How to start the server again: each workload of each rep gets a fresh one, so that
+	// How to start the servers again: each workload of each rep gets fresh ones, so that
 	// its peak RSS is its own, not what an earlier workload left behind.
 	serverBin, serverLog string
-	serverEnv            []string
+	serverEnv            map[string][]string
+	loops                uint64 // closed loops run so far
+}
+
+// requestNumbers returns the first request number of the next closed loop: each gets a range
+// of its own (the counting pass's numbers lie below them), so that the variants of a cell,
+// which share its seed and so its targets, never write what another already wrote.
+func (b *bench) requestNumbers() uint64 {
+	b.loops++
+	return b.loops << 32
+}
+
+// modes returns the servers the run needs: the default one always (the counting pass uses
+// it), the exec one when its variant runs.
+func (b *bench) modes() []string {
+	if slices.Contains(b.opt.variants, variantExec) {
+		return []string{modeDefault, modeExec}
+	}
+	return []string{modeDefault}
+}
+
+// startServers starts a server for each mode, stopping those running.
+func (b *bench) startServers(ctx context.Context) error {
+	b.stopServers()
+	for _, m := range b.modes() {
+		s, err := startServer(ctx, b.serverBin, b.serverEnv[m], b.serverLog)
+		if err != nil {
+			return fmt.Errorf("%s server: %w", m, err)
+		}
+		b.servers[m] = s
+	}
+	return nil
+}
+
+func (b *bench) stopServers() {
+	for m, s := range b.servers {
+		s.stop()
+		delete(b.servers, m)
+	}
 }
 
 func run(ctx context.Context, opt *options) error {
@@ -67,7 +129,14 @@ func run(ctx context.Context, opt *options) error {
 	if err := os.Chmod(dir, 0o755); err != nil {
 		return err
 	}
-	b := &bench{opt: opt, data: fullDataset}
+	var previous *report
+	if opt.comparePath != "" {
+		// Read first: a bad file should not cost a whole run.
+		if previous, err = readReport(opt.comparePath); err != nil {
+			return err
+		}
+	}
+	b := &bench{opt: opt, data: fullDataset, servers: map[string]*serverProc{}, pprof: map[string]string{}, serverEnv: map[string][]string{}}
 	if opt.smoke {
 		b.data = dataset{Configs: fullDataset.Configs / 10, Gateways: fullDataset.Gateways / 10,
 			Customers: fullDataset.Customers, Dealers: fullDataset.Dealers / 10, Orders: fullDataset.Orders / 10}
@@ -117,26 +186,34 @@ func run(ctx context.Context, opt *options) error {
 	if err := <-build; err != nil {
 		return err
 	}
-	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir, "DATABASE_URL=" + b.url,
-		"AUTH_HS256_SECRET=" + secret, "SECRETS_KEY=" + key, "DATA_DIR=" + filepath.Join(dir, "data"), "LOG_LEVEL=info"}
-	env = append(env, opt.serverEnv...)
-	if opt.profileDir != "" {
-		port, err := freePort()
-		if err != nil {
-			return err
+	for _, m := range b.modes() {
+		url := b.url
+		if m == modeExec {
+			url += "&default_query_exec_mode=exec"
 		}
-		b.pprof = fmt.Sprintf("127.0.0.1:%d", port)
-		env = append(env, "PAYGQL_PPROF_ADDR="+b.pprof)
+		env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir, "DATABASE_URL=" + url,
+			"AUTH_HS256_SECRET=" + secret, "SECRETS_KEY=" + key, "DATA_DIR=" + filepath.Join(dir, "data-"+m), "LOG_LEVEL=info"}
+		env = append(env, opt.serverEnv...)
+		if opt.profileDir != "" {
+			port, err := freePort()
+			if err != nil {
+				return err
+			}
+			b.pprof[m] = fmt.Sprintf("127.0.0.1:%d", port)
+			env = append(env, "PAYGQL_PPROF_ADDR="+b.pprof[m])
+		}
+		b.serverEnv[m] = env
+	}
+	if opt.profileDir != "" {
 		if err := os.MkdirAll(opt.profileDir, 0o755); err != nil {
 			return err
 		}
 	}
-	b.serverBin, b.serverEnv, b.serverLog = bin, env, filepath.Join(dir, "server.log")
-	b.server, err = startServer(ctx, bin, env, b.serverLog)
-	if err != nil {
+	b.serverBin, b.serverLog = bin, filepath.Join(dir, "server.log")
+	if err := b.startServers(ctx); err != nil {
 		return err
 	}
-	defer func() { b.server.stop() }()
+	defer b.stopServers()
 	if b.token, err = auth.MintHS256([]byte(secret), auth.Claims{Subject: "bench", Roles: []string{auth.RoleAdmin}, TTL: 24 * time.Hour}); err != nil {
 		return err
 	}
@@ -148,6 +225,10 @@ func run(ctx context.Context, opt *options) error {
 	if b.captured, err = capture(ctx, b.url, box, []byte(secret), b.data, perWorkload); err != nil {
 		return err
 	}
+	progress("counting the statements and round trips of each workload (sequential requests)")
+	if b.counts, err = b.countPass(ctx); err != nil {
+		return err
+	}
 	results, err := b.cells(ctx)
 	if err != nil {
 		return err
@@ -156,6 +237,12 @@ func run(ctx context.Context, opt *options) error {
 	if err := rep.write(os.Stdout); err != nil {
 		return err
 	}
+	if previous != nil {
+		fmt.Printf("\nchange since %s (%s):\n", opt.comparePath, previous.Started.Format(time.DateTime))
+		if err := compare(os.Stdout, previous, rep); err != nil {
+			return err
+		}
+	}
 	if err := rep.writeJSON(opt.jsonPath); err != nil {
 		return err
 	}
@@ -163,10 +250,11 @@ func run(ctx context.Context, opt *options) error {
 		return err
 	}
 	fmt.Printf("\nwrote %s and %s\n", opt.jsonPath, opt.pngPath)
+	guardErr := checkCounts(os.Stdout, expected, b.counts)
 	if n := rep.failures(); n > 0 {
-		return fmt.Errorf("%d requests failed", n)
+		return errors.Join(fmt.Errorf("%d requests failed", n), guardErr)
 	}
-	return nil
+	return guardErr
 }
 
 func (b *bench) loadData(ctx context.Context, box *secrets.Box) error {
@@ -190,18 +278,20 @@ func (b *bench) loadData(ctx context.Context, box *secrets.Box) error {
 // cells runs every cell, reps outermost, so that each rep measures every workload, variant and
 // concurrency close together in time.
 func (b *bench) cells(ctx context.Context) ([]cellResult, error) {
-	total := b.opt.reps * len(b.opt.workloads) * len(b.opt.concurrency) * len(variants)
+	total := 0
+	for _, w := range b.opt.workloads {
+		total += b.opt.reps * len(b.opt.concurrency) * len(w.variants(b.opt.variants))
+	}
 	var out []cellResult
 	start := time.Now()
 	for rep := range b.opt.reps {
-		for i, w := range b.opt.workloads {
-			if rep > 0 || i > 0 {
-				if err := b.restartServer(ctx); err != nil {
-					return nil, err
-				}
+		for _, w := range b.opt.workloads {
+			// Fresh servers (the counting pass used the first ones).
+			if err := b.startServers(ctx); err != nil {
+				return nil, err
 			}
 			for _, c := range b.opt.concurrency {
-				for _, v := range variants {
+				for _, v := range w.variants(b.opt.variants) {
 					if err := ctx.Err(); err != nil {
 						return nil, err
 					}
@@ -219,17 +309,6 @@ func (b *bench) cells(ctx context.Context) ([]cellResult, error) {
 		}
 	}
 	return out, nil
-}
-
-// restartServer replaces the server with a fresh process.
-func (b *bench) restartServer(ctx context.Context) error {
-	b.server.stop()
-	s, err := startServer(ctx, b.serverBin, b.serverEnv, b.serverLog)
-	if err != nil {
-		return err
-	}
-	b.server = s
-	return nil
 }
 
 // cellResult is one cell's measurement. CPU and counts are per request.
@@ -251,17 +330,25 @@ type cellResult struct {
 	Statements     float64 `json:"statementsPerReq"`
 	RoundTrips     float64 `json:"roundTripsPerReq"`
 	ServerPeakRSSB int64   `json:"serverPeakRssBytes,omitempty"`
+	// WireBytes and BodyBytes are a server variant's answer per request as sent (compressed
+	// or not) and as read.
+	WireBytes float64 `json:"wireBytesPerReq,omitempty"`
+	BodyBytes float64 `json:"bodyBytesPerReq,omitempty"`
 }
 
 func (b *bench) cell(ctx context.Context, w *workload, variant string, c, rep int) (cellResult, error) {
-	workers, closeAll, err := b.workers(ctx, w, variant, c)
+	var sizes answerSizes
+	workers, closeAll, err := b.workers(ctx, w, variant, c, &sizes)
 	if err != nil {
 		return cellResult{}, err
 	}
 	defer closeAll()
 	seed := uint64(rep)<<32 | uint64(c)
-	closedLoop(ctx, workers, b.opt.warmup, seed^0xfeed) // connections, caches, plans
-	serverPID, pgPID, self := b.server.pid(), b.pg.PID(), os.Getpid()
+	closedLoop(ctx, workers, b.opt.warmup, seed^0xfeed, b.requestNumbers()) // connections, caches, plans
+	sizes.wire.Store(0)
+	sizes.body.Store(0)
+	server := b.servers[modeOf(variant)]
+	serverPID, pgPID, self := server.pid(), b.pg.PID(), os.Getpid()
 	stmts0, rts0, err := b.sent(variant)
 	if err != nil {
 		return cellResult{}, err
@@ -269,7 +356,7 @@ func (b *bench) cell(ctx context.Context, w *workload, variant string, c, rep in
 	resetPeakRSS(serverPID)
 	srv0, pg0, self0 := cpuTime(serverPID), treeCPUTime(pgPID), cpuTime(self)
 	profiled := b.startProfile(w, variant, c, rep)
-	res := closedLoop(ctx, workers, b.opt.duration, seed)
+	res := closedLoop(ctx, workers, b.opt.duration, seed, b.requestNumbers())
 	srv1, pg1, self1 := cpuTime(serverPID), treeCPUTime(pgPID), cpuTime(self)
 	if err := profiled(); err != nil {
 		return cellResult{}, err
@@ -292,9 +379,10 @@ func (b *bench) cell(ctx context.Context, w *workload, variant string, c, rep in
 		Statements:    (stmts1 - stmts0) / n,
 		RoundTrips:    (rts1 - rts0) / n,
 	}
-	if variant == variantServer {
+	if isServerVariant(variant) {
 		r.ServerCPUUs = us(srv1 - srv0)
 		r.ServerPeakRSSB = peakRSS(serverPID)
+		r.WireBytes, r.BodyBytes = float64(sizes.wire.Load())/n, float64(sizes.body.Load())/n
 	}
 	return r, nil
 }
@@ -303,14 +391,14 @@ func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 // sent returns the statements and round trips sent so far by whoever runs variant.
 func (b *bench) sent(variant string) (statements, roundTrips float64, err error) {
-	if variant == variantServer {
-		return b.server.counters()
+	if isServerVariant(variant) {
+		return b.servers[modeOf(variant)].counters()
 	}
 	return float64(b.floor.Statements.Load()), float64(b.floor.RoundTrips.Load()), nil
 }
 
 // workers returns c workers for variant, each with its own connection.
-func (b *bench) workers(ctx context.Context, w *workload, variant string, c int) ([]doer, func(), error) {
+func (b *bench) workers(ctx context.Context, w *workload, variant string, c int, sizes *answerSizes) ([]doer, func(), error) {
 	var workers []doer
 	var closers []func()
 	closeAll := func() {
@@ -319,12 +407,13 @@ func (b *bench) workers(ctx context.Context, w *workload, variant string, c int)
 		}
 	}
 	switch variant {
-	case variantServer:
+	case variantServer, variantGzip, variantExec:
 		tr := &http.Transport{MaxIdleConnsPerHost: c, MaxConnsPerHost: c, DisableCompression: true, IdleConnTimeout: time.Minute}
 		client := &http.Client{Transport: tr, Timeout: 30 * time.Second}
 		closers = append(closers, tr.CloseIdleConnections)
+		url := b.servers[modeOf(variant)].url + "/query"
 		for range c {
-			workers = append(workers, httpDoer(client, b.server.url+"/query", b.token, w, b.data))
+			workers = append(workers, httpDoer(client, url, b.token, w, b.data, variant == variantGzip, sizes))
 		}
 	default:
 		for range c {
@@ -361,24 +450,26 @@ func (b *bench) connect(ctx context.Context, variant string) (*pgx.Conn, error) 
 }
 
 // startProfile takes CPU and allocation profiles of the server during the first rep's
-// server cell at the highest concurrency, when asked to; the returned function waits for
-// them.
+// server cells at the highest concurrency, when asked to; the returned function waits for
+// them. The files are <workload>[-gzip|-exec]-cpu.pprof and …-allocs.pprof.
 func (b *bench) startProfile(w *workload, variant string, c, rep int) func() error {
-	if b.pprof == "" || variant != variantServer || rep != 0 || c != b.opt.concurrency[len(b.opt.concurrency)-1] {
+	addr := b.pprof[modeOf(variant)]
+	if addr == "" || !isServerVariant(variant) || rep != 0 || c != b.opt.concurrency[len(b.opt.concurrency)-1] {
 		return func() error { return nil }
 	}
+	name := w.Name + strings.TrimPrefix(variant, variantServer)
 	secs := max(1, int(b.opt.duration.Seconds()))
 	errs := make(chan error, 2)
 	for _, p := range []string{"profile", "allocs"} {
 		go func() {
-			url := fmt.Sprintf("http://%s/debug/pprof/%s?seconds=%d", b.pprof, p, secs)
+			url := fmt.Sprintf("http://%s/debug/pprof/%s?seconds=%d", addr, p, secs)
 			res, err := http.Get(url)
 			if err != nil {
 				errs <- err
 				return
 			}
 			defer res.Body.Close()
-			f, err := os.Create(filepath.Join(b.opt.profileDir, fmt.Sprintf("%s-%s.pprof", w.Name, map[string]string{"profile": "cpu", "allocs": "allocs"}[p])))
+			f, err := os.Create(filepath.Join(b.opt.profileDir, fmt.Sprintf("%s-%s.pprof", name, map[string]string{"profile": "cpu", "allocs": "allocs"}[p])))
 			if err != nil {
 				errs <- err
 				return

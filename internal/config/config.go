@@ -47,7 +47,19 @@ type Config struct {
 	CORSAllowedHeaders []string
 	// Tracing says whether the standard OTEL_* variables ask for traces (see tracingOn).
 	Tracing bool
+	// ResponseGzipMinBytes is the size from which answers of /query are gzip-compressed
+	// for clients that accept it; 0 turns compression off.
+	ResponseGzipMinBytes int
 }
+
+// DefaultResponseGzipMinBytes is RESPONSE_GZIP_MIN_BYTES unless set: an answer of a few
+// KiB (one record with its lists) already shrinks several times, while below that the
+// bytes saved are fewer than a network packet holds.
+const DefaultResponseGzipMinBytes = 4096
+
+// maxResponseGzipMinBytes bounds RESPONSE_GZIP_MIN_BYTES: an answer is held in memory until
+// it reaches the threshold.
+const maxResponseGzipMinBytes = 64 << 20
 
 // DevCORSOrigins are the origins allowed in development mode when CORS_ALLOWED_ORIGINS is
 // unset: front-end dev servers on this machine, on any port.
@@ -72,7 +84,8 @@ var requiredCORSHeaders = []string{"authorization", "content-type"}
 // Load reads the configuration from getenv (os.Getenv in production). A bad value is an error
 // that names its variable.
 func Load(getenv func(string) string) (*Config, error) {
-	c := &Config{Port: 8080, DataDir: "./.data", LogLevel: slog.LevelInfo, Tracing: tracingOn(getenv)}
+	c := &Config{Port: 8080, DataDir: "./.data", LogLevel: slog.LevelInfo, Tracing: tracingOn(getenv),
+		ResponseGzipMinBytes: DefaultResponseGzipMinBytes}
 	var errs []error
 	bad := func(name, format string, args ...any) {
 		errs = append(errs, fmt.Errorf("%s: %s", name, fmt.Sprintf(format, args...)))
@@ -176,6 +189,13 @@ func Load(getenv func(string) string) (*Config, error) {
 			bad("CORS_ALLOWED_HEADERS", "%v", err)
 		}
 		c.CORSAllowedHeaders = headers
+	}
+	if v := getenv("RESPONSE_GZIP_MIN_BYTES"); v != "" {
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil || n < 0 || n > maxResponseGzipMinBytes {
+			bad("RESPONSE_GZIP_MIN_BYTES", "%q is not a number of bytes from 0 (compression off) to %d", v, maxResponseGzipMinBytes)
+		}
+		c.ResponseGzipMinBytes = n
 	}
 	if getenv("HOST") == "" && !c.Production {
 		// Development mode prints an admin token and serves demo data: keep it off the network

@@ -32,6 +32,9 @@ func TestLoadErrorsNameTheVariable(t *testing.T) {
 		{map[string]string{"LOG_LEVEL": "loud"}, []string{"LOG_LEVEL"}},
 		{map[string]string{"DATABASE_URL": "mysql://x"}, []string{"DATABASE_URL"}},
 		{map[string]string{"PLAYGROUND": "maybe"}, []string{"PLAYGROUND"}},
+		{map[string]string{"RESPONSE_GZIP_MIN_BYTES": "4KiB"}, []string{"RESPONSE_GZIP_MIN_BYTES", `"4KiB"`, "compression off"}},
+		{map[string]string{"RESPONSE_GZIP_MIN_BYTES": "-1"}, []string{"RESPONSE_GZIP_MIN_BYTES"}},
+		{map[string]string{"RESPONSE_GZIP_MIN_BYTES": "1000000000"}, []string{"RESPONSE_GZIP_MIN_BYTES"}},
 		{map[string]string{"SMTP_URL": "mail.example.com:587"}, []string{"SMTP_URL", "smtp://"}},
 		{map[string]string{"SMTP_URL": "smtp://u:hunter22@mail.example.com?form=a@example.com"}, []string{"SMTP_URL", "form"}},
 		{map[string]string{"APP_ENV": "production"}, []string{"DATABASE_URL", "AUTH_JWKS_URL", "SECRETS_KEY", "SMTP_URL"}},
@@ -220,6 +223,18 @@ func TestHost(t *testing.T) {
 		_, err := Load(env(map[string]string{"HOST": v}))
 		if err == nil || !strings.Contains(err.Error(), "HOST") {
 			t.Errorf("HOST=%q: %v, want an error naming HOST", v, err)
+		}
+	}
+}
+
+func TestLoadResponseGzipMinBytes(t *testing.T) {
+	for v, want := range map[string]int{"": DefaultResponseGzipMinBytes, "0": 0, "1400": 1400, " 65536 ": 65536} {
+		c, err := Load(env(map[string]string{"RESPONSE_GZIP_MIN_BYTES": v}))
+		if err != nil {
+			t.Fatalf("RESPONSE_GZIP_MIN_BYTES=%q: %v", v, err)
+		}
+		if c.ResponseGzipMinBytes != want {
+			t.Errorf("RESPONSE_GZIP_MIN_BYTES=%q gives %d, want %d", v, c.ResponseGzipMinBytes, want)
 		}
 	}
 }

@@ -24,6 +24,7 @@ var Variables = []Variable{
 	{"SMTP_URL", ".eml files in DATA_DIR/mail; required in production", "smtp[s]://[user:pass@]host[:port][?from=…] where mail goes"},
 	{"CORS_ALLOWED_ORIGINS", "localhost origins; none in production", "comma-separated origins browsers may call /query from, or *"},
 	{"CORS_ALLOWED_HEADERS", "Authorization, Content-Type, Accept, X-Request-ID, OpenTelemetry's and Apollo's", "comma-separated request headers those origins may send, or *; Authorization and Content-Type always"},
+	{"RESPONSE_GZIP_MIN_BYTES", "4096", "gzip answers of /query from this many bytes for clients that accept it; 0 turns it off"},
 	{"LOG_LEVEL", "info", "debug, info, warn or error"},
 	{"PLAYGROUND", "on, except in production", "true/false: serve the playground at /"},
 	{"INTROSPECTION", "on, except in production", "true/false: answer schema introspection"},
