@@ -38,6 +38,9 @@ type Options struct {
 	MaxTokens int
 	// Tracer, when set, traces operations and resolvers (OpenTelemetry).
 	Tracer graphql.HandlerExtension
+	// GenericLists turns the fast list path off (fastlist.go): every list is then marshalled
+	// by gqlgen's generic execution, field by field. Tests compare the two.
+	GenericLists bool
 }
 
 // DefaultOptions are the limits used unless configured otherwise.
@@ -86,6 +89,9 @@ func NewHandler(r *Resolver, opt Options) http.Handler {
 		return next(ctx)
 	})
 	srv.Use(userErrorCounter{})
+	if !opt.GenericLists {
+		srv.AroundRootFields(fastLists(r.fastRoots()))
+	}
 	srv.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 		resp := next(ctx)
 		req := middleware.RequestFrom(ctx)
