@@ -2,15 +2,19 @@ package graph_test
 
 import (
 	"context"
+	"reflect"
 	"strings"
 	"sync/atomic"
 	"testing"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
 
 	"github.com/payplat/paygql/graph"
 	"github.com/payplat/paygql/internal/auth"
 	"github.com/payplat/paygql/internal/testenv"
+	"github.com/payplat/paygql/models"
 )
 
 // fieldCounter counts the fields gqlgen's generic execution resolves: none on the fast list
@@ -173,5 +177,79 @@ func TestFastListStatements(t *testing.T) {
 		if counts["fast"] != tt.want || counts["generic"] != tt.want {
 			t.Errorf("{ %s }: %d statements on the fast path, %d on the generic one, want %d", tt.selection, counts["fast"], counts["generic"], tt.want)
 		}
+	}
+}
+
+// TestAggregatedListsMatchRows checks the gateway lists read in aggregated form (one row per
+// gateway, models/list_read.go) against Bun reading their rows one by one: every column of
+// every item, nulls, list order and text that the array form quotes.
+func TestAggregatedListsMatchRows(t *testing.T) {
+	e := newEnv(t)
+	odd := fullGateway()
+	odd["paymentTypes"] = []any{map[string]any{"paymentType": `NULL`}, map[string]any{"paymentType": `a "b", {c} \d`},
+		map[string]any{"paymentType": "CREDIT_CARD"}, map[string]any{"paymentType": " spaced ✓ "}}
+	odd["convenienceFees"] = []any{
+		map[string]any{"paymentType": "CREDIT_CARD", "minRange": "0", "maxRange": "100", "feeAmount": "2.5", "applyAtPaymentOfBoot": true,
+			"applyAtPaymentOfNotice": false, "applyAtPaymentOfTow": true, "totalPaymentAmount": "99.99", "applyConvenienceFee": true},
+		map[string]any{"paymentType": `a "b", {c} \d`},
+	}
+	odd["applications"] = []any{map[string]any{"applicationId": appTwo, "isActive": false, "primaryPaymentVenue": true},
+		map[string]any{"applicationId": appOne, "isActive": true}}
+	gs := []*models.CustomerPaymentGateway{}
+	for _, in := range []map[string]any{odd, fullGateway(), {"customerId": customerA, "displayName": "no lists"}, fullGateway()} {
+		g := e.createGateway(in)
+		gs = append(gs, &models.CustomerPaymentGateway{Record: models.Record{ID: uuid.MustParse(g.ID)}})
+	}
+	// Reordered in place, so that positions differ from the order of insertion.
+	e.updateGateway(e.admin, map[string]any{"customerId": customerA, "id": gs[1].ID.String(),
+		"billTypes": []any{map[string]any{"billTypeId": 9, "applyConvenienceFee": true}, map[string]any{"billTypeId": 1}}})
+	ctx := t.Context()
+	ids := make([]uuid.UUID, len(gs))
+	for i, g := range gs {
+		ids[i] = g.ID
+	}
+	check := func(name string, got any, rows any) {
+		t.Helper()
+		if err := e.db.NewSelect().Model(rows).Where("payment_gateway_id IN (?)", bun.In(ids)).Order("payment_gateway_id", "position").Scan(ctx); err != nil {
+			t.Fatal(err)
+		}
+		want := reflect.MakeSlice(reflect.TypeOf(got), len(gs), len(gs))
+		r := reflect.ValueOf(rows).Elem()
+		for i, id := range ids {
+			list := reflect.MakeSlice(reflect.TypeOf(got).Elem(), 0, 0)
+			for k := range r.Len() {
+				if r.Index(k).Elem().FieldByName("PaymentGatewayID").Interface() == id {
+					list = reflect.Append(list, r.Index(k))
+				}
+			}
+			want.Index(i).Set(list)
+		}
+		if !reflect.DeepEqual(got, want.Interface()) {
+			t.Errorf("%s read in aggregated form:\n%s\nread row by row:\n%s", name, mustJSON(t, got), mustJSON(t, want.Interface()))
+		}
+	}
+	bt, err := e.store.BillTypes(ctx, gs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("bill types", bt, &[]*models.PaymentGatewayBillType{})
+	apps, err := e.store.Applications(ctx, gs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("applications", apps, &[]*models.PaymentGatewayApplication{})
+	pts, err := e.store.PaymentTypes(ctx, gs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("payment types", pts, &[]*models.PaymentGatewayPaymentType{})
+	fees, err := e.store.ConvenienceFees(ctx, gs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("convenience fees", fees, &[]*models.ConvenienceFee{})
+	if len(fees[0]) != 2 || fees[0][0].TotalPaymentAmount == nil || fees[0][1].FeeAmount != nil || len(fees[2]) != 0 ||
+		pts[0][1].PaymentType != `a "b", {c} \d` || bt[1][0].BillTypeID != 9 {
+		t.Errorf("the seed did not reach the lists: %s", mustJSON(t, fees))
 	}
 }

@@ -74,9 +74,33 @@ func appendDecimal(buf []byte, d *models.Decimal) []byte {
 	if d == nil {
 		return append(buf, "null"...)
 	}
-	places := max(-d.Exponent(), 0)
+	exp := d.Exponent()
 	buf = append(buf, '"')
-	buf = append(buf, d.StringFixed(places)...)
+	if exp > 0 || exp < -18 || d.NumDigits() > 18 {
+		buf = append(buf, d.StringFixed(max(-exp, 0))...)
+		return append(buf, '"')
+	}
+	// The coefficient fits an int64: written without math/big, as StringFixed writes it.
+	c, places := d.CoefficientInt64(), int(-exp)
+	if c < 0 {
+		buf = append(buf, '-')
+		c = -c
+	}
+	var tmp [40]byte
+	digits := strconv.AppendInt(tmp[:0], c, 10)
+	n := len(digits)
+	if n > places {
+		buf = append(buf, digits[:n-places]...)
+	} else {
+		buf = append(buf, '0')
+	}
+	if places > 0 {
+		buf = append(buf, '.')
+		for range places - n {
+			buf = append(buf, '0')
+		}
+		buf = append(buf, digits[max(n-places, 0):]...)
+	}
 	return append(buf, '"')
 }
 

@@ -37,7 +37,8 @@ func TestAppendersMatchMarshalers(t *testing.T) {
 	for _, id := range []uuid.UUID{uuid.Nil, uuid.Max, uuid.MustParse("6f1c0000-0000-4000-8000-00000000000a"), uuid.New()} {
 		check("uuid", string(appendUUID(nil, id)), marshalled(models.MarshalUUID(id)))
 	}
-	for _, s := range []string{"0", "0.00", "1.5", "149.90", "-0.01", "1234567.89", "9999999999999999.99", "1e3", "12345678901234567890123.456"} {
+	for _, s := range []string{"0", "0.00", "1.5", "149.90", "-0.01", "1234567.89", "9999999999999999.99", "1e3", "12345678901234567890123.456",
+		"0.5", "-1234.5", "-0.00", "0.000001", "-999999999999999999", "0.999999999999999999", "1e-20", "123456789012345678.9"} {
 		d := decimal.RequireFromString(s)
 		check("decimal "+s, string(appendDecimal(nil, &d)), marshalled(models.MarshalDecimal(d)))
 	}
