@@ -77,7 +77,11 @@ func FuzzAppendData(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got := append(appendData([]byte(`{"data":`), data), '}')
+		var b bytes.Buffer
+		b.WriteString(`{"data":`)
+		writeData(&b, data)
+		b.WriteByte('}')
+		got := b.Bytes()
 		if !bytes.Equal(got, want) {
 			t.Errorf("wrote\n%q\njson.Marshal writes\n%q", got, want)
 		}

@@ -3,6 +3,7 @@ package graph
 import (
 	"bytes"
 	"context"
+	"io"
 	"net/http"
 	"unicode/utf8"
 
@@ -34,7 +35,7 @@ func (w *directWriter) Write(b []byte) (int, error) {
 // Unwrap gives http.ResponseController the writer underneath.
 func (w *directWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// writeDirectly returns h, with responses of data alone written to w by appendData.
+// writeDirectly returns h, with responses of data alone written to w by writeData.
 func writeDirectly(w *directWriter, h graphql.ResponseHandler) graphql.ResponseHandler {
 	return func(ctx context.Context) *graphql.Response {
 		resp := h(ctx)
@@ -42,11 +43,9 @@ func writeDirectly(w *directWriter, h graphql.ResponseHandler) graphql.ResponseH
 			resp.Path != nil || resp.HasNext != nil || len(resp.Data) == 0 {
 			return resp
 		}
-		out := make([]byte, 0, len(resp.Data)+len(resp.Data)/64+16)
-		out = append(out, `{"data":`...)
-		out = appendData(out, resp.Data)
-		out = append(out, '}')
-		_, _ = w.Write(out)
+		_, _ = w.Write([]byte(`{"data":`))
+		writeData(w, resp.Data)
+		_, _ = w.Write([]byte{'}'})
 		w.written = true
 		return &graphql.Response{}
 	}
@@ -55,14 +54,16 @@ func writeDirectly(w *directWriter, h graphql.ResponseHandler) graphql.ResponseH
 // escaped are the bytes appendData looks for: 0xE2 begins U+2028 and U+2029 (and others).
 var escaped = [...]byte{'<', '>', '&', 0xE2}
 
-// appendData appends data, compact JSON, escaped as json.Marshal escapes a json.RawMessage.
-// Each byte of escaped is searched for with bytes.IndexByte, once per occurrence.
-func appendData(out, data []byte) []byte {
+// writeData writes data, compact JSON, escaped as json.Marshal escapes a json.RawMessage:
+// the runs between escapes as they are, without a copy. Each byte of escaped is searched for
+// with bytes.IndexByte, once per occurrence.
+func writeData(w io.Writer, data []byte) {
 	var next [len(escaped)]int
 	for k, c := range escaped {
 		next[k] = indexFrom(data, 0, c)
 	}
 	start := 0
+	var esc []byte
 	for {
 		k := -1
 		for j, i := range next {
@@ -71,24 +72,24 @@ func appendData(out, data []byte) []byte {
 			}
 		}
 		if k < 0 {
-			return append(out, data[start:]...)
+			_, _ = w.Write(data[start:])
+			return
 		}
 		i := next[k]
-		out = append(out, data[start:i]...)
+		_, _ = w.Write(data[start:i])
 		start = i + 1
 		switch c := data[i]; c {
 		case '<', '>', '&':
-			out = append(out, `\u00`...)
-			out = append(out, hexDigits[c>>4], hexDigits[c&0xf])
+			esc = append(append(esc[:0], `\u00`...), hexDigits[c>>4], hexDigits[c&0xf])
 		default:
 			if r, n := utf8.DecodeRune(data[i:]); r == '\u2028' || r == '\u2029' {
-				out = append(out, `\u202`...)
-				out = append(out, hexDigits[r&0xf])
+				esc = append(append(esc[:0], `\u202`...), hexDigits[r&0xf])
 				start = i + n
 			} else {
-				out = append(out, c)
+				esc = append(esc[:0], c)
 			}
 		}
+		_, _ = w.Write(esc)
 		next[k] = indexFrom(data, start, escaped[k])
 	}
 }
