@@ -52,11 +52,41 @@ func fastLists(roots map[string]fastRoot) graphql.RootFieldMiddleware {
 	}
 }
 
-// rawJSON is an answer written in advance.
-type rawJSON []byte
+// fastAnswer is an answer written in advance, in a buffer of answerBuffers: gqlgen copies it
+// into its response (once), and the buffer goes back for the next answer, so that a large
+// answer's buffer is neither allocated nor cleared again for every request.
+type fastAnswer struct{ buf *[]byte }
 
-// MarshalGQL writes the answer.
-func (j rawJSON) MarshalGQL(w io.Writer) { _, _ = w.Write(j) }
+// MarshalGQL writes the answer and gives its buffer back.
+func (a *fastAnswer) MarshalGQL(w io.Writer) {
+	if a.buf == nil {
+		return
+	}
+	_, _ = w.Write(*a.buf)
+	putAnswerBuffer(a.buf)
+	a.buf = nil
+}
+
+// answerBuffers holds the buffers of answers written.
+var answerBuffers sync.Pool
+
+// maxPooledAnswer bounds the buffers kept for reuse.
+const maxPooledAnswer = 8 << 20
+
+func getAnswerBuffer(hint *sizeHint) *[]byte {
+	if b, ok := answerBuffers.Get().(*[]byte); ok {
+		return b
+	}
+	b := hint.buffer()
+	return &b
+}
+
+func putAnswerBuffer(b *[]byte) {
+	if cap(*b) <= maxPooledAnswer {
+		*b = (*b)[:0]
+		answerBuffers.Put(b)
+	}
+}
 
 // leaf appends the value of one plain field of v; ok is false when it cannot (a secret that
 // does not open), which leaves the root field to gqlgen.

@@ -38,12 +38,14 @@ func (r *Resolver) fastGateways() fastRoot {
 		if err != nil {
 			return nil, false
 		}
-		buf, ok, err := p.appendList(ctx, hint.buffer(), gs)
+		buf := getAnswerBuffer(&hint)
+		*buf, ok, err = p.appendList(ctx, *buf, gs)
 		if !ok || err != nil {
+			putAnswerBuffer(buf)
 			return nil, false
 		}
-		hint.note(buf)
-		return rawJSON(buf), true
+		hint.note(*buf)
+		return &fastAnswer{buf: buf}, true
 	}
 }
 
