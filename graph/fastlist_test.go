@@ -253,3 +253,27 @@ func TestAggregatedListsMatchRows(t *testing.T) {
 		t.Errorf("the seed did not reach the lists: %s", mustJSON(t, fees))
 	}
 }
+
+// TestFastListBehindPgBouncer reads a customer's gateways with their lists through PgBouncer
+// in the exec modes a pooler needs, where statements are not prepared and the parents' ids
+// travel without a known parameter type.
+func TestFastListBehindPgBouncer(t *testing.T) {
+	for _, mode := range []string{"exec", "simple_protocol"} {
+		t.Run(mode, func(t *testing.T) {
+			e := newPooledEnv(t, "default_query_exec_mode", mode)
+			created := []*gateway{e.createGateway(fullGateway()), e.createGateway(fullGateway())}
+			var out struct{ CustomerPaymentGateways []gateway }
+			e.do(`query($c: UUID!) { customerPaymentGateways(customerId: $c) { `+gwFields+` } }`, map[string]any{"c": customerA}, &out)
+			if len(out.CustomerPaymentGateways) != 2 {
+				t.Fatalf("%d gateways", len(out.CustomerPaymentGateways))
+			}
+			for i, g := range out.CustomerPaymentGateways {
+				want := created[i]
+				want.History = nil
+				if got, w := mustJSON(t, g), mustJSON(t, want); got != w {
+					t.Errorf("read\n%s\nafter creating\n%s", got, w)
+				}
+			}
+		})
+	}
+}
