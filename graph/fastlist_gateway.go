@@ -30,6 +30,11 @@ func (r *Resolver) fastGateways() fastRoot {
 		if !ok {
 			return nil, false
 		}
+		release, err := bigReads.acquire(ctx)
+		if err != nil {
+			return nil, false
+		}
+		defer release()
 		customerID, err := models.UnmarshalUUID(f.ArgumentMap(oc.Variables)["customerId"])
 		if err != nil {
 			return nil, false
