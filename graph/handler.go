@@ -38,6 +38,10 @@ type Options struct {
 	MaxTokens int
 	// Tracer, when set, traces operations and resolvers (OpenTelemetry).
 	Tracer graphql.HandlerExtension
+	// GenericLists turns the fast list path off (fastlist.go): every list is then marshalled
+	// by gqlgen's generic execution, field by field, and every response by json.Marshal
+	// (response.go). Tests compare the two.
+	GenericLists bool
 }
 
 // DefaultOptions are the limits used unless configured otherwise.
@@ -54,8 +58,9 @@ func NewHandler(r *Resolver, opt Options) http.Handler {
 	srv := handler.New(es)
 	srv.AddTransport(transport.Options{})
 	// Variables are checked as strictly as literals, every problem at once (variables.go).
-	srv.AddTransport(strictVariables{Transport: transport.GET{}, schema: es.Schema(), hints: opt.Introspection})
-	srv.AddTransport(strictVariables{Transport: transport.POST{}, schema: es.Schema(), hints: opt.Introspection})
+	direct := !opt.GenericLists
+	srv.AddTransport(strictVariables{Transport: transport.GET{}, schema: es.Schema(), hints: opt.Introspection, direct: direct})
+	srv.AddTransport(strictVariables{Transport: transport.POST{}, schema: es.Schema(), hints: opt.Introspection, direct: direct})
 	srv.SetValidationRulesFn(validationRules(opt.Introspection))
 	cache := decimalLiterals{lru.New[*ast.QueryDocument](1000)}
 	srv.SetQueryCache(cache)
@@ -86,6 +91,9 @@ func NewHandler(r *Resolver, opt Options) http.Handler {
 		return next(ctx)
 	})
 	srv.Use(userErrorCounter{})
+	if !opt.GenericLists {
+		srv.AroundRootFields(fastLists(r.fastRoots()))
+	}
 	srv.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 		resp := next(ctx)
 		req := middleware.RequestFrom(ctx)

@@ -34,10 +34,17 @@ type strictVariables struct {
 	graphql.Transport
 	schema *ast.Schema
 	hints  bool
+	// direct writes responses of data alone without json.Marshal (response.go).
+	direct bool
 }
 
 func (t strictVariables) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
-	t.Transport.Do(w, r, variablesExecutor{GraphExecutor: exec, schema: t.schema, hints: t.hints})
+	var direct *directWriter
+	if t.direct {
+		direct = &directWriter{ResponseWriter: w}
+		w = direct
+	}
+	t.Transport.Do(w, r, variablesExecutor{GraphExecutor: exec, schema: t.schema, hints: t.hints, direct: direct})
 }
 
 // variablesExecutor is gqlgen's executor with the variables pass after its own.
@@ -45,6 +52,15 @@ type variablesExecutor struct {
 	graphql.GraphExecutor
 	schema *ast.Schema
 	hints  bool
+	direct *directWriter
+}
+
+func (e variablesExecutor) DispatchOperation(ctx context.Context, oc *graphql.OperationContext) (graphql.ResponseHandler, context.Context) {
+	h, ctx := e.GraphExecutor.DispatchOperation(ctx, oc)
+	if e.direct == nil {
+		return h, ctx
+	}
+	return writeDirectly(e.direct, h), ctx
 }
 
 func (e variablesExecutor) CreateOperationContext(ctx context.Context, p *graphql.RawParams) (*graphql.OperationContext, gqlerror.List) {

@@ -155,20 +155,53 @@ func (s *Store) CustomerPaymentGateways(ctx context.Context, actor *auth.Princip
 
 // BillTypes returns each gateway's bill types.
 func (s *Store) BillTypes(ctx context.Context, gs []*CustomerPaymentGateway) ([][]*PaymentGatewayBillType, error) {
-	return childLists(ctx, s.DB, gs, func(g *CustomerPaymentGateway) []*PaymentGatewayBillType { return g.Lists.BillTypes })
+	return childListsWith(ctx, s.DB, gs, func(g *CustomerPaymentGateway) []*PaymentGatewayBillType { return g.Lists.BillTypes },
+		aggregated[PaymentGatewayBillType](billTypeColumns))
 }
 
 // Applications returns each gateway's applications.
 func (s *Store) Applications(ctx context.Context, gs []*CustomerPaymentGateway) ([][]*PaymentGatewayApplication, error) {
-	return childLists(ctx, s.DB, gs, func(g *CustomerPaymentGateway) []*PaymentGatewayApplication { return g.Lists.Applications })
+	return childListsWith(ctx, s.DB, gs, func(g *CustomerPaymentGateway) []*PaymentGatewayApplication { return g.Lists.Applications },
+		aggregated[PaymentGatewayApplication](applicationColumns))
 }
 
 // PaymentTypes returns each gateway's payment types.
 func (s *Store) PaymentTypes(ctx context.Context, gs []*CustomerPaymentGateway) ([][]*PaymentGatewayPaymentType, error) {
-	return childLists(ctx, s.DB, gs, func(g *CustomerPaymentGateway) []*PaymentGatewayPaymentType { return g.Lists.PaymentTypes })
+	return childListsWith(ctx, s.DB, gs, func(g *CustomerPaymentGateway) []*PaymentGatewayPaymentType { return g.Lists.PaymentTypes },
+		aggregated[PaymentGatewayPaymentType](paymentTypeColumns))
 }
 
 // ConvenienceFees returns each gateway's convenience fees.
 func (s *Store) ConvenienceFees(ctx context.Context, gs []*CustomerPaymentGateway) ([][]*ConvenienceFee, error) {
-	return childLists(ctx, s.DB, gs, func(g *CustomerPaymentGateway) []*ConvenienceFee { return g.Lists.ConvenienceFees })
+	return childListsWith(ctx, s.DB, gs, func(g *CustomerPaymentGateway) []*ConvenienceFee { return g.Lists.ConvenienceFees },
+		aggregated[ConvenienceFee](convenienceFeeColumns))
 }
+
+// The columns of the gateway lists besides id, position and the gateway's id, read in
+// aggregated form (list_read.go). TestAggregatedListsMatchRows checks that they read what
+// Bun's row-by-row read does, every column of the structs.
+var (
+	billTypeColumns = []aggColumn[*PaymentGatewayBillType]{
+		{"bill_type_id", func(it *PaymentGatewayBillType, v []byte) error { return setInt(&it.BillTypeID, v) }},
+		{"apply_convenience_fee", func(it *PaymentGatewayBillType, v []byte) error { return setBool(&it.ApplyConvenienceFee, v) }},
+	}
+	applicationColumns = []aggColumn[*PaymentGatewayApplication]{
+		{"application_id", func(it *PaymentGatewayApplication, v []byte) error { return setUUID(&it.ApplicationID, v) }},
+		{"is_active", func(it *PaymentGatewayApplication, v []byte) error { return setBool(&it.IsActive, v) }},
+		{"primary_payment_venue", func(it *PaymentGatewayApplication, v []byte) error { return setBool(&it.PrimaryPaymentVenue, v) }},
+	}
+	paymentTypeColumns = []aggColumn[*PaymentGatewayPaymentType]{
+		{"payment_type", func(it *PaymentGatewayPaymentType, v []byte) error { return setString(&it.PaymentType, v) }},
+	}
+	convenienceFeeColumns = []aggColumn[*ConvenienceFee]{
+		{"payment_type", func(it *ConvenienceFee, v []byte) error { return setString(&it.PaymentType, v) }},
+		{"min_range", func(it *ConvenienceFee, v []byte) error { return setOptDecimal(&it.MinRange, v) }},
+		{"max_range", func(it *ConvenienceFee, v []byte) error { return setOptDecimal(&it.MaxRange, v) }},
+		{"fee_amount", func(it *ConvenienceFee, v []byte) error { return setOptDecimal(&it.FeeAmount, v) }},
+		{"apply_at_payment_of_boot", func(it *ConvenienceFee, v []byte) error { return setOptBool(&it.ApplyAtPaymentOfBoot, v) }},
+		{"apply_at_payment_of_notice", func(it *ConvenienceFee, v []byte) error { return setOptBool(&it.ApplyAtPaymentOfNotice, v) }},
+		{"apply_at_payment_of_tow", func(it *ConvenienceFee, v []byte) error { return setOptBool(&it.ApplyAtPaymentOfTow, v) }},
+		{"total_payment_amount", func(it *ConvenienceFee, v []byte) error { return setOptDecimal(&it.TotalPaymentAmount, v) }},
+		{"apply_convenience_fee", func(it *ConvenienceFee, v []byte) error { return setOptBool(&it.ApplyConvenienceFee, v) }},
+	}
+)

@@ -333,6 +333,12 @@ func childLists[P record, E any, T interface {
 	*E
 	listItem
 }](ctx context.Context, db bun.IDB, parents []P, held func(P) []T) ([][]T, error) {
+	return childListsWith(ctx, db, parents, held, loadLists[E, T])
+}
+
+// childListsWith is childLists reading the stored lists with load.
+func childListsWith[P record, T listItem](ctx context.Context, db bun.IDB, parents []P, held func(P) []T,
+	load func(context.Context, bun.IDB, []uuid.UUID) (map[uuid.UUID][]T, error)) ([][]T, error) {
 	out := make([][]T, len(parents))
 	var missing []uuid.UUID
 	for i, p := range parents {
@@ -343,7 +349,7 @@ func childLists[P record, E any, T interface {
 	if len(missing) == 0 {
 		return out, nil
 	}
-	stored, err := loadLists[E, T](ctx, db, missing)
+	stored, err := load(ctx, db, missing)
 	if err != nil {
 		return nil, err
 	}
