@@ -65,7 +65,7 @@ func Open(ctx context.Context, url string) (*bun.DB, error) {
 	if cfg.RuntimeParams == nil {
 		cfg.RuntimeParams = map[string]string{}
 	}
-	timeouts, statementTimeout, err := beginTimeouts(cfg.RuntimeParams)
+	timeouts, setTimeouts, statementTimeout, err := beginTimeouts(cfg.RuntimeParams)
 	if err != nil {
 		return nil, err
 	}
@@ -73,8 +73,11 @@ func Open(ctx context.Context, url string) (*bun.DB, error) {
 		cfg.ConnectTimeout = ConnectTimeout
 	}
 	cfg.RuntimeParams["timezone"] = "UTC"
-	sent.Instrument(cfg, QueryTracer)
-	sqldb := sql.OpenDB(&connector{Connector: stdlib.GetConnector(*cfg), timeouts: timeouts, hot: hot, statementTimeout: statementTimeout})
+	pool := new(Counters)
+	instrument(cfg, QueryTracer, &sent, pool)
+	sqldb := sql.OpenDB(&connector{Connector: stdlib.GetConnector(*cfg), timeouts: timeouts, setTimeouts: setTimeouts,
+		pipeline: canPipeline(cfg.DefaultQueryExecMode), hot: hot, statementTimeout: statementTimeout})
+	pools.Store(sqldb, pool)
 	sqldb.SetMaxOpenConns(20)
 	sqldb.SetMaxIdleConns(20)
 	sqldb.SetConnMaxIdleTime(5 * time.Minute)

@@ -1,0 +1,319 @@
+package database
+
+import (
+	"context"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
+)
+
+// A pipelined transaction reaches PostgreSQL in as few round trips as its reads allow:
+//
+//   - its BEGIN (with the `set_config` of its timeouts) is not sent on its own but ahead of
+//     its first statement, in one pgx batch: one round trip for BEGIN and the first read (the
+//     lock-and-read of a mutation);
+//   - its Execs are held, not sent: they go ahead of the next statement that returns rows, or
+//     ahead of COMMIT, in one batch: one round trip for the writes, the audit row and COMMIT.
+//
+// A held Exec's error therefore comes back from the statement or the COMMIT it went with,
+// and its RowsAffected is unknown. A failure anywhere in a batch stops it there, PostgreSQL
+// skipping the rest (COMMIT too): the transaction is aborted and rolled back, nothing half
+// written. Transactions begun without Pipeline in their context are sent statement by
+// statement, as before.
+//
+// The batches run in the pool's mode, which must send no statement description first: the
+// simple protocol (the default, and `simple_protocol`) or `exec`. With a URL that names a
+// describing mode (`cache_statement`, `cache_describe`, `describe_exec`) transactions are
+// not pipelined.
+
+type pipelineKey struct{}
+
+// Pipeline returns ctx in which a transaction (begun with it, on a pool from Open) is
+// pipelined. Its Execs must not need their RowsAffected.
+func Pipeline(ctx context.Context) context.Context {
+	return context.WithValue(ctx, pipelineKey{}, true)
+}
+
+func pipelined(ctx context.Context) bool {
+	on, _ := ctx.Value(pipelineKey{}).(bool)
+	return on
+}
+
+// canPipeline tells whether batches in mode send their statements in one round trip.
+func canPipeline(mode pgx.QueryExecMode) bool {
+	return mode == pgx.QueryExecModeSimpleProtocol || mode == pgx.QueryExecModeExec
+}
+
+// held is an Exec waiting for the next batch.
+type held struct {
+	query string
+	args  []any
+}
+
+// heldResult is the result of a held Exec.
+type heldResult struct{}
+
+var errHeld = errors.New("database: rows affected are unknown in a pipelined transaction")
+
+func (heldResult) LastInsertId() (int64, error) { return 0, errHeld }
+func (heldResult) RowsAffected() (int64, error) { return 0, errHeld }
+
+// pipe is the state of a pipelined transaction.
+type pipe struct {
+	// begin holds the statements that begin the transaction until they are sent.
+	begin []string
+	// held are the Execs not sent yet.
+	held []held
+}
+
+// hold keeps an Exec for the next batch.
+func (t *txn) hold(query string, args []driver.NamedValue) driver.Result {
+	t.pipe.held = append(t.pipe.held, held{query, t.conn.batchArgs(args)})
+	return heldResult{}
+}
+
+// batch returns the statements waiting to be sent, and forgets them: once sent, the
+// transaction has begun whatever comes back.
+func (t *txn) batch() *pgx.Batch {
+	b := &pgx.Batch{}
+	for _, s := range t.pipe.begin {
+		b.Queue(s)
+	}
+	for _, h := range t.pipe.held {
+		b.Queue(h.query, h.args...)
+	}
+	t.pipe.begin, t.pipe.held = nil, nil
+	return b
+}
+
+// pending tells whether anything waits to be sent.
+func (t *txn) pending() bool { return len(t.pipe.begin) > 0 || len(t.pipe.held) > 0 }
+
+// send sends b and reads the results of all its statements but the last, which the caller
+// reads. On an error it closes the results and returns it.
+func (t *txn) send(ctx context.Context, b *pgx.Batch) (pgx.BatchResults, error) {
+	br := t.conn.Conn.Conn().SendBatch(ctx, b)
+	for range b.Len() - 1 {
+		if _, err := br.Exec(); err != nil {
+			_ = br.Close()
+			return nil, err
+		}
+	}
+	return br, nil
+}
+
+// query sends what waits and the query in one batch, and returns the query's rows.
+func (t *txn) query(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	b := t.batch()
+	b.Queue(query, t.conn.batchArgs(args)...)
+	br, err := t.send(ctx, b)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := br.Query()
+	if err != nil {
+		_ = br.Close()
+		return nil, err
+	}
+	// Like stdlib: the first row is read now, so that an error of the statement (a lock
+	// timeout, say) is the query's.
+	more := rows.Next()
+	if err := rows.Err(); err != nil {
+		rows.Close()
+		_ = br.Close()
+		return nil, err
+	}
+	return &batchRows{rows: rows, br: br, m: t.conn.Conn.Conn().TypeMap(), skip: true, more: more}, nil
+}
+
+// exec sends what waits and the statement in one batch.
+func (t *txn) exec(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	b := t.batch()
+	b.Queue(query, t.conn.batchArgs(args)...)
+	br, err := t.send(ctx, b)
+	if err != nil {
+		return nil, err
+	}
+	tag, err := br.Exec()
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return nil, err
+	}
+	return driver.RowsAffected(tag.RowsAffected()), nil
+}
+
+// commit sends what waits and COMMIT in one batch. A transaction that sent nothing has
+// nothing to commit. On a failure the transaction is rolled back.
+func (t *txn) commitPipe() error {
+	if !t.sent && !t.pending() {
+		return nil
+	}
+	b := t.batch()
+	b.Queue("commit")
+	t.sent = true
+	br, err := t.send(t.ctx, b)
+	if err == nil {
+		var tag pgconn.CommandTag
+		tag, err = br.Exec()
+		if cerr := br.Close(); err == nil {
+			err = cerr
+		}
+		if err == nil && tag.String() == "ROLLBACK" {
+			return pgx.ErrTxCommitRollback
+		}
+	}
+	if err != nil {
+		// A statement of the batch failed: PostgreSQL skipped the rest, COMMIT included, and
+		// holds the transaction aborted until ROLLBACK.
+		t.rollbackSent()
+		return err
+	}
+	return nil
+}
+
+// rollbackPipe rolls back what was sent and drops what waits.
+func (t *txn) rollbackPipe() error {
+	t.pipe.begin, t.pipe.held = nil, nil
+	if !t.sent {
+		return nil
+	}
+	return t.rollbackSent()
+}
+
+func (t *txn) rollbackSent() error {
+	pc := t.conn.Conn.Conn()
+	if pc.IsClosed() {
+		return nil // the server ended the transaction with the connection
+	}
+	_, err := pc.Exec(t.ctx, "rollback")
+	return err
+}
+
+// batchArgs are args as a batch takes them: the pool's mode runs every statement of a batch,
+// so the hot marker goes, and a list of UUIDs becomes text (see hotMode).
+func (c *conn) batchArgs(args []driver.NamedValue) []any {
+	if len(args) > 0 {
+		if _, ok := args[0].Value.(hotStatement); ok {
+			args = args[1:]
+		}
+	}
+	out := make([]any, len(args))
+	for i, a := range args {
+		out[i] = textUUIDs(a.Value)
+	}
+	return out
+}
+
+// batchRows are the rows of the last statement of a batch, read as stdlib reads rows.
+type batchRows struct {
+	rows  pgx.Rows
+	br    pgx.BatchResults
+	m     *pgtype.Map
+	funcs []func([]byte) (driver.Value, error)
+	cols  []string
+	// skip: the first row was read by query, more tells whether there was one.
+	skip, more bool
+}
+
+func (r *batchRows) Columns() []string {
+	if r.cols == nil {
+		fields := r.rows.FieldDescriptions()
+		r.cols = make([]string, len(fields))
+		for i, f := range fields {
+			r.cols[i] = f.Name
+		}
+	}
+	return r.cols
+}
+
+func (r *batchRows) Close() error {
+	r.rows.Close()
+	err := r.rows.Err()
+	if cerr := r.br.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+func (r *batchRows) Next(dest []driver.Value) error {
+	if r.funcs == nil {
+		fields := r.rows.FieldDescriptions()
+		r.funcs = make([]func([]byte) (driver.Value, error), len(fields))
+		for i, f := range fields {
+			r.funcs[i] = valueFunc(r.m, f.DataTypeOID, f.Format)
+		}
+	}
+	more := r.more
+	if r.skip {
+		r.skip = false
+	} else {
+		more = r.rows.Next()
+	}
+	if !more {
+		if err := r.rows.Err(); err != nil {
+			return err
+		}
+		return io.EOF
+	}
+	for i, raw := range r.rows.RawValues() {
+		if raw == nil {
+			dest[i] = nil
+			continue
+		}
+		v, err := r.funcs[i](raw)
+		if err != nil {
+			return fmt.Errorf("convert field %d failed: %w", i, err)
+		}
+		dest[i] = v
+	}
+	return nil
+}
+
+// valueFunc converts a column of type oid to the driver.Value stdlib gives it, so that Bun
+// reads a pipelined statement's rows as any other's.
+func valueFunc(m *pgtype.Map, oid uint32, format int16) func([]byte) (driver.Value, error) {
+	switch oid {
+	case pgtype.BoolOID:
+		return scanAs[bool](m, oid, format, func(d bool) (driver.Value, error) { return d, nil })
+	case pgtype.ByteaOID, pgtype.JSONOID, pgtype.JSONBOID, pgtype.XMLOID:
+		return scanAs[[]byte](m, oid, format, func(d []byte) (driver.Value, error) { return d, nil })
+	case pgtype.Float4OID:
+		return scanAs[float32](m, oid, format, func(d float32) (driver.Value, error) { return float64(d), nil })
+	case pgtype.Float8OID:
+		return scanAs[float64](m, oid, format, func(d float64) (driver.Value, error) { return d, nil })
+	case pgtype.Int2OID:
+		return scanAs[int16](m, oid, format, func(d int16) (driver.Value, error) { return int64(d), nil })
+	case pgtype.Int4OID:
+		return scanAs[int32](m, oid, format, func(d int32) (driver.Value, error) { return int64(d), nil })
+	case pgtype.Int8OID:
+		return scanAs[int64](m, oid, format, func(d int64) (driver.Value, error) { return d, nil })
+	case pgtype.CIDOID, pgtype.OIDOID, pgtype.XIDOID:
+		return scanAs[pgtype.Uint32](m, oid, format, pgtype.Uint32.Value)
+	case pgtype.DateOID:
+		return scanAs[pgtype.Date](m, oid, format, pgtype.Date.Value)
+	case pgtype.TimestampOID:
+		return scanAs[pgtype.Timestamp](m, oid, format, pgtype.Timestamp.Value)
+	case pgtype.TimestamptzOID:
+		return scanAs[pgtype.Timestamptz](m, oid, format, pgtype.Timestamptz.Value)
+	default:
+		return scanAs[string](m, oid, format, func(d string) (driver.Value, error) { return d, nil })
+	}
+}
+
+func scanAs[T any](m *pgtype.Map, oid uint32, format int16, value func(T) (driver.Value, error)) func([]byte) (driver.Value, error) {
+	var d T
+	plan := m.PlanScan(oid, format, &d)
+	return func(src []byte) (driver.Value, error) {
+		if err := plan.Scan(src, &d); err != nil {
+			return nil, err
+		}
+		return value(d)
+	}
+}
