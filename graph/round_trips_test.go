@@ -8,13 +8,14 @@ import (
 )
 
 // maxRoundTrips is how many round trips to PostgreSQL each entity's update takes at most:
-// BEGIN with the lock-and-read, then the writes, the audit row and COMMIT; the entities with
-// child lists read the lists an update needs in between, one round trip each.
+// BEGIN with the lock-and-read (and the child lists the update needs, for the entities whose
+// key holds their id), then the writes, the audit row and COMMIT. A sub-dealer, named by its
+// code, reads its users in a round trip of their own.
 var maxRoundTrips = map[string]int64{
 	"connector configuration":  2,
-	"customer payment gateway": 4, // + bill types, applications (the lists sent)
-	"sub-dealer":               4, // + users, the unique codes' check
-	"device purchase order":    3, // + items
+	"customer payment gateway": 2,
+	"sub-dealer":               3,
+	"device purchase order":    2,
 }
 
 // sentBy returns the round trips and statements the store's pool sends while fn runs.

@@ -171,8 +171,7 @@ func (c *conn) ExecContext(ctx context.Context, query string, args []driver.Name
 }
 
 func (c *conn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
-	if c.tx != nil && c.tx.pipe != nil && c.tx.pending() {
-		c.tx.sent = true
+	if c.tx != nil && c.tx.pipe != nil && (c.tx.pending() || len(aheadOf(ctx)) > 0) {
 		return c.tx.query(ctx, query, args)
 	}
 	ctx, cancel := c.bound(ctx)

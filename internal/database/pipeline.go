@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
+	"slices"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -18,7 +20,10 @@ import (
 //     its first statement, in one pgx batch: one round trip for BEGIN and the first read (the
 //     lock-and-read of a mutation);
 //   - its Execs are held, not sent: they go ahead of the next statement that returns rows, or
-//     ahead of COMMIT, in one batch: one round trip for the writes, the audit row and COMMIT.
+//     ahead of COMMIT, in one batch: one round trip for the writes, the audit row and COMMIT;
+//   - the reads a query's context names with Ahead go in the query's batch, after it, and
+//     answer the transaction's next queries when these are the same statements: a mutation
+//     reads the record's child lists in the round trip of its lock-and-read.
 //
 // A held Exec's error therefore comes back from the statement or the COMMIT it went with,
 // and its RowsAffected is unknown. A failure anywhere in a batch stops it there, PostgreSQL
@@ -42,6 +47,27 @@ func Pipeline(ctx context.Context) context.Context {
 func pipelined(ctx context.Context) bool {
 	on, _ := ctx.Value(pipelineKey{}).(bool)
 	return on
+}
+
+// Statement is a hot statement's text and bound values (Params.Statement).
+type Statement struct {
+	SQL  string
+	Args []any
+}
+
+type aheadKey struct{}
+
+// Ahead returns ctx in which the query of a pipelined transaction sends stmts after it in its
+// batch, for the transaction's next queries to read (when they are the same statements, in
+// the same order; else their results are dropped and the queries sent as usual). They run
+// after the query, so they see what it locked.
+func Ahead(ctx context.Context, stmts ...Statement) context.Context {
+	return context.WithValue(ctx, aheadKey{}, stmts)
+}
+
+func aheadOf(ctx context.Context) []Statement {
+	s, _ := ctx.Value(aheadKey{}).([]Statement)
+	return s
 }
 
 // canPipeline tells whether batches in mode send their statements in one round trip.
@@ -69,6 +95,10 @@ type pipe struct {
 	begin []string
 	// held are the Execs not sent yet.
 	held []held
+	// open are the results of the last batch while statements sent Ahead are unread, and
+	// ahead those statements.
+	open  pgx.BatchResults
+	ahead []Statement
 }
 
 // hold keeps an Exec for the next batch.
@@ -91,14 +121,27 @@ func (t *txn) batch() *pgx.Batch {
 	return b
 }
 
-// pending tells whether anything waits to be sent.
-func (t *txn) pending() bool { return len(t.pipe.begin) > 0 || len(t.pipe.held) > 0 }
+// pending tells whether anything waits to be sent or read.
+func (t *txn) pending() bool {
+	return len(t.pipe.begin) > 0 || len(t.pipe.held) > 0 || t.pipe.open != nil
+}
 
-// send sends b and reads the results of all its statements but the last, which the caller
-// reads. On an error it closes the results and returns it.
-func (t *txn) send(ctx context.Context, b *pgx.Batch) (pgx.BatchResults, error) {
+// finish reads what is left of the open batch: the statements sent ahead that no query read.
+func (t *txn) finish() error {
+	br := t.pipe.open
+	if br == nil {
+		return nil
+	}
+	t.pipe.open, t.pipe.ahead = nil, nil
+	return br.Close()
+}
+
+// send sends b and reads the results of its first n statements. On an error it closes the
+// results and returns it.
+func (t *txn) send(ctx context.Context, b *pgx.Batch, n int) (pgx.BatchResults, error) {
+	t.sent = true
 	br := t.conn.Conn.Conn().SendBatch(ctx, b)
-	for range b.Len() - 1 {
+	for range n {
 		if _, err := br.Exec(); err != nil {
 			_ = br.Close()
 			return nil, err
@@ -107,58 +150,69 @@ func (t *txn) send(ctx context.Context, b *pgx.Batch) (pgx.BatchResults, error) 
 	return br, nil
 }
 
-// query sends what waits and the query in one batch, and returns the query's rows.
+// query returns the rows of a query: the next result of the open batch when the query was
+// sent ahead, else those of a batch of what waits, the query and the statements ctx names
+// Ahead.
 func (t *txn) query(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	bargs := t.conn.batchArgs(args)
+	if t.pipe.open != nil {
+		if next := t.pipe.ahead[0]; next.SQL == query && reflect.DeepEqual(next.Args, bargs) {
+			t.pipe.ahead = t.pipe.ahead[1:]
+			return t.rows(t.pipe.open)
+		}
+		if err := t.finish(); err != nil {
+			return nil, err
+		}
+	}
 	b := t.batch()
-	b.Queue(query, t.conn.batchArgs(args)...)
-	br, err := t.send(ctx, b)
+	n := b.Len()
+	b.Queue(query, bargs...)
+	ahead := slices.Clone(aheadOf(ctx))
+	for i, s := range ahead {
+		ahead[i].Args = batchValues(s.Args)
+		b.Queue(s.SQL, ahead[i].Args...)
+	}
+	br, err := t.send(ctx, b, n)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := br.Query()
-	if err != nil {
-		_ = br.Close()
-		return nil, err
+	if len(ahead) > 0 {
+		t.pipe.open, t.pipe.ahead = br, ahead
 	}
-	// Like stdlib: the first row is read now, so that an error of the statement (a lock
-	// timeout, say) is the query's.
-	more := rows.Next()
-	if err := rows.Err(); err != nil {
-		rows.Close()
-		_ = br.Close()
-		return nil, err
-	}
-	return &batchRows{rows: rows, br: br, m: t.conn.Conn.Conn().TypeMap(), skip: true, more: more}, nil
+	return t.rows(br)
 }
 
-// exec sends what waits and the statement in one batch.
-func (t *txn) exec(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
-	b := t.batch()
-	b.Queue(query, t.conn.batchArgs(args)...)
-	br, err := t.send(ctx, b)
-	if err != nil {
-		return nil, err
+// rows reads the next result of br as the rows of a query.
+func (t *txn) rows(br pgx.BatchResults) (driver.Rows, error) {
+	rows, err := br.Query()
+	if err == nil {
+		// Like stdlib: the first row is read now, so that an error of the statement (a lock
+		// timeout, say) is the query's.
+		more := rows.Next()
+		if err = rows.Err(); err == nil {
+			return &batchRows{rows: rows, br: br, t: t, m: t.conn.Conn.Conn().TypeMap(), skip: true, more: more}, nil
+		}
+		rows.Close()
 	}
-	tag, err := br.Exec()
-	if cerr := br.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return nil, err
-	}
-	return driver.RowsAffected(tag.RowsAffected()), nil
+	t.pipe.open, t.pipe.ahead = nil, nil
+	_ = br.Close()
+	return nil, err
 }
 
 // commit sends what waits and COMMIT in one batch. A transaction that sent nothing has
 // nothing to commit. On a failure the transaction is rolled back.
 func (t *txn) commitPipe() error {
+	if err := t.finish(); err != nil {
+		t.rollbackSent()
+		return err
+	}
 	if !t.sent && !t.pending() {
 		return nil
 	}
 	b := t.batch()
+	n := b.Len()
 	b.Queue("commit")
-	t.sent = true
-	br, err := t.send(t.ctx, b)
+	br, err := t.send(t.ctx, b, n)
 	if err == nil {
 		var tag pgconn.CommandTag
 		tag, err = br.Exec()
@@ -180,6 +234,7 @@ func (t *txn) commitPipe() error {
 
 // rollbackPipe rolls back what was sent and drops what waits.
 func (t *txn) rollbackPipe() error {
+	_ = t.finish() // the transaction ends anyway
 	t.pipe.begin, t.pipe.held = nil, nil
 	if !t.sent {
 		return nil
@@ -211,10 +266,20 @@ func (c *conn) batchArgs(args []driver.NamedValue) []any {
 	return out
 }
 
+// batchValues are the values of a statement sent ahead as a batch takes them (batchArgs).
+func batchValues(vs []any) []any {
+	out := make([]any, len(vs))
+	for i, v := range vs {
+		out[i] = textUUIDs(v)
+	}
+	return out
+}
+
 // batchRows are the rows of the last statement of a batch, read as stdlib reads rows.
 type batchRows struct {
 	rows  pgx.Rows
 	br    pgx.BatchResults
+	t     *txn
 	m     *pgtype.Map
 	funcs []func([]byte) (driver.Value, error)
 	cols  []string
@@ -233,9 +298,14 @@ func (r *batchRows) Columns() []string {
 	return r.cols
 }
 
+// Close closes the rows, and their batch unless statements sent ahead are to be read.
 func (r *batchRows) Close() error {
 	r.rows.Close()
 	err := r.rows.Err()
+	if r.t.pipe.open == r.br && len(r.t.pipe.ahead) > 0 {
+		return err
+	}
+	r.t.pipe.open, r.t.pipe.ahead = nil, nil
 	if cerr := r.br.Close(); err == nil {
 		err = cerr
 	}
