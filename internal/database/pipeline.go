@@ -206,8 +206,8 @@ func (t *txn) commitPipe() error {
 		t.rollbackSent()
 		return err
 	}
-	if !t.sent && !t.pending() {
-		return nil
+	if !t.sent && len(t.pipe.held) == 0 {
+		return nil // nothing began
 	}
 	b := t.batch()
 	n := b.Len()
