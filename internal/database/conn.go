@@ -102,8 +102,11 @@ type connector struct {
 	setTimeouts string
 	// pipeline: the pool's mode lets transactions be pipelined (canPipeline).
 	pipeline bool
-	// hot is the mode of the statements marked hotStatement.
+	// hot is the mode of the statements marked hotStatement, the pool's.
 	hot pgx.QueryExecMode
+	// plain, unless 0, is the mode of the other statements (the simple protocol, when the
+	// URL names no mode).
+	plain pgx.QueryExecMode
 	// statementTimeout bounds a statement outside a transaction (0: unbounded).
 	statementTimeout time.Duration
 }
@@ -162,8 +165,13 @@ func (c *conn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, e
 }
 
 func (c *conn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
-	if c.tx != nil && c.tx.pipe != nil {
-		return c.tx.hold(query, args), nil
+	if t := c.tx; t != nil && t.pipe != nil {
+		if c.batchable(args) {
+			return t.hold(query, args), nil
+		}
+		if err := t.flush(ctx); err != nil {
+			return nil, err
+		}
 	}
 	ctx, cancel := c.bound(ctx)
 	defer cancel()
@@ -171,8 +179,13 @@ func (c *conn) ExecContext(ctx context.Context, query string, args []driver.Name
 }
 
 func (c *conn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
-	if c.tx != nil && c.tx.pipe != nil && (c.tx.pending() || len(aheadOf(ctx)) > 0) {
-		return c.tx.query(ctx, query, args)
+	if t := c.tx; t != nil && t.pipe != nil {
+		if c.batchable(args) && (t.pending() || len(aheadOf(ctx)) > 0) {
+			return t.query(ctx, query, args)
+		}
+		if err := t.flush(ctx); err != nil {
+			return nil, err
+		}
 	}
 	ctx, cancel := c.bound(ctx)
 	rows, err := c.Conn.QueryContext(ctx, query, c.hotMode(args))
@@ -202,12 +215,13 @@ func (r *boundRows) Close() error {
 	return r.Rows.Close()
 }
 
-// hotMode replaces a first argument hotStatement with the pool's hot mode.
+// hotMode replaces a first argument hotStatement with the pool's hot mode, and puts the plain
+// mode first in the arguments of another statement.
 func (c *conn) hotMode(args []driver.NamedValue) []driver.NamedValue {
-	if len(args) == 0 {
-		return args
-	}
-	if _, ok := args[0].Value.(hotStatement); !ok {
+	if !isHot(args) {
+		if c.c.plain != 0 {
+			return append([]driver.NamedValue{{Value: c.c.plain}}, args...)
+		}
 		return args
 	}
 	args[0].Value = c.c.hot
@@ -228,6 +242,15 @@ func (c *conn) hotMode(args []driver.NamedValue) []driver.NamedValue {
 		}
 	}
 	return args
+}
+
+// isHot tells whether args are those of a hot statement.
+func isHot(args []driver.NamedValue) bool {
+	if len(args) == 0 {
+		return false
+	}
+	_, ok := args[0].Value.(hotStatement)
+	return ok
 }
 
 // textUUIDs returns a list of UUIDs as text, else v: the modes that do not describe a

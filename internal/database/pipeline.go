@@ -31,10 +31,13 @@ import (
 // written. Transactions begun without Pipeline in their context are sent statement by
 // statement, as before.
 //
-// The batches run in the pool's mode, which must send no statement description first: the
-// simple protocol (the default, and `simple_protocol`) or `exec`. With a URL that names a
-// describing mode (`cache_statement`, `cache_describe`, `describe_exec`) transactions are
-// not pipelined.
+// The batches run in the pool's mode: `exec`, `simple_protocol` or `cache_statement` when the
+// URL names it; when it names none, pgx's statement cache, the hot statements' mode, and then
+// only hot statements (and BEGIN, the timeouts and COMMIT, three texts cached once per
+// connection) go in a batch: another statement, with its values in its text, would be
+// prepared and cached for one use. It is sent on its own, in the simple protocol, after what
+// waits. With a URL that names `cache_describe` or `describe_exec` (a describe round trip
+// before every batch) transactions are not pipelined.
 
 type pipelineKey struct{}
 
@@ -70,9 +73,33 @@ func aheadOf(ctx context.Context) []Statement {
 	return s
 }
 
-// canPipeline tells whether batches in mode send their statements in one round trip.
+// canPipeline tells whether batches in mode send their statements in one round trip (once a
+// connection has prepared them, for cache_statement).
 func canPipeline(mode pgx.QueryExecMode) bool {
-	return mode == pgx.QueryExecModeSimpleProtocol || mode == pgx.QueryExecModeExec
+	return mode == pgx.QueryExecModeSimpleProtocol || mode == pgx.QueryExecModeExec ||
+		mode == pgx.QueryExecModeCacheStatement
+}
+
+// batchable tells whether a statement with args may go in a batch: all of them when every
+// statement runs in the pool's mode, else the hot ones.
+func (c *conn) batchable(args []driver.NamedValue) bool {
+	return c.c.plain == 0 || isHot(args)
+}
+
+// flush sends what waits, when a statement that cannot go in a batch is to run.
+func (t *txn) flush(ctx context.Context) error {
+	if err := t.finish(); err != nil {
+		return err
+	}
+	if len(t.pipe.begin) == 0 && len(t.pipe.held) == 0 {
+		return nil
+	}
+	b := t.batch()
+	br, err := t.send(ctx, b, b.Len())
+	if err != nil {
+		return err
+	}
+	return br.Close()
 }
 
 // held is an Exec waiting for the next batch.
@@ -156,7 +183,9 @@ func (t *txn) send(ctx context.Context, b *pgx.Batch, n int) (pgx.BatchResults, 
 func (t *txn) query(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
 	bargs := t.conn.batchArgs(args)
 	if t.pipe.open != nil {
-		if next := t.pipe.ahead[0]; next.SQL == query && reflect.DeepEqual(next.Args, bargs) {
+		// A statement sent ahead ran before the Execs held since: it answers only when there
+		// are none.
+		if next := t.pipe.ahead[0]; len(t.pipe.held) == 0 && next.SQL == query && reflect.DeepEqual(next.Args, bargs) {
 			t.pipe.ahead = t.pipe.ahead[1:]
 			return t.rows(t.pipe.open)
 		}
@@ -373,7 +402,27 @@ func valueFunc(m *pgtype.Map, oid uint32, format int16) func([]byte) (driver.Val
 	case pgtype.TimestamptzOID:
 		return scanAs[pgtype.Timestamptz](m, oid, format, pgtype.Timestamptz.Value)
 	default:
+		if format == pgtype.BinaryFormatCode {
+			return asText(m, oid)
+		}
 		return scanAs[string](m, oid, format, func(d string) (driver.Value, error) { return d, nil })
+	}
+}
+
+// asText converts a value pgx's statement cache asked for in binary (a UUID, a numeric, an
+// array) to its text, as stdlib gives it: stdlib asks for the others in text.
+func asText(m *pgtype.Map, oid uint32) func([]byte) (driver.Value, error) {
+	typ, ok := m.TypeForOID(oid)
+	if !ok {
+		return func([]byte) (driver.Value, error) { return nil, fmt.Errorf("binary value of unknown type %d", oid) }
+	}
+	return func(src []byte) (driver.Value, error) {
+		v, err := typ.Codec.DecodeValue(m, oid, pgtype.BinaryFormatCode, src)
+		if err != nil {
+			return nil, err
+		}
+		text, err := m.Encode(oid, pgtype.TextFormatCode, v, nil)
+		return string(text), err
 	}
 }
 

@@ -35,10 +35,11 @@ const typedTable = `CREATE TABLE typed (id uuid PRIMARY KEY, flag bool NOT NULL,
 	tags text[] NOT NULL, note text, ratio float8 NOT NULL)`
 
 // TestPipelinedTransactions runs pipelined transactions in every mode a URL may name: in
-// those that batch (the default simple protocol, exec, simple_protocol, directly and behind
+// those that batch (the default, cache_statement, exec, simple_protocol, directly and behind
 // PgBouncer) BEGIN goes with the first read and the writes with COMMIT, two round trips, and
-// the statements sent ahead with the read answer the next reads in its round trip; in the
-// describing modes the transaction is sent statement by statement. Either way every column
+// the statements sent ahead with the read answer the next reads in its round trip (with
+// pgx's statement cache, the default, as prepared statements); with describe_exec the
+// transaction is sent statement by statement. Either way every column
 // reads back as outside a pipeline, the timeouts hold, and a write that fails at COMMIT rolls
 // the whole transaction back and leaves the connection usable.
 func TestPipelinedTransactions(t *testing.T) {
@@ -59,7 +60,7 @@ func TestPipelinedTransactions(t *testing.T) {
 		{"direct default", direct, "", true},
 		{"direct exec", direct, "exec", true},
 		{"direct simple_protocol", direct, "simple_protocol", true},
-		{"direct cache_statement", direct, "cache_statement", false},
+		{"direct cache_statement", direct, "cache_statement", true},
 		{"direct describe_exec", direct, "describe_exec", false},
 		{"pgbouncer exec", through, "exec", true},
 		{"pgbouncer simple_protocol", through, "simple_protocol", true},
@@ -75,12 +76,12 @@ func TestPipelinedTransactions(t *testing.T) {
 			}
 			defer db.Close()
 			db.SetMaxOpenConns(1) // one connection: what a failure leaves on it, the next transaction meets
-			pipelinedTransactions(t, db, setup, c.pipelined)
+			pipelinedTransactions(t, db, setup, c.mode, c.pipelined)
 		})
 	}
 }
 
-func pipelinedTransactions(t *testing.T, db, setup *bun.DB, pipelined bool) {
+func pipelinedTransactions(t *testing.T, db, setup *bun.DB, mode string, pipelined bool) {
 	ctx := context.Background()
 	note := "a note, with 'quotes'"
 	row := &typed{ID: uuid.New(), Flag: true, N: 7, Big: 1 << 40, Amount: "149.90", Doc: map[string]any{"k": "v", "n": 1.5},
@@ -105,11 +106,11 @@ func pipelinedTransactions(t *testing.T, db, setup *bun.DB, pipelined bool) {
 		t.Fatal(err)
 	}
 
-	// BEGIN with the lock-and-read and a list sent ahead; a write; COMMIT.
+	// BEGIN with the lock-and-read and a list sent ahead; a write; COMMIT. Twice: the first
+	// prepares the statements in a describing mode.
 	var locked, ahead typed
 	var lockTimeout string
-	r0, s0 := sent()
-	err := db.RunInTx(Pipeline(ctx), nil, func(ctx context.Context, tx bun.Tx) error {
+	tx := func(ctx context.Context, tx bun.Tx) error {
 		var next Params
 		read := tx.NewSelect().Model(&ahead).Where("id = ?", next.Arg(row.ID)).Conn(next.Conn(tx))
 		stmt, err := next.Statement(read)
@@ -127,7 +128,13 @@ func pipelinedTransactions(t *testing.T, db, setup *bun.DB, pipelined bool) {
 		var w Params
 		_, err = w.Exec(ctx, tx, "UPDATE typed SET n = ? WHERE id = ?", w.Args(8, row.ID)...)
 		return err
-	})
+	}
+	if err := db.RunInTx(Pipeline(ctx), nil, tx); err != nil {
+		t.Fatal(err)
+	}
+	plain.N = 8 // the write of the first
+	r0, s0 := sent()
+	err := db.RunInTx(Pipeline(ctx), nil, tx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,6 +146,13 @@ func pipelinedTransactions(t *testing.T, db, setup *bun.DB, pipelined bool) {
 	}
 	if !pipelined && trips < 4 {
 		t.Errorf("%d round trips: not pipelined, want at least 4", trips)
+	}
+	var prepared int
+	if err := db.NewRaw("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE '%FOR UPDATE%'").Scan(ctx, &prepared); err != nil {
+		t.Fatal(err)
+	}
+	if want := pipelined && (mode == "" || mode == "cache_statement"); want != (prepared > 0) {
+		t.Errorf("%d prepared lock-and-reads in the session: want them prepared %v", prepared, want)
 	}
 	for name, got := range map[string]typed{"locked": locked, "ahead": ahead} {
 		if !equalTyped(got, plain) {
@@ -170,6 +184,32 @@ func pipelinedTransactions(t *testing.T, db, setup *bun.DB, pipelined bool) {
 	})
 	if err != nil || first.N != 8 || second.N != 8 {
 		t.Errorf("reads after an unread statement ahead: n = %d, %d (%v); want 8, 8", first.N, second.N, err)
+	}
+
+	// A write held after the read ahead was sent comes before a read of what it wrote: the
+	// read is sent again, after it.
+	var after typed
+	err = db.RunInTx(Pipeline(ctx), nil, func(ctx context.Context, tx bun.Tx) error {
+		var a Params
+		read := tx.NewSelect().Model(&after).Where("id = ?", a.Arg(row.ID)).Conn(a.Conn(tx))
+		stmt, err := a.Statement(read)
+		if err != nil {
+			return err
+		}
+		if err := warm(Ahead(ctx, stmt), tx); err != nil {
+			return err
+		}
+		var w Params
+		if _, err := w.Exec(ctx, tx, "UPDATE typed SET n = ? WHERE id = ?", w.Args(100, row.ID)...); err != nil {
+			return err
+		}
+		if err := read.Scan(ctx); err != nil {
+			return err
+		}
+		return errors.New("roll back")
+	})
+	if err == nil || err.Error() != "roll back" || after.N != 100 {
+		t.Errorf("a read after a held write: n = %d (%v); want 100, the write's", after.N, err)
 	}
 
 	// A write that fails with COMMIT: nothing of the transaction stays, the error is
