@@ -35,6 +35,7 @@ var customerPaymentGateways = &entity[*CustomerPaymentGateway, gatewayKey, *Cust
 		return Path{"customerId"}
 	},
 	prepare: loadGatewayLists,
+	ahead:   gatewayListsAhead,
 	merge:   (*CustomerPaymentGatewayFields).merge,
 	whole:   loadAllGatewayLists,
 	restore: (*CustomerPaymentGateway).restore,
@@ -47,6 +48,7 @@ var customerPaymentGateways = &entity[*CustomerPaymentGateway, gatewayKey, *Cust
 
 // loadGatewayLists loads the lists an update needs: the sent ones, and payment types with
 // convenience fees together, since every fee's payment type must be one of the gateway's.
+// gatewayListsAhead names the same statements, in the same order.
 func loadGatewayLists(ctx context.Context, db bun.IDB, g *CustomerPaymentGateway, f *CustomerPaymentGatewayFields) error {
 	var err error
 	l := &g.Lists
@@ -67,6 +69,34 @@ func loadGatewayLists(ctx context.Context, db bun.IDB, g *CustomerPaymentGateway
 		l.ConvenienceFees, err = loadList[ConvenienceFee](ctx, db, g.ID)
 	}
 	return err
+}
+
+// gatewayListsAhead returns the statements loadGatewayLists sends for the gateway k names.
+func gatewayListsAhead(db bun.IDB, k gatewayKey, f *CustomerPaymentGatewayFields) ([]database.Statement, error) {
+	var out []database.Statement
+	add := func(s database.Statement, err error) error {
+		out = append(out, s)
+		return err
+	}
+	if f.BillTypes.IsSet() {
+		if err := add(listStatement[PaymentGatewayBillType](db, k.id)); err != nil {
+			return nil, err
+		}
+	}
+	if f.Applications.IsSet() {
+		if err := add(listStatement[PaymentGatewayApplication](db, k.id)); err != nil {
+			return nil, err
+		}
+	}
+	if f.PaymentTypes.IsSet() || f.ConvenienceFees.IsSet() {
+		if err := add(listStatement[PaymentGatewayPaymentType](db, k.id)); err != nil {
+			return nil, err
+		}
+		if err := add(listStatement[ConvenienceFee](db, k.id)); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // loadAllGatewayLists loads the lists g does not hold yet.

@@ -47,6 +47,13 @@ var devicePurchaseOrders = &entity[*DevicePurchaseOrder, orderKey, *orderChange]
 		o.Items, err = loadList[DevicePurchaseOrderItem](ctx, db, o.ID)
 		return err
 	},
+	ahead: func(db bun.IDB, k orderKey, c *orderChange) ([]database.Statement, error) {
+		if !c.Items.IsSet() {
+			return nil, nil
+		}
+		s, err := listStatement[DevicePurchaseOrderItem](db, k.id)
+		return []database.Statement{s}, err
+	},
 	merge:  (*orderChange).merge,
 	derive: func(p *patch, o *DevicePurchaseOrder) { o.derive(p) },
 	whole: func(ctx context.Context, db bun.IDB, o *DevicePurchaseOrder) error {

@@ -13,6 +13,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/payplat/paygql/internal/auth"
+	"github.com/payplat/paygql/internal/database"
 	"github.com/payplat/paygql/internal/secrets"
 )
 
@@ -111,6 +112,10 @@ type entity[R record, K, F any] struct {
 	// prepare (optional: gateways, sub-dealers and orders) loads what an update's merge needs
 	// beside the record, such as its child lists.
 	prepare func(ctx context.Context, db bun.IDB, r R, f F) error
+	// ahead (optional: gateways and orders, whose keys hold their ids) returns the statements
+	// prepare sends for the record named by key, so that they go in the round trip of the
+	// lock-and-read (database.Ahead).
+	ahead func(db bun.IDB, key K, f F) ([]database.Statement, error)
 	// merge applies f to r through p and returns what to write beside r.
 	merge func(f F, p *patch, box *secrets.Box, r R) []writer
 	// derive (optional: orders' totals) sets the values the server computes from the merged
@@ -232,7 +237,15 @@ func (e *entity[R, K, F]) load(ctx context.Context, tx bun.Tx, p *patch, actor *
 			return r, false, nil
 		}
 	}
-	r, err = e.lock(ctx, tx, key)
+	lockCtx := ctx
+	if e.ahead != nil {
+		stmts, err := e.ahead(tx, key, f)
+		if err != nil {
+			return r, false, fmt.Errorf("load %s: %w", e.name, err)
+		}
+		lockCtx = database.Ahead(ctx, stmts...)
+	}
+	r, err = e.lock(lockCtx, tx, key)
 	if err == nil && e.scope != nil && e.scope(actor, r) != nil {
 		err = ErrNotFound // out of scope answers like missing
 	}

@@ -301,10 +301,8 @@ func loadLists[E any, T interface {
 	listItem
 }](ctx context.Context, db bun.IDB, parents []uuid.UUID) (map[uuid.UUID][]T, error) {
 	var rows []T
-	column := newItem[E, T]().parentColumn()
 	var p database.Params
-	err := db.NewSelect().Model(&rows).Where("? = ANY(?::uuid[])", bun.Ident(column), p.Arg(parents)).
-		OrderExpr("?, position", bun.Ident(column)).Conn(p.Conn(db)).Scan(ctx)
+	err := listQuery[E, T](db, parents, &rows, &p).Scan(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("load list: %w", err)
 	}
@@ -316,6 +314,28 @@ func loadLists[E any, T interface {
 		out[*r.parent()] = append(out[*r.parent()], r)
 	}
 	return out, nil
+}
+
+// listQuery is the query that reads the lists of type *E of parents into rows, its values
+// bound by p.
+func listQuery[E any, T interface {
+	*E
+	listItem
+}](db bun.IDB, parents []uuid.UUID, rows *[]T, p *database.Params) *bun.SelectQuery {
+	column := newItem[E, T]().parentColumn()
+	return db.NewSelect().Model(rows).Where("? = ANY(?::uuid[])", bun.Ident(column), p.Arg(parents)).
+		OrderExpr("?, position", bun.Ident(column)).Conn(p.Conn(db))
+}
+
+// listStatement is the statement loadList sends to read parent's list of type *E, for
+// database.Ahead.
+func listStatement[E any, T interface {
+	*E
+	listItem
+}](db bun.IDB, parent uuid.UUID) (database.Statement, error) {
+	var rows []T
+	var p database.Params
+	return p.Statement(listQuery[E, T](db, []uuid.UUID{parent}, &rows, &p))
 }
 
 // loadList reads one parent's list of type *E.

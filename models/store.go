@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
+	"github.com/payplat/paygql/internal/database"
 	"github.com/payplat/paygql/internal/secrets"
 )
 
@@ -25,7 +26,17 @@ var errRollback = errors.New("rollback")
 
 // inTx runs fn in one transaction and commits only when fn succeeds, p holds no violation
 // and this is no dry run.
+//
+// The transaction is pipelined (database.Pipeline): its BEGIN goes with its first read, its
+// writes with its next read or its COMMIT, so that an update reaches PostgreSQL in two round
+// trips: BEGIN with the lock-and-read, then the writes, the audit row and COMMIT. A write's
+// error comes back from that read or COMMIT, as the transaction's. A dry run is not
+// pipelined: its writes, which it rolls back, must still run for their errors to show (a
+// unique value taken, say).
 func (s *Store) inTx(ctx context.Context, p *patch, dryRun bool, fn func(ctx context.Context, tx bun.Tx) error) error {
+	if !dryRun {
+		ctx = database.Pipeline(ctx)
+	}
 	err := s.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		if err := fn(ctx, tx); err != nil {
 			return err

@@ -3,6 +3,7 @@ package auth
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -59,6 +60,8 @@ type Verifier struct {
 	issuer   string
 	audience string
 	now      func() time.Time
+	// cache keeps the principals of verified tokens (cache.go).
+	cache *tokenCache
 }
 
 // NewVerifier returns a Verifier for cfg. With a JWKS URL it fetches the key
@@ -73,7 +76,7 @@ func newVerifier(cfg Config, jo jwksOptions) (*Verifier, error) {
 	if len(cfg.HS256Secret) == 0 && cfg.JWKSURL == "" {
 		return nil, errors.New("auth: no verification key configured: set an HS256 secret or a JWKS URL")
 	}
-	v := &Verifier{issuer: cfg.Issuer, audience: cfg.Audience, now: time.Now}
+	v := &Verifier{issuer: cfg.Issuer, audience: cfg.Audience, now: time.Now, cache: newTokenCache(tokenCacheSize)}
 	if len(cfg.HS256Secret) > 0 {
 		if len(cfg.HS256Secret) < MinSecretLen {
 			return nil, fmt.Errorf("auth: hs256 secret is shorter than %d bytes", MinSecretLen)
@@ -121,12 +124,24 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (*Principal, error) {
 	if len(raw) > maxTokenLen {
 		return nil, &Error{Reason: reasonMalformed}
 	}
+	sum := sha256.Sum256([]byte(raw))
+	if p, ok := v.cache.get(ctx, sum, v.now(), v.jwks); ok {
+		return p, nil
+	}
 	var c tokenClaims
-	tok, err := jwt.NewParser(v.parserOptions()...).ParseWithClaims(raw, &c, v.keyFunc(ctx))
+	var used verified
+	tok, err := jwt.NewParser(v.parserOptions()...).ParseWithClaims(raw, &c, v.keyFunc(ctx, &used))
 	if err != nil {
 		return nil, v.classify(tok, &c, err)
 	}
-	return c.principal()
+	p, err := c.principal()
+	if err != nil {
+		return nil, err
+	}
+	used.principal, used.exp = p, c.ExpiresAt.Time // exp is required: the parser checked it
+	v.cache.add(sum, used)
+	cp := *p
+	return &cp, nil
 }
 
 func (v *Verifier) parserOptions() []jwt.ParserOption {
@@ -147,10 +162,10 @@ func (v *Verifier) parserOptions() []jwt.ParserOption {
 	return opts
 }
 
-// keyFunc picks the verification key by the token's alg. Each algorithm maps
-// to exactly one key type, so an HS256 token can never be checked against
-// bytes of an RSA public key.
-func (v *Verifier) keyFunc(ctx context.Context) jwt.Keyfunc {
+// keyFunc picks the verification key by the token's alg, and notes an RS256
+// key and its kid in used. Each algorithm maps to exactly one key type, so an
+// HS256 token can never be checked against bytes of an RSA public key.
+func (v *Verifier) keyFunc(ctx context.Context, used *verified) jwt.Keyfunc {
 	return func(t *jwt.Token) (any, error) {
 		switch t.Method.Alg() {
 		case jwt.SigningMethodHS256.Alg():
@@ -166,7 +181,9 @@ func (v *Verifier) keyFunc(ctx context.Context) jwt.Keyfunc {
 			if kid == "" {
 				return nil, errNoKeyID
 			}
-			return v.jwks.key(ctx, t)
+			key, err := v.jwks.key(ctx, t)
+			used.kid, used.key = kid, key
+			return key, err
 		default:
 			return nil, errAlgNotAllowed
 		}

@@ -28,7 +28,9 @@ import (
 //     deadline of its context: pgx cancels it in the server when it passes, so that it is
 //     bounded too, behind a pooler as directly;
 //   - the statements prepared.go marks as hot run in the pool's hot mode: pgx's statement
-//     cache on a direct connection, the mode DATABASE_URL names otherwise.
+//     cache on a direct connection, the mode DATABASE_URL names otherwise;
+//   - a transaction begun with Pipeline in its context sends its BEGIN with its first
+//     statement and its writes with the next read or COMMIT (pipeline.go).
 
 // timeoutParams are the session settings every transaction sets locally, with their defaults.
 var timeoutParams = []struct {
@@ -44,9 +46,12 @@ var pgDuration = regexp.MustCompile(`^([0-9]+(?:\.[0-9]+)?)\s*(us|ms|s|min|h|d)?
 
 // beginTimeouts takes the timeout parameters out of params, the startup parameters parsed
 // from DATABASE_URL, and returns the `set local` statements that apply them (the URL's
-// values, else the defaults) to a transaction, and the statement timeout.
-func beginTimeouts(params map[string]string) (string, time.Duration, error) {
+// values, else the defaults) to a transaction, the same as one statement of `set_config`
+// calls (which, unlike SET, a batch in the extended protocol can carry), and the statement
+// timeout.
+func beginTimeouts(params map[string]string) (string, string, time.Duration, error) {
 	var b strings.Builder
+	var cfg strings.Builder
 	var statement time.Duration
 	for _, p := range timeoutParams {
 		v, ok := params[p.name]
@@ -57,15 +62,21 @@ func beginTimeouts(params map[string]string) (string, time.Duration, error) {
 		v = strings.TrimSpace(v)
 		m := pgDuration.FindStringSubmatch(v)
 		if m == nil {
-			return "", 0, fmt.Errorf("%s=%q in the database url: want a duration such as 10s, 250ms or 1min", p.name, v)
+			return "", "", 0, fmt.Errorf("%s=%q in the database url: want a duration such as 10s, 250ms or 1min", p.name, v)
 		}
 		fmt.Fprintf(&b, "; set local %s = '%s'", p.name, v)
+		if cfg.Len() == 0 {
+			cfg.WriteString("select ")
+		} else {
+			cfg.WriteString(", ")
+		}
+		fmt.Fprintf(&cfg, "set_config('%s', '%s', true)", p.name, v)
 		if p.name == "statement_timeout" {
 			n, _ := strconv.ParseFloat(m[1], 64)
 			statement = time.Duration(n * float64(pgUnits[m[2]]))
 		}
 	}
-	return b.String(), statement, nil
+	return b.String(), cfg.String(), statement, nil
 }
 
 // pgUnits are the units of a PostgreSQL time setting; none means milliseconds.
@@ -87,8 +98,15 @@ type connector struct {
 	driver.Connector // stdlib's
 	// timeouts follows "begin" in every transaction's first message.
 	timeouts string
-	// hot is the mode of the statements marked hotStatement.
+	// setTimeouts sets the timeouts in a pipelined transaction, after its BEGIN.
+	setTimeouts string
+	// pipeline: the pool's mode lets transactions be pipelined (canPipeline).
+	pipeline bool
+	// hot is the mode of the statements marked hotStatement, the pool's.
 	hot pgx.QueryExecMode
+	// plain, unless 0, is the mode of the other statements (the simple protocol, when the
+	// URL names no mode).
+	plain pgx.QueryExecMode
 	// statementTimeout bounds a statement outside a transaction (0: unbounded).
 	statementTimeout time.Duration
 }
@@ -106,8 +124,8 @@ func (c *connector) Connect(ctx context.Context) (driver.Conn, error) {
 type conn struct {
 	*stdlib.Conn
 	c *connector
-	// inTx is set while a transaction is open: its `set local` bounds its statements.
-	inTx bool
+	// tx is the open transaction, if any: its `set local` bounds its statements.
+	tx *txn
 }
 
 func (c *conn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
@@ -132,23 +150,43 @@ func (c *conn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, e
 	if opts.ReadOnly {
 		begin += " read only"
 	}
+	if c.c.pipeline && pipelined(ctx) {
+		c.tx = &txn{ctx: ctx, conn: c, pipe: &pipe{begin: []string{begin, c.c.setTimeouts}}}
+		return c.tx, nil
+	}
 	// pgx sends a statement without arguments with the simple protocol, which runs the three
 	// statements of one message in order, whatever the pool's mode.
 	tx, err := pc.BeginTx(ctx, pgx.TxOptions{BeginQuery: begin + c.c.timeouts})
 	if err != nil {
 		return nil, err
 	}
-	c.inTx = true
-	return &txn{ctx: ctx, tx: tx, conn: c}, nil
+	c.tx = &txn{ctx: ctx, tx: tx, conn: c}
+	return c.tx, nil
 }
 
 func (c *conn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	if t := c.tx; t != nil && t.pipe != nil {
+		if c.batchable(args) {
+			return t.hold(query, args), nil
+		}
+		if err := t.flush(ctx); err != nil {
+			return nil, err
+		}
+	}
 	ctx, cancel := c.bound(ctx)
 	defer cancel()
 	return c.Conn.ExecContext(ctx, query, c.hotMode(args))
 }
 
 func (c *conn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	if t := c.tx; t != nil && t.pipe != nil {
+		if c.batchable(args) && (t.pending() || len(aheadOf(ctx)) > 0) {
+			return t.query(ctx, query, args)
+		}
+		if err := t.flush(ctx); err != nil {
+			return nil, err
+		}
+	}
 	ctx, cancel := c.bound(ctx)
 	rows, err := c.Conn.QueryContext(ctx, query, c.hotMode(args))
 	if err != nil {
@@ -160,7 +198,7 @@ func (c *conn) QueryContext(ctx context.Context, query string, args []driver.Nam
 
 // bound gives a statement outside a transaction its statement timeout as a deadline.
 func (c *conn) bound(ctx context.Context) (context.Context, context.CancelFunc) {
-	if c.inTx || c.c.statementTimeout <= 0 {
+	if c.tx != nil || c.c.statementTimeout <= 0 {
 		return ctx, func() {}
 	}
 	return context.WithTimeout(ctx, c.c.statementTimeout)
@@ -177,12 +215,13 @@ func (r *boundRows) Close() error {
 	return r.Rows.Close()
 }
 
-// hotMode replaces a first argument hotStatement with the pool's hot mode.
+// hotMode replaces a first argument hotStatement with the pool's hot mode, and puts the plain
+// mode first in the arguments of another statement.
 func (c *conn) hotMode(args []driver.NamedValue) []driver.NamedValue {
-	if len(args) == 0 {
-		return args
-	}
-	if _, ok := args[0].Value.(hotStatement); !ok {
+	if !isHot(args) {
+		if c.c.plain != 0 {
+			return append([]driver.NamedValue{{Value: c.c.plain}}, args...)
+		}
 		return args
 	}
 	args[0].Value = c.c.hot
@@ -198,32 +237,59 @@ func (c *conn) hotMode(args []driver.NamedValue) []driver.NamedValue {
 			}
 		case []uuid.UUID:
 			if !described {
-				// The other modes send a parameter of unknown type as text, and pgx has no
-				// text form of a list of driver.Valuers: a text[] the query casts to uuid[].
-				s := make([]string, len(v))
-				for j, id := range v {
-					s[j] = id.String()
-				}
-				args[i+1].Value = s
+				args[i+1].Value = textUUIDs(v)
 			}
 		}
 	}
 	return args
 }
 
-// txn is a transaction begun by conn.BeginTx.
+// isHot tells whether args are those of a hot statement.
+func isHot(args []driver.NamedValue) bool {
+	if len(args) == 0 {
+		return false
+	}
+	_, ok := args[0].Value.(hotStatement)
+	return ok
+}
+
+// textUUIDs returns a list of UUIDs as text, else v: the modes that do not describe a
+// statement send a parameter of unknown type as text, and pgx has no text form of a list of
+// driver.Valuers: a text[] the query casts to uuid[].
+func textUUIDs(v any) any {
+	ids, ok := v.([]uuid.UUID)
+	if !ok {
+		return v
+	}
+	s := make([]string, len(ids))
+	for j, id := range ids {
+		s[j] = id.String()
+	}
+	return s
+}
+
+// txn is a transaction begun by conn.BeginTx: pgx's, or a pipelined one.
 type txn struct {
 	ctx  context.Context
 	tx   pgx.Tx
 	conn *conn
+	// pipe is set in a pipelined transaction; sent tells that a batch of it went out.
+	pipe *pipe
+	sent bool
 }
 
 func (t *txn) Commit() error {
-	t.conn.inTx = false
+	t.conn.tx = nil
+	if t.pipe != nil {
+		return t.commitPipe()
+	}
 	return t.tx.Commit(t.ctx)
 }
 
 func (t *txn) Rollback() error {
-	t.conn.inTx = false
+	t.conn.tx = nil
+	if t.pipe != nil {
+		return t.rollbackPipe()
+	}
 	return t.tx.Rollback(t.ctx)
 }

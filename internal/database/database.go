@@ -42,7 +42,7 @@ const (
 // Statements run in pgx's default_query_exec_mode when the URL names one (`exec` or
 // `simple_protocol` behind PgBouncer in transaction mode before 1.21). When it names none,
 // Bun's queries use the simple protocol and the hot statements (prepared.go) pgx's statement
-// cache. The timeouts are never startup parameters: each transaction sets them locally.
+// cache, the pool's mode. The timeouts are never startup parameters: each transaction sets them locally.
 func Open(ctx context.Context, url string) (*bun.DB, error) {
 	// pgconn's parse tells whether the URL names a mode: pgx's leaves its default in place.
 	pcfg, err := pgconn.ParseConfig(url)
@@ -54,18 +54,22 @@ func Open(ctx context.Context, url string) (*bun.DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("parse database url: %w", err)
 	}
-	hot := cfg.DefaultQueryExecMode
+	// plain is the mode of the statements that are not hot, when it differs from the pool's.
+	var plain pgx.QueryExecMode
 	if !modeSet {
 		// Bun sends its queries with the values already in the SQL text, so every query text
 		// is new: the simple protocol runs each in one round trip where preparing would take
-		// two and fill the statement cache with one-off statements.
-		cfg.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol
-		hot = pgx.QueryExecModeCacheStatement
+		// two and fill the statement cache with one-off statements. The hot ones run from
+		// pgx's statement cache, the pool's mode, which a pipelined transaction's batches
+		// take (pipeline.go).
+		cfg.DefaultQueryExecMode = pgx.QueryExecModeCacheStatement
+		plain = pgx.QueryExecModeSimpleProtocol
 	}
+	hot := cfg.DefaultQueryExecMode
 	if cfg.RuntimeParams == nil {
 		cfg.RuntimeParams = map[string]string{}
 	}
-	timeouts, statementTimeout, err := beginTimeouts(cfg.RuntimeParams)
+	timeouts, setTimeouts, statementTimeout, err := beginTimeouts(cfg.RuntimeParams)
 	if err != nil {
 		return nil, err
 	}
@@ -73,8 +77,11 @@ func Open(ctx context.Context, url string) (*bun.DB, error) {
 		cfg.ConnectTimeout = ConnectTimeout
 	}
 	cfg.RuntimeParams["timezone"] = "UTC"
-	sent.Instrument(cfg, QueryTracer)
-	sqldb := sql.OpenDB(&connector{Connector: stdlib.GetConnector(*cfg), timeouts: timeouts, hot: hot, statementTimeout: statementTimeout})
+	pool := new(Counters)
+	instrument(cfg, QueryTracer, &sent, pool)
+	sqldb := sql.OpenDB(&connector{Connector: stdlib.GetConnector(*cfg), timeouts: timeouts, setTimeouts: setTimeouts,
+		pipeline: canPipeline(cfg.DefaultQueryExecMode), hot: hot, plain: plain, statementTimeout: statementTimeout})
+	pools.Store(sqldb, pool)
 	sqldb.SetMaxOpenConns(20)
 	sqldb.SetMaxIdleConns(20)
 	sqldb.SetConnMaxIdleTime(5 * time.Minute)

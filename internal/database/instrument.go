@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"net"
+	"sync"
 	"sync/atomic"
 
 	"github.com/jackc/pgx/v5"
@@ -24,7 +25,12 @@ type Counters struct {
 // Instrument makes every connection made from cfg count into c; tracer, when not nil, also
 // sees every query (OpenTelemetry's, say).
 func (c *Counters) Instrument(cfg *pgx.ConnConfig, tracer pgx.QueryTracer) {
-	var t pgx.QueryTracer = statementCounter{c}
+	instrument(cfg, tracer, c)
+}
+
+// instrument makes every connection made from cfg count into each of cs.
+func instrument(cfg *pgx.ConnConfig, tracer pgx.QueryTracer, cs ...*Counters) {
+	var t pgx.QueryTracer = statementCounter(cs)
 	if tracer != nil {
 		t = multitracer.New(t, tracer)
 	}
@@ -38,28 +44,42 @@ func (c *Counters) Instrument(cfg *pgx.ConnConfig, tracer pgx.QueryTracer) {
 		if err != nil {
 			return nil, err
 		}
-		return &roundTripConn{Conn: conn, n: &c.RoundTrips}, nil
+		return &roundTripConn{Conn: conn, cs: cs}, nil
 	}
 }
 
-// statementCounter is a pgx tracer that counts queries.
-type statementCounter struct{ c *Counters }
+// statementCounter is a pgx tracer that counts queries, those of batches too.
+type statementCounter []*Counters
 
 func (s statementCounter) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
-	s.c.Statements.Add(1)
+	for _, c := range s {
+		c.Statements.Add(1)
+	}
 	return ctx
 }
 
 func (statementCounter) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
 
+func (s statementCounter) TraceBatchStart(ctx context.Context, _ *pgx.Conn, data pgx.TraceBatchStartData) context.Context {
+	for _, c := range s {
+		c.Statements.Add(int64(data.Batch.Len()))
+	}
+	return ctx
+}
+
+func (statementCounter) TraceBatchQuery(context.Context, *pgx.Conn, pgx.TraceBatchQueryData) {}
+func (statementCounter) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData)     {}
+
 // roundTripConn counts writes: pgx sends each round trip's messages in one write.
 type roundTripConn struct {
 	net.Conn
-	n *atomic.Int64
+	cs []*Counters
 }
 
 func (c *roundTripConn) Write(b []byte) (int, error) {
-	c.n.Add(1)
+	for _, n := range c.cs {
+		n.RoundTrips.Add(1)
+	}
 	return c.Conn.Write(b)
 }
 
@@ -68,6 +88,16 @@ var QueryTracer pgx.QueryTracer
 
 // sent counts what the pools opened by Open send.
 var sent Counters
+
+// pools holds the counters of each pool opened by Open, by its *sql.DB.
+var pools sync.Map
+
+// Sent returns the counters of what db, a pool opened by Open, sends; nil for another pool.
+func Sent(db *sql.DB) *Counters {
+	c, _ := pools.Load(db)
+	cs, _ := c.(*Counters)
+	return cs
+}
 
 // Collectors returns the metrics of db, a pool opened by Open, for registration: its pool
 // statistics and the statements and round trips every pool opened by Open has sent.

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 
 	"github.com/uptrace/bun"
@@ -85,6 +86,19 @@ func (p *Params) Conn(db bun.IDB) bun.IConn {
 		panic(fmt.Sprintf("database: cannot run hot statements on %T", db))
 	}
 	return hot{conn, p}
+}
+
+// Statement returns the text of q, written with p, and its bound values: the statement that
+// q sends when it runs on p.Conn, for Ahead.
+func (p *Params) Statement(q *bun.SelectQuery) (Statement, error) {
+	b, err := q.AppendQuery(q.DB().QueryGen(), nil)
+	if err != nil {
+		return Statement{}, err
+	}
+	if len(p.values) == 0 {
+		return Statement{}, errNoArgs
+	}
+	return Statement{SQL: string(b), Args: slices.Clone(p.values)}, nil
 }
 
 // Exec runs a raw query written with p through db as a hot statement.
