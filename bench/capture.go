@@ -30,6 +30,9 @@ import (
 type statement struct {
 	SQL  string
 	Args []any
+	// Trip numbers the round trip that carried the statement in the server's transaction:
+	// the replay sends the statements of one trip as one pgx batch, as the server does.
+	Trip int
 }
 
 // transaction is the statements of one request, in order.
@@ -40,6 +43,12 @@ type transaction []statement
 type captureHook struct {
 	mu    sync.Mutex
 	stmts []statement
+	// sent counts the round trips of the capturing pool; flushed is its value after the
+	// last trip, trip numbers it, held counts the statements waiting for the next.
+	sent    *database.Counters
+	flushed int64
+	trip    int
+	held    int
 }
 
 func (h *captureHook) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Context {
@@ -49,14 +58,31 @@ func (h *captureHook) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) contex
 func (h *captureHook) AfterQuery(ctx context.Context, e *bun.QueryEvent) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	h.stmts = append(h.stmts, statement{SQL: e.Query, Args: database.StatementArgs(ctx)})
+	st := statement{SQL: e.Query, Args: database.StatementArgs(ctx)}
+	// A pipelined transaction (internal/database/pipeline.go) holds BEGIN and writes until
+	// the next read or COMMIT, which sends them with it; a read answered from a batch already
+	// sent (sent ahead) costs no trip and joins that batch.
+	word := strings.ToUpper(strings.SplitN(strings.TrimSpace(e.Query), " ", 2)[0])
+	trips := h.sent.RoundTrips.Load()
+	switch {
+	case word != "SELECT" && word != "COMMIT" && word != "ROLLBACK":
+		st.Trip = h.trip + 1 // held for the next trip
+		h.held++
+	case trips == h.flushed && h.held == 0 && len(h.stmts) > 0:
+		st.Trip = h.trip // read ahead
+	default:
+		h.trip++
+		st.Trip = h.trip
+		h.held, h.flushed = 0, trips
+	}
+	h.stmts = append(h.stmts, st)
 }
 
 func (h *captureHook) take() transaction {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	t := h.stmts
-	h.stmts = nil
+	h.stmts, h.trip, h.held = nil, 0, 0
 	return t
 }
 
@@ -70,7 +96,7 @@ func capture(ctx context.Context, url string, box *secrets.Box, secret []byte, d
 		return nil, err
 	}
 	defer db.Close()
-	hook := &captureHook{}
+	hook := &captureHook{sent: database.Sent(db.DB)}
 	db.AddQueryHook(hook)
 	verifier, err := auth.NewVerifier(auth.Config{HS256Secret: secret})
 	if err != nil {
@@ -101,10 +127,14 @@ func capture(ctx context.Context, url string, box *secrets.Box, secret []byte, d
 	return out, nil
 }
 
-// describe summarises a transaction for the report: each statement's first words.
+// describe summarises a transaction for the report: each statement's first words, round
+// trips apart by "|".
 func (t transaction) describe() string {
 	var parts []string
-	for _, s := range t {
+	for i, s := range t {
+		if i > 0 && s.Trip != t[i-1].Trip {
+			parts = append(parts, "|")
+		}
 		f := strings.Fields(s.SQL)
 		word := ""
 		if len(f) > 0 {
@@ -120,26 +150,67 @@ func (t transaction) describe() string {
 
 // replay runs a transaction on conn as the server ran it: the same statements in the same
 // protocol (conn sends statements without arguments with the simple protocol, as the
-// server's pool does), reading every row.
+// server's pool does) and the same round trips (the statements of one trip in one batch),
+// reading every row.
 func replay(ctx context.Context, conn *pgx.Conn, t transaction) error {
-	for _, s := range t {
-		var rows pgx.Rows
-		var err error
-		if s.Args == nil {
-			rows, err = conn.Query(ctx, s.SQL)
-		} else {
-			rows, err = conn.Query(ctx, s.SQL, append([]any{pgx.QueryExecModeCacheStatement}, s.Args...)...)
+	for len(t) > 0 {
+		n := 1
+		for n < len(t) && t[n].Trip == t[0].Trip {
+			n++
 		}
-		if err != nil {
+		trip := t[:n]
+		t = t[n:]
+		if n == 1 {
+			if err := replayOne(ctx, conn, trip[0]); err != nil {
+				return err
+			}
+			continue
+		}
+		// A batch runs in the connection's mode, pgx's statement cache, as the server's
+		// pipelined batches do.
+		b := &pgx.Batch{}
+		for _, s := range trip {
+			b.Queue(s.SQL, s.Args...)
+		}
+		br := conn.SendBatch(ctx, b)
+		for _, s := range trip {
+			rows, err := br.Query()
+			if err == nil {
+				for rows.Next() {
+					_ = rows.RawValues()
+				}
+				rows.Close()
+				err = rows.Err()
+			}
+			if err != nil {
+				br.Close()
+				return fmt.Errorf("%.80s: %w", s.SQL, err)
+			}
+		}
+		if err := br.Close(); err != nil {
 			return err
 		}
-		for rows.Next() {
-			_ = rows.RawValues()
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return fmt.Errorf("%.80s: %w", s.SQL, err)
-		}
+	}
+	return nil
+}
+
+// replayOne sends one statement in its own round trip: without arguments with the simple
+// protocol, with arguments prepared, as the server's pool does.
+func replayOne(ctx context.Context, conn *pgx.Conn, s statement) error {
+	mode := pgx.QueryExecModeSimpleProtocol
+	if s.Args != nil {
+		mode = pgx.QueryExecModeCacheStatement
+	}
+	rows, err := conn.Query(ctx, s.SQL, append([]any{mode}, s.Args...)...)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		_ = rows.RawValues()
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("%.80s: %w", s.SQL, err)
 	}
 	return nil
 }

@@ -434,14 +434,12 @@ func (b *bench) workers(ctx context.Context, w *workload, variant string, c int,
 }
 
 // connect opens a floor's connection with the session settings of the server's pool. The
-// replay sends statements without arguments with the simple protocol, as the server does.
+// replay sends a statement without arguments alone with the simple protocol, as the server
+// does (replayOne), and the statements of one round trip in a batch.
 func (b *bench) connect(ctx context.Context, variant string) (*pgx.Conn, error) {
 	cfg, err := pgx.ParseConfig(b.url)
 	if err != nil {
 		return nil, err
-	}
-	if variant == variantReplay {
-		cfg.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol
 	}
 	cfg.RuntimeParams["timezone"] = "UTC"
 	cfg.RuntimeParams["statement_timeout"] = fmt.Sprint(database.StatementTimeout.Milliseconds())
