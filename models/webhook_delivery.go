@@ -102,7 +102,8 @@ func (s *Store) WebhookDeliveries(ctx context.Context, w *WebhookEndpoint, first
 	if err != nil {
 		return nil, err
 	}
-	q := s.DB.NewSelect().Model((*WebhookDelivery)(nil)).ColumnExpr("wd.*").
+	var rows []*WebhookDelivery
+	q := s.DB.NewSelect().Model(&rows).
 		Where("endpoint_id = ?", w.ID).OrderExpr("wd.id DESC").Limit(int64(limit + 1))
 	if after != nil {
 		raw, err := base64.RawURLEncoding.DecodeString(*after)
@@ -113,8 +114,7 @@ func (s *Store) WebhookDeliveries(ctx context.Context, w *WebhookEndpoint, first
 		}
 		q = q.Where("wd.id < ?", n)
 	}
-	var rows []*WebhookDelivery
-	if err := q.Scan(ctx, &rows); err != nil {
+	if err := q.Scan(ctx); err != nil {
 		return nil, fmt.Errorf("read the delivery log: %w", err)
 	}
 	out := &WebhookDeliveryConnection{Edges: []*WebhookDeliveryEdge{}, Nodes: []*WebhookDelivery{},

@@ -81,7 +81,8 @@ func (s *Service) dispatch(ctx context.Context) (int, error) {
 // of it.
 func (s *Service) deliveries(ctx context.Context, tx bun.IDB, evs []events.Event) ([]delivery, error) {
 	var eps []dispatchEndpoint
-	if err := tx.NewSelect().Model(&eps).ColumnExpr("we.*").ColumnExpr("we.after_tx::text AS after_tx_text").
+	if err := tx.NewSelect().Model(&eps).ColumnExpr("we.id, we.entity_types, we.filters, we.scope_admin, we.scope_customer_ids, we.scope_dealer_codes").
+		ColumnExpr("we.after_tx::text AS after_tx_text").
 		Where("disabled_at IS NULL").Scan(ctx); err != nil {
 		return nil, fmt.Errorf("read webhook endpoints: %w", err)
 	}
