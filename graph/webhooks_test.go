@@ -375,3 +375,172 @@ func TestWebhooksSignedOnceInOrderWithinScope(t *testing.T) {
 	}
 }
 
+
+// endpointState is what webhookEndpoint shows of an endpoint and its last deliveries.
+type endpointState struct {
+	Enabled        bool
+	DisabledReason *string
+	Deliveries     struct {
+		Nodes []struct {
+			Status         string
+			Attempts       int
+			LastStatusCode *int
+			LastError      *string
+			LastResponse   *string
+			LastDurationMs *int
+		}
+	}
+}
+
+func (e *env) endpointState(id string) endpointState {
+	e.t.Helper()
+	var q struct{ WebhookEndpoint endpointState }
+	e.do(`query($id: UUID!) { webhookEndpoint(id: $id) { enabled disabledReason
+		deliveries(first: 10) { nodes { status attempts lastStatusCode lastError lastResponse lastDurationMs } } } }`,
+		map[string]any{"id": id}, &q)
+	return q.WebhookEndpoint
+}
+
+// TestWebhookRetriesPastWindowDisableEndpoint: a receiver that always fails, with a long
+// answer, is retried until the retry window ends; then the endpoint is disabled and the query
+// says why, the answer kept to 4 KiB. Re-enabled, with the receiver back, the event arrives.
+func TestWebhookRetriesPastWindowDisableEndpoint(t *testing.T) {
+	store, _ := testenv.New(t)
+	store.WebhookPolicy = netguard.Policy{AllowPrivate: true}
+	e := newEnvOn(t, store, graph.DefaultOptions, auth.Config{HS256Secret: testSecret})
+	var mu sync.Mutex
+	up := false
+	rc := newReceiver(t, func(int, *http.Request) (int, string) {
+		mu.Lock()
+		defer mu.Unlock()
+		if up {
+			return http.StatusOK, "thanks"
+		}
+		return http.StatusInternalServerError, strings.Repeat("x", 10000)
+	})
+	id, secret := e.mustCreateEndpoint(e.admin, map[string]any{"url": rc.URL, "entityTypes": []string{"SUB_DEALER"}})
+	rc.secret = secret
+	opts := fastRetries
+	opts.RetryWindow, opts.TLS, opts.Policy = 400*time.Millisecond, trust(rc), netguard.Policy{AllowPrivate: true}
+	runWebhooks(e, "", opts)
+	e.mustCreateSubDealer(corporateSubDealer("HOOKED"))
+
+	waitFor(t, "the endpoint to be disabled", func() bool { return !e.endpointState(id).Enabled })
+	st := e.endpointState(id)
+	if st.DisabledReason == nil || !strings.Contains(*st.DisabledReason, "failing to deliver for 400ms") || !strings.Contains(*st.DisabledReason, "HTTP 500") {
+		t.Errorf("disabledReason %v, want the window and the last error", st.DisabledReason)
+	}
+	d := st.Deliveries.Nodes[0]
+	if d.Status != "PENDING" || d.Attempts < 3 || d.LastStatusCode == nil || *d.LastStatusCode != 500 ||
+		d.LastResponse == nil || len(*d.LastResponse) > 4100 || !strings.HasPrefix(*d.LastResponse, "xxxx") || d.LastDurationMs == nil {
+		t.Errorf("delivery %+v, want PENDING, several attempts, 500 and the answer cut to 4 KiB", d)
+	}
+	n := len(rc.got())
+	time.Sleep(300 * time.Millisecond)
+	if len(rc.got()) != n {
+		t.Errorf("a disabled endpoint got %d more requests", len(rc.got())-n)
+	}
+
+	mu.Lock()
+	up = true
+	mu.Unlock()
+	var out struct{ UpdateWebhookEndpoint endpointPayload }
+	e.do(`mutation($in: UpdateWebhookEndpointInput!) { updateWebhookEndpoint(input: $in) {
+		webhookEndpoint { id url entityTypes enabled version owner filters { dealerCode } } secret userErrors { field code message } } }`,
+		map[string]any{"in": map[string]any{"id": id, "enabled": true}}, &out)
+	if p := out.UpdateWebhookEndpoint; len(p.UserErrors) > 0 || !p.WebhookEndpoint.Enabled || p.Secret != nil {
+		t.Fatalf("re-enable: %+v", p)
+	}
+	waitFor(t, "the delivery after re-enabling", func() bool { return len(rc.accepted()) == 1 })
+	if h := rc.accepted()[0]; !h.valid || h.data(t).Type != "subDealer.created" {
+		t.Errorf("after re-enabling: %s valid %v", h.body, h.valid)
+	}
+	if st := e.endpointState(id); !st.Enabled || st.DisabledReason != nil || st.Deliveries.Nodes[0].Status != "DELIVERED" {
+		t.Errorf("after re-enabling: %+v", st)
+	}
+}
+
+// TestWebhookURLRefusals: outside development only public https URLs are saved; each refusal
+// names the field.
+func TestWebhookURLRefusals(t *testing.T) {
+	e := newEnv(t) // the zero policy: production's
+	for _, url := range []string{
+		"http://hooks.example.com/x", "ftp://hooks.example.com/x", "https://127.0.0.1/x", "https://[::1]/x",
+		"https://localhost/x", "https://10.1.2.3/x", "https://192.168.1.1/x", "https://169.254.169.254/latest/meta-data",
+		"https://[fe80::1]/x", "https://0.0.0.0/x", "https://224.0.0.1/x", "https://100.64.0.1/x",
+		"https://user:pass@hooks.example.com/x", "hooks.example.com/x", "",
+	} {
+		p := e.createEndpoint(e.admin, map[string]any{"url": url, "entityTypes": []string{"SUB_DEALER"}})
+		if p.WebhookEndpoint != nil || !slices.Equal(keys(p.UserErrors), []string{"url:INVALID"}) {
+			t.Errorf("%q: endpoint %v, userErrors %v; want url:INVALID", url, p.WebhookEndpoint, p.UserErrors)
+		}
+	}
+	p := e.createEndpoint(e.admin, map[string]any{"url": "https://hooks.example.com/paygql", "entityTypes": []string{"SUB_DEALER"}})
+	if len(p.UserErrors) != 0 || p.Secret == nil || !strings.HasPrefix(*p.Secret, "whsec_") {
+		t.Errorf("a public https URL: %+v", p)
+	}
+	// Rules beside the URL, every one at once.
+	dealer := e.token(auth.Claims{Subject: "d", Roles: []string{auth.RoleDealerAdmin}, DealerCodes: []string{dealerA}})
+	p = e.createEndpoint(dealer, map[string]any{"url": "https://hooks.example.com/x",
+		"entityTypes": []string{"DEVICE_PURCHASE_ORDER", "CUSTOMER_PAYMENT_GATEWAY", "DEVICE_PURCHASE_ORDER"},
+		"filters":     map[string]any{"dealerCode": dealerB, "mainDealerCode": "M"}})
+	want := []string{"entityTypes.1:INVALID", "entityTypes.2:DUPLICATE", "filters.dealerCode:NOT_FOUND", "filters.mainDealerCode:INVALID"}
+	if got := keys(p.UserErrors); !slices.Equal(got, want) {
+		t.Errorf("userErrors %v, want %v", got, want)
+	}
+}
+
+// TestWebhookDeliveryRefusals: what a delivery refuses is a failed attempt the log explains: a
+// redirect, not followed; a receiver slower than the timeout; an address the policy forbids,
+// checked on the address dialled (here a URL saved under a laxer policy; a host name that
+// resolves to such an address by the time of delivery is refused the same way).
+func TestWebhookDeliveryRefusals(t *testing.T) {
+	store, _ := testenv.New(t)
+	store.WebhookPolicy = netguard.Policy{AllowPrivate: true}
+	e := newEnvOn(t, store, graph.DefaultOptions, auth.Config{HS256Secret: testSecret})
+	redirect := newReceiver(t, func(int, *http.Request) (int, string) { return http.StatusFound, "moved" })
+	slow := newReceiver(t, func(int, *http.Request) (int, string) { time.Sleep(700 * time.Millisecond); return 200, "late" })
+	ids := map[string]string{}
+	for name, rc := range map[string]*receiver{"redirect": redirect, "slow": slow} {
+		ids[name], rc.secret = e.mustCreateEndpoint(e.admin, map[string]any{"url": rc.URL, "entityTypes": []string{"SUB_DEALER"}})
+	}
+	opts := fastRetries
+	opts.Timeout, opts.TLS, opts.Policy = 300*time.Millisecond, trust(redirect), netguard.Policy{AllowPrivate: true}
+	opts.MinBackoff, opts.MaxBackoff = time.Hour, time.Hour // one attempt each
+	runWebhooks(e, "", opts)
+	e.mustCreateSubDealer(corporateSubDealer("REFUSED"))
+	for name, want := range map[string]string{"redirect": "HTTP 302: redirects are not followed", "slow": "timed out"} {
+		waitFor(t, name+" attempt", func() bool {
+			n := e.endpointState(ids[name]).Deliveries.Nodes
+			return len(n) == 1 && n[0].LastError != nil
+		})
+		d := e.endpointState(ids[name]).Deliveries.Nodes[0]
+		if d.Status != "PENDING" || d.Attempts != 1 || !strings.Contains(*d.LastError, want) {
+			t.Errorf("%s: %s after %d attempts, lastError %q; want PENDING after 1 and %q", name, d.Status, d.Attempts, *d.LastError, want)
+		}
+	}
+	if got := redirect.got(); len(got) != 1 {
+		t.Errorf("the redirecting receiver got %d requests, want 1 (the redirect not followed)", len(got))
+	}
+
+	// The same kind of endpoint, delivered by an instance with production's policy.
+	store2, _ := testenv.New(t)
+	store2.WebhookPolicy = netguard.Policy{AllowPrivate: true}
+	e2 := newEnvOn(t, store2, graph.DefaultOptions, auth.Config{HS256Secret: testSecret})
+	loopback := newReceiver(t, nil)
+	id, _ := e2.mustCreateEndpoint(e2.admin, map[string]any{"url": loopback.URL, "entityTypes": []string{"SUB_DEALER"}})
+	strict := fastRetries
+	strict.TLS, strict.MinBackoff, strict.MaxBackoff = trust(loopback), time.Hour, time.Hour
+	runWebhooks(e2, "", strict)
+	e2.mustCreateSubDealer(corporateSubDealer("REFUSED"))
+	waitFor(t, "the loopback attempt", func() bool {
+		n := e2.endpointState(id).Deliveries.Nodes
+		return len(n) == 1 && n[0].LastError != nil
+	})
+	if d := e2.endpointState(id).Deliveries.Nodes[0]; !strings.Contains(*d.LastError, "127.0.0.1 is a loopback address") || d.LastStatusCode != nil {
+		t.Errorf("loopback: lastError %q status %v; want the dial refused", *d.LastError, d.LastStatusCode)
+	}
+	if len(loopback.got()) != 0 {
+		t.Errorf("the loopback receiver got %d requests", len(loopback.got()))
+	}
+}
