@@ -280,9 +280,9 @@ func TestWebhooksSignedOnceInOrderWithinScope(t *testing.T) {
 		}
 		waitFor(t, name+": every event accepted", func() bool { return len(rc.accepted()) >= total })
 		time.Sleep(200 * time.Millisecond) // room for a duplicate to show
-		seen := map[string]int{}            // accepted per webhook-id
-		versions := map[string][]int{}      // accepted versions per record, in arrival order
-		idOf := map[string]string{}         // webhook-id → record and version, the same on retries
+		seen := map[string]int{}           // accepted per webhook-id
+		versions := map[string][]int{}     // accepted versions per record, in arrival order
+		idOf := map[string]string{}        // webhook-id → record and version, the same on retries
 		for _, h := range rc.got() {
 			if !h.valid {
 				t.Errorf("%s: signature %q of %s does not verify", name, h.signature, h.id)
@@ -374,7 +374,6 @@ func TestWebhooksSignedOnceInOrderWithinScope(t *testing.T) {
 		t.Error("the signing secret is stored in the clear")
 	}
 }
-
 
 // endpointState is what webhookEndpoint shows of an endpoint and its last deliveries.
 type endpointState struct {

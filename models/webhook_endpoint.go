@@ -48,7 +48,9 @@ func (t *WebhookEntityType) UnmarshalGQL(v any) error {
 }
 
 // MarshalGQL writes t to GraphQL.
-func (t WebhookEntityType) MarshalGQL(w io.Writer) { _, _ = io.WriteString(w, strconv.Quote(string(t))) }
+func (t WebhookEntityType) MarshalGQL(w io.Writer) {
+	_, _ = io.WriteString(w, strconv.Quote(string(t)))
+}
 
 // Entity is the entity name of t's records, as events carry it.
 func (t WebhookEntityType) Entity() string { return webhookEntities[t].entity }
