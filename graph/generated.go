@@ -3972,7 +3972,7 @@ extend type Mutation {
   """
   Changes exactly the fields that are sent. ` + "`" + `enabled: true` + "`" + ` re-enables an endpoint that was
   disabled, and what waited for it is delivered again, with a fresh retry window. The endpoint
-  takes your scope.
+  takes your scope; an admin's change keeps the scope of its owner.
   """
   updateWebhookEndpoint(
     "The endpoint's id and the fields to change."

@@ -338,7 +338,11 @@ func (s *Store) UpdateWebhookEndpoint(ctx context.Context, p *auth.Principal, in
 			out.UserErrors = v.Errors
 			return nil
 		}
-		takeScope(p, w)
+		// A partner's change gives the endpoint the partner's scope (which covers the stored
+		// one, or the endpoint would look missing); an admin's change keeps its owner's.
+		if !p.IsAdmin() || w.ScopeAdmin {
+			takeScope(p, w)
+		}
 		w.Version++
 		w.UpdatedAt = now()
 		if _, err := tx.NewUpdate().Model(w).WherePK().
