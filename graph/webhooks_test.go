@@ -333,6 +333,10 @@ func TestWebhooksSignedOnceInOrderWithinScope(t *testing.T) {
 	check(dealerRc, "dealer B admin's endpoint", map[string]int{b.UUID: 2}, dealerB)
 
 	// The delivery log tells the story; the secret shows nowhere after creation.
+	waitFor(t, "the outcomes to be recorded", func() bool {
+		n, err := e.db.NewSelect().Table("webhook_deliveries").Where("delivered_at IS NOT NULL").Count(t.Context())
+		return err == nil && n == 10
+	})
 	var q struct {
 		WebhookEndpoint struct {
 			Enabled    bool
@@ -454,7 +458,8 @@ func TestWebhookRetriesPastWindowDisableEndpoint(t *testing.T) {
 	if h := rc.accepted()[0]; !h.valid || h.data(t).Type != "subDealer.created" {
 		t.Errorf("after re-enabling: %s valid %v", h.body, h.valid)
 	}
-	if st := e.endpointState(id); !st.Enabled || st.DisabledReason != nil || st.Deliveries.Nodes[0].Status != "DELIVERED" {
+	waitFor(t, "the delivery to be recorded", func() bool { return e.endpointState(id).Deliveries.Nodes[0].Status == "DELIVERED" })
+	if st := e.endpointState(id); !st.Enabled || st.DisabledReason != nil || len(rc.accepted()) != 1 {
 		t.Errorf("after re-enabling: %+v", st)
 	}
 }
