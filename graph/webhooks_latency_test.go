@@ -22,7 +22,7 @@ func TestWebhookLatency(t *testing.T) {
 		t.Skip("measurement")
 	}
 	for _, writers := range []int{1, 4} {
-		t.Run(strconv.Itoa(writers)+" writers", func(t *testing.T) { webhookLatency(t, writers, 100/writers) })
+		t.Run(strconv.Itoa(writers)+" writers", func(t *testing.T) { webhookLatency(t, writers, 40/writers) })
 	}
 }
 
