@@ -4021,9 +4021,9 @@ type WebhookFilters {
 
 "Filters that narrow what an endpoint hears of; each must lie within your scope and name one of the endpoint's entity types."
 input WebhookFiltersInput {
-  "Only orders of this dealer (DEVICE_PURCHASE_ORDER)."
+  "Only orders of this dealer (DEVICE_PURCHASE_ORDER). At most 50 characters."
   dealerCode: String
-  "Only sub-dealers of this main dealer (SUB_DEALER)."
+  "Only sub-dealers of this main dealer (SUB_DEALER). At most 50 characters."
   mainDealerCode: String
   "Only gateways of this customer (CUSTOMER_PAYMENT_GATEWAY)."
   customerId: UUID
@@ -4133,15 +4133,15 @@ type WebhookDeliveryEdge {
 
 "The input of createWebhookEndpoint."
 input CreateWebhookEndpointInput {
-  "Where to POST: https, at most 2000 characters (http and private addresses only in development)."
+  "Where to POST: https (http and private addresses only in development). At most 2000 characters."
   url: String!
   "The kinds of record to hear of (at least one); you need each one's role."
   entityTypes: [WebhookEntityType!]!
   "What narrows them, within your scope."
   filters: WebhookFiltersInput
-  "What the endpoint is for, at most 500 characters."
+  "What the endpoint is for. At most 500 characters."
   description: String
-  "Echoed in the payload."
+  "Echoed in the payload. At most 255 characters."
   clientMutationId: String
 }
 
@@ -4149,19 +4149,19 @@ input CreateWebhookEndpointInput {
 input UpdateWebhookEndpointInput {
   "The endpoint's id."
   id: UUID!
-  "A new URL."
+  "A new URL (as in createWebhookEndpoint). At most 2000 characters."
   url: String
   "New entity types."
   entityTypes: [WebhookEntityType!]
   "New filters, replacing the old ones whole; null removes them."
   filters: WebhookFiltersInput
-  "A new description; null removes it."
+  "A new description; null removes it. At most 500 characters."
   description: String
   "false disables the endpoint; true re-enables it and retries what waited."
   enabled: Boolean
   "The version you read; another → VERSION_CONFLICT, nothing written."
   expectedVersion: Int
-  "Echoed in the payload."
+  "Echoed in the payload. At most 255 characters."
   clientMutationId: String
 }
 
@@ -4169,7 +4169,7 @@ input UpdateWebhookEndpointInput {
 input WebhookEndpointKeyInput {
   "The endpoint's id."
   id: UUID!
-  "Echoed in the payload."
+  "Echoed in the payload. At most 255 characters."
   clientMutationId: String
 }
 

@@ -35,13 +35,8 @@ CREATE TABLE webhook_dispatch (
     audit_id bigint NOT NULL
 );
 
--- Start at the newest final event: history from before webhooks existed is not dispatched.
-INSERT INTO webhook_dispatch (id, tx, audit_id)
-SELECT 1, coalesce(head.tx, '0'::xid8), coalesce(head.id, 0)
-FROM (SELECT 1) AS one LEFT JOIN LATERAL (
-    SELECT tx, id FROM audit_log WHERE tx < pg_snapshot_xmin(pg_current_snapshot())
-    ORDER BY tx DESC, id DESC LIMIT 1
-) AS head ON true;
+-- The row is written by the first dispatch (internal/webhooks), at the newest final event:
+-- history from before webhooks ran is not dispatched.
 
 CREATE TABLE webhook_deliveries (
     id               bigserial PRIMARY KEY,

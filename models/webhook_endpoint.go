@@ -127,6 +127,9 @@ type WebhookEndpointPayload struct {
 	Outcome
 }
 
+// maxFilterLen bounds a filter's dealer code.
+const maxFilterLen = 50
+
 // maxWebhookURLLen bounds an endpoint's URL.
 const maxWebhookURLLen = 2000
 
@@ -217,6 +220,8 @@ func (s *Store) checkEndpoint(v *Violations, p *auth.Principal, w *WebhookEndpoi
 		seen[t] = true
 	}
 	f := w.Filters
+	text(v, Path{"filters", "dealerCode"}, f.DealerCode, maxFilterLen)
+	text(v, Path{"filters", "mainDealerCode"}, f.MainDealerCode, maxFilterLen)
 	filter := func(name string, set bool, t WebhookEntityType, inScope bool, value string) {
 		if !set {
 			return

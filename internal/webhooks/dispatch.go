@@ -37,6 +37,26 @@ type dispatchEndpoint struct {
 	AfterTx                string `bun:"after_tx_text"`
 }
 
+// ensureCursor writes the dispatch cursor unless it exists: at the newest final event, or
+// before the oldest endpoint's creation when that is earlier, so that no endpoint misses an
+// event of its own time and history from before webhooks ran is not dispatched.
+func (s *Service) ensureCursor(ctx context.Context) error {
+	_, err := s.db.NewRaw(`INSERT INTO webhook_dispatch (id, tx, audit_id)
+		SELECT 1, tx, id FROM (
+			(SELECT coalesce(head.tx, '0'::xid8) AS tx, coalesce(head.id, 0) AS id
+			 FROM (SELECT 1) AS one LEFT JOIN LATERAL (
+				SELECT tx, id FROM audit_log WHERE tx < pg_snapshot_xmin(pg_current_snapshot())
+				ORDER BY tx DESC, id DESC LIMIT 1) AS head ON true)
+			UNION ALL
+			(SELECT after_tx, 0 FROM webhook_endpoints ORDER BY after_tx LIMIT 1)
+		) AS start ORDER BY tx, id LIMIT 1
+		ON CONFLICT (id) DO NOTHING`).Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("write the dispatch cursor: %w", err)
+	}
+	return nil
+}
+
 // dispatch turns the events after the dispatch cursor into deliveries and moves the cursor, in
 // one transaction, unless another instance is doing it; it returns how many events it read.
 func (s *Service) dispatch(ctx context.Context) (int, error) {

@@ -144,8 +144,18 @@ func (s *Service) runDispatcher(ctx context.Context) {
 	}
 	tick := time.NewTicker(s.opts.Poll)
 	defer tick.Stop()
+	cursor := false
 	for {
 		for {
+			if !cursor {
+				if err := s.ensureCursor(ctx); err != nil {
+					if ctx.Err() == nil {
+						s.log.Warn("webhooks: dispatch failed; retrying", "error", err)
+					}
+					break
+				}
+				cursor = true
+			}
 			n, err := s.dispatch(ctx)
 			if err != nil {
 				if ctx.Err() == nil {
