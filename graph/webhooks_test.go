@@ -222,7 +222,8 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-// TestWebhooksSignedOnceInOrderWithinScope: an admin's endpoint for one dealer's orders and a
+// TestWebhooksSignedOnceInOrderWithinScope: with three instances dispatching and delivering on
+// one database, an admin's endpoint for one dealer's orders and a
 // dealer admin's endpoint for every order of its scope hear of creates and updates, signed
 // (checked by the receiver's own code), each event accepted once although the receiver
 // refuses the first tries, with the same webhook-id on every try, each record's versions in
@@ -247,9 +248,12 @@ func TestWebhooksSignedOnceInOrderWithinScope(t *testing.T) {
 		"url": dealerRc.URL, "entityTypes": []string{"DEVICE_PURCHASE_ORDER", "SUB_DEALER"},
 	})
 	adminRc.secret, dealerRc.secret = adminSecret, dealerSecret
-	runWebhooks(e, url, webhooks.Options{Poll: 50 * time.Millisecond, MinBackoff: 20 * time.Millisecond,
-		MaxBackoff: 40 * time.Millisecond, Timeout: 2 * time.Second, Workers: 3,
-		TLS: trust(adminRc), Policy: netguard.Policy{AllowPrivate: true}})
+	// Three instances on one database, each with its feed, dispatcher and workers.
+	for range 3 {
+		runWebhooks(e, url, webhooks.Options{Poll: 50 * time.Millisecond, MinBackoff: 20 * time.Millisecond,
+			MaxBackoff: 40 * time.Millisecond, Timeout: 2 * time.Second, Workers: 2,
+			TLS: trust(adminRc), Policy: netguard.Policy{AllowPrivate: true}})
+	}
 
 	// Two orders of dealer A moved through four versions each, one of dealer B.
 	var aOrders []string
