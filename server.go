@@ -39,11 +39,13 @@ import (
 	"github.com/payplat/paygql/internal/database"
 	"github.com/payplat/paygql/internal/demo"
 	"github.com/payplat/paygql/internal/devenv"
+	"github.com/payplat/paygql/internal/events"
 	"github.com/payplat/paygql/internal/middleware"
 	"github.com/payplat/paygql/internal/outbox"
 	"github.com/payplat/paygql/internal/playground"
 	"github.com/payplat/paygql/internal/secrets"
 	"github.com/payplat/paygql/internal/tracing"
+	"github.com/payplat/paygql/internal/webhooks"
 	"github.com/payplat/paygql/models"
 )
 
@@ -122,7 +124,7 @@ func newStore(cfg *config.Config, db *bun.DB) (*models.Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("SECRETS_KEY / SECRETS_KEY_PREVIOUS: %w", err)
 	}
-	return &models.Store{DB: db, Secrets: box}, nil
+	return &models.Store{DB: db, Secrets: box, WebhookPolicy: cfg.Webhooks.Policy}, nil
 }
 
 func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger, stdout io.Writer) error {
@@ -167,6 +169,13 @@ func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger, stdout 
 		// The worker stops between two mails as soon as ctx ends (SIGTERM); stopMail waits for
 		// the mail in flight after the HTTP drain, before the database closes.
 		defer stopMail()
+		listenURL := cfg.DatabaseURL
+		if dev != nil {
+			listenURL = dev.URL
+		}
+		// Like the mail worker, webhooks finish the delivery in flight after the HTTP drain.
+		stopWebhooks := startWebhooks(ctx, cfg, db, store, listenURL, logger)
+		defer stopWebhooks()
 		verifier, err := auth.NewVerifier(auth.Config{
 			HS256Secret: cfg.HS256Secret, JWKSURL: cfg.JWKSURL,
 			Issuer: cfg.Issuer, Audience: cfg.Audience, Logger: logger,
@@ -213,6 +222,21 @@ func startMail(ctx context.Context, cfg *config.Config, db *bun.DB, logger *slog
 	var wg sync.WaitGroup
 	wg.Go(func() { outbox.NewWorker(db, sender, logger, outbox.Options{}).Run(ctx) })
 	return func() { cancel(); wg.Wait() }, nil
+}
+
+// startWebhooks follows the change feed (LISTEN on listenURL, polling as well) and dispatches
+// and delivers webhooks until ctx ends; stop waits for the delivery in flight.
+func startWebhooks(ctx context.Context, cfg *config.Config, db *bun.DB, store *models.Store, listenURL string, logger *slog.Logger) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	feed := events.NewFeed(db, listenURL, events.DefaultPoll, logger)
+	svc := webhooks.New(db, store.Secrets, feed, logger, webhooks.Options{
+		Policy: cfg.Webhooks.Policy, Timeout: cfg.Webhooks.Timeout, RetryWindow: cfg.Webhooks.RetryWindow,
+		MinBackoff: cfg.Webhooks.MinBackoff, Workers: cfg.Webhooks.Workers,
+	})
+	var wg sync.WaitGroup
+	wg.Go(func() { _ = feed.Run(ctx) })
+	wg.Go(func() { svc.Run(ctx) })
+	return func() { cancel(); wg.Wait() }
 }
 
 // routes wires the HTTP endpoints. devToken, minted in development mode only, fills the

@@ -39,6 +39,8 @@ const (
 // the "in" scope (customerA, mainDealer, dealerA).
 type matrixFixture struct {
 	configID, gatewayID, subDealerCode, orderUUID string
+	// endpoints holds, per role, a webhook endpoint created by the in-scope caller of that role.
+	endpoints map[string]string
 }
 
 // absent is a key no record has, for the "missing" side of looks-missing comparisons.
@@ -67,6 +69,30 @@ type matrixOp struct {
 	notFound string
 	missing  func(f *matrixFixture, cell string) map[string]any
 	swap     func(f *matrixFixture) (absentKey, realKey string)
+
+	// Rows whose answer depends on the caller (webhook endpoints, which belong to a scope)
+	// set these instead: varsFor builds the variables, wantFor the key, notFoundFor the
+	// NOT_FOUND field; outcome overrides expect; state, when set, is what an allowed
+	// mutation changes instead of writing an audit row (it must write none).
+	varsFor     func(e *env, f *matrixFixture, c matrixCaller, cell string) map[string]any
+	wantFor     func(f *matrixFixture, c matrixCaller) string
+	notFoundFor func(c matrixCaller) string
+	outcome     func(c matrixCaller) outcome
+	state       func(e *env) string
+}
+
+func (op matrixOp) wantOf(f *matrixFixture, c matrixCaller) string {
+	if op.wantFor != nil {
+		return op.wantFor(f, c)
+	}
+	return op.want(f)
+}
+
+func (op matrixOp) notFoundOf(c matrixCaller) string {
+	if op.notFoundFor != nil {
+		return op.notFoundFor(c)
+	}
+	return op.notFound
 }
 
 func mutationQuery(name, input, entity, key string) string {
@@ -251,6 +277,9 @@ var matrixCallers = func() []matrixCaller {
 // expect is DESIGN §3: no token → UNAUTHENTICATED; a role other than the one needed (admin
 // holds every role) → FORBIDDEN; a record outside a scoped caller's claims → looks missing.
 func (op matrixOp) expect(c matrixCaller) outcome {
+	if op.outcome != nil {
+		return op.outcome(c)
+	}
 	switch {
 	case c.role == "":
 		return unauthenticated
@@ -306,6 +335,13 @@ func TestAuthMatrix(t *testing.T) {
 		subDealerCode: e.mustCreateSubDealer(corporateSubDealer("MATRIX")).Code,
 		orderUUID:     e.mustCreateOrder(newOrder()).UUID,
 	}
+	f.endpoints = map[string]string{}
+	for _, role := range []string{auth.RoleAdmin, auth.RoleConnectorAdmin, auth.RoleGatewayAdmin, auth.RoleDealerAdmin} {
+		c := matrixCaller{role, true}
+		id, _ := e.mustCreateEndpoint(e.token(c.claims()), webhookMatrixInput(c, "fixture-"+role))
+		f.endpoints[role] = id
+	}
+	f.endpoints[""] = f.endpoints[auth.RoleAdmin]
 	tally := map[outcome]int{}
 	for _, op := range matrixOps {
 		for _, c := range matrixCallers {
@@ -332,17 +368,29 @@ func (e *env) checkCell(op matrixOp, c matrixCaller, f *matrixFixture, want outc
 	}
 	cell := strings.ReplaceAll("M-"+c.String(), "/", "-")
 	var vars map[string]any
-	if op.vars != nil {
+	switch {
+	case op.varsFor != nil:
+		vars = op.varsFor(e, f, c, cell)
+	case op.vars != nil:
 		vars = op.vars(f, cell)
 	}
 	before := e.auditRows()
+	var beforeState string
+	if op.state != nil {
+		beforeState = op.state(e)
+	}
 	res := e.post(token, op.query, vars)
 	wantWrites := 0
 	if want == allowed && op.kind == mutation {
 		wantWrites = 1
 	}
-	if got := e.auditRows() - before; got != wantWrites {
-		t.Errorf("audit rows +%d, want +%d", got, wantWrites)
+	switch {
+	case op.state != nil:
+		if changed := op.state(e) != beforeState; changed != (wantWrites == 1) || e.auditRows() != before {
+			t.Errorf("changed %v, want %v; audit rows +%d, want none", changed, wantWrites == 1, e.auditRows()-before)
+		}
+	case e.auditRows()-before != wantWrites:
+		t.Errorf("audit rows +%d, want +%d", e.auditRows()-before, wantWrites)
 	}
 
 	switch want {
@@ -363,12 +411,12 @@ func (e *env) checkCell(op matrixOp, c matrixCaller, f *matrixFixture, want outc
 	switch op.kind {
 	case singleRead:
 		got, _ := v.(map[string]any)
-		if want == looksMissing && got != nil || want == allowed && (got == nil || got[op.key] != op.want(f)) {
+		if want == looksMissing && got != nil || want == allowed && (got == nil || got[op.key] != op.wantOf(f, c)) {
 			t.Errorf("%s: got %v", want, v)
 		}
 	case listRead:
 		got := listKeys(v, op.key)
-		if want == looksMissing && len(got) != 0 || want == allowed && !slices.Contains(got, op.want(f)) {
+		if want == looksMissing && len(got) != 0 || want == allowed && !slices.Contains(got, op.wantOf(f, c)) {
 			t.Errorf("%s: got %v", want, got)
 		}
 	case mutation:
@@ -387,16 +435,16 @@ func (e *env) checkPayload(op matrixOp, c matrixCaller, f *matrixFixture, v any,
 	}
 	if want == allowed {
 		wantKey := cell
-		if op.want != nil {
-			wantKey = op.want(f)
+		if op.want != nil || op.wantFor != nil {
+			wantKey = op.wantOf(f, c)
 		}
 		if len(errs) != 0 || entity == nil || entity[op.key] != wantKey {
 			t.Errorf("allowed: entity %v, userErrors %v", entity, keys(errs))
 		}
 		return
 	}
-	if entity != nil || !slices.Equal(keys(errs), []string{op.notFound + ":NOT_FOUND"}) {
-		t.Errorf("looks-missing: entity %v, userErrors %v; want only %s:NOT_FOUND", entity, keys(errs), op.notFound)
+	if entity != nil || !slices.Equal(keys(errs), []string{op.notFoundOf(c) + ":NOT_FOUND"}) {
+		t.Errorf("looks-missing: entity %v, userErrors %v; want only %s:NOT_FOUND", entity, keys(errs), op.notFoundOf(c))
 	}
 	if op.missing == nil {
 		return

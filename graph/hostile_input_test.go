@@ -67,6 +67,10 @@ func inputSites(e *env) map[string]inputSite {
 	sd := e.mustCreateSubDealer(corporateSubDealer("LIM"))
 	o := e.mustCreateOrder(newOrder())
 	dry := func(in map[string]any) map[string]any { in["dryRun"] = true; return in }
+	webhookInput := func() map[string]any {
+		return map[string]any{"url": "https://hooks.example.com/limits", "entityTypes": []string{"DEVICE_PURCHASE_ORDER", "SUB_DEALER"}, "filters": map[string]any{}}
+	}
+	hook, _ := e.mustCreateEndpoint(e.admin, webhookInput())
 	createOrder := func() map[string]any { return dry(newOrder()) }
 	gatewayWithFee := func() map[string]any {
 		return dry(map[string]any{"customerId": customerA, "displayName": "Fees",
@@ -105,6 +109,13 @@ func inputSites(e *env) map[string]inputSite {
 			createOrder, []string{"shipping", "address"}},
 		"DevicePurchaseOrderItemInput": {"createDevicePurchaseOrder", "CreateDevicePurchaseOrderInput",
 			createOrder, []string{"items", "0"}},
+		// Webhook endpoints have no dry run: an accepted input creates or changes one.
+		"CreateWebhookEndpointInput": {"createWebhookEndpoint", "CreateWebhookEndpointInput", webhookInput, nil},
+		"WebhookFiltersInput":        {"createWebhookEndpoint", "CreateWebhookEndpointInput", webhookInput, []string{"filters"}},
+		"UpdateWebhookEndpointInput": {"updateWebhookEndpoint", "UpdateWebhookEndpointInput",
+			func() map[string]any { return map[string]any{"id": hook} }, nil},
+		"WebhookEndpointKeyInput": {"rotateWebhookEndpointSecret", "WebhookEndpointKeyInput",
+			func() map[string]any { return map[string]any{"id": hook} }, nil},
 		"PaymentGatewayBillTypeInput":    {"createCustomerPaymentGateway", "CreateCustomerPaymentGatewayInput", gatewayWithFee, nil},
 		"PaymentGatewayApplicationInput": {"createCustomerPaymentGateway", "CreateCustomerPaymentGatewayInput", gatewayWithFee, nil},
 	}
@@ -118,7 +129,7 @@ func textOfLength(field string, n int) string {
 	switch field {
 	case "email":
 		return strings.Repeat("a", n-len("@example.com")) + "@example.com"
-	case "apiEndpointUrl", "threeDSecureEndpointUrl":
+	case "apiEndpointUrl", "threeDSecureEndpointUrl", "url":
 		return "https://example.com/" + strings.Repeat("a", n-len("https://example.com/"))
 	case "gsm":
 		return "+9" + strings.Repeat("0", n-2)

@@ -42,6 +42,7 @@ func pageCosts(c *ComplexityRoot) {
 	c.Query.SubDealers = func(child int, _, _ *string, _ *models.SubDealerOrder, first *int, _ *string) int {
 		return pageCost(child, first)
 	}
+	c.WebhookEndpoint.Deliveries = func(child int, first *int, _ *string) int { return pageCost(child, first) }
 	c.Query.DevicePurchaseOrders = func(child int, _ *string, _ *models.DevicePurchaseOrderStatus, _ *string, _ *models.DevicePurchaseOrderOrder, first *int, _ *string) int {
 		return pageCost(child, first)
 	}

@@ -156,6 +156,42 @@ func (r *mutationResolver) UpdateDevicePurchaseOrder(ctx context.Context, input 
 	return r.Store.UpdateDevicePurchaseOrder(ctx, p, input)
 }
 
+// CreateWebhookEndpoint is the resolver for the createWebhookEndpoint field.
+func (r *mutationResolver) CreateWebhookEndpoint(ctx context.Context, input models.CreateWebhookEndpointInput) (*models.WebhookEndpointPayload, error) {
+	p, err := webhookManager(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return r.Store.CreateWebhookEndpoint(ctx, p, input)
+}
+
+// UpdateWebhookEndpoint is the resolver for the updateWebhookEndpoint field.
+func (r *mutationResolver) UpdateWebhookEndpoint(ctx context.Context, input models.UpdateWebhookEndpointInput) (*models.WebhookEndpointPayload, error) {
+	p, err := webhookManager(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return r.Store.UpdateWebhookEndpoint(ctx, p, input)
+}
+
+// DeleteWebhookEndpoint is the resolver for the deleteWebhookEndpoint field.
+func (r *mutationResolver) DeleteWebhookEndpoint(ctx context.Context, input models.WebhookEndpointKeyInput) (*models.WebhookEndpointPayload, error) {
+	p, err := webhookManager(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return r.Store.DeleteWebhookEndpoint(ctx, p, input)
+}
+
+// RotateWebhookEndpointSecret is the resolver for the rotateWebhookEndpointSecret field.
+func (r *mutationResolver) RotateWebhookEndpointSecret(ctx context.Context, input models.WebhookEndpointKeyInput) (*models.WebhookEndpointPayload, error) {
+	p, err := webhookManager(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return r.Store.RotateWebhookEndpointSecret(ctx, p, input)
+}
+
 // Connectors is the resolver for the connectors field.
 func (r *queryResolver) Connectors(ctx context.Context) ([]*models.Connector, error) {
 	if _, err := authenticated(ctx); err != nil {
@@ -256,6 +292,28 @@ func (r *queryResolver) DevicePurchaseOrders(ctx context.Context, dealerCode *st
 	})
 }
 
+// WebhookEndpoints is the resolver for the webhookEndpoints field.
+func (r *queryResolver) WebhookEndpoints(ctx context.Context) ([]*models.WebhookEndpoint, error) {
+	p, err := webhookManager(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return r.Store.WebhookEndpoints(ctx, p)
+}
+
+// WebhookEndpoint is the resolver for the webhookEndpoint field.
+func (r *queryResolver) WebhookEndpoint(ctx context.Context, id uuid.UUID) (*models.WebhookEndpoint, error) {
+	p, err := webhookManager(ctx)
+	if err != nil {
+		return nil, err
+	}
+	w, err := r.Store.WebhookEndpoint(ctx, p, id)
+	if errors.Is(err, models.ErrNotFound) {
+		return nil, nil
+	}
+	return w, err
+}
+
 // Users is the batch resolver for the users field.
 func (r *subDealerResolver) Users(ctx context.Context, objs []*models.SubDealer) ([][]*models.SubDealerUser, error) {
 	return r.Store.SubDealerUsers(ctx, objs)
@@ -264,6 +322,11 @@ func (r *subDealerResolver) Users(ctx context.Context, objs []*models.SubDealer)
 // History is the batch resolver for the history field.
 func (r *subDealerResolver) History(ctx context.Context, objs []*models.SubDealer, first *int) ([][]*models.AuditEntry, error) {
 	return models.History(ctx, r.Store.DB, models.EntitySubDealer, objs, first)
+}
+
+// Deliveries is the resolver for the deliveries field.
+func (r *webhookEndpointResolver) Deliveries(ctx context.Context, obj *models.WebhookEndpoint, first *int, after *string) (*models.WebhookDeliveryConnection, error) {
+	return r.Store.WebhookDeliveries(ctx, obj, first, after)
 }
 
 // ConnectorConfiguration returns ConnectorConfigurationResolver implementation.
@@ -290,6 +353,9 @@ func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 // SubDealer returns SubDealerResolver implementation.
 func (r *Resolver) SubDealer() SubDealerResolver { return &subDealerResolver{r} }
 
+// WebhookEndpoint returns WebhookEndpointResolver implementation.
+func (r *Resolver) WebhookEndpoint() WebhookEndpointResolver { return &webhookEndpointResolver{r} }
+
 type (
 	connectorConfigurationResolver struct{ *Resolver }
 	customerPaymentGatewayResolver struct{ *Resolver }
@@ -297,4 +363,5 @@ type (
 	mutationResolver               struct{ *Resolver }
 	queryResolver                  struct{ *Resolver }
 	subDealerResolver              struct{ *Resolver }
+	webhookEndpointResolver        struct{ *Resolver }
 )

@@ -24,6 +24,7 @@ var SecretColumns = []SecretColumn{
 	{"connector_configurations", "extra_credentials"},
 	{"customer_payment_gateways", "merchant_key"},
 	{"customer_payment_gateways", "merchant_pin"},
+	{"webhook_endpoints", "secret"},
 }
 
 // RotationCount is what RotateSecrets did to one table.

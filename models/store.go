@@ -10,6 +10,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/payplat/paygql/internal/database"
+	"github.com/payplat/paygql/internal/netguard"
 	"github.com/payplat/paygql/internal/secrets"
 )
 
@@ -19,6 +20,9 @@ type Store struct {
 	Secrets *secrets.Box
 	// IdempotencyTTL is how long an idempotency key is kept; DefaultIdempotencyTTL when 0.
 	IdempotencyTTL time.Duration
+	// WebhookPolicy says which webhook URLs may be saved; the zero policy (production's)
+	// allows public https URLs only.
+	WebhookPolicy netguard.Policy
 }
 
 // errRollback ends a transaction that must not commit: a refused input or a dry run.

@@ -10,10 +10,12 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"golang.org/x/net/http/httpguts"
 
 	"github.com/payplat/paygql/internal/auth"
+	"github.com/payplat/paygql/internal/netguard"
 	"github.com/payplat/paygql/internal/outbox"
 	"github.com/payplat/paygql/internal/secrets"
 )
@@ -50,6 +52,19 @@ type Config struct {
 	// ResponseGzipMinBytes is the size from which answers of /query are gzip-compressed
 	// for clients that accept it; 0 turns compression off.
 	ResponseGzipMinBytes int
+	// Webhooks tunes webhook delivery (WEBHOOK_*).
+	Webhooks Webhooks
+}
+
+// Webhooks is the configuration of webhook delivery.
+type Webhooks struct {
+	// Policy: https only and public addresses only in production; development allows http
+	// and private addresses (WEBHOOK_ALLOW_PRIVATE overrides the latter).
+	Policy      netguard.Policy
+	Timeout     time.Duration // one delivery; 10s
+	RetryWindow time.Duration // before the endpoint is disabled; 72h, at least 24h in production
+	MinBackoff  time.Duration // after a first failure, doubled per further one up to 1h; 30s
+	Workers     int           // deliveries sent at once per instance; 4
 }
 
 // DefaultResponseGzipMinBytes is RESPONSE_GZIP_MIN_BYTES unless set: an answer of a few
@@ -222,10 +237,50 @@ func Load(getenv func(string) string) (*Config, error) {
 			bad("SMTP_URL", "needs ?from=address when APP_ENV=production")
 		}
 	}
+	c.Webhooks = loadWebhooks(getenv, c.Production, bad)
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
 	return c, nil
+}
+
+// loadWebhooks reads the WEBHOOK_* variables.
+func loadWebhooks(getenv func(string) string, production bool, bad func(name, format string, args ...any)) Webhooks {
+	w := Webhooks{
+		Policy:  netguard.Policy{AllowHTTP: !production, AllowPrivate: !production},
+		Timeout: 10 * time.Second, RetryWindow: 72 * time.Hour, MinBackoff: 30 * time.Second, Workers: 4,
+	}
+	duration := func(name string, dst *time.Duration) {
+		if v := getenv(name); v != "" {
+			d, err := time.ParseDuration(v)
+			if err != nil || d <= 0 {
+				bad(name, "%q is not a positive duration such as 10s or 72h", v)
+				return
+			}
+			*dst = d
+		}
+	}
+	duration("WEBHOOK_TIMEOUT", &w.Timeout)
+	duration("WEBHOOK_RETRY_WINDOW", &w.RetryWindow)
+	duration("WEBHOOK_MIN_BACKOFF", &w.MinBackoff)
+	if production && w.RetryWindow < 24*time.Hour {
+		bad("WEBHOOK_RETRY_WINDOW", "must be at least 24h when APP_ENV=production")
+	}
+	if v := getenv("WEBHOOK_WORKERS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 64 {
+			bad("WEBHOOK_WORKERS", "%q is not a number from 1 to 64", v)
+		}
+		w.Workers = n
+	}
+	if v := getenv("WEBHOOK_ALLOW_PRIVATE"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			bad("WEBHOOK_ALLOW_PRIVATE", "%q is not true or false", v)
+		}
+		w.Policy.AllowPrivate = b
+	}
+	return w
 }
 
 // parseOrigins parses a comma-separated list of origins as browsers send them in the Origin

@@ -316,3 +316,34 @@ func TestLoadSecretsKeyPrevious(t *testing.T) {
 		t.Errorf("the error shows a key: %v", err)
 	}
 }
+
+func TestLoadWebhooks(t *testing.T) {
+	prod := map[string]string{
+		"APP_ENV": "production", "DATABASE_URL": "postgres://u@db/app", "AUTH_JWKS_URL": "https://kc/certs",
+		"SECRETS_KEY": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=", "SMTP_URL": "smtp://mail.example.com?from=noreply@pay.example",
+	}
+	c, err := Load(env(prod))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := c.Webhooks; w.Policy.AllowHTTP || w.Policy.AllowPrivate || w.Timeout.String() != "10s" || w.RetryWindow.String() != "72h0m0s" || w.Workers != 4 {
+		t.Errorf("production webhooks = %+v, want https and public addresses only, 10s, 72h, 4", w)
+	}
+	if c, _ := Load(env(nil)); !c.Webhooks.Policy.AllowHTTP || !c.Webhooks.Policy.AllowPrivate {
+		t.Errorf("development webhooks = %+v, want http and private addresses allowed", c.Webhooks)
+	}
+	for name, v := range map[string]string{"WEBHOOK_TIMEOUT": "soon", "WEBHOOK_RETRY_WINDOW": "1h", "WEBHOOK_MIN_BACKOFF": "-1s",
+		"WEBHOOK_WORKERS": "0", "WEBHOOK_ALLOW_PRIVATE": "perhaps"} {
+		m := map[string]string{name: v}
+		for k, pv := range prod {
+			m[k] = pv
+		}
+		if _, err := Load(env(m)); err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("%s=%s in production: %v, want an error naming it", name, v, err)
+		}
+	}
+	c, err = Load(env(map[string]string{"WEBHOOK_RETRY_WINDOW": "2s", "WEBHOOK_ALLOW_PRIVATE": "false", "WEBHOOK_WORKERS": "2"}))
+	if err != nil || c.Webhooks.RetryWindow.String() != "2s" || c.Webhooks.Policy.AllowPrivate || c.Webhooks.Workers != 2 {
+		t.Errorf("development with settings: %+v, %v", c.Webhooks, err)
+	}
+}

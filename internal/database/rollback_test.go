@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/uptrace/bun"
@@ -130,13 +131,14 @@ func TestRollbackLastDryRunAndUnknown(t *testing.T) {
 		VALUES ('a', 'k1', 'op', '\x00', now()), ('a', 'k2', 'op', '\x00', now())`); err != nil {
 		t.Fatal(err)
 	}
-	// The migrations after idempotency_keys' own add columns, triggers and indexes: rolling them
-	// back drops no table.
+	// The migrations after idempotency_keys' own add columns, triggers and indexes, or tables
+	// that hold no rows here (webhooks): rolling them back without force drops none that holds
+	// rows.
 	sorted := migrations.Migrations.Sorted()
 	keys := slices.IndexFunc(sorted, func(m migrate.Migration) bool { return m.Name == "20261125100002" })
 	for range sorted[keys+1:] {
-		if r, err := RollbackLast(ctx, db, RollbackOptions{}); err != nil || r.Dropped.String() != "" {
-			t.Fatalf("rolling back %+v: %v; want no table dropped", r, err)
+		if r, err := RollbackLast(ctx, db, RollbackOptions{}); err != nil || strings.Contains(r.Dropped.String(), "idempotency_keys") {
+			t.Fatalf("rolling back %+v: %v; want no table with rows dropped", r, err)
 		}
 	}
 	last := sorted[keys].String()
