@@ -145,7 +145,7 @@ var dbFields = func() map[string]bool {
 		for j := range resolvers.NumMethod() {
 			m := resolvers.Method(j)
 			batch := m.Type.NumIn() > 1 && m.Type.In(1).Kind() == reflect.Slice
-			if typ.Name == "Query" || typ.Name == "Mutation" || batch {
+			if typ.Name == "Query" || typ.Name == "Mutation" || typ.Name == "Subscription" || batch {
 				fields[strings.ToLower(typ.Name+"."+m.Name)] = true
 			}
 		}
