@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -68,6 +69,16 @@ func newSubEnvChanges(t *testing.T, opt graph.ChangeOptions) (*env, *graph.Chang
 	e := &env{t: t, db: store.DB, store: store, srv: srv, logs: logs}
 	e.admin = e.token(auth.Claims{Subject: "alice", Roles: []string{auth.RoleAdmin}})
 	return e, changes
+}
+
+// head is the cursor of the last event committed so far.
+func (e *env) head() string {
+	e.t.Helper()
+	c, err := events.Head(e.t.Context(), e.db)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return c.String()
 }
 
 // connect opens a connection with token in connection_init and fails the test when refused.
@@ -178,10 +189,9 @@ func quiet(t *testing.T, c *wstest.Conn, d time.Duration) {
 func TestSubscriptionDeliversEveryChangeAndResumes(t *testing.T) {
 	e := newSubEnv(t, graph.ChangeOptions{})
 	c := e.connect(e.admin)
-	if err := c.Subscribe("1", orderChanged, map[string]any{"dealerCode": dealerA}); err != nil {
+	if err := c.Subscribe("1", orderChanged, map[string]any{"dealerCode": dealerA, "after": e.head()}); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(200 * time.Millisecond) // the subscription starts at the feed's head
 	o := e.mustCreateOrder(newOrder())
 	created := next(t, c, "1", "devicePurchaseOrderChanged")
 	if created.Action != "CREATE" || created.Version != 1 || created.Record.ID != o.UUID || created.Actor == nil || *created.Actor != "alice" {
@@ -358,31 +368,37 @@ func TestSubscriptionLimits(t *testing.T) {
 	time.Sleep(100 * time.Millisecond)
 	e.connect(e.admin) // the closed one's place
 
-	for _, id := range []string{"a", "b", "c"} { // one after the other: each starts on its own goroutine
-		_ = c1.Subscribe(id, configChanged, nil)
-		time.Sleep(100 * time.Millisecond)
+	head := e.head()
+	for _, id := range []string{"a", "b", "c"} {
+		_ = c1.Subscribe(id, configChanged, map[string]any{"after": head})
 	}
-	if code, msg := opError(t, c1, "c"); code != "TOO_MANY_SUBSCRIPTIONS" || !strings.Contains(msg, "at most") && !strings.Contains(msg, "most it may") {
-		t.Errorf("third subscription: %s %q", code, msg)
+	// Each starts on its own goroutine: whichever comes third is refused.
+	m, err := c1.Next(10 * time.Second)
+	if err != nil {
+		t.Fatal(err)
 	}
-	_ = c1.Complete("a")
-	time.Sleep(100 * time.Millisecond)
-	_ = c1.Subscribe("d", configChanged, nil)
-	time.Sleep(100 * time.Millisecond)
-	cc := e.createConfig(map[string]any{"name": "limits"})
+	refused := m.ID
+	if d, _ := m.Decode(); len(d.Errors) != 1 || d.Errors[0].Extensions["code"] != "TOO_MANY_SUBSCRIPTIONS" ||
+		!strings.Contains(d.Errors[0].Message, "already runs 2") {
+		t.Fatalf("third subscription: %s %s", m.Type, m.Payload)
+	}
+	running := slices.DeleteFunc([]string{"a", "b", "c"}, func(id string) bool { return id == refused })
+	_ = c1.Complete(running[0])
+	time.Sleep(200 * time.Millisecond) // the server ends it
+	_ = c1.Subscribe("d", configChanged, map[string]any{"after": head})
+	e.createConfig(map[string]any{"name": "limits"})
 	got := map[string]bool{}
-	for range 2 {
+	for len(got) < 2 {
 		m, err := c1.Next(10 * time.Second)
-		if err == nil && m.Type == "complete" && m.ID == "a" { // the server confirms a's end
-			m, err = c1.Next(10 * time.Second)
+		if err != nil {
+			t.Fatalf("%v (heard %v)", err, got)
 		}
-		if err != nil || m.Type != "next" {
-			t.Fatalf("%v %s %s", err, m.Type, m.Payload)
+		if m.Type == "next" {
+			got[m.ID] = true
 		}
-		got[m.ID] = true
 	}
-	if !got["b"] || !got["d"] {
-		t.Errorf("after completing a, b and d run: %v (config %s)", got, cc.ID)
+	if !got[running[1]] || !got["d"] {
+		t.Errorf("after completing %s, %s and d run: %v", running[0], running[1], got)
 	}
 }
 
