@@ -146,6 +146,9 @@ type mutation[R record] struct {
 	action string
 	// fingerprint identifies the request beside its fields, for its idempotency key.
 	fingerprint map[string]any
+	// lock (optional: updates) queues for the record before anything takes the transaction's
+	// id (see lockFirst).
+	lock func(ctx context.Context, tx bun.Tx) error
 	// start gets the record: a new one, or the stored one locked. loaded tells that there is
 	// one (a refused dry run still shows it).
 	start func(ctx context.Context, tx bun.Tx, p *patch) (r R, loaded bool, err error)
@@ -175,6 +178,7 @@ func update[R record, K, F any](ctx context.Context, s *Store, e *entity[R, K, F
 	return mutate(ctx, s, e, actor, in.MutationInput, f, mutation[R]{
 		action:      actionUpdate,
 		fingerprint: map[string]any{"key": fmt.Sprintf("%v", key), "input": in},
+		lock:        func(ctx context.Context, tx bun.Tx) error { return e.lockFirst(ctx, tx, key) },
 		start: func(ctx context.Context, tx bun.Tx, p *patch) (R, bool, error) {
 			return e.load(ctx, tx, p, actor, key, in.ExpectedVersion, f)
 		},
@@ -200,6 +204,11 @@ func mutate[R record, K, F any](ctx context.Context, s *Store, e *entity[R, K, F
 	var stored *storedResult
 	loaded := false
 	err = s.inTx(ctx, p, in.dryRun(), func(ctx context.Context, tx bun.Tx) error {
+		if m.lock != nil {
+			if err := m.lock(ctx, tx); err != nil {
+				return err
+			}
+		}
 		var err error
 		if stored, err = ik.claim(ctx, tx, p); err != nil || stored != nil || p.Failed() {
 			return err
@@ -220,6 +229,22 @@ func mutate[R record, K, F any](ctx context.Context, s *Store, e *entity[R, K, F
 		return e.replay(p, actor, stored)
 	}
 	return e.result(p, in, r, loaded, err)
+}
+
+// lockFirst queues an update behind the other updates of the record named by key, before the
+// update takes a transaction id. The change feed orders events by transaction id, so the
+// updates of one record must take their ids in the order in which they lock it, or one could
+// commit the next version under an older id and be read before the version it follows. Waiting
+// for a row lock does not guarantee that (a transaction waiting on a row that another has
+// updated may take its id before it waits), and an idempotency key's claim, which inserts a
+// row, takes one before the record is locked. A transaction-level advisory lock on the key is
+// waited for without an id and is released at commit, so the row lock and the claim that follow
+// take their ids in queue order. It costs one statement per update.
+func (e *entity[R, K, F]) lockFirst(ctx context.Context, tx bun.Tx, key K) error {
+	if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", e.name+":"+fmt.Sprint(key)); err != nil {
+		return fmt.Errorf("queue for %s: %w", e.name, err)
+	}
+	return nil
 }
 
 // load reads the record named by key FOR UPDATE and readies it for an update: a missing
