@@ -482,9 +482,10 @@ func TestQueryDepthLimit(t *testing.T) {
 	}
 }
 
-// TestUpdateConnectorConfigurationStatements pins the lean update path: BEGIN, one SELECT …
-// FOR UPDATE, one UPDATE of the changed columns with the audit INSERT in the same statement,
-// COMMIT.
+// TestUpdateConnectorConfigurationStatements pins the lean update path: BEGIN, the advisory
+// lock that queues the update behind the record's others (models/driver.go lockFirst: the
+// change feed's per-record order), one SELECT … FOR UPDATE, one UPDATE of the changed columns
+// with the audit INSERT in the same statement, COMMIT.
 func TestUpdateConnectorConfigurationStatements(t *testing.T) {
 	e := newEnv(t)
 	c := e.createConfig(map[string]any{"name": "lean"})
@@ -497,7 +498,7 @@ func TestUpdateConnectorConfigurationStatements(t *testing.T) {
 	if p := out.UpdateConnectorConfiguration; len(p.UserErrors) != 0 || *p.ConnectorConfiguration.Name != "leaner" {
 		t.Fatalf("update: %+v", p)
 	}
-	if n := counter.n.Load(); n != 4 {
-		t.Errorf("%d statements, want 4", n)
+	if n := counter.n.Load(); n != 5 {
+		t.Errorf("%d statements, want 5", n)
 	}
 }
