@@ -22,7 +22,8 @@ import (
 // a mutation's answer to each delivery (p50/p99 over all 40,000) and the memory per
 // subscription, the figures README's subscriptions section quotes.
 func TestSubscriptionLoad(t *testing.T) {
-	t.Parallel()
+	// Not parallel: its server processes hold 21 connections each, and beside the parallel
+	// multi-instance tests they would exhaust the test server's max_connections (200).
 	const secret = "subscription-load-secret-of-32-bytes-at-least"
 	in := startInstance(t, "loaded instance", map[string]string{
 		"DATABASE_URL": pgtest.EmptyURL(t), "AUTH_HS256_SECRET": secret, "SECRETS_KEY": sharedKey, "LOG_LEVEL": "warn",
