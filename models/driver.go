@@ -241,6 +241,12 @@ func mutate[R record, K, F any](ctx context.Context, s *Store, e *entity[R, K, F
 // waited for without an id and is released at commit, so the row lock and the claim that follow
 // take their ids in queue order. It costs one statement per update.
 func (e *entity[R, K, F]) lockFirst(ctx context.Context, tx bun.Tx, key K) error {
+	if e.checkKey != nil {
+		var v Violations
+		if e.checkKey(&v, key); v.Failed() {
+			return nil // no record has it; load reports why
+		}
+	}
 	if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", e.name+":"+fmt.Sprint(key)); err != nil {
 		return fmt.Errorf("queue for %s: %w", e.name, err)
 	}
