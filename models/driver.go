@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"strings"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/payplat/paygql/internal/auth"
+	"github.com/payplat/paygql/internal/database"
 	"github.com/payplat/paygql/internal/secrets"
 )
 
@@ -239,7 +241,10 @@ func mutate[R record, K, F any](ctx context.Context, s *Store, e *entity[R, K, F
 // updated may take its id before it waits), and an idempotency key's claim, which inserts a
 // row, takes one before the record is locked. A transaction-level advisory lock on the key is
 // waited for without an id and is released at commit, so the row lock and the claim that follow
-// take their ids in queue order. It costs one statement per update.
+// take their ids in queue order. Uncontended it costs one statement per update.
+//
+// lock_timeout bounds each wait for one holder, as it does a row lock's: a queue of updates
+// that each hold the record briefly does not time out, one holder that keeps it too long does.
 func (e *entity[R, K, F]) lockFirst(ctx context.Context, tx bun.Tx, key K) error {
 	if e.checkKey != nil {
 		var v Violations
@@ -247,8 +252,37 @@ func (e *entity[R, K, F]) lockFirst(ctx context.Context, tx bun.Tx, key K) error
 			return nil // no record has it; load reports why
 		}
 	}
-	if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", e.name+":"+fmt.Sprint(key)); err != nil {
+	h := fnv.New64a()
+	_, _ = h.Write([]byte(e.name + ":" + fmt.Sprint(key)))
+	k := int64(h.Sum64())
+	var free bool
+	if err := tx.NewRaw("SELECT pg_try_advisory_xact_lock(?)", k).Scan(ctx, &free); err != nil {
 		return fmt.Errorf("queue for %s: %w", e.name, err)
+	}
+	holder := func() (pid int64) {
+		_ = tx.NewRaw(`SELECT coalesce(max(pid), 0) FROM pg_locks WHERE locktype = 'advisory' AND granted
+			AND classid = ? AND objid = ? AND objsubid = 1`, uint32(uint64(k)>>32), uint32(k)).Scan(ctx, &pid)
+		return pid
+	}
+	for !free {
+		before := holder()
+		if _, err := tx.ExecContext(ctx, "SAVEPOINT queue"); err != nil {
+			return fmt.Errorf("queue for %s: %w", e.name, err)
+		}
+		_, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(?)", k)
+		if err == nil {
+			_, err = tx.ExecContext(ctx, "RELEASE SAVEPOINT queue")
+			return err
+		}
+		if database.FaultOf(err) != database.LockTimedOut {
+			return fmt.Errorf("queue for %s: %w", e.name, err)
+		}
+		if _, rerr := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT queue"); rerr != nil {
+			return fmt.Errorf("queue for %s: %w", e.name, rerr)
+		}
+		if after := holder(); after == before || after == 0 && before == 0 {
+			return fmt.Errorf("queue for %s: %w", e.name, err) // one holder kept it all along
+		}
 	}
 	return nil
 }
