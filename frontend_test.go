@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/payplat/paygql/graph"
 	"github.com/payplat/paygql/internal/auth"
 	"github.com/payplat/paygql/internal/config"
 	"github.com/payplat/paygql/internal/testenv"
@@ -54,8 +55,17 @@ func TestFrontEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(routes(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), store.DB, store, verifier, ""))
+	// Subscriptions on, as serve wires them: a change feed on the test's database.
+	cfg.EventsListenURL, cfg.EventsPollInterval = "none", 50*time.Millisecond
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	feed, stopFeed := startFeed(cfg, store.DB, "", logger)
+	defer stopFeed()
+	changes := graph.NewChanges(feed, store, logger, graph.ChangeOptions{
+		MaxConnections: cfg.SubscriptionMaxConnections, MaxSubscriptions: cfg.SubscriptionMaxPerSubject,
+	})
+	srv := httptest.NewServer(tracedRoutes(nil, cfg, logger, store.DB, store, verifier, "", changes))
 	defer srv.Close()
+	defer changes.Shutdown()
 	token, err := auth.MintHS256(cfg.HS256Secret, auth.Claims{Subject: "front-end", Roles: []string{auth.RoleAdmin}})
 	if err != nil {
 		t.Fatal(err)
@@ -69,6 +79,7 @@ func TestFrontEnd(t *testing.T) {
 		{"codegen", []string{node, bin("graphql-codegen"), "--config", "codegen.yml"}},
 		{"tsc", []string{node, bin("tsc"), "--noEmit", "--strict", "-p", "."}},
 		{"apollo", []string{node, "--test", "--test-reporter=spec", "test/apollo.test.js"}},
+		{"subscriptions", []string{node, "--test", "--test-reporter=spec", "test/subscriptions.test.js"}},
 	} {
 		ok := t.Run(step.name, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)

@@ -59,7 +59,8 @@ func serverBinary(t *testing.T) string {
 
 // configVars are the variables the server reads; an instance gets only those its test sets.
 var configVars = []string{"PORT", "HOST", "DATA_DIR", "DATABASE_URL", "APP_ENV", "AUTH_HS256_SECRET", "AUTH_JWKS_URL",
-	"AUTH_ISSUER", "AUTH_AUDIENCE", "SECRETS_KEY", "SMTP_URL", "CORS_ALLOWED_ORIGINS", "LOG_LEVEL", "PLAYGROUND", "INTROSPECTION"}
+	"AUTH_ISSUER", "AUTH_AUDIENCE", "SECRETS_KEY", "SMTP_URL", "CORS_ALLOWED_ORIGINS", "LOG_LEVEL", "PLAYGROUND", "INTROSPECTION",
+	"EVENTS_LISTEN_URL", "EVENTS_POLL_INTERVAL", "SUBSCRIPTION_MAX_CONNECTIONS", "SUBSCRIPTION_MAX_PER_SUBJECT"}
 
 // instance is a server process started by a test.
 type instance struct {

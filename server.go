@@ -169,12 +169,13 @@ func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger, stdout 
 		// The worker stops between two mails as soon as ctx ends (SIGTERM); stopMail waits for
 		// the mail in flight after the HTTP drain, before the database closes.
 		defer stopMail()
-		listenURL := cfg.DatabaseURL
-		if dev != nil {
-			listenURL = dev.URL
-		}
-		// Like the mail worker, webhooks finish the delivery in flight after the HTTP drain.
-		stopWebhooks := startWebhooks(ctx, cfg, db, store, listenURL, logger)
+		// One change feed per instance for subscriptions and webhooks. It outlives the HTTP
+		// drain: subscriptions end with their connections, which Shutdown closes (1001, so
+		// that clients reconnect elsewhere), and webhooks, like the mail worker, finish the
+		// delivery in flight after the drain.
+		feed, stopFeed := startFeed(cfg, db, databaseURL(dev, cfg), logger)
+		defer stopFeed()
+		stopWebhooks := startWebhooks(ctx, cfg, db, store, feed, logger)
 		defer stopWebhooks()
 		verifier, err := auth.NewVerifier(auth.Config{
 			HS256Secret: cfg.HS256Secret, JWKSURL: cfg.JWKSURL,
@@ -197,8 +198,11 @@ func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger, stdout 
 				return err
 			}
 		}
+		changes := graph.NewChanges(feed, store, logger, graph.ChangeOptions{
+			MaxConnections: cfg.SubscriptionMaxConnections, MaxSubscriptions: cfg.SubscriptionMaxPerSubject,
+		})
 		logger.Info("serving", "addr", ln.Addr().String(), "development", dev != nil)
-		return serveHTTP(ctx, ln, tracedRoutes(tr, cfg, logger, db, store, verifier, devToken), logger)
+		return serveHTTP(ctx, ln, tracedRoutes(tr, cfg, logger, db, store, verifier, devToken, changes), logger, changes.Shutdown)
 	})
 }
 
@@ -224,33 +228,64 @@ func startMail(ctx context.Context, cfg *config.Config, db *bun.DB, logger *slog
 	return func() { cancel(); wg.Wait() }, nil
 }
 
-// startWebhooks follows the change feed (LISTEN on listenURL, polling as well) and dispatches
-// and delivers webhooks until ctx ends; stop waits for the delivery in flight.
-func startWebhooks(ctx context.Context, cfg *config.Config, db *bun.DB, store *models.Store, listenURL string, logger *slog.Logger) (stop func()) {
+// startWebhooks dispatches and delivers webhooks from the change feed until ctx ends; stop
+// waits for the delivery in flight.
+func startWebhooks(ctx context.Context, cfg *config.Config, db *bun.DB, store *models.Store, feed *events.Feed, logger *slog.Logger) (stop func()) {
 	ctx, cancel := context.WithCancel(ctx)
-	feed := events.NewFeed(db, listenURL, events.DefaultPoll, logger)
 	svc := webhooks.New(db, store.Secrets, feed, logger, webhooks.Options{
 		Policy: cfg.Webhooks.Policy, Timeout: cfg.Webhooks.Timeout, RetryWindow: cfg.Webhooks.RetryWindow,
 		MinBackoff: cfg.Webhooks.MinBackoff, Workers: cfg.Webhooks.Workers,
 	})
 	var wg sync.WaitGroup
-	wg.Go(func() { _ = feed.Run(ctx) })
 	wg.Go(func() { svc.Run(ctx) })
 	return func() { cancel(); wg.Wait() }
+}
+
+// databaseURL is the URL of the database in use: DATABASE_URL, or development mode's.
+func databaseURL(dev *devenv.Database, cfg *config.Config) string {
+	if dev != nil {
+		return dev.URL
+	}
+	return cfg.DatabaseURL
+}
+
+// startFeed starts the instance's change feed, which subscriptions and webhooks read,
+// LISTENing on EVENTS_LISTEN_URL (the database in use when unset, nowhere when "none"). stop
+// ends it and waits.
+func startFeed(cfg *config.Config, db *bun.DB, databaseURL string, logger *slog.Logger) (*events.Feed, func()) {
+	listen := cfg.EventsListenURL
+	switch listen {
+	case "":
+		listen = databaseURL
+	case "none":
+		listen = ""
+	}
+	feed := events.NewFeed(db, listen, cfg.EventsPollInterval, logger)
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Go(func() { _ = feed.Run(ctx) })
+	return feed, func() { cancel(); wg.Wait() }
 }
 
 // routes wires the HTTP endpoints. devToken, minted in development mode only, fills the
 // playground's Headers tab; elsewhere it is empty and so is the tab.
 func routes(cfg *config.Config, logger *slog.Logger, db *bun.DB, store *models.Store, verifier *auth.Verifier, devToken string) http.Handler {
-	return tracedRoutes(nil, cfg, logger, db, store, verifier, devToken)
+	return tracedRoutes(nil, cfg, logger, db, store, verifier, devToken, nil)
 }
 
-// tracedRoutes is routes with /query traced by tr (nil: not traced).
-func tracedRoutes(tr *tracing.Tracing, cfg *config.Config, logger *slog.Logger, db *bun.DB, store *models.Store, verifier *auth.Verifier, devToken string) http.Handler {
+// tracedRoutes is routes with /query traced by tr (nil: not traced) and subscriptions served
+// by changes (nil: refused).
+func tracedRoutes(tr *tracing.Tracing, cfg *config.Config, logger *slog.Logger, db *bun.DB, store *models.Store, verifier *auth.Verifier, devToken string, changes *graph.Changes) http.Handler {
 	opts := graph.DefaultOptions
 	opts.Introspection = cfg.Introspection
 	opts.Tracer = tr.GraphQL()
-	api := graph.NewHandler(&graph.Resolver{Store: store, Logger: logger}, opts)
+	resolver := &graph.Resolver{Store: store, Logger: logger, Changes: changes}
+	api := graph.NewHandler(resolver, opts)
+	// WebSocket connections skip the access log (one line per connection would say little)
+	// and CORS, whose origin check the stream handler repeats before the upgrade.
+	streams := graph.NewStreamHandler(resolver, opts, graph.StreamOptions{
+		Verifier: verifier, AllowedOrigins: cfg.CORSAllowedOrigins,
+	})
 
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -259,8 +294,15 @@ func tracedRoutes(tr *tracing.Tracing, cfg *config.Config, logger *slog.Logger, 
 
 	mux := http.NewServeMux()
 	// Compression inside the access log, so that its duration includes compressing.
-	mux.Handle("/query", tr.HTTP("/query", middleware.Log(logger, "/query", middleware.Compress(cfg.ResponseGzipMinBytes,
-		middleware.CORS(cfg.CORSAllowedOrigins, cfg.CORSAllowedHeaders, verifier.Middleware(api))))))
+	query := tr.HTTP("/query", middleware.Log(logger, "/query", middleware.Compress(cfg.ResponseGzipMinBytes,
+		middleware.CORS(cfg.CORSAllowedOrigins, cfg.CORSAllowedHeaders, verifier.Middleware(api)))))
+	mux.Handle("/query", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if graph.IsStream(r) {
+			streams.ServeHTTP(w, r)
+			return
+		}
+		query.ServeHTTP(w, r)
+	}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = io.WriteString(w, "ok\n")
 	})
@@ -308,8 +350,9 @@ func readyz(db *bun.DB) http.Handler {
 	})
 }
 
-// serveHTTP serves until ctx ends, then lets requests in flight finish within shutdownGrace.
-func serveHTTP(ctx context.Context, ln net.Listener, h http.Handler, logger *slog.Logger) error {
+// serveHTTP serves until ctx ends, then lets requests in flight finish within shutdownGrace;
+// onShutdown run then too (they close the WebSocket connections, which Shutdown leaves open).
+func serveHTTP(ctx context.Context, ln net.Listener, h http.Handler, logger *slog.Logger, onShutdown ...func()) error {
 	srv := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 5 * time.Second,
@@ -318,6 +361,9 @@ func serveHTTP(ctx context.Context, ln net.Listener, h http.Handler, logger *slo
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	for _, f := range onShutdown {
+		srv.RegisterOnShutdown(f)
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

@@ -67,7 +67,7 @@ func TestTracingExportsSpans(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(tracedRoutes(tr, cfg, slog.New(slog.NewJSONHandler(io.Discard, nil)), store.DB, store, verifier, ""))
+	srv := httptest.NewServer(tracedRoutes(tr, cfg, slog.New(slog.NewJSONHandler(io.Discard, nil)), store.DB, store, verifier, "", nil))
 	defer srv.Close()
 	token, _ := auth.MintHS256(cfg.HS256Secret, auth.Claims{Subject: "ops", Roles: []string{auth.RoleAdmin}})
 	req, _ := http.NewRequestWithContext(t.Context(), "POST", srv.URL+"/query", strings.NewReader(

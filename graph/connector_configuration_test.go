@@ -483,7 +483,8 @@ func TestQueryDepthLimit(t *testing.T) {
 }
 
 // TestUpdateConnectorConfigurationStatements pins the lean update path: BEGIN, one SELECT …
-// FOR UPDATE, one UPDATE of the changed columns with the audit INSERT in the same statement,
+// FOR UPDATE (which also takes the record's advisory lock without waiting: models/driver.go
+// lockFirst), one UPDATE of the changed columns with the audit INSERT in the same statement,
 // COMMIT.
 func TestUpdateConnectorConfigurationStatements(t *testing.T) {
 	e := newEnv(t)

@@ -36,6 +36,7 @@ type ResolverRoot interface {
 	Mutation() MutationResolver
 	Query() QueryResolver
 	SubDealer() SubDealerResolver
+	Subscription() SubscriptionResolver
 	WebhookEndpoint() WebhookEndpointResolver
 }
 
@@ -82,6 +83,16 @@ type ComplexityRoot struct {
 		UpdatedAt               func(childComplexity int) int
 		Username                func(childComplexity int) int
 		Version                 func(childComplexity int) int
+	}
+
+	ConnectorConfigurationChange struct {
+		Action                 func(childComplexity int) int
+		Actor                  func(childComplexity int) int
+		At                     func(childComplexity int) int
+		ChangedFields          func(childComplexity int) int
+		ConnectorConfiguration func(childComplexity int) int
+		Cursor                 func(childComplexity int) int
+		Version                func(childComplexity int) int
 	}
 
 	ConnectorConfigurationConnection struct {
@@ -137,6 +148,16 @@ type ComplexityRoot struct {
 		Version          func(childComplexity int) int
 	}
 
+	CustomerPaymentGatewayChange struct {
+		Action                 func(childComplexity int) int
+		Actor                  func(childComplexity int) int
+		At                     func(childComplexity int) int
+		ChangedFields          func(childComplexity int) int
+		Cursor                 func(childComplexity int) int
+		CustomerPaymentGateway func(childComplexity int) int
+		Version                func(childComplexity int) int
+	}
+
 	CustomerPaymentGatewayPayload struct {
 		ClientMutationID       func(childComplexity int) int
 		CustomerPaymentGateway func(childComplexity int) int
@@ -168,6 +189,16 @@ type ComplexityRoot struct {
 		Line2      func(childComplexity int) int
 		PostalCode func(childComplexity int) int
 		State      func(childComplexity int) int
+	}
+
+	DevicePurchaseOrderChange struct {
+		Action              func(childComplexity int) int
+		Actor               func(childComplexity int) int
+		At                  func(childComplexity int) int
+		ChangedFields       func(childComplexity int) int
+		Cursor              func(childComplexity int) int
+		DevicePurchaseOrder func(childComplexity int) int
+		Version             func(childComplexity int) int
 	}
 
 	DevicePurchaseOrderConnection struct {
@@ -312,6 +343,16 @@ type ComplexityRoot struct {
 		Version                       func(childComplexity int) int
 	}
 
+	SubDealerChange struct {
+		Action        func(childComplexity int) int
+		Actor         func(childComplexity int) int
+		At            func(childComplexity int) int
+		ChangedFields func(childComplexity int) int
+		Cursor        func(childComplexity int) int
+		SubDealer     func(childComplexity int) int
+		Version       func(childComplexity int) int
+	}
+
 	SubDealerConnection struct {
 		Edges    func(childComplexity int) int
 		Nodes    func(childComplexity int) int
@@ -350,6 +391,13 @@ type ComplexityRoot struct {
 		TaxOffice             func(childComplexity int) int
 		Title                 func(childComplexity int) int
 		UserType              func(childComplexity int) int
+	}
+
+	Subscription struct {
+		ConnectorConfigurationChanged func(childComplexity int, connectorID *uuid.UUID, id *uuid.UUID, after *string) int
+		CustomerPaymentGatewayChanged func(childComplexity int, customerID *uuid.UUID, id *uuid.UUID, after *string) int
+		DevicePurchaseOrderChanged    func(childComplexity int, dealerCode *string, uuid *uuid.UUID, after *string) int
+		SubDealerChanged              func(childComplexity int, mainDealerCode *string, code *string, after *string) int
 	}
 
 	UserError struct {
@@ -487,6 +535,12 @@ type SubDealerResolver interface {
 	Users(ctx context.Context, objs []*models.SubDealer) ([][]*models.SubDealerUser, error)
 
 	History(ctx context.Context, objs []*models.SubDealer, first *int) ([][]*models.AuditEntry, error)
+}
+type SubscriptionResolver interface {
+	DevicePurchaseOrderChanged(ctx context.Context, dealerCode *string, uuid *uuid.UUID, after *string) (<-chan *models.DevicePurchaseOrderChange, error)
+	SubDealerChanged(ctx context.Context, mainDealerCode *string, code *string, after *string) (<-chan *models.SubDealerChange, error)
+	CustomerPaymentGatewayChanged(ctx context.Context, customerID *uuid.UUID, id *uuid.UUID, after *string) (<-chan *models.CustomerPaymentGatewayChange, error)
+	ConnectorConfigurationChanged(ctx context.Context, connectorID *uuid.UUID, id *uuid.UUID, after *string) (<-chan *models.ConnectorConfigurationChange, error)
 }
 type WebhookEndpointResolver interface {
 	Deliveries(ctx context.Context, obj *models.WebhookEndpoint, first *int, after *string) (*models.WebhookDeliveryConnection, error)
@@ -709,6 +763,49 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ConnectorConfiguration.Version(childComplexity), true
+
+	case "ConnectorConfigurationChange.action":
+		if e.ComplexityRoot.ConnectorConfigurationChange.Action == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConnectorConfigurationChange.Action(childComplexity), true
+	case "ConnectorConfigurationChange.actor":
+		if e.ComplexityRoot.ConnectorConfigurationChange.Actor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConnectorConfigurationChange.Actor(childComplexity), true
+	case "ConnectorConfigurationChange.at":
+		if e.ComplexityRoot.ConnectorConfigurationChange.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConnectorConfigurationChange.At(childComplexity), true
+	case "ConnectorConfigurationChange.changedFields":
+		if e.ComplexityRoot.ConnectorConfigurationChange.ChangedFields == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConnectorConfigurationChange.ChangedFields(childComplexity), true
+	case "ConnectorConfigurationChange.connectorConfiguration":
+		if e.ComplexityRoot.ConnectorConfigurationChange.ConnectorConfiguration == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConnectorConfigurationChange.ConnectorConfiguration(childComplexity), true
+	case "ConnectorConfigurationChange.cursor":
+		if e.ComplexityRoot.ConnectorConfigurationChange.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConnectorConfigurationChange.Cursor(childComplexity), true
+	case "ConnectorConfigurationChange.version":
+		if e.ComplexityRoot.ConnectorConfigurationChange.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConnectorConfigurationChange.Version(childComplexity), true
 
 	case "ConnectorConfigurationConnection.edges":
 		if e.ComplexityRoot.ConnectorConfigurationConnection.Edges == nil {
@@ -948,6 +1045,49 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CustomerPaymentGateway.Version(childComplexity), true
 
+	case "CustomerPaymentGatewayChange.action":
+		if e.ComplexityRoot.CustomerPaymentGatewayChange.Action == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerPaymentGatewayChange.Action(childComplexity), true
+	case "CustomerPaymentGatewayChange.actor":
+		if e.ComplexityRoot.CustomerPaymentGatewayChange.Actor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerPaymentGatewayChange.Actor(childComplexity), true
+	case "CustomerPaymentGatewayChange.at":
+		if e.ComplexityRoot.CustomerPaymentGatewayChange.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerPaymentGatewayChange.At(childComplexity), true
+	case "CustomerPaymentGatewayChange.changedFields":
+		if e.ComplexityRoot.CustomerPaymentGatewayChange.ChangedFields == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerPaymentGatewayChange.ChangedFields(childComplexity), true
+	case "CustomerPaymentGatewayChange.cursor":
+		if e.ComplexityRoot.CustomerPaymentGatewayChange.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerPaymentGatewayChange.Cursor(childComplexity), true
+	case "CustomerPaymentGatewayChange.customerPaymentGateway":
+		if e.ComplexityRoot.CustomerPaymentGatewayChange.CustomerPaymentGateway == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerPaymentGatewayChange.CustomerPaymentGateway(childComplexity), true
+	case "CustomerPaymentGatewayChange.version":
+		if e.ComplexityRoot.CustomerPaymentGatewayChange.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerPaymentGatewayChange.Version(childComplexity), true
+
 	case "CustomerPaymentGatewayPayload.clientMutationId":
 		if e.ComplexityRoot.CustomerPaymentGatewayPayload.ClientMutationID == nil {
 			break
@@ -1099,6 +1239,49 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DevicePurchaseOrderAddress.State(childComplexity), true
+
+	case "DevicePurchaseOrderChange.action":
+		if e.ComplexityRoot.DevicePurchaseOrderChange.Action == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DevicePurchaseOrderChange.Action(childComplexity), true
+	case "DevicePurchaseOrderChange.actor":
+		if e.ComplexityRoot.DevicePurchaseOrderChange.Actor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DevicePurchaseOrderChange.Actor(childComplexity), true
+	case "DevicePurchaseOrderChange.at":
+		if e.ComplexityRoot.DevicePurchaseOrderChange.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DevicePurchaseOrderChange.At(childComplexity), true
+	case "DevicePurchaseOrderChange.changedFields":
+		if e.ComplexityRoot.DevicePurchaseOrderChange.ChangedFields == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DevicePurchaseOrderChange.ChangedFields(childComplexity), true
+	case "DevicePurchaseOrderChange.cursor":
+		if e.ComplexityRoot.DevicePurchaseOrderChange.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DevicePurchaseOrderChange.Cursor(childComplexity), true
+	case "DevicePurchaseOrderChange.devicePurchaseOrder":
+		if e.ComplexityRoot.DevicePurchaseOrderChange.DevicePurchaseOrder == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DevicePurchaseOrderChange.DevicePurchaseOrder(childComplexity), true
+	case "DevicePurchaseOrderChange.version":
+		if e.ComplexityRoot.DevicePurchaseOrderChange.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DevicePurchaseOrderChange.Version(childComplexity), true
 
 	case "DevicePurchaseOrderConnection.edges":
 		if e.ComplexityRoot.DevicePurchaseOrderConnection.Edges == nil {
@@ -1825,6 +2008,49 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SubDealer.Version(childComplexity), true
 
+	case "SubDealerChange.action":
+		if e.ComplexityRoot.SubDealerChange.Action == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubDealerChange.Action(childComplexity), true
+	case "SubDealerChange.actor":
+		if e.ComplexityRoot.SubDealerChange.Actor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubDealerChange.Actor(childComplexity), true
+	case "SubDealerChange.at":
+		if e.ComplexityRoot.SubDealerChange.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubDealerChange.At(childComplexity), true
+	case "SubDealerChange.changedFields":
+		if e.ComplexityRoot.SubDealerChange.ChangedFields == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubDealerChange.ChangedFields(childComplexity), true
+	case "SubDealerChange.cursor":
+		if e.ComplexityRoot.SubDealerChange.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubDealerChange.Cursor(childComplexity), true
+	case "SubDealerChange.subDealer":
+		if e.ComplexityRoot.SubDealerChange.SubDealer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubDealerChange.SubDealer(childComplexity), true
+	case "SubDealerChange.version":
+		if e.ComplexityRoot.SubDealerChange.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubDealerChange.Version(childComplexity), true
+
 	case "SubDealerConnection.edges":
 		if e.ComplexityRoot.SubDealerConnection.Edges == nil {
 			break
@@ -1996,6 +2222,51 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SubDealerUser.UserType(childComplexity), true
+
+	case "Subscription.connectorConfigurationChanged":
+		if e.ComplexityRoot.Subscription.ConnectorConfigurationChanged == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_connectorConfigurationChanged_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.ConnectorConfigurationChanged(childComplexity, args["connectorId"].(*uuid.UUID), args["id"].(*uuid.UUID), args["after"].(*string)), true
+	case "Subscription.customerPaymentGatewayChanged":
+		if e.ComplexityRoot.Subscription.CustomerPaymentGatewayChanged == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_customerPaymentGatewayChanged_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.CustomerPaymentGatewayChanged(childComplexity, args["customerId"].(*uuid.UUID), args["id"].(*uuid.UUID), args["after"].(*string)), true
+	case "Subscription.devicePurchaseOrderChanged":
+		if e.ComplexityRoot.Subscription.DevicePurchaseOrderChanged == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_devicePurchaseOrderChanged_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.DevicePurchaseOrderChanged(childComplexity, args["dealerCode"].(*string), args["uuid"].(*uuid.UUID), args["after"].(*string)), true
+	case "Subscription.subDealerChanged":
+		if e.ComplexityRoot.Subscription.SubDealerChanged == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_subDealerChanged_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.SubDealerChanged(childComplexity, args["mainDealerCode"].(*string), args["code"].(*string), args["after"].(*string)), true
 
 	case "UserError.code":
 		if e.ComplexityRoot.UserError.Code == nil {
@@ -2388,6 +2659,23 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 				Data: buf.Bytes(),
 			}
 		}
+	case ast.Subscription:
+		next := ec._Subscription(ctx, opCtx.Operation.SelectionSet)
+
+		var buf bytes.Buffer
+		return func(ctx context.Context) *graphql.Response {
+			buf.Reset()
+			data := next(ctx)
+
+			if data == nil {
+				return nil
+			}
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
+		}
 
 	default:
 		return graphql.OneShot(graphql.ErrorResponse(ctx, "unsupported GraphQL operation"))
@@ -2434,10 +2722,11 @@ inside ` + "`" + `input` + "`" + `; a payload with ` + "`" + `userErrors` + "`" 
 schema {
   query: Query
   mutation: Mutation
+  subscription: Subscription
 }
 
 # Sections: shared conventions, connector configurations, customer payment gateways,
-# sub-dealers, device purchase orders, webhooks.
+# sub-dealers, device purchase orders, webhooks, change subscriptions.
 
 # ---------------------------------------------------------------------------
 # Shared conventions
@@ -4189,6 +4478,151 @@ type WebhookEndpointPayload {
   "The input's ` + "`" + `clientMutationId` + "`" + `, echoed."
   clientMutationId: String
 }
+
+# ---------------------------------------------------------------------------
+# Change subscriptions
+# ---------------------------------------------------------------------------
+
+"""
+Live changes, over WebSocket (` + "`" + `graphql-transport-ws` + "`" + ` on ` + "`" + `/query` + "`" + `, the token in the
+` + "`" + `connection_init` + "`" + ` payload). Each field yields one event per committed change of a record in
+your scope, with the same roles and scopes as the queries: per record in version order, each
+once. Every event has a ` + "`" + `cursor` + "`" + `; subscribe again with ` + "`" + `after` + "`" + ` set to the last one you saw and
+you miss nothing. Without ` + "`" + `after` + "`" + ` you hear of the changes committed from now on.
+"""
+type Subscription {
+  "Changes of purchase orders (role dealer-admin): of one dealer, one order, or every one in your scope."
+  devicePurchaseOrderChanged(
+    "Only orders of this dealer."
+    dealerCode: String
+    "Only this order."
+    uuid: UUID
+    "The ` + "`" + `cursor` + "`" + ` of the last event you saw: the events after it come first."
+    after: String
+  ): DevicePurchaseOrderChange!
+
+  "Changes of sub-dealers (role dealer-admin): of one main dealer, one sub-dealer, or every one in your scope."
+  subDealerChanged(
+    "Only sub-dealers of this main dealer."
+    mainDealerCode: String
+    "Only the sub-dealer with this code (its code when the change is delivered)."
+    code: String
+    "The ` + "`" + `cursor` + "`" + ` of the last event you saw: the events after it come first."
+    after: String
+  ): SubDealerChange!
+
+  "Changes of customer payment gateways (role gateway-admin): of one customer, one gateway, or every one in your scope."
+  customerPaymentGatewayChanged(
+    "Only gateways of this customer."
+    customerId: UUID
+    "Only this gateway."
+    id: UUID
+    "The ` + "`" + `cursor` + "`" + ` of the last event you saw: the events after it come first."
+    after: String
+  ): CustomerPaymentGatewayChange!
+
+  "Changes of connector configurations (role connector-admin): of one connector, one configuration, or every one."
+  connectorConfigurationChanged(
+    "Only configurations of this connector."
+    connectorId: UUID
+    "Only this configuration."
+    id: UUID
+    "The ` + "`" + `cursor` + "`" + ` of the last event you saw: the events after it come first."
+    after: String
+  ): ConnectorConfigurationChange!
+}
+
+"What a change did to a record."
+enum ChangeAction {
+  "The record was created (version 1)."
+  CREATE
+  "The record was updated."
+  UPDATE
+}
+
+"One committed change of a purchase order."
+type DevicePurchaseOrderChange {
+  "The event's position in the change feed: pass it as ` + "`" + `after` + "`" + ` to resume after this event."
+  cursor: String!
+  "Whether the change created or updated the order."
+  action: ChangeAction!
+  "The order's version after this change."
+  version: Int!
+  "The field paths the change touched, as the keys of ` + "`" + `history` + "`" + `'s ` + "`" + `changes` + "`" + `."
+  changedFields: [String!]!
+  "Who made the change: the ` + "`" + `sub` + "`" + ` of their token."
+  actor: String
+  "When the change was committed."
+  at: DateTime!
+  """
+  The order as read when the event is delivered: when changes follow each other quickly its
+  ` + "`" + `version` + "`" + ` may be newer than the event's.
+  """
+  devicePurchaseOrder: DevicePurchaseOrder!
+}
+
+"One committed change of a sub-dealer."
+type SubDealerChange {
+  "The event's position in the change feed: pass it as ` + "`" + `after` + "`" + ` to resume after this event."
+  cursor: String!
+  "Whether the change created or updated the sub-dealer."
+  action: ChangeAction!
+  "The sub-dealer's version after this change."
+  version: Int!
+  "The field paths the change touched, as the keys of ` + "`" + `history` + "`" + `'s ` + "`" + `changes` + "`" + `."
+  changedFields: [String!]!
+  "Who made the change: the ` + "`" + `sub` + "`" + ` of their token."
+  actor: String
+  "When the change was committed."
+  at: DateTime!
+  """
+  The sub-dealer as read when the event is delivered: when changes follow each other quickly
+  its ` + "`" + `version` + "`" + ` may be newer than the event's.
+  """
+  subDealer: SubDealer!
+}
+
+"One committed change of a customer payment gateway."
+type CustomerPaymentGatewayChange {
+  "The event's position in the change feed: pass it as ` + "`" + `after` + "`" + ` to resume after this event."
+  cursor: String!
+  "Whether the change created or updated the gateway."
+  action: ChangeAction!
+  "The gateway's version after this change."
+  version: Int!
+  "The field paths the change touched, as the keys of ` + "`" + `history` + "`" + `'s ` + "`" + `changes` + "`" + `."
+  changedFields: [String!]!
+  "Who made the change: the ` + "`" + `sub` + "`" + ` of their token."
+  actor: String
+  "When the change was committed."
+  at: DateTime!
+  """
+  The gateway as read when the event is delivered: when changes follow each other quickly its
+  ` + "`" + `version` + "`" + ` may be newer than the event's.
+  """
+  customerPaymentGateway: CustomerPaymentGateway!
+}
+
+"One committed change of a connector configuration."
+type ConnectorConfigurationChange {
+  "The event's position in the change feed: pass it as ` + "`" + `after` + "`" + ` to resume after this event."
+  cursor: String!
+  "Whether the change created or updated the configuration."
+  action: ChangeAction!
+  "The configuration's version after this change."
+  version: Int!
+  "The field paths the change touched, as the keys of ` + "`" + `history` + "`" + `'s ` + "`" + `changes` + "`" + `."
+  changedFields: [String!]!
+  "Who made the change: the ` + "`" + `sub` + "`" + ` of their token."
+  actor: String
+  "When the change was committed."
+  at: DateTime!
+  """
+  The configuration as read when the event is delivered: when changes follow each other quickly
+  its ` + "`" + `version` + "`" + ` may be newer than the event's.
+  """
+  connectorConfiguration: ConnectorConfiguration!
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -4277,6 +4711,26 @@ func (ec *executionContext) childFields_ConnectorConfiguration(ctx context.Conte
 		return ec.fieldContext_ConnectorConfiguration_history(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ConnectorConfiguration", field.Name)
+}
+
+func (ec *executionContext) childFields_ConnectorConfigurationChange(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_ConnectorConfigurationChange_cursor(ctx, field)
+	case "action":
+		return ec.fieldContext_ConnectorConfigurationChange_action(ctx, field)
+	case "version":
+		return ec.fieldContext_ConnectorConfigurationChange_version(ctx, field)
+	case "changedFields":
+		return ec.fieldContext_ConnectorConfigurationChange_changedFields(ctx, field)
+	case "actor":
+		return ec.fieldContext_ConnectorConfigurationChange_actor(ctx, field)
+	case "at":
+		return ec.fieldContext_ConnectorConfigurationChange_at(ctx, field)
+	case "connectorConfiguration":
+		return ec.fieldContext_ConnectorConfigurationChange_connectorConfiguration(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ConnectorConfigurationChange", field.Name)
 }
 
 func (ec *executionContext) childFields_ConnectorConfigurationConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4385,6 +4839,26 @@ func (ec *executionContext) childFields_CustomerPaymentGateway(ctx context.Conte
 	return nil, fmt.Errorf("no field named %q was found under type CustomerPaymentGateway", field.Name)
 }
 
+func (ec *executionContext) childFields_CustomerPaymentGatewayChange(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_CustomerPaymentGatewayChange_cursor(ctx, field)
+	case "action":
+		return ec.fieldContext_CustomerPaymentGatewayChange_action(ctx, field)
+	case "version":
+		return ec.fieldContext_CustomerPaymentGatewayChange_version(ctx, field)
+	case "changedFields":
+		return ec.fieldContext_CustomerPaymentGatewayChange_changedFields(ctx, field)
+	case "actor":
+		return ec.fieldContext_CustomerPaymentGatewayChange_actor(ctx, field)
+	case "at":
+		return ec.fieldContext_CustomerPaymentGatewayChange_at(ctx, field)
+	case "customerPaymentGateway":
+		return ec.fieldContext_CustomerPaymentGatewayChange_customerPaymentGateway(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CustomerPaymentGatewayChange", field.Name)
+}
+
 func (ec *executionContext) childFields_CustomerPaymentGatewayPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "customerPaymentGateway":
@@ -4451,6 +4925,26 @@ func (ec *executionContext) childFields_DevicePurchaseOrderAddress(ctx context.C
 		return ec.fieldContext_DevicePurchaseOrderAddress_state(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type DevicePurchaseOrderAddress", field.Name)
+}
+
+func (ec *executionContext) childFields_DevicePurchaseOrderChange(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_DevicePurchaseOrderChange_cursor(ctx, field)
+	case "action":
+		return ec.fieldContext_DevicePurchaseOrderChange_action(ctx, field)
+	case "version":
+		return ec.fieldContext_DevicePurchaseOrderChange_version(ctx, field)
+	case "changedFields":
+		return ec.fieldContext_DevicePurchaseOrderChange_changedFields(ctx, field)
+	case "actor":
+		return ec.fieldContext_DevicePurchaseOrderChange_actor(ctx, field)
+	case "at":
+		return ec.fieldContext_DevicePurchaseOrderChange_at(ctx, field)
+	case "devicePurchaseOrder":
+		return ec.fieldContext_DevicePurchaseOrderChange_devicePurchaseOrder(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DevicePurchaseOrderChange", field.Name)
 }
 
 func (ec *executionContext) childFields_DevicePurchaseOrderConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4677,6 +5171,26 @@ func (ec *executionContext) childFields_SubDealer(ctx context.Context, field gra
 		return ec.fieldContext_SubDealer_history(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SubDealer", field.Name)
+}
+
+func (ec *executionContext) childFields_SubDealerChange(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_SubDealerChange_cursor(ctx, field)
+	case "action":
+		return ec.fieldContext_SubDealerChange_action(ctx, field)
+	case "version":
+		return ec.fieldContext_SubDealerChange_version(ctx, field)
+	case "changedFields":
+		return ec.fieldContext_SubDealerChange_changedFields(ctx, field)
+	case "actor":
+		return ec.fieldContext_SubDealerChange_actor(ctx, field)
+	case "at":
+		return ec.fieldContext_SubDealerChange_at(ctx, field)
+	case "subDealer":
+		return ec.fieldContext_SubDealerChange_subDealer(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SubDealerChange", field.Name)
 }
 
 func (ec *executionContext) childFields_SubDealerConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5510,6 +6024,126 @@ func (ec *executionContext) field_SubDealer_history_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["first"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_connectorConfigurationChanged_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "connectorId",
+		func(ctx context.Context, v any) (*uuid.UUID, error) {
+			return ec.unmarshalOUUID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["connectorId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (*uuid.UUID, error) {
+			return ec.unmarshalOUUID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_customerPaymentGatewayChanged_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "customerId",
+		func(ctx context.Context, v any) (*uuid.UUID, error) {
+			return ec.unmarshalOUUID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["customerId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (*uuid.UUID, error) {
+			return ec.unmarshalOUUID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_devicePurchaseOrderChanged_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "dealerCode",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["dealerCode"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "uuid",
+		func(ctx context.Context, v any) (*uuid.UUID, error) {
+			return ec.unmarshalOUUID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["uuid"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_subDealerChanged_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "mainDealerCode",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["mainDealerCode"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "code",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["code"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
 	return args, nil
 }
 
@@ -6396,6 +7030,176 @@ func (ec *executionContext) resolveBatch_ConnectorConfiguration_history(ctx cont
 		err,
 		"ConnectorConfiguration.history",
 	)
+}
+
+func (ec *executionContext) _ConnectorConfigurationChange_cursor(ctx context.Context, field graphql.CollectedField, obj *models.ConnectorConfigurationChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConnectorConfigurationChange_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConnectorConfigurationChange_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConnectorConfigurationChange", field, false, false, "String")
+}
+
+func (ec *executionContext) _ConnectorConfigurationChange_action(ctx context.Context, field graphql.CollectedField, obj *models.ConnectorConfigurationChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConnectorConfigurationChange_action(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Action, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v models.ChangeAction) graphql.Marshaler {
+			return ec.marshalNChangeAction2githubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐChangeAction(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConnectorConfigurationChange_action(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConnectorConfigurationChange", field, false, false, "ChangeAction")
+}
+
+func (ec *executionContext) _ConnectorConfigurationChange_version(ctx context.Context, field graphql.CollectedField, obj *models.ConnectorConfigurationChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConnectorConfigurationChange_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConnectorConfigurationChange_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConnectorConfigurationChange", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ConnectorConfigurationChange_changedFields(ctx context.Context, field graphql.CollectedField, obj *models.ConnectorConfigurationChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConnectorConfigurationChange_changedFields(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ChangedFields, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConnectorConfigurationChange_changedFields(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConnectorConfigurationChange", field, false, false, "String")
+}
+
+func (ec *executionContext) _ConnectorConfigurationChange_actor(ctx context.Context, field graphql.CollectedField, obj *models.ConnectorConfigurationChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConnectorConfigurationChange_actor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Actor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConnectorConfigurationChange_actor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConnectorConfigurationChange", field, false, false, "String")
+}
+
+func (ec *executionContext) _ConnectorConfigurationChange_at(ctx context.Context, field graphql.CollectedField, obj *models.ConnectorConfigurationChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConnectorConfigurationChange_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConnectorConfigurationChange_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConnectorConfigurationChange", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _ConnectorConfigurationChange_connectorConfiguration(ctx context.Context, field graphql.CollectedField, obj *models.ConnectorConfigurationChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConnectorConfigurationChange_connectorConfiguration(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ConnectorConfiguration, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.ConnectorConfiguration) graphql.Marshaler {
+			return ec.marshalNConnectorConfiguration2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐConnectorConfiguration(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConnectorConfigurationChange_connectorConfiguration(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ConnectorConfigurationChange",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ConnectorConfiguration(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _ConnectorConfigurationConnection_edges(ctx context.Context, field graphql.CollectedField, obj *models.ConnectorConfigurationConnection) (ret graphql.Marshaler) {
@@ -7507,6 +8311,176 @@ func (ec *executionContext) resolveBatch_CustomerPaymentGateway_history(ctx cont
 	)
 }
 
+func (ec *executionContext) _CustomerPaymentGatewayChange_cursor(ctx context.Context, field graphql.CollectedField, obj *models.CustomerPaymentGatewayChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerPaymentGatewayChange_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerPaymentGatewayChange_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerPaymentGatewayChange", field, false, false, "String")
+}
+
+func (ec *executionContext) _CustomerPaymentGatewayChange_action(ctx context.Context, field graphql.CollectedField, obj *models.CustomerPaymentGatewayChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerPaymentGatewayChange_action(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Action, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v models.ChangeAction) graphql.Marshaler {
+			return ec.marshalNChangeAction2githubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐChangeAction(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerPaymentGatewayChange_action(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerPaymentGatewayChange", field, false, false, "ChangeAction")
+}
+
+func (ec *executionContext) _CustomerPaymentGatewayChange_version(ctx context.Context, field graphql.CollectedField, obj *models.CustomerPaymentGatewayChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerPaymentGatewayChange_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerPaymentGatewayChange_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerPaymentGatewayChange", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CustomerPaymentGatewayChange_changedFields(ctx context.Context, field graphql.CollectedField, obj *models.CustomerPaymentGatewayChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerPaymentGatewayChange_changedFields(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ChangedFields, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerPaymentGatewayChange_changedFields(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerPaymentGatewayChange", field, false, false, "String")
+}
+
+func (ec *executionContext) _CustomerPaymentGatewayChange_actor(ctx context.Context, field graphql.CollectedField, obj *models.CustomerPaymentGatewayChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerPaymentGatewayChange_actor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Actor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerPaymentGatewayChange_actor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerPaymentGatewayChange", field, false, false, "String")
+}
+
+func (ec *executionContext) _CustomerPaymentGatewayChange_at(ctx context.Context, field graphql.CollectedField, obj *models.CustomerPaymentGatewayChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerPaymentGatewayChange_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerPaymentGatewayChange_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerPaymentGatewayChange", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _CustomerPaymentGatewayChange_customerPaymentGateway(ctx context.Context, field graphql.CollectedField, obj *models.CustomerPaymentGatewayChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerPaymentGatewayChange_customerPaymentGateway(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CustomerPaymentGateway, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.CustomerPaymentGateway) graphql.Marshaler {
+			return ec.marshalNCustomerPaymentGateway2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐCustomerPaymentGateway(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerPaymentGatewayChange_customerPaymentGateway(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomerPaymentGatewayChange",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomerPaymentGateway(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _CustomerPaymentGatewayPayload_customerPaymentGateway(ctx context.Context, field graphql.CollectedField, obj *models.CustomerPaymentGatewayPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8192,6 +9166,176 @@ func (ec *executionContext) _DevicePurchaseOrderAddress_state(ctx context.Contex
 }
 func (ec *executionContext) fieldContext_DevicePurchaseOrderAddress_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("DevicePurchaseOrderAddress", field, false, false, "String")
+}
+
+func (ec *executionContext) _DevicePurchaseOrderChange_cursor(ctx context.Context, field graphql.CollectedField, obj *models.DevicePurchaseOrderChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DevicePurchaseOrderChange_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DevicePurchaseOrderChange_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DevicePurchaseOrderChange", field, false, false, "String")
+}
+
+func (ec *executionContext) _DevicePurchaseOrderChange_action(ctx context.Context, field graphql.CollectedField, obj *models.DevicePurchaseOrderChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DevicePurchaseOrderChange_action(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Action, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v models.ChangeAction) graphql.Marshaler {
+			return ec.marshalNChangeAction2githubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐChangeAction(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DevicePurchaseOrderChange_action(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DevicePurchaseOrderChange", field, false, false, "ChangeAction")
+}
+
+func (ec *executionContext) _DevicePurchaseOrderChange_version(ctx context.Context, field graphql.CollectedField, obj *models.DevicePurchaseOrderChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DevicePurchaseOrderChange_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DevicePurchaseOrderChange_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DevicePurchaseOrderChange", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DevicePurchaseOrderChange_changedFields(ctx context.Context, field graphql.CollectedField, obj *models.DevicePurchaseOrderChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DevicePurchaseOrderChange_changedFields(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ChangedFields, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DevicePurchaseOrderChange_changedFields(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DevicePurchaseOrderChange", field, false, false, "String")
+}
+
+func (ec *executionContext) _DevicePurchaseOrderChange_actor(ctx context.Context, field graphql.CollectedField, obj *models.DevicePurchaseOrderChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DevicePurchaseOrderChange_actor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Actor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DevicePurchaseOrderChange_actor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DevicePurchaseOrderChange", field, false, false, "String")
+}
+
+func (ec *executionContext) _DevicePurchaseOrderChange_at(ctx context.Context, field graphql.CollectedField, obj *models.DevicePurchaseOrderChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DevicePurchaseOrderChange_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DevicePurchaseOrderChange_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DevicePurchaseOrderChange", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _DevicePurchaseOrderChange_devicePurchaseOrder(ctx context.Context, field graphql.CollectedField, obj *models.DevicePurchaseOrderChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DevicePurchaseOrderChange_devicePurchaseOrder(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DevicePurchaseOrder, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.DevicePurchaseOrder) graphql.Marshaler {
+			return ec.marshalNDevicePurchaseOrder2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐDevicePurchaseOrder(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DevicePurchaseOrderChange_devicePurchaseOrder(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DevicePurchaseOrderChange",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DevicePurchaseOrder(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _DevicePurchaseOrderConnection_edges(ctx context.Context, field graphql.CollectedField, obj *models.DevicePurchaseOrderConnection) (ret graphql.Marshaler) {
@@ -11195,6 +12339,176 @@ func (ec *executionContext) resolveBatch_SubDealer_history(ctx context.Context, 
 	)
 }
 
+func (ec *executionContext) _SubDealerChange_cursor(ctx context.Context, field graphql.CollectedField, obj *models.SubDealerChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubDealerChange_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubDealerChange_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubDealerChange", field, false, false, "String")
+}
+
+func (ec *executionContext) _SubDealerChange_action(ctx context.Context, field graphql.CollectedField, obj *models.SubDealerChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubDealerChange_action(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Action, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v models.ChangeAction) graphql.Marshaler {
+			return ec.marshalNChangeAction2githubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐChangeAction(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubDealerChange_action(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubDealerChange", field, false, false, "ChangeAction")
+}
+
+func (ec *executionContext) _SubDealerChange_version(ctx context.Context, field graphql.CollectedField, obj *models.SubDealerChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubDealerChange_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubDealerChange_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubDealerChange", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SubDealerChange_changedFields(ctx context.Context, field graphql.CollectedField, obj *models.SubDealerChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubDealerChange_changedFields(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ChangedFields, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubDealerChange_changedFields(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubDealerChange", field, false, false, "String")
+}
+
+func (ec *executionContext) _SubDealerChange_actor(ctx context.Context, field graphql.CollectedField, obj *models.SubDealerChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubDealerChange_actor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Actor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SubDealerChange_actor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubDealerChange", field, false, false, "String")
+}
+
+func (ec *executionContext) _SubDealerChange_at(ctx context.Context, field graphql.CollectedField, obj *models.SubDealerChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubDealerChange_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubDealerChange_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubDealerChange", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _SubDealerChange_subDealer(ctx context.Context, field graphql.CollectedField, obj *models.SubDealerChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubDealerChange_subDealer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SubDealer, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.SubDealer) graphql.Marshaler {
+			return ec.marshalNSubDealer2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐSubDealer(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubDealerChange_subDealer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SubDealerChange",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SubDealer(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _SubDealerConnection_edges(ctx context.Context, field graphql.CollectedField, obj *models.SubDealerConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11900,6 +13214,182 @@ func (ec *executionContext) _SubDealerUser_userType(ctx context.Context, field g
 }
 func (ec *executionContext) fieldContext_SubDealerUser_userType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SubDealerUser", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Subscription_devicePurchaseOrderChanged(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_devicePurchaseOrderChanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().DevicePurchaseOrderChanged(ctx, fc.Args["dealerCode"].(*string), fc.Args["uuid"].(*uuid.UUID), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.DevicePurchaseOrderChange) graphql.Marshaler {
+			return ec.marshalNDevicePurchaseOrderChange2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐDevicePurchaseOrderChange(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_devicePurchaseOrderChanged(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DevicePurchaseOrderChange(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_devicePurchaseOrderChanged_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_subDealerChanged(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_subDealerChanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().SubDealerChanged(ctx, fc.Args["mainDealerCode"].(*string), fc.Args["code"].(*string), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.SubDealerChange) graphql.Marshaler {
+			return ec.marshalNSubDealerChange2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐSubDealerChange(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_subDealerChanged(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SubDealerChange(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_subDealerChanged_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_customerPaymentGatewayChanged(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_customerPaymentGatewayChanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().CustomerPaymentGatewayChanged(ctx, fc.Args["customerId"].(*uuid.UUID), fc.Args["id"].(*uuid.UUID), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.CustomerPaymentGatewayChange) graphql.Marshaler {
+			return ec.marshalNCustomerPaymentGatewayChange2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐCustomerPaymentGatewayChange(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_customerPaymentGatewayChanged(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomerPaymentGatewayChange(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_customerPaymentGatewayChanged_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_connectorConfigurationChanged(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_connectorConfigurationChanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().ConnectorConfigurationChanged(ctx, fc.Args["connectorId"].(*uuid.UUID), fc.Args["id"].(*uuid.UUID), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.ConnectorConfigurationChange) graphql.Marshaler {
+			return ec.marshalNConnectorConfigurationChange2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐConnectorConfigurationChange(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_connectorConfigurationChanged(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ConnectorConfigurationChange(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_connectorConfigurationChanged_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _UserError_field(ctx context.Context, field graphql.CollectedField, obj *models.UserError) (ret graphql.Marshaler) {
@@ -17026,6 +18516,69 @@ func (ec *executionContext) _ConnectorConfiguration(ctx context.Context, sel ast
 	return out
 }
 
+var connectorConfigurationChangeImplementors = []string{"ConnectorConfigurationChange"}
+
+func (ec *executionContext) _ConnectorConfigurationChange(ctx context.Context, sel ast.SelectionSet, obj *models.ConnectorConfigurationChange) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, connectorConfigurationChangeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ConnectorConfigurationChange")
+		case "cursor":
+			out.Values[i] = ec._ConnectorConfigurationChange_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "action":
+			out.Values[i] = ec._ConnectorConfigurationChange_action(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "version":
+			out.Values[i] = ec._ConnectorConfigurationChange_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "changedFields":
+			out.Values[i] = ec._ConnectorConfigurationChange_changedFields(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "actor":
+			out.Values[i] = ec._ConnectorConfigurationChange_actor(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "at":
+			out.Values[i] = ec._ConnectorConfigurationChange_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "connectorConfiguration":
+			out.Values[i] = ec._ConnectorConfigurationChange_connectorConfiguration(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var connectorConfigurationConnectionImplementors = []string{"ConnectorConfigurationConnection"}
 
 func (ec *executionContext) _ConnectorConfigurationConnection(ctx context.Context, sel ast.SelectionSet, obj *models.ConnectorConfigurationConnection) graphql.Marshaler {
@@ -17363,6 +18916,69 @@ func (ec *executionContext) _CustomerPaymentGateway(ctx context.Context, sel ast
 	return out
 }
 
+var customerPaymentGatewayChangeImplementors = []string{"CustomerPaymentGatewayChange"}
+
+func (ec *executionContext) _CustomerPaymentGatewayChange(ctx context.Context, sel ast.SelectionSet, obj *models.CustomerPaymentGatewayChange) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, customerPaymentGatewayChangeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CustomerPaymentGatewayChange")
+		case "cursor":
+			out.Values[i] = ec._CustomerPaymentGatewayChange_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "action":
+			out.Values[i] = ec._CustomerPaymentGatewayChange_action(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "version":
+			out.Values[i] = ec._CustomerPaymentGatewayChange_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "changedFields":
+			out.Values[i] = ec._CustomerPaymentGatewayChange_changedFields(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "actor":
+			out.Values[i] = ec._CustomerPaymentGatewayChange_actor(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "at":
+			out.Values[i] = ec._CustomerPaymentGatewayChange_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "customerPaymentGateway":
+			out.Values[i] = ec._CustomerPaymentGatewayChange_customerPaymentGateway(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var customerPaymentGatewayPayloadImplementors = []string{"CustomerPaymentGatewayPayload"}
 
 func (ec *executionContext) _CustomerPaymentGatewayPayload(ctx context.Context, sel ast.SelectionSet, obj *models.CustomerPaymentGatewayPayload) graphql.Marshaler {
@@ -17555,6 +19171,69 @@ func (ec *executionContext) _DevicePurchaseOrderAddress(ctx context.Context, sel
 		case "state":
 			out.Values[i] = ec._DevicePurchaseOrderAddress_state(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var devicePurchaseOrderChangeImplementors = []string{"DevicePurchaseOrderChange"}
+
+func (ec *executionContext) _DevicePurchaseOrderChange(ctx context.Context, sel ast.SelectionSet, obj *models.DevicePurchaseOrderChange) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, devicePurchaseOrderChangeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DevicePurchaseOrderChange")
+		case "cursor":
+			out.Values[i] = ec._DevicePurchaseOrderChange_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "action":
+			out.Values[i] = ec._DevicePurchaseOrderChange_action(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "version":
+			out.Values[i] = ec._DevicePurchaseOrderChange_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "changedFields":
+			out.Values[i] = ec._DevicePurchaseOrderChange_changedFields(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "actor":
+			out.Values[i] = ec._DevicePurchaseOrderChange_actor(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "at":
+			out.Values[i] = ec._DevicePurchaseOrderChange_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "devicePurchaseOrder":
+			out.Values[i] = ec._DevicePurchaseOrderChange_devicePurchaseOrder(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -18533,6 +20212,69 @@ func (ec *executionContext) _SubDealer(ctx context.Context, sel ast.SelectionSet
 	return out
 }
 
+var subDealerChangeImplementors = []string{"SubDealerChange"}
+
+func (ec *executionContext) _SubDealerChange(ctx context.Context, sel ast.SelectionSet, obj *models.SubDealerChange) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, subDealerChangeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SubDealerChange")
+		case "cursor":
+			out.Values[i] = ec._SubDealerChange_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "action":
+			out.Values[i] = ec._SubDealerChange_action(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "version":
+			out.Values[i] = ec._SubDealerChange_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "changedFields":
+			out.Values[i] = ec._SubDealerChange_changedFields(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "actor":
+			out.Values[i] = ec._SubDealerChange_actor(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "at":
+			out.Values[i] = ec._SubDealerChange_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "subDealer":
+			out.Values[i] = ec._SubDealerChange_subDealer(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var subDealerConnectionImplementors = []string{"SubDealerConnection"}
 
 func (ec *executionContext) _SubDealerConnection(ctx context.Context, sel ast.SelectionSet, obj *models.SubDealerConnection) graphql.Marshaler {
@@ -18783,6 +20525,32 @@ func (ec *executionContext) _SubDealerUser(ctx context.Context, sel ast.Selectio
 	}
 
 	return out
+}
+
+var subscriptionImplementors = []string{"Subscription"}
+
+func (ec *executionContext) _Subscription(ctx context.Context, sel ast.SelectionSet) func(ctx context.Context) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, subscriptionImplementors)
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
+		Object: "Subscription",
+	})
+	if len(fields) != 1 {
+		graphql.AddErrorf(ctx, "must subscribe to exactly one stream")
+		return nil
+	}
+
+	switch fields[0].Name {
+	case "devicePurchaseOrderChanged":
+		return ec._Subscription_devicePurchaseOrderChanged(ctx, fields[0])
+	case "subDealerChanged":
+		return ec._Subscription_subDealerChanged(ctx, fields[0])
+	case "customerPaymentGatewayChanged":
+		return ec._Subscription_customerPaymentGatewayChanged(ctx, fields[0])
+	case "connectorConfigurationChanged":
+		return ec._Subscription_connectorConfigurationChanged(ctx, fields[0])
+	default:
+		panic("unknown field " + strconv.Quote(fields[0].Name))
+	}
 }
 
 var userErrorImplementors = []string{"UserError"}
@@ -19655,6 +21423,16 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 	return res
 }
 
+func (ec *executionContext) unmarshalNChangeAction2githubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐChangeAction(ctx context.Context, v any) (models.ChangeAction, error) {
+	var res models.ChangeAction
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNChangeAction2githubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐChangeAction(ctx context.Context, sel ast.SelectionSet, v models.ChangeAction) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) marshalNConnector2ᚕᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐConnectorᚄ(ctx context.Context, sel ast.SelectionSet, v []*models.Connector) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 4, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -19702,6 +21480,14 @@ func (ec *executionContext) marshalNConnectorConfiguration2ᚖgithubᚗcomᚋpay
 		return graphql.Null
 	}
 	return ec._ConnectorConfiguration(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNConnectorConfigurationChange2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐConnectorConfigurationChange(ctx context.Context, sel ast.SelectionSet, v *models.ConnectorConfigurationChange) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ConnectorConfigurationChange!")
+		return graphql.Null
+	}
+	return ec._ConnectorConfigurationChange(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNConnectorConfigurationConnection2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐConnectorConfigurationConnection(ctx context.Context, sel ast.SelectionSet, v *models.ConnectorConfigurationConnection) graphql.Marshaler {
@@ -19843,6 +21629,14 @@ func (ec *executionContext) marshalNCustomerPaymentGateway2ᚖgithubᚗcomᚋpay
 	return ec._CustomerPaymentGateway(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNCustomerPaymentGatewayChange2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐCustomerPaymentGatewayChange(ctx context.Context, sel ast.SelectionSet, v *models.CustomerPaymentGatewayChange) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CustomerPaymentGatewayChange!")
+		return graphql.Null
+	}
+	return ec._CustomerPaymentGatewayChange(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNCustomerPaymentGatewayPayload2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐCustomerPaymentGatewayPayload(ctx context.Context, sel ast.SelectionSet, v *models.CustomerPaymentGatewayPayload) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "CustomerPaymentGatewayPayload!")
@@ -19924,6 +21718,14 @@ func (ec *executionContext) marshalNDevicePurchaseOrder2ᚖgithubᚗcomᚋpaypla
 
 func (ec *executionContext) marshalNDevicePurchaseOrderAddress2githubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐDevicePurchaseOrderAddress(ctx context.Context, sel ast.SelectionSet, v models.DevicePurchaseOrderAddress) graphql.Marshaler {
 	return ec._DevicePurchaseOrderAddress(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNDevicePurchaseOrderChange2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐDevicePurchaseOrderChange(ctx context.Context, sel ast.SelectionSet, v *models.DevicePurchaseOrderChange) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DevicePurchaseOrderChange!")
+		return graphql.Null
+	}
+	return ec._DevicePurchaseOrderChange(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNDevicePurchaseOrderConnection2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐDevicePurchaseOrderConnection(ctx context.Context, sel ast.SelectionSet, v *models.DevicePurchaseOrderConnection) graphql.Marshaler {
@@ -20280,6 +22082,14 @@ func (ec *executionContext) marshalNSubDealer2ᚖgithubᚗcomᚋpayplatᚋpaygql
 		return graphql.Null
 	}
 	return ec._SubDealer(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSubDealerChange2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐSubDealerChange(ctx context.Context, sel ast.SelectionSet, v *models.SubDealerChange) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SubDealerChange!")
+		return graphql.Null
+	}
+	return ec._SubDealerChange(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNSubDealerConnection2ᚖgithubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐSubDealerConnection(ctx context.Context, sel ast.SelectionSet, v *models.SubDealerConnection) graphql.Marshaler {

@@ -52,15 +52,22 @@ var DefaultOptions = Options{
 
 // NewHandler returns the GraphQL HTTP handler for /query.
 func NewHandler(r *Resolver, opt Options) http.Handler {
+	srv, schema := newServer(r, opt)
+	srv.AddTransport(transport.Options{})
+	// Variables are checked as strictly as literals, every problem at once (variables.go).
+	direct := !opt.GenericLists
+	srv.AddTransport(strictVariables{Transport: transport.GET{}, schema: schema, hints: opt.Introspection, direct: direct})
+	srv.AddTransport(strictVariables{Transport: transport.POST{}, schema: schema, hints: opt.Introspection, direct: direct})
+	return wellFormed(errorStatus(srv))
+}
+
+// newServer returns gqlgen's server with every rule and limit of the API but no transport, and
+// the schema that the transports check variables against.
+func newServer(r *Resolver, opt Options) (*handler.Server, *ast.Schema) {
 	cfg := Config{Resolvers: r}
 	pageCosts(&cfg.Complexity)
 	es := NewExecutableSchema(cfg)
 	srv := handler.New(es)
-	srv.AddTransport(transport.Options{})
-	// Variables are checked as strictly as literals, every problem at once (variables.go).
-	direct := !opt.GenericLists
-	srv.AddTransport(strictVariables{Transport: transport.GET{}, schema: es.Schema(), hints: opt.Introspection, direct: direct})
-	srv.AddTransport(strictVariables{Transport: transport.POST{}, schema: es.Schema(), hints: opt.Introspection, direct: direct})
 	srv.SetValidationRulesFn(validationRules(opt.Introspection))
 	cache := decimalLiterals{lru.New[*ast.QueryDocument](1000)}
 	srv.SetQueryCache(cache)
@@ -114,5 +121,5 @@ func NewHandler(r *Resolver, opt Options) http.Handler {
 		return out
 	})
 	srv.SetRecoverFunc(r.recoverPanic)
-	return wellFormed(errorStatus(srv))
+	return srv, es.Schema()
 }

@@ -133,8 +133,8 @@ func topLevelFields(set ast.SelectionSet, seen map[string]bool) int {
 // aliases of `connectors` sent 3,300 statements).
 const statementCost = 100
 
-// dbFields holds the fields that send statements, as "type.field" in lower case: every query
-// and mutation field, and every batch resolver (one statement for the list of each parent
+// dbFields holds the fields that send statements, as "type.field" in lower case: every query,
+// mutation and subscription field, and every batch resolver (one statement for the list of each parent
 // of a page). They are read from the resolver interfaces gqlgen generates, so that a new one
 // cannot be forgotten.
 var dbFields = func() map[string]bool {
@@ -146,7 +146,7 @@ var dbFields = func() map[string]bool {
 		for j := range resolvers.NumMethod() {
 			m := resolvers.Method(j)
 			batch := m.Type.NumIn() > 1 && m.Type.In(1).Kind() == reflect.Slice
-			if typ.Name == "Query" || typ.Name == "Mutation" || batch {
+			if typ.Name == "Query" || typ.Name == "Mutation" || typ.Name == "Subscription" || batch {
 				fields[strings.ToLower(typ.Name+"."+m.Name)] = true
 			}
 		}

@@ -12,4 +12,6 @@ import (
 type Resolver struct {
 	Store  *models.Store
 	Logger *slog.Logger
+	// Changes serves the change subscriptions; nil refuses them.
+	Changes *Changes
 }

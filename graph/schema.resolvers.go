@@ -324,6 +324,67 @@ func (r *subDealerResolver) History(ctx context.Context, objs []*models.SubDeale
 	return models.History(ctx, r.Store.DB, models.EntitySubDealer, objs, first)
 }
 
+// DevicePurchaseOrderChanged is the resolver for the devicePurchaseOrderChanged field.
+func (r *subscriptionResolver) DevicePurchaseOrderChanged(ctx context.Context, dealerCode *string, uuid *uuid.UUID, after *string) (<-chan *models.DevicePurchaseOrderChange, error) {
+	p, err := require(ctx, auth.RoleDealerAdmin)
+	if err != nil {
+		return nil, err
+	}
+	if err := models.TextArgument("dealerCode", dealerCode); err != nil {
+		return nil, err
+	}
+	return watch(ctx, r.Changes, models.EntityDevicePurchaseOrder, uuid, after, func(e models.ChangeEvent, o *models.DevicePurchaseOrder) *models.DevicePurchaseOrderChange {
+		if !p.ManagesDealer(o.DealerCode) || dealerCode != nil && o.DealerCode != *dealerCode {
+			return nil
+		}
+		return &models.DevicePurchaseOrderChange{ChangeEvent: e, DevicePurchaseOrder: o}
+	})
+}
+
+// SubDealerChanged is the resolver for the subDealerChanged field.
+func (r *subscriptionResolver) SubDealerChanged(ctx context.Context, mainDealerCode *string, code *string, after *string) (<-chan *models.SubDealerChange, error) {
+	p, err := require(ctx, auth.RoleDealerAdmin)
+	if err != nil {
+		return nil, err
+	}
+	if err := errors.Join(models.TextArgument("mainDealerCode", mainDealerCode), models.TextArgument("code", code)); err != nil {
+		return nil, err
+	}
+	return watch(ctx, r.Changes, models.EntitySubDealer, nil, after, func(e models.ChangeEvent, d *models.SubDealer) *models.SubDealerChange {
+		if !p.ManagesDealer(d.MainDealerCode) || mainDealerCode != nil && d.MainDealerCode != *mainDealerCode || code != nil && d.Code != *code {
+			return nil
+		}
+		return &models.SubDealerChange{ChangeEvent: e, SubDealer: d}
+	})
+}
+
+// CustomerPaymentGatewayChanged is the resolver for the customerPaymentGatewayChanged field.
+func (r *subscriptionResolver) CustomerPaymentGatewayChanged(ctx context.Context, customerID *uuid.UUID, id *uuid.UUID, after *string) (<-chan *models.CustomerPaymentGatewayChange, error) {
+	p, err := require(ctx, auth.RoleGatewayAdmin)
+	if err != nil {
+		return nil, err
+	}
+	return watch(ctx, r.Changes, models.EntityCustomerPaymentGateway, id, after, func(e models.ChangeEvent, g *models.CustomerPaymentGateway) *models.CustomerPaymentGatewayChange {
+		if !p.ManagesCustomer(g.CustomerID.String()) || customerID != nil && g.CustomerID != *customerID {
+			return nil
+		}
+		return &models.CustomerPaymentGatewayChange{ChangeEvent: e, CustomerPaymentGateway: g}
+	})
+}
+
+// ConnectorConfigurationChanged is the resolver for the connectorConfigurationChanged field.
+func (r *subscriptionResolver) ConnectorConfigurationChanged(ctx context.Context, connectorID *uuid.UUID, id *uuid.UUID, after *string) (<-chan *models.ConnectorConfigurationChange, error) {
+	if _, err := require(ctx, auth.RoleConnectorAdmin); err != nil {
+		return nil, err
+	}
+	return watch(ctx, r.Changes, models.EntityConnectorConfiguration, id, after, func(e models.ChangeEvent, c *models.ConnectorConfiguration) *models.ConnectorConfigurationChange {
+		if connectorID != nil && c.ConnectorID != *connectorID {
+			return nil
+		}
+		return &models.ConnectorConfigurationChange{ChangeEvent: e, ConnectorConfiguration: c}
+	})
+}
+
 // Deliveries is the resolver for the deliveries field.
 func (r *webhookEndpointResolver) Deliveries(ctx context.Context, obj *models.WebhookEndpoint, first *int, after *string) (*models.WebhookDeliveryConnection, error) {
 	return r.Store.WebhookDeliveries(ctx, obj, first, after)
@@ -353,6 +414,9 @@ func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 // SubDealer returns SubDealerResolver implementation.
 func (r *Resolver) SubDealer() SubDealerResolver { return &subDealerResolver{r} }
 
+// Subscription returns SubscriptionResolver implementation.
+func (r *Resolver) Subscription() SubscriptionResolver { return &subscriptionResolver{r} }
+
 // WebhookEndpoint returns WebhookEndpointResolver implementation.
 func (r *Resolver) WebhookEndpoint() WebhookEndpointResolver { return &webhookEndpointResolver{r} }
 
@@ -363,5 +427,6 @@ type (
 	mutationResolver               struct{ *Resolver }
 	queryResolver                  struct{ *Resolver }
 	subDealerResolver              struct{ *Resolver }
+	subscriptionResolver           struct{ *Resolver }
 	webhookEndpointResolver        struct{ *Resolver }
 )

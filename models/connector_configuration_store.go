@@ -21,7 +21,7 @@ var connectorConfigurations = &entity[*ConnectorConfiguration, uuid.UUID, *Conne
 	lock: func(ctx context.Context, db bun.IDB, id uuid.UUID) (*ConnectorConfiguration, error) {
 		c := new(ConnectorConfiguration)
 		var p database.Params
-		err := db.NewSelect().Model(c).Relation("Connector").Where("cc.id = ?", p.Arg(id)).For("UPDATE OF cc").Conn(p.Conn(db)).Scan(ctx)
+		err := db.NewSelect().Model(c).Relation("Connector").Where("cc.id = ?", p.Arg(id)).Apply(queued(ctx, &p)).For("UPDATE OF cc").Conn(p.Conn(db)).Scan(ctx)
 		return c, notFound(err)
 	},
 	merge: (*ConnectorConfigurationFields).merge,

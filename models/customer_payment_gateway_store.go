@@ -25,7 +25,7 @@ var customerPaymentGateways = &entity[*CustomerPaymentGateway, gatewayKey, *Cust
 		g := new(CustomerPaymentGateway)
 		var p database.Params
 		err := db.NewSelect().Model(g).Where("g.id = ? AND g.customer_id = ?", p.Arg(k.id), p.Arg(k.customerID)).
-			For("UPDATE").Conn(p.Conn(db)).Scan(ctx)
+			Apply(queued(ctx, &p)).For("UPDATE").Conn(p.Conn(db)).Scan(ctx)
 		return g, notFound(err)
 	},
 	scope: func(a *auth.Principal, g *CustomerPaymentGateway) Path {

@@ -29,7 +29,7 @@ var devicePurchaseOrders = &entity[*DevicePurchaseOrder, orderKey, *orderChange]
 		o := new(DevicePurchaseOrder)
 		var p database.Params
 		err := db.NewSelect().Model(o).Where("o.id = ? AND o.dealer_code = ?", p.Arg(k.id), p.Arg(k.dealerCode)).
-			For("UPDATE").Conn(p.Conn(db)).Scan(ctx)
+			Apply(queued(ctx, &p)).For("UPDATE").Conn(p.Conn(db)).Scan(ctx)
 		return o, notFound(err)
 	},
 	scope: func(a *auth.Principal, o *DevicePurchaseOrder) Path {

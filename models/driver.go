@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"strings"
 	"time"
 
@@ -151,6 +152,9 @@ type mutation[R record] struct {
 	action string
 	// fingerprint identifies the request beside its fields, for its idempotency key.
 	fingerprint map[string]any
+	// lock (optional: updates) queues for the record before an idempotency key's claim takes
+	// the transaction's id (see lockFirst).
+	lock func(ctx context.Context, tx bun.Tx) error
 	// start gets the record: a new one, or the stored one locked. loaded tells that there is
 	// one (a refused dry run still shows it).
 	start func(ctx context.Context, tx bun.Tx, p *patch) (r R, loaded bool, err error)
@@ -180,6 +184,7 @@ func update[R record, K, F any](ctx context.Context, s *Store, e *entity[R, K, F
 	return mutate(ctx, s, e, actor, in.MutationInput, f, mutation[R]{
 		action:      actionUpdate,
 		fingerprint: map[string]any{"key": fmt.Sprintf("%v", key), "input": in},
+		lock:        func(ctx context.Context, tx bun.Tx) error { return e.lockFirst(ctx, tx, key) },
 		start: func(ctx context.Context, tx bun.Tx, p *patch) (R, bool, error) {
 			return e.load(ctx, tx, p, actor, key, in.ExpectedVersion, f)
 		},
@@ -205,6 +210,11 @@ func mutate[R record, K, F any](ctx context.Context, s *Store, e *entity[R, K, F
 	var stored *storedResult
 	loaded := false
 	err = s.inTx(ctx, p, in.dryRun(), func(ctx context.Context, tx bun.Tx) error {
+		if m.lock != nil && ik != nil {
+			if err := m.lock(ctx, tx); err != nil {
+				return err
+			}
+		}
 		var err error
 		if stored, err = ik.claim(ctx, tx, p); err != nil || stored != nil || p.Failed() {
 			return err
@@ -227,6 +237,83 @@ func mutate[R record, K, F any](ctx context.Context, s *Store, e *entity[R, K, F
 	return e.result(p, in, r, loaded, err)
 }
 
+// lockFirst queues an update behind the other updates of the record named by key, before the
+// update takes a transaction id. The change feed orders events by transaction id, so the
+// updates of one record must take their ids in the order in which they lock it, or one could
+// commit the next version under an older id and be read before the version it follows. Waiting
+// for a row lock does not guarantee that (a transaction waiting on a row that another has
+// updated may take its id before it waits), and an idempotency key's claim, which inserts a
+// row, takes one before the record is locked. A transaction-level advisory lock on the key is
+// waited for without an id and is released at commit, so the row lock and the claim that follow
+// take their ids in queue order. An update without an idempotency key costs nothing more when
+// uncontended: its lock-and-read takes the advisory lock without waiting (queued) and reads the
+// record only if it got it; lockFirst runs only when that failed, or before an idempotency
+// key's claim.
+//
+// lock_timeout bounds each wait for one holder, as it does a row lock's: a queue of updates
+// that each hold the record briefly does not time out, one holder that keeps it too long does.
+func (e *entity[R, K, F]) lockFirst(ctx context.Context, tx bun.Tx, key K) error {
+	if e.checkKey != nil {
+		var v Violations
+		if e.checkKey(&v, key); v.Failed() {
+			return nil // no record has it; load reports why
+		}
+	}
+	k := queueKey(e.name, key)
+	var free bool
+	if err := tx.NewRaw("SELECT pg_try_advisory_xact_lock(?)", k).Scan(ctx, &free); err != nil {
+		return fmt.Errorf("queue for %s: %w", e.name, err)
+	}
+	holder := func() (pid int64) {
+		_ = tx.NewRaw(`SELECT coalesce(max(pid), 0) FROM pg_locks WHERE locktype = 'advisory' AND granted
+			AND classid = ? AND objid = ? AND objsubid = 1`, uint32(uint64(k)>>32), uint32(k)).Scan(ctx, &pid)
+		return pid
+	}
+	for !free {
+		before := holder()
+		if _, err := tx.ExecContext(ctx, "SAVEPOINT queue"); err != nil {
+			return fmt.Errorf("queue for %s: %w", e.name, err)
+		}
+		_, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(?)", k)
+		if err == nil {
+			_, err = tx.ExecContext(ctx, "RELEASE SAVEPOINT queue")
+			return err
+		}
+		if database.FaultOf(err) != database.LockTimedOut {
+			return fmt.Errorf("queue for %s: %w", e.name, err)
+		}
+		if _, rerr := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT queue"); rerr != nil {
+			return fmt.Errorf("queue for %s: %w", e.name, rerr)
+		}
+		if after := holder(); after == before || after == 0 && before == 0 {
+			return fmt.Errorf("queue for %s: %w", e.name, err) // one holder kept it all along
+		}
+	}
+	return nil
+}
+
+// queueKey is the advisory lock key of the record of entity name with key.
+func queueKey(name string, key any) int64 {
+	h := fnv.New64a()
+	_, _ = h.Write([]byte(name + ":" + fmt.Sprint(key)))
+	return int64(h.Sum64())
+}
+
+// queueCtxKey marks a lock-and-read that must take the record's advisory lock without waiting
+// (its value: queueKey's).
+type queueCtxKey struct{}
+
+// queued makes a lock-and-read select the record only if it takes the record's advisory lock
+// at once, when ctx asks for it (load): `AND pg_try_advisory_xact_lock(k)`, bound in p.
+func queued(ctx context.Context, p *database.Params) func(*bun.SelectQuery) *bun.SelectQuery {
+	return func(q *bun.SelectQuery) *bun.SelectQuery {
+		if k, ok := ctx.Value(queueCtxKey{}).(int64); ok {
+			return q.Where("pg_try_advisory_xact_lock(?)", p.Arg(k))
+		}
+		return q
+	}
+}
+
 // load reads the record named by key FOR UPDATE and readies it for an update: a missing
 // record, or one outside the caller's scope, is NOT_FOUND at the key; a stale expectedVersion
 // or a state that allows no change refuses the update; prepare loads what merge needs. loaded
@@ -245,7 +332,15 @@ func (e *entity[R, K, F]) load(ctx context.Context, tx bun.Tx, p *patch, actor *
 		}
 		lockCtx = database.Ahead(ctx, stmts...)
 	}
-	r, err = e.lock(lockCtx, tx, key)
+	// The lock-and-read queues for the record too, without a wait: it reads the record only
+	// when its advisory lock is free (see lockFirst), so that it never waits for the row with
+	// a transaction id; when another update holds it, queue, then read.
+	r, err = e.lock(context.WithValue(lockCtx, queueCtxKey{}, queueKey(e.name, key)), tx, key)
+	if errors.Is(err, ErrNotFound) {
+		if err = e.lockFirst(ctx, tx, key); err == nil {
+			r, err = e.lock(ctx, tx, key)
+		}
+	}
 	if err == nil && e.scope != nil && e.scope(actor, r) != nil {
 		err = ErrNotFound // out of scope answers like missing
 	}

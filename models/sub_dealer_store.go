@@ -22,7 +22,7 @@ var subDealers = &entity[*SubDealer, string, *subDealerChange]{
 	lock: func(ctx context.Context, db bun.IDB, code string) (*SubDealer, error) {
 		d := new(SubDealer)
 		var p database.Params
-		err := db.NewSelect().Model(d).Where("sd.code = ?", p.Arg(code)).For("UPDATE").Conn(p.Conn(db)).Scan(ctx)
+		err := db.NewSelect().Model(d).Where("sd.code = ?", p.Arg(code)).Apply(queued(ctx, &p)).For("UPDATE").Conn(p.Conn(db)).Scan(ctx)
 		return d, notFound(err)
 	},
 	scope: func(a *auth.Principal, d *SubDealer) Path {

@@ -9,3 +9,11 @@ type Mutation struct {
 // The read operations. Every field needs a valid bearer token.
 type Query struct {
 }
+
+// Live changes, over WebSocket (`graphql-transport-ws` on `/query`, the token in the
+// `connection_init` payload). Each field yields one event per committed change of a record in
+// your scope, with the same roles and scopes as the queries: per record in version order, each
+// once. Every event has a `cursor`; subscribe again with `after` set to the last one you saw and
+// you miss nothing. Without `after` you hear of the changes committed from now on.
+type Subscription struct {
+}

@@ -10,6 +10,7 @@ package auth
 import (
 	"context"
 	"slices"
+	"time"
 
 	"github.com/google/uuid"
 )
@@ -50,6 +51,9 @@ type Principal struct {
 	CustomerIDs []string
 	// DealerCodes scopes RoleDealerAdmin.
 	DealerCodes []string
+	// Expires is when the token expires (its exp claim): a connection that outlives it, such
+	// as a subscription's WebSocket, is closed then.
+	Expires time.Time
 }
 
 // HasRole reports whether p holds role r. Admins hold every role. A nil

@@ -267,12 +267,16 @@ func (c *tokenClaims) principal() (*Principal, error) {
 		roles = append(roles, c.RealmAccess.Roles...)
 	}
 	roles = append(roles, c.Roles...)
-	return &Principal{
+	p := &Principal{
 		Subject:     c.Subject,
 		Roles:       uniqueNonEmpty(roles),
 		CustomerIDs: customers,
 		DealerCodes: uniqueNonEmpty(c.DealerCodes),
-	}, nil
+	}
+	if c.ExpiresAt != nil {
+		p.Expires = c.ExpiresAt.Time
+	}
+	return p, nil
 }
 
 // canonicalUUIDs parses ids as UUIDs and returns them in canonical lowercase

@@ -52,6 +52,16 @@ type Config struct {
 	// ResponseGzipMinBytes is the size from which answers of /query are gzip-compressed
 	// for clients that accept it; 0 turns compression off.
 	ResponseGzipMinBytes int
+	// EventsListenURL is where the change feed LISTENs for commits: "" is the database in use
+	// (DATABASE_URL or development mode's), "none" polls only. Behind PgBouncer in transaction
+	// mode LISTEN hears nothing: give a direct URL to PostgreSQL, or "none".
+	EventsListenURL string
+	// EventsPollInterval is how often the change feed reads new events unwoken.
+	EventsPollInterval time.Duration
+	// SubscriptionMaxConnections bounds one token subject's WebSocket connections per instance.
+	SubscriptionMaxConnections int
+	// SubscriptionMaxPerSubject bounds one token subject's running subscriptions per instance.
+	SubscriptionMaxPerSubject int
 	// Webhooks tunes webhook delivery (WEBHOOK_*).
 	Webhooks Webhooks
 }
@@ -75,6 +85,13 @@ const DefaultResponseGzipMinBytes = 4096
 // maxResponseGzipMinBytes bounds RESPONSE_GZIP_MIN_BYTES: an answer is held in memory until
 // it reaches the threshold.
 const maxResponseGzipMinBytes = 64 << 20
+
+// Defaults of the change feed and subscriptions.
+const (
+	DefaultEventsPollInterval         = time.Second
+	DefaultSubscriptionMaxConnections = 16
+	DefaultSubscriptionMaxPerSubject  = 64
+)
 
 // DevCORSOrigins are the origins allowed in development mode when CORS_ALLOWED_ORIGINS is
 // unset: front-end dev servers on this machine, on any port.
@@ -211,6 +228,29 @@ func Load(getenv func(string) string) (*Config, error) {
 			bad("RESPONSE_GZIP_MIN_BYTES", "%q is not a number of bytes from 0 (compression off) to %d", v, maxResponseGzipMinBytes)
 		}
 		c.ResponseGzipMinBytes = n
+	}
+	c.EventsListenURL = getenv("EVENTS_LISTEN_URL")
+	if v := c.EventsListenURL; v != "" && v != "none" && !strings.HasPrefix(v, "postgres://") && !strings.HasPrefix(v, "postgresql://") {
+		bad("EVENTS_LISTEN_URL", "must be a postgres:// URL, or none to poll only")
+	}
+	c.EventsPollInterval = DefaultEventsPollInterval
+	if v := getenv("EVENTS_POLL_INTERVAL"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 10*time.Millisecond || d > time.Minute {
+			bad("EVENTS_POLL_INTERVAL", "%q is not a duration from 10ms to 1m, such as 1s or 250ms", v)
+		}
+		c.EventsPollInterval = d
+	}
+	c.SubscriptionMaxConnections = DefaultSubscriptionMaxConnections
+	c.SubscriptionMaxPerSubject = DefaultSubscriptionMaxPerSubject
+	for name, dst := range map[string]*int{"SUBSCRIPTION_MAX_CONNECTIONS": &c.SubscriptionMaxConnections, "SUBSCRIPTION_MAX_PER_SUBJECT": &c.SubscriptionMaxPerSubject} {
+		if v := getenv(name); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 || n > 100000 {
+				bad(name, "%q is not a number from 1 to 100000", v)
+			}
+			*dst = n
+		}
 	}
 	if getenv("HOST") == "" && !c.Production {
 		// Development mode prints an admin token and serves demo data: keep it off the network
