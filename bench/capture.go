@@ -169,11 +169,20 @@ func replay(ctx context.Context, conn *pgx.Conn, t transaction) error {
 		// A batch runs in the connection's mode, pgx's statement cache, as the server's
 		// pipelined batches do.
 		b := &pgx.Batch{}
+		var sent []string // each queued statement, for errors
 		for _, s := range trip {
+			if strings.Contains(s.SQL, "pg_try_advisory_xact_lock(") && len(s.Args) > 0 {
+				// The server's lock-and-read takes the record's queue lock without waiting,
+				// and waits for it when another update holds it (models/driver.go lockFirst):
+				// the replay waits for it at once, in the same trip.
+				b.Queue("SELECT pg_advisory_xact_lock($1)", s.Args[len(s.Args)-1])
+				sent = append(sent, "SELECT pg_advisory_xact_lock")
+			}
 			b.Queue(s.SQL, s.Args...)
+			sent = append(sent, s.SQL)
 		}
 		br := conn.SendBatch(ctx, b)
-		for _, s := range trip {
+		for _, sql := range sent {
 			rows, err := br.Query()
 			if err == nil {
 				for rows.Next() {
@@ -184,7 +193,7 @@ func replay(ctx context.Context, conn *pgx.Conn, t transaction) error {
 			}
 			if err != nil {
 				br.Close()
-				return fmt.Errorf("%.80s: %w", s.SQL, err)
+				return fmt.Errorf("%.80s: %w", sql, err)
 			}
 		}
 		if err := br.Close(); err != nil {
@@ -219,7 +228,12 @@ func replayOne(ctx context.Context, conn *pgx.Conn, s statement) error {
 // connection.
 func replayDoer(conn *pgx.Conn, txs []transaction) doer {
 	return func(ctx context.Context, rng *rand.Rand, _ uint64) error {
-		return replay(ctx, conn, txs[rng.IntN(len(txs))])
+		err := replay(ctx, conn, txs[rng.IntN(len(txs))])
+		if err != nil && !conn.PgConn().IsClosed() {
+			// A failed transaction is rolled back, so that the connection serves the next.
+			_, _ = conn.Exec(context.WithoutCancel(ctx), "ROLLBACK")
+		}
+		return err
 	}
 }
 

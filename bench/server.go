@@ -52,7 +52,10 @@ func startServer(ctx context.Context, bin string, env []string, logPath string) 
 	}
 	defer logFile.Close()
 	cmd := exec.Command(bin, "serve")
-	cmd.Env = append(env, "HOST=127.0.0.1", "PORT="+strconv.Itoa(port))
+	// The change feed polls instead of LISTENing, so that the SQL counted per request is the
+	// request's own: with LISTEN each commit also wakes one indexed read of the audit log per
+	// instance (coalesced under load). -env EVENTS_LISTEN_URL=… measures it.
+	cmd.Env = append(append([]string{"EVENTS_LISTEN_URL=none"}, env...), "HOST=127.0.0.1", "PORT="+strconv.Itoa(port))
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
 	if err := cmd.Start(); err != nil {

@@ -106,6 +106,7 @@ func (s *Service) deliveries(ctx context.Context, tx bun.IDB, evs []events.Event
 		Where("disabled_at IS NULL").Scan(ctx); err != nil {
 		return nil, fmt.Errorf("read webhook endpoints: %w", err)
 	}
+	s.noEndpoints.Store(len(eps) == 0)
 	if len(eps) == 0 {
 		return nil, nil
 	}

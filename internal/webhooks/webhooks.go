@@ -23,6 +23,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -87,6 +88,8 @@ type Service struct {
 	opts   Options
 	client *http.Client
 	work   chan struct{} // wakes the workers after a dispatch
+	// noEndpoints: the last dispatch found no enabled endpoint, so commits wake no dispatch.
+	noEndpoints atomic.Bool
 }
 
 // New returns the webhook service of an instance. feed, when not nil, wakes the dispatcher as
@@ -145,8 +148,10 @@ func (s *Service) runDispatcher(ctx context.Context) {
 	tick := time.NewTicker(s.opts.Poll)
 	defer tick.Stop()
 	cursor := false
+	skip := false
+	ticks := 0
 	for {
-		for {
+		for !skip {
 			if !cursor {
 				if err := s.ensureCursor(ctx); err != nil {
 					if ctx.Err() == nil {
@@ -178,9 +183,26 @@ func (s *Service) runDispatcher(ctx context.Context) {
 				wake = nil
 			}
 			drain(wake)
+			// Without an enabled endpoint a commit needs no dispatch: the next tick moves the
+			// cursor (an endpoint hears only of changes after its creation, after_tx), so a
+			// deployment without webhooks pays nothing per commit.
+			skip = s.noEndpoints.Load()
 		case <-tick.C:
+			// Without an enabled endpoint, a tick asks whether one was created (one small
+			// statement) and moves the cursor only once a minute.
+			ticks++
+			skip = s.noEndpoints.Load() && ticks%60 != 0 && !s.anyEndpoint(ctx)
 		}
 	}
+}
+
+// anyEndpoint tells whether an enabled endpoint exists (true when it cannot tell).
+func (s *Service) anyEndpoint(ctx context.Context) bool {
+	var ok bool
+	if err := s.db.NewRaw("SELECT EXISTS (SELECT 1 FROM webhook_endpoints WHERE disabled_at IS NULL)").Scan(ctx, &ok); err != nil {
+		return true
+	}
+	return ok
 }
 
 // drain takes the events waiting in c: one dispatch reads them all.
