@@ -375,15 +375,7 @@ func (s *Store) UpdateWebhookEndpoint(ctx context.Context, p *auth.Principal, in
 // RotateWebhookEndpointSecret gives an endpoint a new signing secret, shown this once; the old
 // one stops signing at once.
 func (s *Store) RotateWebhookEndpointSecret(ctx context.Context, p *auth.Principal, in WebhookEndpointKeyInput) (*WebhookEndpointPayload, error) {
-	out := &WebhookEndpointPayload{Outcome: Outcome{ClientMutationID: in.ClientMutationID}}
-	err := s.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		var v Violations
-		text(&v, Path{"clientMutationId"}, in.ClientMutationID, maxKeyLen)
-		w, err := lockEndpoint(ctx, tx, p, in.ID, &v)
-		if err != nil || v.Failed() {
-			out.UserErrors = v.Errors
-			return err
-		}
+	return s.onEndpoint(ctx, p, in, func(tx bun.Tx, w *WebhookEndpoint, out *WebhookEndpointPayload) error {
 		secret := newWebhookSecret()
 		w.Secret = s.Secrets.Seal(secret)
 		w.Version++
@@ -391,18 +383,25 @@ func (s *Store) RotateWebhookEndpointSecret(ctx context.Context, p *auth.Princip
 		if _, err := tx.NewUpdate().Model(w).WherePK().Column("secret", "version", "updated_at").Returning("NULL").Exec(ctx); err != nil {
 			return fmt.Errorf("rotate webhook secret: %w", err)
 		}
-		out.WebhookEndpoint, out.Secret, out.UserErrors = w, &secret, []UserError{}
+		out.Secret = &secret
 		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
 }
 
 // DeleteWebhookEndpoint removes an endpoint and its delivery log; the payload holds the
 // endpoint as it was.
 func (s *Store) DeleteWebhookEndpoint(ctx context.Context, p *auth.Principal, in WebhookEndpointKeyInput) (*WebhookEndpointPayload, error) {
+	return s.onEndpoint(ctx, p, in, func(tx bun.Tx, w *WebhookEndpoint, _ *WebhookEndpointPayload) error {
+		if _, err := tx.NewDelete().Model(w).WherePK().Exec(ctx); err != nil {
+			return fmt.Errorf("delete webhook endpoint: %w", err)
+		}
+		return nil
+	})
+}
+
+// onEndpoint runs change on the endpoint named by in, locked in a transaction, once p may
+// change it; its payload holds the endpoint, or the user errors that refused it.
+func (s *Store) onEndpoint(ctx context.Context, p *auth.Principal, in WebhookEndpointKeyInput, change func(tx bun.Tx, w *WebhookEndpoint, out *WebhookEndpointPayload) error) (*WebhookEndpointPayload, error) {
 	out := &WebhookEndpointPayload{Outcome: Outcome{ClientMutationID: in.ClientMutationID}}
 	err := s.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		var v Violations
@@ -412,8 +411,8 @@ func (s *Store) DeleteWebhookEndpoint(ctx context.Context, p *auth.Principal, in
 			out.UserErrors = v.Errors
 			return err
 		}
-		if _, err := tx.NewDelete().Model(w).WherePK().Exec(ctx); err != nil {
-			return fmt.Errorf("delete webhook endpoint: %w", err)
+		if err := change(tx, w, out); err != nil {
+			return err
 		}
 		out.WebhookEndpoint, out.UserErrors = w, []UserError{}
 		return nil
