@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -100,6 +101,9 @@ type connector struct {
 	timeouts string
 	// setTimeouts sets the timeouts in a pipelined transaction, after its BEGIN.
 	setTimeouts string
+	// notify: some instance follows the change feed, so transactions ask for a notification
+	// of their audit rows (NotifyCommits).
+	notify atomic.Bool
 	// pipeline: the pool's mode lets transactions be pipelined (canPipeline).
 	pipeline bool
 	// hot is the mode of the statements marked hotStatement, the pool's.
@@ -150,13 +154,17 @@ func (c *conn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, e
 	if opts.ReadOnly {
 		begin += " read only"
 	}
+	set, timeouts := c.c.setTimeouts, c.c.timeouts
+	if c.c.notify.Load() {
+		set, timeouts = set+notifySetting, timeouts+notifyLocal
+	}
 	if c.c.pipeline && pipelined(ctx) {
-		c.tx = &txn{ctx: ctx, conn: c, pipe: &pipe{begin: []string{begin, c.c.setTimeouts}}}
+		c.tx = &txn{ctx: ctx, conn: c, pipe: &pipe{begin: []string{begin, set}}}
 		return c.tx, nil
 	}
-	// pgx sends a statement without arguments with the simple protocol, which runs the three
+	// pgx sends a statement without arguments with the simple protocol, which runs the
 	// statements of one message in order, whatever the pool's mode.
-	tx, err := pc.BeginTx(ctx, pgx.TxOptions{BeginQuery: begin + c.c.timeouts})
+	tx, err := pc.BeginTx(ctx, pgx.TxOptions{BeginQuery: begin + timeouts})
 	if err != nil {
 		return nil, err
 	}

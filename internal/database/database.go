@@ -79,9 +79,11 @@ func Open(ctx context.Context, url string) (*bun.DB, error) {
 	cfg.RuntimeParams["timezone"] = "UTC"
 	pool := new(Counters)
 	instrument(cfg, QueryTracer, &sent, pool)
-	sqldb := sql.OpenDB(&connector{Connector: stdlib.GetConnector(*cfg), timeouts: timeouts, setTimeouts: setTimeouts,
-		pipeline: canPipeline(cfg.DefaultQueryExecMode), hot: hot, plain: plain, statementTimeout: statementTimeout})
+	c := &connector{Connector: stdlib.GetConnector(*cfg), timeouts: timeouts, setTimeouts: setTimeouts,
+		pipeline: canPipeline(cfg.DefaultQueryExecMode), hot: hot, plain: plain, statementTimeout: statementTimeout}
+	sqldb := sql.OpenDB(c)
 	pools.Store(sqldb, pool)
+	connectors.Store(sqldb, c)
 	sqldb.SetMaxOpenConns(20)
 	sqldb.SetMaxIdleConns(20)
 	sqldb.SetConnMaxIdleTime(5 * time.Minute)

@@ -9,6 +9,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/uptrace/bun"
+
+	"github.com/payplat/paygql/internal/database"
 )
 
 // Defaults of a Feed.
@@ -31,12 +33,20 @@ type Feed struct {
 	poll      time.Duration
 	log       *slog.Logger
 
-	ready chan struct{} // closed once head is read
-	mu    sync.Mutex
-	head  Cursor
-	subs  map[*Subscription]struct{}
-	err   error // why Run stopped
+	ready   chan struct{} // closed once head is read
+	changed chan struct{} // wakes Run when the number of wakeful subscriptions reaches or leaves 0
+	mu      sync.Mutex
+	head    Cursor
+	subs    map[*Subscription]struct{}
+	wakeful int   // subscriptions that commits should wake at once (Subscription.Wake)
+	err     error // why Run stopped
 }
+
+// listenerName is the application_name of a feed's LISTEN connection. While a session of that
+// name is open on the database, the server's transactions ask for notifications of their audit
+// rows (database.NotifyCommits); otherwise they send none, and the feed learns of commits
+// by polling.
+const listenerName = "paygql-changes"
 
 // NewFeed returns a feed that reads through db. listenURL is a PostgreSQL URL on which the
 // feed LISTENs for commits (a direct connection: a pooler in transaction mode does not keep
@@ -46,7 +56,7 @@ func NewFeed(db *bun.DB, listenURL string, poll time.Duration, log *slog.Logger)
 		poll = DefaultPoll
 	}
 	return &Feed{db: db, listenURL: listenURL, poll: poll, log: log,
-		ready: make(chan struct{}), subs: map[*Subscription]struct{}{}}
+		ready: make(chan struct{}), changed: make(chan struct{}, 1), subs: map[*Subscription]struct{}{}}
 }
 
 // Run follows the feed until ctx ends.
@@ -68,19 +78,49 @@ func (f *Feed) Run(ctx context.Context) error {
 		}
 	}
 	wake := make(chan struct{}, 1)
-	go f.listen(ctx, wake)
+	// The feed LISTENs only while a subscription wants to be woken by commits: a notification
+	// costs every writer (see database.NotifyCommits).
+	var stopListening context.CancelFunc
+	defer func() {
+		if stopListening != nil {
+			stopListening()
+		}
+	}()
 	tick := time.NewTicker(f.poll)
 	defer tick.Stop()
 	for {
 		if err := f.advance(ctx); err != nil && ctx.Err() == nil {
 			f.log.Warn("change feed: read failed; retrying", "error", err)
 		}
+		f.mu.Lock()
+		wanted := f.wakeful > 0 && f.listenURL != ""
+		f.mu.Unlock()
+		switch {
+		case wanted && stopListening == nil:
+			stopListening = f.startListening(ctx, wake)
+		case !wanted && stopListening != nil:
+			stopListening()
+			stopListening = nil
+		}
 		select {
 		case <-ctx.Done():
 			return f.stop(ctx.Err())
 		case <-wake:
+		case <-f.changed:
 		case <-tick.C:
+			f.followed(ctx)
 		}
+	}
+}
+
+// followed tells the pool's transactions whether to notify their commits: whether any
+// instance's feed LISTENs on this database.
+func (f *Feed) followed(ctx context.Context) {
+	var any bool
+	err := f.db.NewRaw("SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND application_name = ?)",
+		listenerName).Scan(ctx, &any)
+	if err == nil {
+		database.NotifyCommits(f.db.DB, any)
 	}
 }
 
@@ -117,6 +157,13 @@ func (f *Feed) advance(ctx context.Context) error {
 	}
 }
 
+// startListening runs listen until the returned function is called.
+func (f *Feed) startListening(ctx context.Context, wake chan<- struct{}) context.CancelFunc {
+	ctx, cancel := context.WithCancel(ctx)
+	go f.listen(ctx, wake)
+	return cancel
+}
+
 // listen wakes the feed on every notification of a commit that wrote audit rows, reconnecting
 // after a failure.
 func (f *Feed) listen(ctx context.Context, wake chan<- struct{}) {
@@ -138,7 +185,12 @@ func (f *Feed) listen(ctx context.Context, wake chan<- struct{}) {
 }
 
 func (f *Feed) listenOnce(ctx context.Context, wake chan<- struct{}) error {
-	conn, err := pgx.Connect(ctx, f.listenURL)
+	cfg, err := pgx.ParseConfig(f.listenURL)
+	if err != nil {
+		return err
+	}
+	cfg.RuntimeParams["application_name"] = listenerName
+	conn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -146,6 +198,9 @@ func (f *Feed) listenOnce(ctx context.Context, wake chan<- struct{}) error {
 	if _, err := conn.Exec(ctx, "LISTEN audit_log"); err != nil {
 		return err
 	}
+	// This instance's commits notify from now on; the others' once their feed's next poll
+	// sees this connection.
+	database.NotifyCommits(f.db.DB, true)
 	// Commits between the last read and LISTEN were not notified.
 	select {
 	case wake <- struct{}{}:
@@ -180,6 +235,8 @@ func (f *Feed) Subscribe(ctx context.Context, after *Cursor) (*Subscription, err
 		return nil, f.err
 	}
 	f.subs[s] = struct{}{}
+	s.wakeful = true
+	f.addWakeful(1)
 	catchUp := after != nil
 	if after != nil {
 		s.cursor = *after
@@ -208,6 +265,39 @@ type Subscription struct {
 	wake  chan struct{}
 
 	cursor Cursor // owned by run
+
+	wakeful bool // guarded by the feed's lock
+}
+
+// Wake tells whether commits should wake s at once (the default) or may wait for the feed's
+// next poll. A feed with no wakeful subscription does not LISTEN, and a database no feed
+// LISTENs on is written without notifications, which saves every writer their cost.
+func (s *Subscription) Wake(on bool) {
+	f := s.feed
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if _, ok := f.subs[s]; !ok || s.wakeful == on {
+		return
+	}
+	s.wakeful = on
+	if on {
+		f.addWakeful(1)
+	} else {
+		f.addWakeful(-1)
+	}
+}
+
+// addWakeful counts wakeful subscriptions, and wakes Run when there come to be some or none;
+// called with f.mu held.
+func (f *Feed) addWakeful(n int) {
+	before := f.wakeful
+	f.wakeful += n
+	if (before == 0) != (f.wakeful == 0) {
+		select {
+		case f.changed <- struct{}{}:
+		default:
+		}
+	}
 }
 
 // push hands events (or the feed's end) to s; called with the feed's lock held.
@@ -251,6 +341,9 @@ func (s *Subscription) run(ctx context.Context, catchUp bool) {
 	defer func() {
 		s.feed.mu.Lock()
 		delete(s.feed.subs, s)
+		if s.wakeful {
+			s.feed.addWakeful(-1)
+		}
 		s.feed.mu.Unlock()
 	}()
 	fail := func(err error) {

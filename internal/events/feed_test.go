@@ -2,39 +2,49 @@ package events
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"io"
 	"log/slog"
 	"testing"
 	"time"
 
-	_ "github.com/jackc/pgx/v5/stdlib"
+	"github.com/jackc/pgx/v5"
 	"github.com/uptrace/bun"
-	"github.com/uptrace/bun/dialect/pgdialect"
 
+	"github.com/payplat/paygql/internal/database"
 	"github.com/payplat/paygql/internal/pgtest"
 	"github.com/payplat/paygql/migrations"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
+// open returns a pool as the server opens it (its transactions notify their commits while a
+// feed follows the database) and the database's URL.
 func open(t *testing.T) (*bun.DB, string) {
 	url := pgtest.URL(t, migrations.Migrations, migrations.FS)
-	sqldb, err := sql.Open("pgx", url)
+	db, err := database.Open(context.Background(), url)
 	if err != nil {
 		t.Fatal(err)
 	}
-	db := bun.NewDB(sqldb, pgdialect.New())
 	t.Cleanup(func() { db.Close() })
 	return db, url
 }
 
-// change commits one audit row, as a mutation does, in a transaction of its own.
+// change commits one audit row, as a mutation does: in a transaction of its own when db is a
+// pool, else in the transaction db.
 func change(t *testing.T, db bun.IDB, id string, version int) {
 	t.Helper()
-	_, err := db.ExecContext(context.Background(), `INSERT INTO audit_log (entity_type, entity_id, version, action, actor, changes)
+	insert := func(ctx context.Context, tx bun.IDB) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO audit_log (entity_type, entity_id, version, action, actor, changes)
 		VALUES ('DevicePurchaseOrder', ?, ?, 'update', 'test', '{"status": {"from": "DRAFT", "to": "SUBMITTED"}}')`, id, version)
+		return err
+	}
+	var err error
+	if pool, ok := db.(*bun.DB); ok {
+		err = pool.RunInTx(context.Background(), nil, func(ctx context.Context, tx bun.Tx) error { return insert(ctx, tx) })
+	} else {
+		err = insert(context.Background(), db)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -218,5 +228,92 @@ func TestFeedPollsWithoutListen(t *testing.T) {
 	change(t, db, "polled", 1)
 	if e := next(t, s, 2*time.Second); e.EntityID != "polled" {
 		t.Fatalf("got %s", e.EntityID)
+	}
+}
+
+// Commits notify only while some feed LISTENs on the database, that is while one of its
+// subscriptions wants to be woken: a notification costs every writer, so a database nobody
+// follows is written without them (its events still come at the next poll).
+func TestNotifiesOnlyWhileFollowed(t *testing.T) {
+	db, url := open(t)
+	other, err := database.Open(context.Background(), url) // a second instance's pool
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	const poll = 50 * time.Millisecond
+	f := startFeed(t, db, url, poll)
+	startFeed(t, other, url, poll)
+	// An observer LISTENs under another name: it sees notifications without asking for them.
+	ctx := context.Background()
+	observer, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer observer.Close(ctx)
+	if _, err := observer.Exec(ctx, "LISTEN audit_log"); err != nil {
+		t.Fatal(err)
+	}
+	within := func(what string, cond func() bool) {
+		t.Helper()
+		for deadline := time.Now().Add(3 * time.Second); !cond(); time.Sleep(10 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("not %s within 3s", what)
+			}
+		}
+	}
+	time.Sleep(3 * poll)
+	if database.Notifying(db.DB) || database.Notifying(other.DB) {
+		t.Fatal("notifying with no subscription")
+	}
+	change(t, db, "unfollowed", 1)
+	change(t, other, "unfollowed", 2)
+	if got := countNotifications(t, observer); got != 0 {
+		t.Fatalf("%d notifications with no subscription", got)
+	}
+
+	s, err := f.Subscribe(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	within("notifying on the subscriber's instance", func() bool { return database.Notifying(db.DB) })
+	within("notifying on the other instance", func() bool { return database.Notifying(other.DB) })
+	change(t, db, "followed", 1)
+	change(t, other, "followed", 2)
+	if got := countNotifications(t, observer); got != 2 {
+		t.Fatalf("%d notifications of 2 commits while followed", got)
+	}
+	for v := 1; v <= 2; v++ {
+		if e := next(t, s, 2*time.Second); e.EntityID != "followed" || e.Version != v {
+			t.Fatalf("got %s %d", e.EntityID, e.Version)
+		}
+	}
+
+	s.Wake(false) // as the webhook dispatcher does without an enabled endpoint
+	within("quiet on both instances", func() bool { return !database.Notifying(db.DB) && !database.Notifying(other.DB) })
+	change(t, other, "quiet", 1)
+	if got := countNotifications(t, observer); got != 0 {
+		t.Fatalf("%d notifications after the subscription stopped asking", got)
+	}
+	if e := next(t, s, 2*time.Second); e.EntityID != "quiet" {
+		t.Fatalf("the poll did not deliver: got %s", e.EntityID)
+	}
+}
+
+// countNotifications returns how many notifications conn receives in the next 300 ms.
+func countNotifications(t *testing.T, conn *pgx.Conn) int {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	n := 0
+	for {
+		if _, err := conn.WaitForNotification(ctx); err != nil {
+			if ctx.Err() == nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		n++
 	}
 }

@@ -133,16 +133,14 @@ func (s *Service) Run(ctx context.Context) {
 // runDispatcher dispatches whenever the feed hears of a commit, and every poll interval.
 func (s *Service) runDispatcher(ctx context.Context) {
 	var wake <-chan events.Event
+	var sub *events.Subscription
 	if s.feed != nil {
-		for ctx.Err() == nil {
-			sub, err := s.feed.Subscribe(ctx, nil)
-			if err == nil {
-				defer sub.Close()
-				wake = sub.C
-				break
-			}
+		var err error
+		if sub, err = s.feed.Subscribe(ctx, nil); err == nil {
+			defer sub.Close()
+			wake = sub.C
+		} else {
 			s.log.Warn("webhooks: cannot follow the change feed; polling", "error", err)
-			break
 		}
 	}
 	tick := time.NewTicker(s.opts.Poll)
@@ -174,6 +172,11 @@ func (s *Service) runDispatcher(ctx context.Context) {
 			if n < dispatchBatch {
 				break
 			}
+		}
+		if sub != nil {
+			// Without an enabled endpoint, commits need not wake the dispatcher: nor, unless
+			// a subscription is open, notify at all.
+			sub.Wake(!s.noEndpoints.Load())
 		}
 		select {
 		case <-ctx.Done():
