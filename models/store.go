@@ -41,6 +41,11 @@ func (s *Store) inTx(ctx context.Context, p *patch, dryRun bool, fn func(ctx con
 	if !dryRun {
 		ctx = database.Pipeline(ctx)
 	}
+	// The transaction ends on its own, committed or rolled back, not when the client hangs up:
+	// its statements are bounded by the transaction's statement_timeout and lock_timeout. A
+	// context that can be cancelled would also cost database/sql a goroutine for the
+	// transaction and one for each query, each woken at its end.
+	ctx = context.WithoutCancel(ctx)
 	err := s.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		if err := fn(ctx, tx); err != nil {
 			return err
