@@ -18,8 +18,8 @@ const defaultGOGC = 300
 // executable's pages) when GOMEMLIMIT is unset, as long as the live heap is small: the server
 // uses ~17 MiB idle. Under load, GOGC 300 let the heap reach 4× what is live: at 32 concurrent
 // gateway updates RSS peaked at 75–90 MiB, where with this limit collections come sooner
-// and it stays at ~64 MiB, for no measurable CPU (go run ./bench -env GOMEMLIMIT=40MiB).
-const minMemoryLimit = 40 << 20
+// and it stays under ~64 MiB, for no CPU the bench can tell apart from its noise.
+const minMemoryLimit = 36 << 20
 
 func init() {
 	if os.Getenv("GOGC") == "" {

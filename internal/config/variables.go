@@ -43,5 +43,5 @@ var Variables = []Variable{
 	{"OTEL_TRACES_EXPORTER", "off unless an OTLP endpoint is set", "otlp, console or none"},
 	{"OTEL_SDK_DISABLED", "false", "true turns tracing off whatever else is set"},
 	{"GOGC", "300", "Go garbage collector target, percent of the live heap; GOMEMLIMIT also applies"},
-	{"GOMEMLIMIT", "40MiB, or twice the live heap and 16MiB when more", "soft limit of the Go runtime's memory (the executable's pages not included)"},
+	{"GOMEMLIMIT", "36MiB, or twice the live heap and 16MiB when more", "soft limit of the Go runtime's memory (the executable's pages not included)"},
 }
