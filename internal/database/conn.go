@@ -104,6 +104,8 @@ type connector struct {
 	// notify: some instance follows the change feed, so transactions ask for a notification
 	// of their audit rows (NotifyCommits).
 	notify atomic.Bool
+	// sent counts what the pool sends (Sent).
+	sent *Counters
 	// pipeline: the pool's mode lets transactions be pipelined (canPipeline).
 	pipeline bool
 	// hot is the mode of the statements marked hotStatement, the pool's.

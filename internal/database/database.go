@@ -80,10 +80,9 @@ func Open(ctx context.Context, url string) (*bun.DB, error) {
 	pool := new(Counters)
 	instrument(cfg, QueryTracer, &sent, pool)
 	c := &connector{Connector: stdlib.GetConnector(*cfg), timeouts: timeouts, setTimeouts: setTimeouts,
-		pipeline: canPipeline(cfg.DefaultQueryExecMode), hot: hot, plain: plain, statementTimeout: statementTimeout}
+		pipeline: canPipeline(cfg.DefaultQueryExecMode), hot: hot, plain: plain, statementTimeout: statementTimeout, sent: pool}
 	sqldb := sql.OpenDB(c)
-	pools.Store(sqldb, pool)
-	connectors.Store(sqldb, c)
+	pools.Store(sqldb, c)
 	sqldb.SetMaxOpenConns(20)
 	sqldb.SetMaxIdleConns(20)
 	sqldb.SetConnMaxIdleTime(5 * time.Minute)

@@ -89,14 +89,22 @@ var QueryTracer pgx.QueryTracer
 // sent counts what the pools opened by Open send.
 var sent Counters
 
-// pools holds the counters of each pool opened by Open, by its *sql.DB.
+// pools holds the connector of each pool opened by Open, by its *sql.DB.
 var pools sync.Map
+
+// poolConnector returns the connector of db, a pool opened by Open; nil for another pool.
+func poolConnector(db *sql.DB) *connector {
+	c, _ := pools.Load(db)
+	cc, _ := c.(*connector)
+	return cc
+}
 
 // Sent returns the counters of what db, a pool opened by Open, sends; nil for another pool.
 func Sent(db *sql.DB) *Counters {
-	c, _ := pools.Load(db)
-	cs, _ := c.(*Counters)
-	return cs
+	if c := poolConnector(db); c != nil {
+		return c.sent
+	}
+	return nil
 }
 
 // Collectors returns the metrics of db, a pool opened by Open, for registration: its pool

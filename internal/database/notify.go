@@ -1,9 +1,6 @@
 package database
 
-import (
-	"database/sql"
-	"sync"
-)
+import "database/sql"
 
 // The audit log's trigger (migration 20261205160001) notifies the channel audit_log at commit
 // only in a transaction that set paygql.notify to on. A notification serializes the commits of
@@ -16,20 +13,17 @@ const (
 	notifyLocal = "; set local paygql.notify = 'on'"
 )
 
-// connectors holds the connector of each pool opened by Open, by its *sql.DB.
-var connectors sync.Map
-
 // NotifyCommits tells whether the transactions of db, a pool opened by Open, notify
 // LISTEN audit_log of the audit rows they write (off when Open returns it). Another pool is
 // left alone.
 func NotifyCommits(db *sql.DB, on bool) {
-	if c, ok := connectors.Load(db); ok {
-		c.(*connector).notify.Store(on)
+	if c := poolConnector(db); c != nil {
+		c.notify.Store(on)
 	}
 }
 
 // Notifying tells whether the transactions of db, a pool opened by Open, notify their commits.
 func Notifying(db *sql.DB) bool {
-	c, ok := connectors.Load(db)
-	return ok && c.(*connector).notify.Load()
+	c := poolConnector(db)
+	return c != nil && c.notify.Load()
 }
