@@ -479,19 +479,9 @@ type ComplexityRoot struct {
 // region    ************************** generated!.gotpl **************************
 
 type ConnectorConfigurationResolver interface {
-	APIKey(ctx context.Context, obj *models.ConnectorConfiguration) (*string, error)
-	SecretKey(ctx context.Context, obj *models.ConnectorConfiguration) (*string, error)
-
-	Password(ctx context.Context, obj *models.ConnectorConfiguration) (*string, error)
-
-	ExtraCredentials(ctx context.Context, obj *models.ConnectorConfiguration) (*string, error)
-
 	History(ctx context.Context, objs []*models.ConnectorConfiguration, first *int) ([][]*models.AuditEntry, error)
 }
 type CustomerPaymentGatewayResolver interface {
-	MerchantKey(ctx context.Context, obj *models.CustomerPaymentGateway) (*string, error)
-	MerchantPin(ctx context.Context, obj *models.CustomerPaymentGateway) (*string, error)
-
 	BillTypes(ctx context.Context, objs []*models.CustomerPaymentGateway) ([][]*models.PaymentGatewayBillType, error)
 	Applications(ctx context.Context, objs []*models.CustomerPaymentGateway) ([][]*models.PaymentGatewayApplication, error)
 	PaymentTypes(ctx context.Context, objs []*models.CustomerPaymentGateway) ([][]*models.PaymentGatewayPaymentType, error)
@@ -6606,18 +6596,18 @@ func (ec *executionContext) _ConnectorConfiguration_apiKey(ctx context.Context, 
 			return ec.fieldContext_ConnectorConfiguration_apiKey(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.ConnectorConfiguration().APIKey(ctx, obj)
+			return obj.APIKey, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v models.Sealed) graphql.Marshaler {
+			return ec.marshalOString2githubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐSealed(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
 func (ec *executionContext) fieldContext_ConnectorConfiguration_apiKey(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ConnectorConfiguration", field, true, true, "String")
+	return graphql.NewScalarFieldContext("ConnectorConfiguration", field, false, false, "String")
 }
 
 func (ec *executionContext) _ConnectorConfiguration_secretKey(ctx context.Context, field graphql.CollectedField, obj *models.ConnectorConfiguration) (ret graphql.Marshaler) {
@@ -6629,18 +6619,18 @@ func (ec *executionContext) _ConnectorConfiguration_secretKey(ctx context.Contex
 			return ec.fieldContext_ConnectorConfiguration_secretKey(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.ConnectorConfiguration().SecretKey(ctx, obj)
+			return obj.SecretKey, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v models.Sealed) graphql.Marshaler {
+			return ec.marshalOString2githubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐSealed(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
 func (ec *executionContext) fieldContext_ConnectorConfiguration_secretKey(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ConnectorConfiguration", field, true, true, "String")
+	return graphql.NewScalarFieldContext("ConnectorConfiguration", field, false, false, "String")
 }
 
 func (ec *executionContext) _ConnectorConfiguration_username(ctx context.Context, field graphql.CollectedField, obj *models.ConnectorConfiguration) (ret graphql.Marshaler) {
@@ -6675,18 +6665,18 @@ func (ec *executionContext) _ConnectorConfiguration_password(ctx context.Context
 			return ec.fieldContext_ConnectorConfiguration_password(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.ConnectorConfiguration().Password(ctx, obj)
+			return obj.Password, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v models.Sealed) graphql.Marshaler {
+			return ec.marshalOString2githubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐSealed(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
 func (ec *executionContext) fieldContext_ConnectorConfiguration_password(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ConnectorConfiguration", field, true, true, "String")
+	return graphql.NewScalarFieldContext("ConnectorConfiguration", field, false, false, "String")
 }
 
 func (ec *executionContext) _ConnectorConfiguration_terminalId(ctx context.Context, field graphql.CollectedField, obj *models.ConnectorConfiguration) (ret graphql.Marshaler) {
@@ -6790,18 +6780,18 @@ func (ec *executionContext) _ConnectorConfiguration_extraCredentials(ctx context
 			return ec.fieldContext_ConnectorConfiguration_extraCredentials(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.ConnectorConfiguration().ExtraCredentials(ctx, obj)
+			return obj.ExtraCredentials, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v models.Sealed) graphql.Marshaler {
+			return ec.marshalOString2githubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐSealed(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
 func (ec *executionContext) fieldContext_ConnectorConfiguration_extraCredentials(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ConnectorConfiguration", field, true, true, "String")
+	return graphql.NewScalarFieldContext("ConnectorConfiguration", field, false, false, "String")
 }
 
 func (ec *executionContext) _ConnectorConfiguration_bankCode(ctx context.Context, field graphql.CollectedField, obj *models.ConnectorConfiguration) (ret graphql.Marshaler) {
@@ -7803,18 +7793,18 @@ func (ec *executionContext) _CustomerPaymentGateway_merchantKey(ctx context.Cont
 			return ec.fieldContext_CustomerPaymentGateway_merchantKey(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.CustomerPaymentGateway().MerchantKey(ctx, obj)
+			return obj.MerchantKey, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v models.Sealed) graphql.Marshaler {
+			return ec.marshalOString2githubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐSealed(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
 func (ec *executionContext) fieldContext_CustomerPaymentGateway_merchantKey(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("CustomerPaymentGateway", field, true, true, "String")
+	return graphql.NewScalarFieldContext("CustomerPaymentGateway", field, false, false, "String")
 }
 
 func (ec *executionContext) _CustomerPaymentGateway_merchantPin(ctx context.Context, field graphql.CollectedField, obj *models.CustomerPaymentGateway) (ret graphql.Marshaler) {
@@ -7826,18 +7816,18 @@ func (ec *executionContext) _CustomerPaymentGateway_merchantPin(ctx context.Cont
 			return ec.fieldContext_CustomerPaymentGateway_merchantPin(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.CustomerPaymentGateway().MerchantPin(ctx, obj)
+			return obj.MerchantPin, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v models.Sealed) graphql.Marshaler {
+			return ec.marshalOString2githubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐSealed(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
 func (ec *executionContext) fieldContext_CustomerPaymentGateway_merchantPin(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("CustomerPaymentGateway", field, true, true, "String")
+	return graphql.NewScalarFieldContext("CustomerPaymentGateway", field, false, false, "String")
 }
 
 func (ec *executionContext) _CustomerPaymentGateway_displayName(ctx context.Context, field graphql.CollectedField, obj *models.CustomerPaymentGateway) (ret graphql.Marshaler) {
@@ -18410,28 +18400,25 @@ func (ec *executionContext) _ConnectorConfiguration(ctx context.Context, sel ast
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "apiKey":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._ConnectorConfiguration_apiKey(ctx, field, obj)
-				})
+			out.Values[i] = ec._ConnectorConfiguration_apiKey(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "secretKey":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._ConnectorConfiguration_secretKey(ctx, field, obj)
-				})
+			out.Values[i] = ec._ConnectorConfiguration_secretKey(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "username":
 			out.Values[i] = ec._ConnectorConfiguration_username(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "password":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._ConnectorConfiguration_password(ctx, field, obj)
-				})
+			out.Values[i] = ec._ConnectorConfiguration_password(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "terminalId":
 			out.Values[i] = ec._ConnectorConfiguration_terminalId(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
@@ -18453,11 +18440,10 @@ func (ec *executionContext) _ConnectorConfiguration(ctx context.Context, sel ast
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "extraCredentials":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._ConnectorConfiguration_extraCredentials(ctx, field, obj)
-				})
+			out.Values[i] = ec._ConnectorConfiguration_extraCredentials(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "bankCode":
 			out.Values[i] = ec._ConnectorConfiguration_bankCode(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
@@ -18818,17 +18804,15 @@ func (ec *executionContext) _CustomerPaymentGateway(ctx context.Context, sel ast
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "merchantKey":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._CustomerPaymentGateway_merchantKey(ctx, field, obj)
-				})
+			out.Values[i] = ec._CustomerPaymentGateway_merchantKey(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "merchantPin":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._CustomerPaymentGateway_merchantPin(ctx, field, obj)
-				})
+			out.Values[i] = ec._CustomerPaymentGateway_merchantPin(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "displayName":
 			out.Values[i] = ec._CustomerPaymentGateway_displayName(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -22871,6 +22855,22 @@ func (ec *executionContext) unmarshalOPaymentGatewayPaymentTypeInput2ᚕᚖgithu
 		}
 	}
 	return res, nil
+}
+
+func (ec *executionContext) unmarshalOString2githubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐSealed(ctx context.Context, v any) (models.Sealed, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res models.Sealed
+	err := res.UnmarshalGQLContext(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOString2githubᚗcomᚋpayplatᚋpaygqlᚋmodelsᚐSealed(ctx context.Context, sel ast.SelectionSet, v models.Sealed) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return graphql.WrapContextMarshaler(ctx, v)
 }
 
 func (ec *executionContext) unmarshalOString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {

@@ -14,6 +14,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/payplat/paygql/internal/middleware"
+	"github.com/payplat/paygql/models"
 )
 
 // Options tunes the GraphQL handler.
@@ -95,7 +96,7 @@ func newServer(r *Resolver, opt Options) (*handler.Server, *ast.Schema) {
 			req.Operation = strings.TrimSpace(string(oc.Operation.Operation) + " " + oc.Operation.Name)
 		}
 		req.Field = metricsOperation(oc.Operation)
-		return next(ctx)
+		return next(models.WithSecrets(ctx, r.Store.Secrets))
 	})
 	srv.Use(userErrorCounter{})
 	if !opt.GenericLists {

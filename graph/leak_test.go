@@ -320,3 +320,32 @@ func TestUnreachableDatabaseAnswersGenerically(t *testing.T) {
 		}
 	}
 }
+
+// TestUnreadableSecretIsAFieldError stores a secret that the server's keys cannot open: reading
+// it is an error of that field alone (null, a generic message, its path), logged under the
+// request id, while the record's other fields, masked secrets included, are served.
+func TestUnreadableSecretIsAFieldError(t *testing.T) {
+	e := newEnv(t)
+	res := e.post(e.admin, createCC, map[string]any{"in": map[string]any{
+		"connectorId": garantiID, "name": "foreign", "apiKey": "api-key-0001", "secretKey": "secret-key-0002"}})
+	var created struct{ CreateConnectorConfiguration ccPayload }
+	if err := json.Unmarshal(res.Data, &created); err != nil || created.CreateConnectorConfiguration.ConnectorConfiguration == nil {
+		t.Fatalf("create: %s", res.Body)
+	}
+	id := created.CreateConnectorConfiguration.ConnectorConfiguration.ID
+	if _, err := e.db.ExecContext(t.Context(), `UPDATE connector_configurations SET api_key = '\x02666f726569676e'::bytea WHERE id = ?`, id); err != nil {
+		t.Fatal(err)
+	}
+	body, _ := json.Marshal(map[string]any{"query": `query($id: UUID!) { connectorConfiguration(id: $id) { name apiKey secretKey } }`, "variables": map[string]any{"id": id}})
+	res = e.postWith(e.admin, map[string]string{"Content-Type": "application/json", "X-Request-ID": "foreign-secret-1"}, string(body))
+	checkGeneric(t, res, "INTERNAL_SERVER_ERROR")
+	if got := fmt.Sprint(res.Errors[0].Path); got != "[connectorConfiguration apiKey]" || len(res.Errors) != 1 {
+		t.Errorf("errors %v, want one at [connectorConfiguration apiKey]: %s", res.Errors, res.Body)
+	}
+	if want := `{"connectorConfiguration":{"name":"foreign","apiKey":null,"secretKey":"••••0002"}}`; string(res.Data) != want {
+		t.Errorf("data %s, want %s", res.Data, want)
+	}
+	if !e.logged("resolver failed", "foreign-secret-1") {
+		t.Errorf("no 'resolver failed' log line with the request id:\n%s", e.logs.String())
+	}
+}

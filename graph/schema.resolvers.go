@@ -14,39 +14,9 @@ import (
 	"github.com/payplat/paygql/models"
 )
 
-// APIKey is the resolver for the apiKey field.
-func (r *connectorConfigurationResolver) APIKey(ctx context.Context, obj *models.ConnectorConfiguration) (*string, error) {
-	return r.Store.Secrets.Mask(obj.APIKey)
-}
-
-// SecretKey is the resolver for the secretKey field.
-func (r *connectorConfigurationResolver) SecretKey(ctx context.Context, obj *models.ConnectorConfiguration) (*string, error) {
-	return r.Store.Secrets.Mask(obj.SecretKey)
-}
-
-// Password is the resolver for the password field.
-func (r *connectorConfigurationResolver) Password(ctx context.Context, obj *models.ConnectorConfiguration) (*string, error) {
-	return r.Store.Secrets.Mask(obj.Password)
-}
-
-// ExtraCredentials is the resolver for the extraCredentials field.
-func (r *connectorConfigurationResolver) ExtraCredentials(ctx context.Context, obj *models.ConnectorConfiguration) (*string, error) {
-	return r.Store.Secrets.Mask(obj.ExtraCredentials)
-}
-
 // History is the batch resolver for the history field.
 func (r *connectorConfigurationResolver) History(ctx context.Context, objs []*models.ConnectorConfiguration, first *int) ([][]*models.AuditEntry, error) {
 	return models.History(ctx, r.Store.DB, models.EntityConnectorConfiguration, objs, first)
-}
-
-// MerchantKey is the resolver for the merchantKey field.
-func (r *customerPaymentGatewayResolver) MerchantKey(ctx context.Context, obj *models.CustomerPaymentGateway) (*string, error) {
-	return r.Store.Secrets.Mask(obj.MerchantKey)
-}
-
-// MerchantPin is the resolver for the merchantPin field.
-func (r *customerPaymentGatewayResolver) MerchantPin(ctx context.Context, obj *models.CustomerPaymentGateway) (*string, error) {
-	return r.Store.Secrets.Mask(obj.MerchantPin)
 }
 
 // BillTypes is the batch resolver for the billTypes field.

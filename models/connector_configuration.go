@@ -56,15 +56,15 @@ type ConnectorConfiguration struct {
 	Connector               *Connector    `bun:"rel:belongs-to,join:connector_id=id"`
 	Name                    *string       `bun:"name"`
 	Mode                    ConnectorMode `bun:"mode"`
-	APIKey                  []byte        `bun:"api_key"`
-	SecretKey               []byte        `bun:"secret_key"`
+	APIKey                  Sealed        `bun:"api_key"`
+	SecretKey               Sealed        `bun:"secret_key"`
 	Username                *string       `bun:"username"`
-	Password                []byte        `bun:"password"`
+	Password                Sealed        `bun:"password"`
 	TerminalID              *string       `bun:"terminal_id"`
 	StoreID                 *string       `bun:"store_id"`
 	APIEndpointURL          *string       `bun:"api_endpoint_url"`
 	ThreeDSecureEndpointURL *string       `bun:"three_d_secure_endpoint_url"`
-	ExtraCredentials        []byte        `bun:"extra_credentials"`
+	ExtraCredentials        Sealed        `bun:"extra_credentials"`
 	BankCode                *string       `bun:"bank_code"`
 	Priority                int           `bun:"priority"`
 	IsActive                bool          `bun:"is_active"`

@@ -19,8 +19,8 @@ type CustomerPaymentGateway struct {
 
 	CustomerID       uuid.UUID `bun:"customer_id,type:uuid"`
 	MerchantID       *string   `bun:"merchant_id"`
-	MerchantKey      []byte    `bun:"merchant_key"`
-	MerchantPin      []byte    `bun:"merchant_pin"`
+	MerchantKey      Sealed    `bun:"merchant_key"`
+	MerchantPin      Sealed    `bun:"merchant_pin"`
 	DisplayName      string    `bun:"display_name"`
 	TestMode         bool      `bun:"test_mode"`
 	AllowToken       bool      `bun:"allow_token"`

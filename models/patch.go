@@ -116,7 +116,7 @@ func setJSON(p *patch, in graphql.Omittable[JSONObject], dst *JSONObject, field,
 // setSecret merges a write-only field: null clears it, a value is sealed. Re-sending a secret
 // counts as a change (a rotation), since the stored value is never compared in clear. The
 // audit trail only shows that it was set or cleared.
-func setSecret(p *patch, box *secrets.Box, in graphql.Omittable[*string], dst *[]byte, field, column string) {
+func setSecret(p *patch, box *secrets.Box, in graphql.Omittable[*string], dst *Sealed, field, column string) {
 	v, sent := in.ValueOK()
 	if sent {
 		p.markSent(field)
