@@ -68,7 +68,7 @@ func newServer(r *Resolver, opt Options) (*handler.Server, *ast.Schema) {
 	cfg := Config{Resolvers: r}
 	pageCosts(&cfg.Complexity)
 	es := NewExecutableSchema(cfg)
-	srv := handler.New(es)
+	srv := handler.New(newPricedComplexity(es, &cfg.Complexity))
 	srv.SetValidationRulesFn(validationRules(opt.Introspection))
 	cache := decimalLiterals{lru.New[*ast.QueryDocument](1000)}
 	srv.SetQueryCache(cache)

@@ -155,7 +155,52 @@ var dbFields = func() map[string]bool {
 }()
 
 func readsDatabase(f *ast.Field) bool {
-	return f.ObjectDefinition != nil && dbFields[strings.ToLower(f.ObjectDefinition.Name+"."+f.Name)]
+	var buf [96]byte
+	return f.ObjectDefinition != nil && dbFields[string(fieldKey(buf[:0], f.ObjectDefinition.Name, f.Name))]
+}
+
+// fieldKey appends "type.field" in lower case to buf: the key of dbFields and of
+// pricedComplexity's fields. Lookups run for every field of every request, so a caller passes
+// a buffer on its stack and looks the key up as string(key), which does not allocate. GraphQL
+// names are ASCII.
+func fieldKey(buf []byte, typeName, field string) []byte {
+	key := append(append(append(buf, typeName...), '.'), field...)
+	for i, c := range key {
+		if 'A' <= c && c <= 'Z' {
+			key[i] = c + 'a' - 'A'
+		}
+	}
+	return key
+}
+
+// pricedComplexity is the executable schema asking gqlgen's generated Complexity only about
+// the fields that have a complexity function (pageCosts): for every other field it builds an
+// execution context and a key string to find none, some 60 allocations of a connector update.
+type pricedComplexity struct {
+	graphql.ExecutableSchema
+	priced map[string]bool // fieldKey of each field with a function in the ComplexityRoot
+}
+
+func newPricedComplexity(es graphql.ExecutableSchema, root *ComplexityRoot) pricedComplexity {
+	priced := map[string]bool{}
+	types := reflect.ValueOf(root).Elem()
+	for i := range types.NumField() {
+		fields := types.Field(i)
+		for j := range fields.NumField() {
+			if f := fields.Field(j); f.Kind() == reflect.Func && !f.IsNil() {
+				priced[string(fieldKey(nil, types.Type().Field(i).Name, fields.Type().Field(j).Name))] = true
+			}
+		}
+	}
+	return pricedComplexity{ExecutableSchema: es, priced: priced}
+}
+
+func (s pricedComplexity) Complexity(ctx context.Context, typeName, field string, child int, args map[string]any) (int, bool) {
+	var buf [96]byte
+	if !s.priced[string(fieldKey(buf[:0], typeName, field))] {
+		return 0, false
+	}
+	return s.ExecutableSchema.Complexity(ctx, typeName, field, child, args)
 }
 
 // shape is how far a selection set reaches below where it sits: data and introspection
