@@ -482,23 +482,24 @@ func TestQueryDepthLimit(t *testing.T) {
 	}
 }
 
-// TestUpdateConnectorConfigurationStatements pins the lean update path: BEGIN, one SELECT …
+// TestUpdateConnectorConfigurationStatements pins the lean update path, as it reaches
+// PostgreSQL: BEGIN with the transaction's timeouts (one SELECT of set_config), one SELECT …
 // FOR UPDATE (which also takes the record's advisory lock without waiting: models/driver.go
 // lockFirst), one UPDATE of the changed columns with the audit INSERT in the same statement,
 // COMMIT.
 func TestUpdateConnectorConfigurationStatements(t *testing.T) {
 	e := newEnv(t)
 	c := e.createConfig(map[string]any{"name": "lean"})
-	counter := &queryCounter{}
-	e.db.AddQueryHook(counter)
 	var out struct{ UpdateConnectorConfiguration ccPayload }
-	e.do(`mutation($in: UpdateConnectorConfigurationInput!) { updateConnectorConfiguration(input: $in) {
+	_, n := e.sentBy(func() {
+		e.do(`mutation($in: UpdateConnectorConfigurationInput!) { updateConnectorConfiguration(input: $in) {
 		connectorConfiguration { name connectorName version } userErrors { code } } }`,
-		map[string]any{"in": map[string]any{"id": c.ID, "name": "leaner", "priority": 9}}, &out)
+			map[string]any{"in": map[string]any{"id": c.ID, "name": "leaner", "priority": 9}}, &out)
+	})
 	if p := out.UpdateConnectorConfiguration; len(p.UserErrors) != 0 || *p.ConnectorConfiguration.Name != "leaner" {
 		t.Fatalf("update: %+v", p)
 	}
-	if n := counter.n.Load(); n != 4 {
-		t.Errorf("%d statements, want 4", n)
+	if n != 5 {
+		t.Errorf("%d statements, want 5", n)
 	}
 }

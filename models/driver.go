@@ -154,12 +154,12 @@ type mutation[R record] struct {
 	fingerprint map[string]any
 	// lock (optional: updates) queues for the record before an idempotency key's claim takes
 	// the transaction's id (see lockFirst).
-	lock func(ctx context.Context, tx bun.Tx) error
+	lock func(ctx context.Context, tx bun.IDB) error
 	// start gets the record: a new one, or the stored one locked. loaded tells that there is
 	// one (a refused dry run still shows it).
-	start func(ctx context.Context, tx bun.Tx, p *patch) (r R, loaded bool, err error)
+	start func(ctx context.Context, tx bun.IDB, p *patch) (r R, loaded bool, err error)
 	// store writes the record, its child lists and its audit row, once every rule holds.
-	store func(ctx context.Context, tx bun.Tx, p *patch, actor *auth.Principal, r R, lists []writer) error
+	store func(ctx context.Context, tx bun.IDB, p *patch, actor *auth.Principal, r R, lists []writer) error
 }
 
 // create stores the record c starts, f merged into it, with its child lists and audit row when
@@ -168,7 +168,7 @@ func create[R record, K, F any](ctx context.Context, s *Store, e *entity[R, K, F
 	return mutate(ctx, s, e, actor, in, f, mutation[R]{
 		action:      actionCreate,
 		fingerprint: map[string]any{"keys": c.keys, "input": in},
-		start: func(_ context.Context, _ bun.Tx, p *patch) (R, bool, error) {
+		start: func(_ context.Context, _ bun.IDB, p *patch) (R, bool, error) {
 			for field, v := range c.keys {
 				p.record(field, "", nil, v)
 			}
@@ -184,8 +184,8 @@ func update[R record, K, F any](ctx context.Context, s *Store, e *entity[R, K, F
 	return mutate(ctx, s, e, actor, in.MutationInput, f, mutation[R]{
 		action:      actionUpdate,
 		fingerprint: map[string]any{"key": fmt.Sprintf("%v", key), "input": in},
-		lock:        func(ctx context.Context, tx bun.Tx) error { return e.lockFirst(ctx, tx, key) },
-		start: func(ctx context.Context, tx bun.Tx, p *patch) (R, bool, error) {
+		lock:        func(ctx context.Context, tx bun.IDB) error { return e.lockFirst(ctx, tx, key) },
+		start: func(ctx context.Context, tx bun.IDB, p *patch) (R, bool, error) {
 			return e.load(ctx, tx, p, actor, key, in.ExpectedVersion, f)
 		},
 		store: e.save,
@@ -209,7 +209,7 @@ func mutate[R record, K, F any](ctx context.Context, s *Store, e *entity[R, K, F
 	}
 	var stored *storedResult
 	loaded := false
-	err = s.inTx(ctx, p, in.dryRun(), func(ctx context.Context, tx bun.Tx) error {
+	err = s.inTx(ctx, p, in.dryRun(), func(ctx context.Context, tx bun.IDB) error {
 		if m.lock != nil && ik != nil {
 			if err := m.lock(ctx, tx); err != nil {
 				return err
@@ -252,7 +252,7 @@ func mutate[R record, K, F any](ctx context.Context, s *Store, e *entity[R, K, F
 //
 // lock_timeout bounds each wait for one holder, as it does a row lock's: a queue of updates
 // that each hold the record briefly does not time out, one holder that keeps it too long does.
-func (e *entity[R, K, F]) lockFirst(ctx context.Context, tx bun.Tx, key K) error {
+func (e *entity[R, K, F]) lockFirst(ctx context.Context, tx bun.IDB, key K) error {
 	if e.checkKey != nil {
 		var v Violations
 		if e.checkKey(&v, key); v.Failed() {
@@ -318,7 +318,7 @@ func queued(ctx context.Context, p *database.Params) func(*bun.SelectQuery) *bun
 // record, or one outside the caller's scope, is NOT_FOUND at the key; a stale expectedVersion
 // or a state that allows no change refuses the update; prepare loads what merge needs. loaded
 // tells whether the record was read.
-func (e *entity[R, K, F]) load(ctx context.Context, tx bun.Tx, p *patch, actor *auth.Principal, key K, expected graphql.Omittable[*int], f F) (r R, loaded bool, err error) {
+func (e *entity[R, K, F]) load(ctx context.Context, tx bun.IDB, p *patch, actor *auth.Principal, key K, expected graphql.Omittable[*int], f F) (r R, loaded bool, err error) {
 	if e.checkKey != nil {
 		if e.checkKey(&p.Violations, key); p.Failed() {
 			return r, false, nil
@@ -429,7 +429,7 @@ func (e *entity[R, K, F]) rules(ctx context.Context, tx bun.IDB, p *patch, actor
 
 // insert stores a created record, then its child lists and its audit row, in which every
 // field comes from null.
-func (e *entity[R, K, F]) insert(ctx context.Context, tx bun.Tx, p *patch, actor *auth.Principal, r R, lists []writer) error {
+func (e *entity[R, K, F]) insert(ctx context.Context, tx bun.IDB, p *patch, actor *auth.Principal, r R, lists []writer) error {
 	if _, err := tx.NewInsert().Model(r).Returning("NULL").Exec(ctx); err != nil {
 		return fmt.Errorf("insert %s: %w", e.name, err)
 	}
@@ -445,7 +445,7 @@ func (e *entity[R, K, F]) insert(ctx context.Context, tx bun.Tx, p *patch, actor
 
 // save writes an update that changes something: its child lists, then its changed columns
 // with version and updatedAt bumped and its audit row, in one statement.
-func (e *entity[R, K, F]) save(ctx context.Context, tx bun.Tx, p *patch, actor *auth.Principal, r R, lists []writer) error {
+func (e *entity[R, K, F]) save(ctx context.Context, tx bun.IDB, p *patch, actor *auth.Principal, r R, lists []writer) error {
 	if !p.changed() {
 		return nil
 	}

@@ -37,16 +37,16 @@ var errRollback = errors.New("rollback")
 // error comes back from that read or COMMIT, as the transaction's. A dry run is not
 // pipelined: its writes, which it rolls back, must still run for their errors to show (a
 // unique value taken, say).
-func (s *Store) inTx(ctx context.Context, p *patch, dryRun bool, fn func(ctx context.Context, tx bun.Tx) error) error {
+func (s *Store) inTx(ctx context.Context, p *patch, dryRun bool, fn func(ctx context.Context, tx bun.IDB) error) error {
 	if !dryRun {
 		ctx = database.Pipeline(ctx)
 	}
 	// The transaction ends on its own, committed or rolled back, not when the client hangs up:
-	// its statements are bounded by the transaction's statement_timeout and lock_timeout. A
-	// context that can be cancelled would also cost database/sql a goroutine for the
-	// transaction and one for each query, each woken at its end.
+	// its statements are bounded by the transaction's statement_timeout and lock_timeout. It
+	// runs on the driver's transaction (database.RunInTx), without database/sql's Tx and the
+	// goroutines it starts to watch the context.
 	ctx = context.WithoutCancel(ctx)
-	err := s.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+	err := database.RunInTx(ctx, s.DB, nil, func(ctx context.Context, tx bun.Conn) error {
 		if err := fn(ctx, tx); err != nil {
 			return err
 		}

@@ -97,12 +97,12 @@ func pipelinedTransactions(t *testing.T, db, setup *bun.DB, mode string, pipelin
 	counters := Sent(db.DB)
 	sent := func() (int64, int64) { return counters.RoundTrips.Load(), counters.Statements.Load() }
 	// Warm the connection up (a describing mode prepares its statements once per connection).
-	warm := func(ctx context.Context, tx bun.Tx) error {
+	warm := func(ctx context.Context, tx bun.Conn) error {
 		var got typed
 		var p Params
 		return tx.NewSelect().Model(&got).Where("id = ?", p.Arg(row.ID)).For("UPDATE").Conn(p.Conn(tx)).Scan(ctx)
 	}
-	if err := db.RunInTx(Pipeline(ctx), nil, warm); err != nil {
+	if err := RunInTx(Pipeline(ctx), db, nil, warm); err != nil {
 		t.Fatal(err)
 	}
 
@@ -110,7 +110,7 @@ func pipelinedTransactions(t *testing.T, db, setup *bun.DB, mode string, pipelin
 	// prepares the statements in a describing mode.
 	var locked, ahead typed
 	var lockTimeout string
-	tx := func(ctx context.Context, tx bun.Tx) error {
+	tx := func(ctx context.Context, tx bun.Conn) error {
 		var next Params
 		read := tx.NewSelect().Model(&ahead).Where("id = ?", next.Arg(row.ID)).Conn(next.Conn(tx))
 		stmt, err := next.Statement(read)
@@ -129,12 +129,12 @@ func pipelinedTransactions(t *testing.T, db, setup *bun.DB, mode string, pipelin
 		_, err = w.Exec(ctx, tx, "UPDATE typed SET n = ? WHERE id = ?", w.Args(8, row.ID)...)
 		return err
 	}
-	if err := db.RunInTx(Pipeline(ctx), nil, tx); err != nil {
+	if err := RunInTx(Pipeline(ctx), db, nil, tx); err != nil {
 		t.Fatal(err)
 	}
 	plain.N = 8 // the write of the first
 	r0, s0 := sent()
-	err := db.RunInTx(Pipeline(ctx), nil, tx)
+	err := RunInTx(Pipeline(ctx), db, nil, tx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,7 +161,7 @@ func pipelinedTransactions(t *testing.T, db, setup *bun.DB, mode string, pipelin
 	}
 
 	// The timeouts hold in a pipelined transaction.
-	err = db.RunInTx(Pipeline(ctx), nil, func(ctx context.Context, tx bun.Tx) error {
+	err = RunInTx(Pipeline(ctx), db, nil, func(ctx context.Context, tx bun.Conn) error {
 		return tx.NewRaw("SELECT current_setting('lock_timeout')").Scan(ctx, &lockTimeout)
 	})
 	if err != nil || lockTimeout != "5s" {
@@ -170,7 +170,7 @@ func pipelinedTransactions(t *testing.T, db, setup *bun.DB, mode string, pipelin
 
 	// Read ahead but not read in that order: the reads still get their own rows.
 	var first, second typed
-	err = db.RunInTx(Pipeline(ctx), nil, func(ctx context.Context, tx bun.Tx) error {
+	err = RunInTx(Pipeline(ctx), db, nil, func(ctx context.Context, tx bun.Conn) error {
 		var a Params
 		stmt, err := a.Statement(tx.NewSelect().Model(&second).Where("n = ?", a.Arg(-1)).Conn(a.Conn(tx)))
 		if err != nil {
@@ -189,7 +189,7 @@ func pipelinedTransactions(t *testing.T, db, setup *bun.DB, mode string, pipelin
 	// A write held after the read ahead was sent comes before a read of what it wrote: the
 	// read is sent again, after it.
 	var after typed
-	err = db.RunInTx(Pipeline(ctx), nil, func(ctx context.Context, tx bun.Tx) error {
+	err = RunInTx(Pipeline(ctx), db, nil, func(ctx context.Context, tx bun.Conn) error {
 		var a Params
 		read := tx.NewSelect().Model(&after).Where("id = ?", a.Arg(row.ID)).Conn(a.Conn(tx))
 		stmt, err := a.Statement(read)
@@ -214,7 +214,7 @@ func pipelinedTransactions(t *testing.T, db, setup *bun.DB, mode string, pipelin
 
 	// A write that fails with COMMIT: nothing of the transaction stays, the error is
 	// PostgreSQL's, and the connection serves the next transaction.
-	err = db.RunInTx(Pipeline(ctx), nil, func(ctx context.Context, tx bun.Tx) error {
+	err = RunInTx(Pipeline(ctx), db, nil, func(ctx context.Context, tx bun.Conn) error {
 		if err := warm(ctx, tx); err != nil {
 			return err
 		}
@@ -230,7 +230,7 @@ func pipelinedTransactions(t *testing.T, db, setup *bun.DB, mode string, pipelin
 		t.Errorf("a write against a check constraint: %v, want SQLSTATE 23514", err)
 	}
 	var n int
-	if err := db.RunInTx(Pipeline(ctx), nil, func(ctx context.Context, tx bun.Tx) error {
+	if err := RunInTx(Pipeline(ctx), db, nil, func(ctx context.Context, tx bun.Conn) error {
 		return tx.NewRaw("SELECT n FROM typed WHERE id = ?", row.ID).Scan(ctx, &n)
 	}); err != nil || n != 8 {
 		t.Errorf("after the failed transaction: n = %d (%v), want 8 and a usable connection", n, err)
@@ -238,7 +238,7 @@ func pipelinedTransactions(t *testing.T, db, setup *bun.DB, mode string, pipelin
 
 	// A transaction that reads and writes nothing sends nothing.
 	r0, _ = sent()
-	if err := db.RunInTx(Pipeline(ctx), nil, func(context.Context, bun.Tx) error { return nil }); err != nil {
+	if err := RunInTx(Pipeline(ctx), db, nil, func(context.Context, bun.Conn) error { return nil }); err != nil {
 		t.Fatal(err)
 	}
 	if r, _ := sent(); pipelined && r != r0 {
