@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"runtime"
@@ -53,17 +54,60 @@ func fastLists(roots map[string]fastRoot) graphql.RootFieldMiddleware {
 	}
 }
 
-// fastAnswer is an answer written in advance, in a buffer of answerBuffers: gqlgen copies it
-// into its response (once), and the buffer goes back for the next answer, so that a large
-// answer's buffer is neither allocated nor cleared again for every request.
-type fastAnswer struct{ buf *[]byte }
+// fastAnswer is an answer written in advance, in a buffer of answerBuffers after answerHead
+// bytes of room, so that a large answer's buffer is neither allocated nor cleared again for
+// every request. gqlgen writes the data of a response into a bytes.Buffer: an answer that
+// comes first in it takes the buffer over (the bytes before it move into the room), rather
+// than being copied, and its buffer goes back to answerBuffers once writeDirectly has written
+// the response (adopted); otherwise the answer is copied and its buffer goes back at once.
+type fastAnswer struct {
+	buf     *[]byte
+	adopted *adoptedAnswer
+}
 
-// MarshalGQL writes the answer and gives its buffer back.
+// answerHead is the room an answer buffer keeps before its answer for what the response
+// holds before it: `{"customerPaymentGateways":`, say.
+const answerHead = 256
+
+// adoptedAnswer holds the answer buffer a response took over, until the response is written
+// (writeDirectly); a response that is not written directly leaves it to the collector.
+type adoptedAnswer struct{ buf *[]byte }
+
+type adoptedKey struct{}
+
+// withAdoption returns ctx under which a response may take an answer's buffer over.
+func withAdoption(ctx context.Context) context.Context {
+	return context.WithValue(ctx, adoptedKey{}, &adoptedAnswer{})
+}
+
+func adoptionIn(ctx context.Context) *adoptedAnswer {
+	a, _ := ctx.Value(adoptedKey{}).(*adoptedAnswer)
+	return a
+}
+
+// release gives the adopted buffer back for the next answer: the response that held it has
+// been written.
+func (a *adoptedAnswer) release() {
+	if a != nil && a.buf != nil {
+		putAnswerBuffer(a.buf)
+		a.buf = nil
+	}
+}
+
+// MarshalGQL writes the answer: into its own buffer taken over by w, or copied.
 func (a *fastAnswer) MarshalGQL(w io.Writer) {
 	if a.buf == nil {
 		return
 	}
-	_, _ = w.Write(*a.buf)
+	buf := *a.buf
+	if b, ok := w.(*bytes.Buffer); ok && a.adopted != nil && a.adopted.buf == nil && b.Len() <= answerHead {
+		start := answerHead - b.Len()
+		copy(buf[start:], b.Bytes())
+		*b = *bytes.NewBuffer(buf[start:])
+		a.adopted.buf, a.buf = a.buf, nil
+		return
+	}
+	_, _ = w.Write(buf[answerHead:])
 	putAnswerBuffer(a.buf)
 	a.buf = nil
 }
@@ -74,17 +118,18 @@ var answerBuffers sync.Pool
 // maxPooledAnswer bounds the buffers kept for reuse.
 const maxPooledAnswer = 8 << 20
 
+// getAnswerBuffer returns a buffer for an answer: answerHead bytes of room, to append to.
 func getAnswerBuffer(hint *sizeHint) *[]byte {
 	if b, ok := answerBuffers.Get().(*[]byte); ok {
 		return b
 	}
-	b := hint.buffer()
+	b := hint.buffer()[:answerHead]
 	return &b
 }
 
 func putAnswerBuffer(b *[]byte) {
 	if cap(*b) <= maxPooledAnswer {
-		*b = (*b)[:0]
+		*b = (*b)[:answerHead]
 		answerBuffers.Put(b)
 	}
 }
@@ -290,6 +335,6 @@ func (l limiter) acquire(ctx context.Context) (release func(), err error) {
 // with a buffer of about its size instead of growing to it by doubling.
 type sizeHint struct{ n atomic.Int64 }
 
-func (h *sizeHint) buffer() []byte { return make([]byte, 0, h.n.Load()+h.n.Load()/8+512) }
+func (h *sizeHint) buffer() []byte { return make([]byte, 0, answerHead+h.n.Load()+h.n.Load()/8+512) }
 
-func (h *sizeHint) note(buf []byte) { h.n.Store(int64(len(buf))) }
+func (h *sizeHint) note(buf []byte) { h.n.Store(int64(len(buf) - answerHead)) }

@@ -50,7 +50,7 @@ func (r *Resolver) fastGateways() fastRoot {
 			return nil, false
 		}
 		hint.note(*buf)
-		return &fastAnswer{buf: buf}, true
+		return &fastAnswer{buf: buf, adopted: adoptionIn(ctx)}, true
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"reflect"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -145,6 +146,32 @@ func TestFastListAnswersAsBefore(t *testing.T) {
 			}
 		})
 	}
+
+	// Answers of different sizes at once: the buffers they are written in, reused from one
+	// answer to the next (fastlist.go answerBuffers), never mix two answers.
+	queries := []string{
+		`query($c: UUID!) { customerPaymentGateways(customerId: $c) { ` + everyField + ` } }`,
+		`query($c: UUID!) { customerPaymentGateways(customerId: $c) { id displayName } }`,
+		`{ first: customerPaymentGateways(customerId: "` + customerA + `") { id }
+			second: customerPaymentGateways(customerId: "` + customerB + `") { displayName paymentTypes { paymentType } } }`,
+	}
+	want := make([]string, len(queries))
+	for i, q := range queries {
+		want[i] = tw.generic.post(e.admin, q, a).Body
+	}
+	var wg sync.WaitGroup
+	for w := range 6 {
+		wg.Go(func() {
+			for i := range 15 {
+				k := (w + i) % len(queries)
+				if got := tw.fast.post(e.admin, queries[k], a).Body; got != want[k] {
+					t.Errorf("concurrent answer to query %d:\n%.300s\nwant\n%.300s", k, got, want[k])
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // TestFastListStatements checks that the fast path sends the statements the generic path

@@ -47,6 +47,7 @@ func writeDirectly(w *directWriter, h graphql.ResponseHandler) graphql.ResponseH
 		writeData(w, resp.Data)
 		_, _ = w.Write([]byte{'}'})
 		w.written = true
+		adoptionIn(ctx).release() // resp.Data may be an answer's buffer: written, it is free
 		return &graphql.Response{}
 	}
 }

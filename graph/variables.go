@@ -56,10 +56,10 @@ type variablesExecutor struct {
 }
 
 func (e variablesExecutor) DispatchOperation(ctx context.Context, oc *graphql.OperationContext) (graphql.ResponseHandler, context.Context) {
-	h, ctx := e.GraphExecutor.DispatchOperation(ctx, oc)
 	if e.direct == nil {
-		return h, ctx
+		return e.GraphExecutor.DispatchOperation(ctx, oc)
 	}
+	h, ctx := e.GraphExecutor.DispatchOperation(withAdoption(ctx), oc)
 	return writeDirectly(e.direct, h), ctx
 }
 
