@@ -212,26 +212,28 @@ func (s *Store) ConvenienceFees(ctx context.Context, gs []*CustomerPaymentGatewa
 // Bun's row-by-row read does, every column of the structs.
 var (
 	billTypeColumns = []aggColumn[*PaymentGatewayBillType]{
-		{"bill_type_id", func(it *PaymentGatewayBillType, v []byte) error { return setInt(&it.BillTypeID, v) }},
-		{"apply_convenience_fee", func(it *PaymentGatewayBillType, v []byte) error { return setBool(&it.ApplyConvenienceFee, v) }},
+		{"bill_type_id", func(it *PaymentGatewayBillType, v []byte, _ *arena) error { return setInt(&it.BillTypeID, v) }},
+		{"apply_convenience_fee", func(it *PaymentGatewayBillType, v []byte, _ *arena) error { return setBool(&it.ApplyConvenienceFee, v) }},
 	}
 	applicationColumns = []aggColumn[*PaymentGatewayApplication]{
-		{"application_id", func(it *PaymentGatewayApplication, v []byte) error { return setUUID(&it.ApplicationID, v) }},
-		{"is_active", func(it *PaymentGatewayApplication, v []byte) error { return setBool(&it.IsActive, v) }},
-		{"primary_payment_venue", func(it *PaymentGatewayApplication, v []byte) error { return setBool(&it.PrimaryPaymentVenue, v) }},
+		{"application_id", func(it *PaymentGatewayApplication, v []byte, _ *arena) error { return setUUID(&it.ApplicationID, v) }},
+		{"is_active", func(it *PaymentGatewayApplication, v []byte, _ *arena) error { return setBool(&it.IsActive, v) }},
+		{"primary_payment_venue", func(it *PaymentGatewayApplication, v []byte, _ *arena) error {
+			return setBool(&it.PrimaryPaymentVenue, v)
+		}},
 	}
 	paymentTypeColumns = []aggColumn[*PaymentGatewayPaymentType]{
-		{"payment_type", func(it *PaymentGatewayPaymentType, v []byte) error { return setString(&it.PaymentType, v) }},
+		{"payment_type", func(it *PaymentGatewayPaymentType, v []byte, a *arena) error { return a.string(&it.PaymentType, v) }},
 	}
 	convenienceFeeColumns = []aggColumn[*ConvenienceFee]{
-		{"payment_type", func(it *ConvenienceFee, v []byte) error { return setString(&it.PaymentType, v) }},
-		{"min_range", func(it *ConvenienceFee, v []byte) error { return setOptDecimal(&it.MinRange, v) }},
-		{"max_range", func(it *ConvenienceFee, v []byte) error { return setOptDecimal(&it.MaxRange, v) }},
-		{"fee_amount", func(it *ConvenienceFee, v []byte) error { return setOptDecimal(&it.FeeAmount, v) }},
-		{"apply_at_payment_of_boot", func(it *ConvenienceFee, v []byte) error { return setOptBool(&it.ApplyAtPaymentOfBoot, v) }},
-		{"apply_at_payment_of_notice", func(it *ConvenienceFee, v []byte) error { return setOptBool(&it.ApplyAtPaymentOfNotice, v) }},
-		{"apply_at_payment_of_tow", func(it *ConvenienceFee, v []byte) error { return setOptBool(&it.ApplyAtPaymentOfTow, v) }},
-		{"total_payment_amount", func(it *ConvenienceFee, v []byte) error { return setOptDecimal(&it.TotalPaymentAmount, v) }},
-		{"apply_convenience_fee", func(it *ConvenienceFee, v []byte) error { return setOptBool(&it.ApplyConvenienceFee, v) }},
+		{"payment_type", func(it *ConvenienceFee, v []byte, a *arena) error { return a.string(&it.PaymentType, v) }},
+		{"min_range", func(it *ConvenienceFee, v []byte, a *arena) error { return a.optDecimal(&it.MinRange, v) }},
+		{"max_range", func(it *ConvenienceFee, v []byte, a *arena) error { return a.optDecimal(&it.MaxRange, v) }},
+		{"fee_amount", func(it *ConvenienceFee, v []byte, a *arena) error { return a.optDecimal(&it.FeeAmount, v) }},
+		{"apply_at_payment_of_boot", func(it *ConvenienceFee, v []byte, a *arena) error { return a.optBool(&it.ApplyAtPaymentOfBoot, v) }},
+		{"apply_at_payment_of_notice", func(it *ConvenienceFee, v []byte, a *arena) error { return a.optBool(&it.ApplyAtPaymentOfNotice, v) }},
+		{"apply_at_payment_of_tow", func(it *ConvenienceFee, v []byte, a *arena) error { return a.optBool(&it.ApplyAtPaymentOfTow, v) }},
+		{"total_payment_amount", func(it *ConvenienceFee, v []byte, a *arena) error { return a.optDecimal(&it.TotalPaymentAmount, v) }},
+		{"apply_convenience_fee", func(it *ConvenienceFee, v []byte, a *arena) error { return a.optBool(&it.ApplyConvenienceFee, v) }},
 	}
 )

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"fmt"
+	"io"
 	"regexp"
 	"strconv"
 	"strings"
@@ -86,8 +87,9 @@ var pgUnits = map[string]time.Duration{"": time.Millisecond, "us": time.Microsec
 
 // hotStatement, the first argument of a statement, asks for the pool's hot mode (see Prepare).
 // On a pool Open did not make, pgx takes it for a pgx.QueryRewriter that changes nothing, and
-// the statement runs in that pool's mode.
-type hotStatement struct{}
+// the statement runs in that pool's mode. text marks a statement whose columns are all text
+// (Params.TextConn).
+type hotStatement struct{ text bool }
 
 // RewriteQuery returns the query as it is.
 func (hotStatement) RewriteQuery(_ context.Context, _ *pgx.Conn, sql string, args []any) (string, []any, error) {
@@ -197,6 +199,9 @@ func (c *conn) QueryContext(ctx context.Context, query string, args []driver.Nam
 			return nil, err
 		}
 	}
+	if isText(args) {
+		return c.queryText(ctx, query, c.hotMode(args))
+	}
 	ctx, cancel := c.bound(ctx)
 	rows, err := c.Conn.QueryContext(ctx, query, c.hotMode(args))
 	if err != nil {
@@ -252,6 +257,94 @@ func (c *conn) hotMode(args []driver.NamedValue) []driver.NamedValue {
 		}
 	}
 	return args
+}
+
+// queryText runs a statement whose columns are all text (Params.TextConn) on pgx itself:
+// stdlib would make a string of each value for database/sql to copy into the caller's
+// sql.RawBytes; these rows hand over the bytes pgx read, valid until the next row, as
+// RawBytes are.
+func (c *conn) queryText(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	pc := c.Conn.Conn()
+	if pc.IsClosed() {
+		return nil, driver.ErrBadConn
+	}
+	values := make([]any, len(args))
+	for i, a := range args {
+		values[i] = a.Value
+	}
+	ctx, cancel := c.bound(ctx)
+	rows, err := pc.Query(ctx, query, values...)
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	// The first row is read now, as stdlib does: database/sql asks for the columns before it.
+	r := &textRows{rows: rows, cancel: cancel, ahead: true, more: rows.Next()}
+	if err := r.rows.Err(); err != nil {
+		r.Close()
+		return nil, err
+	}
+	for _, f := range r.rows.FieldDescriptions() {
+		if f.Format != pgx.TextFormatCode {
+			r.Close()
+			return nil, fmt.Errorf("database: column %s of a text statement is not text", f.Name)
+		}
+	}
+	return r, nil
+}
+
+// textRows are the rows of a text statement (queryText).
+type textRows struct {
+	rows   pgx.Rows
+	cancel context.CancelFunc
+	// ahead: the first row was read by queryText; more: there was one.
+	ahead, more bool
+}
+
+func (r *textRows) Columns() []string {
+	fields := r.rows.FieldDescriptions()
+	names := make([]string, len(fields))
+	for i, f := range fields {
+		names[i] = f.Name
+	}
+	return names
+}
+
+func (r *textRows) Close() error {
+	defer r.cancel()
+	r.rows.Close()
+	return r.rows.Err()
+}
+
+func (r *textRows) Next(dest []driver.Value) error {
+	more := r.more
+	if !r.ahead {
+		more = r.rows.Next()
+	}
+	r.ahead = false
+	if !more {
+		if err := r.rows.Err(); err != nil {
+			return err
+		}
+		return io.EOF
+	}
+	for i, v := range r.rows.RawValues() {
+		if v == nil {
+			dest[i] = nil // NULL, not an empty []byte
+		} else {
+			dest[i] = v
+		}
+	}
+	return nil
+}
+
+// isText tells whether args are those of a text statement (Params.TextConn).
+func isText(args []driver.NamedValue) bool {
+	if len(args) == 0 {
+		return false
+	}
+	h, ok := args[0].Value.(hotStatement)
+	return ok && h.text
 }
 
 // isHot tells whether args are those of a hot statement.

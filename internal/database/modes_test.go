@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -72,6 +74,40 @@ func TestHotStatementModes(t *testing.T) {
 			}
 			if count != 4 || second != id || name != "x" {
 				t.Errorf("lists read back %d, %s, %q; want 4, %s, x", count, second, name, id)
+			}
+			// A text statement: its bytes as PostgreSQL sent them, NULL as nil, two rows
+			// each read before the next; a binary column is refused.
+			var text Params
+			rows, err := conn.NewSelect().ColumnExpr("?::uuid::text", text.Arg(id)).ColumnExpr(`(array[g::text, NULL, 'a "b"'])::text`).
+				ColumnExpr("NULL::text").TableExpr("generate_series(1, 2) g").Conn(text.TextConn(conn)).Rows(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got3 []string
+			for rows.Next() {
+				var a, b, null sql.RawBytes
+				if err := rows.Scan(&a, &b, &null); err != nil {
+					t.Fatal(err)
+				}
+				if null != nil {
+					t.Errorf("NULL read as %q", null)
+				}
+				got3 = append(got3, string(a)+" "+string(b))
+			}
+			if err := rows.Err(); err != nil {
+				t.Fatal(err)
+			}
+			rows.Close()
+			if want := []string{id.String() + ` {1,NULL,"a \"b\""}`, id.String() + ` {2,NULL,"a \"b\""}`}; !slices.Equal(got3, want) {
+				t.Errorf("text statement read %q, want %q", got3, want)
+			}
+			if c.mode == "" {
+				var binary Params
+				var n int
+				err := conn.NewRaw("SELECT ?::int", binary.Arg(1)).Conn(binary.TextConn(conn)).Scan(ctx, &n)
+				if err == nil || !strings.Contains(err.Error(), "not text") {
+					t.Errorf("a binary column in a text statement: %v, want an error", err)
+				}
 			}
 			var named int
 			if err := conn.QueryRowContext(ctx, "SELECT count(*) FROM pg_prepared_statements WHERE strpos(statement, 'hot' || 'marker') > 0").Scan(&named); err != nil {

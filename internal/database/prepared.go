@@ -85,7 +85,17 @@ func (p *Params) Conn(db bun.IDB) bun.IConn {
 	default:
 		panic(fmt.Sprintf("database: cannot run hot statements on %T", db))
 	}
-	return hot{conn, p}
+	return hot{conn: conn, params: p}
+}
+
+// TextConn is Conn for a statement whose columns are all text (cast to ::text where they are
+// not), read into sql.RawBytes: the rows hand over the bytes PostgreSQL sent, without the
+// string that database/sql makes of each value on the way. It runs on pgx itself, outside a
+// pipelined transaction's batches; a column that comes in binary is an error.
+func (p *Params) TextConn(db bun.IDB) bun.IConn {
+	h := p.Conn(db).(hot)
+	h.text = true
+	return h
 }
 
 // Statement returns the text of q, written with p, and its bound values: the statement that
@@ -111,6 +121,8 @@ func (p *Params) Exec(ctx context.Context, db bun.IDB, query string, args ...any
 type hot struct {
 	conn   bun.IConn
 	params *Params
+	// text: the statement's columns are all text (TextConn).
+	text bool
 }
 
 // args are the arguments of the statement: the marker that asks for the pool's hot mode,
@@ -123,7 +135,7 @@ func (h hot) args(ctx context.Context) ([]any, error) {
 	if s, ok := ctx.Value(argsKey{}).(*argsSink); ok {
 		s.args = h.params.values
 	}
-	return append([]any{hotStatement{}}, h.params.values...), nil
+	return append([]any{hotStatement{text: h.text}}, h.params.values...), nil
 }
 
 var errNoArgs = errors.New("database: a hot statement binds no value: pass its values through Params.Arg")
