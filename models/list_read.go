@@ -241,7 +241,8 @@ func setBool(dst *bool, v []byte) error {
 
 // arena holds the strings, optional booleans and decimals of one read's items, allocated a
 // block at a time rather than one by one (a few thousand of each for 100 gateways' lists).
-// What it hands out is never written again; a block lives as long as an item points into it.
+// Each value it hands out belongs to one item alone; a block lives as long as an item points
+// into it.
 type arena struct {
 	text     strings.Builder
 	bools    []bool

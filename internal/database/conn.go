@@ -278,8 +278,7 @@ func (c *conn) queryText(ctx context.Context, query string, args []driver.NamedV
 		cancel()
 		return nil, err
 	}
-	// The first row is read now, as stdlib does: database/sql asks for the columns before it.
-	r := &textRows{rows: rows, cancel: cancel, ahead: true, more: rows.Next()}
+	r := &textRows{aheadRows: aheadRows{rows: rows, skip: true, more: rows.Next()}, cancel: cancel}
 	if err := r.rows.Err(); err != nil {
 		r.Close()
 		return nil, err
@@ -293,21 +292,49 @@ func (c *conn) queryText(ctx context.Context, query string, args []driver.NamedV
 	return r, nil
 }
 
-// textRows are the rows of a text statement (queryText).
-type textRows struct {
-	rows   pgx.Rows
-	cancel context.CancelFunc
-	// ahead: the first row was read by queryText; more: there was one.
-	ahead, more bool
+// aheadRows are pgx's rows read for database/sql, as stdlib reads them: the first row is
+// read before database/sql asks for the columns, so that an error of the statement is the
+// query's.
+type aheadRows struct {
+	rows pgx.Rows
+	cols []string
+	// skip: the first row was read ahead, more tells whether there was one.
+	skip, more bool
 }
 
-func (r *textRows) Columns() []string {
-	fields := r.rows.FieldDescriptions()
-	names := make([]string, len(fields))
-	for i, f := range fields {
-		names[i] = f.Name
+func (r *aheadRows) Columns() []string {
+	if r.cols == nil {
+		fields := r.rows.FieldDescriptions()
+		r.cols = make([]string, len(fields))
+		for i, f := range fields {
+			r.cols[i] = f.Name
+		}
 	}
-	return names
+	return r.cols
+}
+
+// next moves to the next row and returns its values as PostgreSQL sent them (nil for NULL),
+// valid until the next call; io.EOF, or the rows' error, after the last.
+func (r *aheadRows) next() ([][]byte, error) {
+	more := r.more
+	if r.skip {
+		r.skip = false
+	} else {
+		more = r.rows.Next()
+	}
+	if !more {
+		if err := r.rows.Err(); err != nil {
+			return nil, err
+		}
+		return nil, io.EOF
+	}
+	return r.rows.RawValues(), nil
+}
+
+// textRows are the rows of a text statement (queryText).
+type textRows struct {
+	aheadRows
+	cancel context.CancelFunc
 }
 
 func (r *textRows) Close() error {
@@ -317,18 +344,11 @@ func (r *textRows) Close() error {
 }
 
 func (r *textRows) Next(dest []driver.Value) error {
-	more := r.more
-	if !r.ahead {
-		more = r.rows.Next()
+	values, err := r.next()
+	if err != nil {
+		return err
 	}
-	r.ahead = false
-	if !more {
-		if err := r.rows.Err(); err != nil {
-			return err
-		}
-		return io.EOF
-	}
-	for i, v := range r.rows.RawValues() {
+	for i, v := range values {
 		if v == nil {
 			dest[i] = nil // NULL, not an empty []byte
 		} else {

@@ -5,7 +5,6 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
-	"io"
 	"reflect"
 	"slices"
 
@@ -219,7 +218,7 @@ func (t *txn) rows(br pgx.BatchResults) (driver.Rows, error) {
 		// timeout, say) is the query's.
 		more := rows.Next()
 		if err = rows.Err(); err == nil {
-			return &batchRows{rows: rows, br: br, t: t, m: t.conn.Conn.Conn().TypeMap(), skip: true, more: more}, nil
+			return &batchRows{aheadRows: aheadRows{rows: rows, skip: true, more: more}, br: br, t: t, m: t.conn.Conn.Conn().TypeMap()}, nil
 		}
 		rows.Close()
 	}
@@ -306,25 +305,11 @@ func batchValues(vs []any) []any {
 
 // batchRows are the rows of the last statement of a batch, read as stdlib reads rows.
 type batchRows struct {
-	rows  pgx.Rows
+	aheadRows
 	br    pgx.BatchResults
 	t     *txn
 	m     *pgtype.Map
 	funcs []func([]byte) (driver.Value, error)
-	cols  []string
-	// skip: the first row was read by query, more tells whether there was one.
-	skip, more bool
-}
-
-func (r *batchRows) Columns() []string {
-	if r.cols == nil {
-		fields := r.rows.FieldDescriptions()
-		r.cols = make([]string, len(fields))
-		for i, f := range fields {
-			r.cols[i] = f.Name
-		}
-	}
-	return r.cols
 }
 
 // Close closes the rows, and their batch unless statements sent ahead are to be read.
@@ -349,19 +334,11 @@ func (r *batchRows) Next(dest []driver.Value) error {
 			r.funcs[i] = valueFunc(r.m, f.DataTypeOID, f.Format)
 		}
 	}
-	more := r.more
-	if r.skip {
-		r.skip = false
-	} else {
-		more = r.rows.Next()
+	values, err := r.next()
+	if err != nil {
+		return err
 	}
-	if !more {
-		if err := r.rows.Err(); err != nil {
-			return err
-		}
-		return io.EOF
-	}
-	for i, raw := range r.rows.RawValues() {
+	for i, raw := range values {
 		if raw == nil {
 			dest[i] = nil
 			continue
