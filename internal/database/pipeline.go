@@ -381,16 +381,14 @@ func valueFunc(m *pgtype.Map, oid uint32, format int16) func([]byte) (driver.Val
 		return scanAs[pgtype.Timestamp](m, oid, format, pgtype.Timestamp.Value)
 	case pgtype.TimestamptzOID:
 		return scanAs[pgtype.Timestamptz](m, oid, format, pgtype.Timestamptz.Value)
-	case pgtype.UUIDOID, pgtype.NumericOID:
-		if format == pgtype.BinaryFormatCode {
-			if oid == pgtype.UUIDOID {
-				return uuidText
-			}
-			return numericText
-		}
-		return scanAs[string](m, oid, format, func(d string) (driver.Value, error) { return d, nil })
 	default:
 		if format == pgtype.BinaryFormatCode {
+			switch oid {
+			case pgtype.UUIDOID:
+				return uuidText
+			case pgtype.NumericOID:
+				return numericText
+			}
 			return asText(m, oid)
 		}
 		return scanAs[string](m, oid, format, func(d string) (driver.Value, error) { return d, nil })
@@ -409,7 +407,7 @@ func uuidText(src []byte) (driver.Value, error) {
 
 // numericText converts a numeric in PostgreSQL's binary form to the text PostgreSQL writes
 // (numeric_out), as asText would, without math/big: a sign, digits in base 10,000 from a
-// weight, and the display scale. TestNumericText compares it with PostgreSQL's own text.
+// weight, and the display scale. TestBinaryAsText compares it with PostgreSQL's own text.
 func numericText(src []byte) (driver.Value, error) {
 	if len(src) < 8 {
 		return nil, errBadNumeric
@@ -468,8 +466,9 @@ func numericText(src []byte) (driver.Value, error) {
 
 var errBadNumeric = errors.New("database: malformed binary numeric")
 
-// asText converts a value pgx's statement cache asked for in binary (a UUID, a numeric, an
-// array) to its text, as stdlib gives it: stdlib asks for the others in text.
+// asText converts a value pgx's statement cache asked for in binary (an array, say; UUIDs
+// and numerics have uuidText and numericText) to its text, as stdlib gives it: stdlib asks
+// for the others in text.
 func asText(m *pgtype.Map, oid uint32) func([]byte) (driver.Value, error) {
 	typ, ok := m.TypeForOID(oid)
 	if !ok {
