@@ -1,8 +1,12 @@
 package models
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -32,23 +36,54 @@ type AuditEntry struct {
 
 // writeAudit adds the audit row of a committed change inside tx.
 func writeAudit(ctx context.Context, tx bun.IDB, entityType, entityID, actor, action string, version int, at time.Time, p *patch) error {
-	e := &AuditEntry{
-		EntityType: entityType, EntityID: entityID, At: at, Actor: actor,
-		Action: action, Version: version, Changes: auditChanges(p),
+	changes, err := auditChanges(p)
+	if err != nil {
+		return fmt.Errorf("write audit: %w", err)
 	}
-	if _, err := tx.NewInsert().Model(e).ExcludeColumn("id").Returning("NULL").Exec(ctx); err != nil {
+	e := &AuditEntry{EntityType: entityType, EntityID: entityID, At: at, Actor: actor, Action: action, Version: version}
+	if _, err := tx.NewInsert().Model(e).ExcludeColumn("id").Value("changes", "?", changes).Returning("NULL").Exec(ctx); err != nil {
 		return fmt.Errorf("write audit: %w", err)
 	}
 	return nil
 }
 
-// auditChanges is the changes column of p's audit row.
-func auditChanges(p *patch) JSONObject {
-	changes := make(JSONObject, len(p.changes))
-	for k, v := range p.changes {
-		changes[k] = v
+// auditChanges is the changes column of p's audit row, {"field":{"from":…,"to":…},…}, as JSON
+// text: what json.Marshal writes of p.changes, but with the JSON the lists wrote of themselves
+// (json.RawMessage, from json.Marshal) copied as it is, where json.Marshal would scan and
+// compact it again (a tenth of a gateway update's CPU went to its audit row).
+func auditChanges(p *patch) (string, error) {
+	var b bytes.Buffer
+	b.WriteByte('{')
+	for i, field := range slices.Sorted(maps.Keys(p.changes)) {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		c := p.changes[field]
+		appendJSONString(&b, field)
+		b.WriteString(`:{"from":`)
+		if err := appendAuditValue(&b, c.From); err != nil {
+			return "", err
+		}
+		b.WriteString(`,"to":`)
+		if err := appendAuditValue(&b, c.To); err != nil {
+			return "", err
+		}
+		b.WriteByte('}')
 	}
-	return changes
+	b.WriteByte('}')
+	return b.String(), nil
+}
+
+// appendAuditValue writes v as JSON: a json.RawMessage as it is, anything else with
+// json.Marshal.
+func appendAuditValue(b *bytes.Buffer, v any) error {
+	if raw, ok := v.(json.RawMessage); ok && len(raw) > 0 {
+		b.Write(raw)
+		return nil
+	}
+	out, err := json.Marshal(v)
+	b.Write(out)
+	return err
 }
 
 // History returns the latest committed changes of each record, newest first, with one query

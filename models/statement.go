@@ -40,11 +40,15 @@ func updateWithAudit(ctx context.Context, db bun.IDB, entity string, r record, c
 		fields[i] = f
 		args = append(args, f.Value(strct).Interface())
 	}
+	changes, err := auditChanges(p)
+	if err != nil {
+		return fmt.Errorf("update %s: audit: %w", entity, err)
+	}
 	pk := table.PKs[0]
 	args = append(args, pk.Value(strct).Interface(),
-		entity, rec.ID.String(), rec.Version, actionUpdate, actor, rec.UpdatedAt, auditChanges(p))
+		entity, rec.ID.String(), rec.Version, actionUpdate, actor, rec.UpdatedAt, changes)
 	var params database.Params
-	_, err := params.Exec(ctx, db, updateText(table, pk, fields), params.Args(args...)...)
+	_, err = params.Exec(ctx, db, updateText(table, pk, fields), params.Args(args...)...)
 	if err != nil {
 		return fmt.Errorf("update %s: %w", entity, err)
 	}
