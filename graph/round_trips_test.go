@@ -7,16 +7,10 @@ import (
 	"github.com/payplat/paygql/internal/database"
 )
 
-// maxRoundTrips is how many round trips to PostgreSQL each entity's update takes at most:
-// BEGIN with the lock-and-read (and the child lists the update needs, for the entities whose
-// key holds their id), then the writes, the audit row and COMMIT. A sub-dealer, named by its
-// code, reads its users in a round trip of their own.
-var maxRoundTrips = map[string]int64{
-	"connector configuration":  2,
-	"customer payment gateway": 2,
-	"sub-dealer":               3,
-	"device purchase order":    2,
-}
+// updateRoundTrips is how many round trips to PostgreSQL every entity's update takes: BEGIN
+// with the lock-and-read and the child lists the update needs, then the writes, the audit row
+// and COMMIT.
+const updateRoundTrips = 2
 
 // sentBy returns the round trips and statements the store's pool sends while fn runs.
 func (e *env) sentBy(fn func()) (roundTrips, statements int64) {
@@ -31,9 +25,8 @@ func (e *env) sentBy(fn func()) (roundTrips, statements int64) {
 }
 
 // TestUpdateRoundTrips counts the round trips of each entity's update, directly and behind
-// PgBouncer in transaction mode with default_query_exec_mode=exec and simple_protocol: the
-// connector configuration's takes two, the others no more than maxRoundTrips, and each
-// commits (its version rises by one).
+// PgBouncer in transaction mode with default_query_exec_mode=exec and simple_protocol: each
+// takes updateRoundTrips and commits (its version rises by one).
 func TestUpdateRoundTrips(t *testing.T) {
 	for _, setup := range []struct {
 		name string
@@ -63,8 +56,8 @@ func TestUpdateRoundTrips(t *testing.T) {
 					t.Fatalf("%s: update: %v %v %s", c.name, err, o.userErrors, o.response.Body)
 				}
 				t.Logf("%s: %d round trips, %d statements", c.name, trips, statements)
-				if trips > maxRoundTrips[c.name] {
-					t.Errorf("%s: %d round trips, want at most %d", c.name, trips, maxRoundTrips[c.name])
+				if trips != updateRoundTrips {
+					t.Errorf("%s: %d round trips, want %d", c.name, trips, updateRoundTrips)
 				}
 				if _, history := e.read(c, key); history[0] != o.version() || o.version() != 4 {
 					t.Errorf("%s: version %d, history %v: want the update committed as version 4", c.name, o.version(), history)

@@ -113,9 +113,8 @@ type entity[R record, K, F any] struct {
 	// prepare (optional: gateways, sub-dealers and orders) loads what an update's merge needs
 	// beside the record, such as its child lists.
 	prepare func(ctx context.Context, db bun.IDB, r R, f F) error
-	// ahead (optional: gateways and orders, whose keys hold their ids) returns the statements
-	// prepare sends for the record named by key, so that they go in the round trip of the
-	// lock-and-read (database.Ahead).
+	// ahead (optional: with prepare) returns the statements prepare sends for the record named
+	// by key, so that they go in the round trip of the lock-and-read (database.Ahead).
 	ahead func(db bun.IDB, key K, f F) ([]database.Statement, error)
 	// merge applies f to r through p and returns what to write beside r.
 	merge func(f F, p *patch, box *secrets.Box, r R) []writer

@@ -32,8 +32,17 @@ var subDealers = &entity[*SubDealer, string, *subDealerChange]{
 		return Path{"mainDealerCode"}
 	},
 	prepare: loadUsers,
-	merge:   (*subDealerChange).merge,
-	check:   checkSubDealerCodes,
+	ahead: func(db bun.IDB, code string, c *subDealerChange) ([]database.Statement, error) {
+		if !c.needsUsers() {
+			return nil, nil
+		}
+		var rows []*SubDealerUser
+		var p database.Params
+		s, err := p.Statement(usersQuery(db, code, c, &rows, &p))
+		return []database.Statement{s}, err
+	},
+	merge: (*subDealerChange).merge,
+	check: checkSubDealerCodes,
 	whole: func(ctx context.Context, db bun.IDB, d *SubDealer) error {
 		if d.Users != nil {
 			return nil
@@ -52,22 +61,16 @@ var subDealers = &entity[*SubDealer, string, *subDealerChange]{
 
 // loadUsers loads what an update of the users needs, with one statement: the sub-dealer's
 // users, and the users of other sub-dealers that hold a code the input sends (c.takenCodes,
-// which checkSubDealerCodes reports as DUPLICATE).
+// which checkSubDealerCodes reports as DUPLICATE). The statement names the sub-dealer by its
+// code, which the update's key holds, so that it goes in the round trip of the lock-and-read
+// (ahead); the sub-dealer is locked by then, so its code names the same row.
 func loadUsers(ctx context.Context, db bun.IDB, d *SubDealer, c *subDealerChange) error {
-	if !c.Users.IsSet() && !c.RemoveUserIDs.IsSet() {
+	if !c.needsUsers() {
 		return nil
-	}
-	codes := []string{}
-	for _, u := range c.Users.Value() {
-		if c := u.Code.Value(); c != nil && *c != "" {
-			codes = append(codes, *c)
-		}
 	}
 	var rows []*SubDealerUser
 	var p database.Params
-	err := db.NewSelect().Model(&rows).Where("sdu.sub_dealer_id = ? OR sdu.code = ANY(?::text[])", p.Arg(d.ID), p.Arg(codes)).
-		OrderExpr("sdu.position").Conn(p.Conn(db)).Scan(ctx)
-	if err != nil {
+	if err := usersQuery(db, d.Code, c, &rows, &p).Scan(ctx); err != nil {
 		return fmt.Errorf("load users: %w", err)
 	}
 	d.Users, c.takenCodes = []*SubDealerUser{}, map[string]bool{}
@@ -79,6 +82,22 @@ func loadUsers(ctx context.Context, db bun.IDB, d *SubDealer, c *subDealerChange
 		}
 	}
 	return nil
+}
+
+// needsUsers tells whether the update changes the users, and so loads them (loadUsers).
+func (c *subDealerChange) needsUsers() bool { return c.Users.IsSet() || c.RemoveUserIDs.IsSet() }
+
+// usersQuery is loadUsers' statement for the sub-dealer with code, its values bound in p.
+func usersQuery(db bun.IDB, code string, c *subDealerChange, rows *[]*SubDealerUser, p *database.Params) *bun.SelectQuery {
+	codes := []string{}
+	for _, u := range c.Users.Value() {
+		if c := u.Code.Value(); c != nil && *c != "" {
+			codes = append(codes, *c)
+		}
+	}
+	return db.NewSelect().Model(rows).
+		Where("sdu.sub_dealer_id = (SELECT id FROM sub_dealers WHERE code = ?) OR sdu.code = ANY(?::text[])", p.Arg(code), p.Arg(codes)).
+		OrderExpr("sdu.position").Conn(p.Conn(db))
 }
 
 // checkSubDealerCodes reports a code, erpCode or user code that another record holds, together
