@@ -94,6 +94,7 @@ func bulkText(kind string, table *schema.Table, build func(b *strings.Builder)) 
 // null as they are (money as its exact text), arrays as arrays, bytea as hex text.
 func bulkRows[T listItem](table *schema.Table, items []T) (string, error) {
 	var b bytes.Buffer
+	b.Grow(2 + len(items)*len(table.Fields)*32) // a column's name and value: 32 bytes or so
 	b.WriteByte('[')
 	for i, it := range items {
 		if i > 0 {
