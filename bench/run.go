@@ -21,6 +21,7 @@ import (
 	"github.com/payplat/paygql/internal/auth"
 	"github.com/payplat/paygql/internal/database"
 	"github.com/payplat/paygql/internal/pgserver"
+	"github.com/payplat/paygql/internal/proc"
 	"github.com/payplat/paygql/internal/secrets"
 )
 
@@ -353,11 +354,11 @@ func (b *bench) cell(ctx context.Context, w *workload, variant string, c, rep in
 	if err != nil {
 		return cellResult{}, err
 	}
-	resetPeakRSS(serverPID)
-	srv0, pg0, self0 := cpuTime(serverPID), treeCPUTime(pgPID), cpuTime(self)
+	proc.ResetPeakRSS(serverPID)
+	srv0, pg0, self0 := proc.CPUTime(serverPID), proc.TreeCPUTime(pgPID), proc.CPUTime(self)
 	profiled := b.startProfile(w, variant, c, rep)
 	res := closedLoop(ctx, workers, b.opt.duration, seed, b.requestNumbers())
-	srv1, pg1, self1 := cpuTime(serverPID), treeCPUTime(pgPID), cpuTime(self)
+	srv1, pg1, self1 := proc.CPUTime(serverPID), proc.TreeCPUTime(pgPID), proc.CPUTime(self)
 	if err := profiled(); err != nil {
 		return cellResult{}, err
 	}
@@ -381,7 +382,7 @@ func (b *bench) cell(ctx context.Context, w *workload, variant string, c, rep in
 	}
 	if isServerVariant(variant) {
 		r.ServerCPUUs = us(srv1 - srv0)
-		r.ServerPeakRSSB = peakRSS(serverPID)
+		r.ServerPeakRSSB = proc.PeakRSS(serverPID)
 		r.WireBytes, r.BodyBytes = float64(sizes.wire.Load())/n, float64(sizes.body.Load())/n
 	}
 	return r, nil

@@ -1,25 +1,20 @@
 package graph_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"runtime/metrics"
-	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/payplat/paygql/graph"
 	"github.com/payplat/paygql/internal/auth"
+	"github.com/payplat/paygql/internal/proc"
 	"github.com/payplat/paygql/internal/testenv"
-	"github.com/payplat/paygql/models"
 )
 
 // goroutinesCreated is how many goroutines this process has started: each one a request
@@ -87,49 +82,18 @@ func BenchmarkConnectorUpdate(b *testing.B) {
 	if out := update(); !strings.Contains(out, `"apiKey":"••••0001"`) || !strings.Contains(out, `"password":"••••0003"`) {
 		b.Fatalf("not masked: %s", out)
 	}
+	var backend int
+	if err := store.DB.NewRaw("SELECT pg_backend_pid()").Scan(b.Context(), &backend); err != nil {
+		b.Fatal(err)
+	}
+	postmaster := proc.Parent(backend)
 	b.ReportAllocs()
 	b.ResetTimer()
-	pg := postgresCPU(b, store)
-	before, started, pgBefore := cpuTime(), goroutinesCreated(), pg()
+	before, started, pgBefore := cpuTime(), goroutinesCreated(), proc.TreeCPUTime(postmaster)
 	for b.Loop() {
 		update()
 	}
 	b.ReportMetric(float64((cpuTime()-before).Microseconds())/float64(b.N), "cpu-µs/op")
 	b.ReportMetric(float64(goroutinesCreated()-started)/float64(b.N), "goroutines/op")
-	b.ReportMetric(float64((pg()-pgBefore).Microseconds())/float64(b.N), "pg-cpu-µs/op")
-}
-
-// postgresCPU returns a clock of the CPU time that the living processes of store's PostgreSQL
-// server (the children of its postmaster: backends and background workers) have used, read
-// from /proc at a resolution of 10 ms.
-func postgresCPU(b *testing.B, store *models.Store) func() time.Duration {
-	var backend int
-	if err := store.DB.NewRaw("SELECT pg_backend_pid()").Scan(b.Context(), &backend); err != nil {
-		b.Fatal(err)
-	}
-	stat := func(pid int) (ppid int, ticks int64) {
-		s, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-		if err != nil {
-			return 0, 0
-		}
-		// Fields after the command name: state, ppid, … utime (14th), stime (15th).
-		f := strings.Fields(string(s[bytes.LastIndexByte(s, ')')+1:]))
-		ppid, _ = strconv.Atoi(f[1])
-		user, _ := strconv.ParseInt(f[11], 10, 64)
-		system, _ := strconv.ParseInt(f[12], 10, 64)
-		return ppid, user + system
-	}
-	postmaster, _ := stat(backend)
-	return func() time.Duration {
-		var ticks int64
-		dirs, _ := filepath.Glob("/proc/[0-9]*")
-		for _, d := range dirs {
-			if pid, err := strconv.Atoi(filepath.Base(d)); err == nil {
-				if ppid, t := stat(pid); ppid == postmaster {
-					ticks += t
-				}
-			}
-		}
-		return time.Duration(ticks) * 10 * time.Millisecond
-	}
+	b.ReportMetric(float64((proc.TreeCPUTime(postmaster)-pgBefore).Microseconds())/float64(b.N), "pg-cpu-µs/op")
 }

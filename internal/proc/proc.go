@@ -1,4 +1,6 @@
-package main
+// Package proc reads what Linux's /proc says about a process: its CPU time, its children's,
+// its parent and its peak resident set size (go run ./bench, BenchmarkConnectorUpdate).
+package proc
 
 import (
 	"bytes"
@@ -37,15 +39,21 @@ func readStat(pid int) (procStat, bool) {
 	return procStat{ppid: int(num(1)), utime: num(11), stime: num(12), cutime: num(13), cstime: num(14)}, true
 }
 
-// cpuTime returns the CPU time pid has used, its own threads only.
-func cpuTime(pid int) time.Duration {
+// CPUTime returns the CPU time pid has used, its own threads only.
+func CPUTime(pid int) time.Duration {
 	s, _ := readStat(pid)
 	return time.Duration(s.utime+s.stime) * clockTick
 }
 
-// treeCPUTime returns the CPU time of pid and of its children, living and ended: that of
+// Parent returns the pid of pid's parent, 0 when unknown.
+func Parent(pid int) int {
+	s, _ := readStat(pid)
+	return s.ppid
+}
+
+// TreeCPUTime returns the CPU time of pid and of its children, living and ended: that of
 // a PostgreSQL server is the postmaster's with every backend's.
-func treeCPUTime(pid int) time.Duration {
+func TreeCPUTime(pid int) time.Duration {
 	root, ok := readStat(pid)
 	if !ok {
 		return 0
@@ -64,14 +72,14 @@ func treeCPUTime(pid int) time.Duration {
 	return time.Duration(total) * clockTick
 }
 
-// resetPeakRSS starts pid's peak resident set size afresh (Linux 4.0+); it reports whether
+// ResetPeakRSS starts pid's peak resident set size afresh (Linux 4.0+); it reports whether
 // the kernel let it.
-func resetPeakRSS(pid int) bool {
+func ResetPeakRSS(pid int) bool {
 	return os.WriteFile("/proc/"+strconv.Itoa(pid)+"/clear_refs", []byte("5"), 0) == nil
 }
 
-// peakRSS returns pid's peak resident set size (VmHWM) in bytes, 0 when unknown.
-func peakRSS(pid int) int64 {
+// PeakRSS returns pid's peak resident set size (VmHWM) in bytes, 0 when unknown.
+func PeakRSS(pid int) int64 {
 	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
 	if err != nil {
 		return 0
