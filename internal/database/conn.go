@@ -240,23 +240,42 @@ func (c *conn) hotMode(args []driver.NamedValue) []driver.NamedValue {
 		return args
 	}
 	args[0].Value = c.c.hot
-	described := c.c.hot == pgx.QueryExecModeCacheStatement || c.c.hot == pgx.QueryExecModeCacheDescribe ||
-		c.c.hot == pgx.QueryExecModeDescribeExec
 	for i := range args[1:] {
-		switch v := args[i+1].Value.(type) {
-		case uuid.UUID:
-			if described {
-				// pgx knows the parameter is a uuid: the bytes it is, where its
-				// driver.Valuer would format it as text for pgx to parse back.
-				args[i+1].Value = [16]byte(v)
-			}
-		case []uuid.UUID:
-			if !described {
-				args[i+1].Value = textUUIDs(v)
-			}
-		}
+		args[i+1].Value = c.c.sendable(args[i+1].Value)
 	}
 	return args
+}
+
+// sendable returns a value of a statement in the hot mode as pgx encodes it without a detour.
+// A UUID's driver.Valuer formats it as text, which pgx cannot put into a described uuid
+// parameter: it builds an error (with the value formatted by %#v), parses the text back and
+// tries again, for every UUID sent. So where the mode describes statements, a UUID, or a list
+// of them, goes as its bytes. Where it does not (exec, simple_protocol), pgx sends a parameter
+// of unknown type as text and has no text form of a list of driver.Valuers: a list of UUIDs
+// goes as a text[] the query casts to uuid[].
+func (c *connector) sendable(v any) any {
+	described := c.hot == pgx.QueryExecModeCacheStatement || c.hot == pgx.QueryExecModeCacheDescribe ||
+		c.hot == pgx.QueryExecModeDescribeExec
+	switch v := v.(type) {
+	case uuid.UUID:
+		if described {
+			return [16]byte(v)
+		}
+	case []uuid.UUID:
+		if described {
+			b := make([][16]byte, len(v))
+			for i, id := range v {
+				b[i] = id
+			}
+			return b
+		}
+		s := make([]string, len(v))
+		for i, id := range v {
+			s[i] = id.String()
+		}
+		return s
+	}
+	return v
 }
 
 // queryText runs a statement whose columns are all text (Params.TextConn) on pgx itself:
@@ -374,21 +393,6 @@ func isHot(args []driver.NamedValue) bool {
 	}
 	_, ok := args[0].Value.(hotStatement)
 	return ok
-}
-
-// textUUIDs returns a list of UUIDs as text, else v: the modes that do not describe a
-// statement send a parameter of unknown type as text, and pgx has no text form of a list of
-// driver.Valuers: a text[] the query casts to uuid[].
-func textUUIDs(v any) any {
-	ids, ok := v.([]uuid.UUID)
-	if !ok {
-		return v
-	}
-	s := make([]string, len(ids))
-	for j, id := range ids {
-		s[j] = id.String()
-	}
-	return s
 }
 
 // txn is a transaction begun by conn.BeginTx: pgx's, or a pipelined one.

@@ -200,7 +200,7 @@ func (t *txn) query(ctx context.Context, query string, args []driver.NamedValue)
 	b.Queue(query, bargs...)
 	ahead := slices.Clone(aheadOf(ctx))
 	for i, s := range ahead {
-		ahead[i].Args = batchValues(s.Args)
+		ahead[i].Args = t.conn.batchValues(s.Args)
 		b.Queue(s.SQL, ahead[i].Args...)
 	}
 	br, err := t.send(ctx, b, n)
@@ -283,7 +283,7 @@ func (t *txn) rollbackSent() error {
 }
 
 // batchArgs are args as a batch takes them: the pool's mode runs every statement of a batch,
-// so the hot marker goes, and a list of UUIDs becomes text (see hotMode).
+// so the hot marker goes, and the values are those the mode takes (sendable).
 func (c *conn) batchArgs(args []driver.NamedValue) []any {
 	if len(args) > 0 {
 		if _, ok := args[0].Value.(hotStatement); ok {
@@ -292,16 +292,16 @@ func (c *conn) batchArgs(args []driver.NamedValue) []any {
 	}
 	out := make([]any, len(args))
 	for i, a := range args {
-		out[i] = textUUIDs(a.Value)
+		out[i] = c.c.sendable(a.Value)
 	}
 	return out
 }
 
 // batchValues are the values of a statement sent ahead as a batch takes them (batchArgs).
-func batchValues(vs []any) []any {
+func (c *conn) batchValues(vs []any) []any {
 	out := make([]any, len(vs))
 	for i, v := range vs {
-		out[i] = textUUIDs(v)
+		out[i] = c.c.sendable(v)
 	}
 	return out
 }
