@@ -15,7 +15,6 @@ import (
 	"sync/atomic"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/uptrace/bun"
 
 	"github.com/payplat/paygql/graph"
 	"github.com/payplat/paygql/internal/auth"
@@ -25,8 +24,9 @@ import (
 	"github.com/payplat/paygql/models"
 )
 
-// statement is one SQL statement as the server sent it: with its values in its text (Args
-// nil: the simple protocol) or as a prepared statement with its arguments.
+// statement is one SQL statement as the server sent it, with the arguments pgx got: its bound
+// values, after the query-mode option the server's pool puts first in those of a statement sent
+// on its own (none for a statement in a batch, which runs in the connection's mode).
 type statement struct {
 	SQL  string
 	Args []any
@@ -38,66 +38,59 @@ type statement struct {
 // transaction is the statements of one request, in order.
 type transaction []statement
 
-// captureHook is a Bun query hook that records every statement the server's database handle
-// sends.
-type captureHook struct {
+// captureTracer is a pgx tracer on the capturing pool that records every statement it sends,
+// BEGIN, the transaction's timeouts and COMMIT included, with its round trip: a query sent on
+// its own is one, a batch (a pipelined transaction's, internal/database/pipeline.go) is one.
+type captureTracer struct {
 	mu    sync.Mutex
 	stmts []statement
-	// sent counts the round trips of the capturing pool; flushed is its value after the
-	// last trip, trip numbers it, held counts the statements waiting for the next.
-	sent    *database.Counters
-	flushed int64
-	trip    int
-	held    int
+	trip  int
 }
 
-func (h *captureHook) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Context {
-	return database.RecordArgs(ctx)
-}
-
-func (h *captureHook) AfterQuery(ctx context.Context, e *bun.QueryEvent) {
+func (h *captureTracer) TraceQueryStart(ctx context.Context, _ *pgx.Conn, data pgx.TraceQueryStartData) context.Context {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	st := statement{SQL: e.Query, Args: database.StatementArgs(ctx)}
-	// A pipelined transaction (internal/database/pipeline.go) holds BEGIN and writes until
-	// the next read or COMMIT, which sends them with it; a read answered from a batch already
-	// sent (sent ahead) costs no trip and joins that batch.
-	word := strings.ToUpper(strings.SplitN(strings.TrimSpace(e.Query), " ", 2)[0])
-	trips := h.sent.RoundTrips.Load()
-	switch {
-	case word != "SELECT" && word != "COMMIT" && word != "ROLLBACK":
-		st.Trip = h.trip + 1 // held for the next trip
-		h.held++
-	case trips == h.flushed && h.held == 0 && len(h.stmts) > 0:
-		st.Trip = h.trip // read ahead
-	default:
-		h.trip++
-		st.Trip = h.trip
-		h.held, h.flushed = 0, trips
-	}
-	h.stmts = append(h.stmts, st)
+	h.trip++
+	h.stmts = append(h.stmts, statement{SQL: data.SQL, Args: data.Args, Trip: h.trip})
+	return ctx
 }
 
-func (h *captureHook) take() transaction {
+func (*captureTracer) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
+
+func (h *captureTracer) TraceBatchStart(ctx context.Context, _ *pgx.Conn, data pgx.TraceBatchStartData) context.Context {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.trip++
+	for _, q := range data.Batch.QueuedQueries {
+		h.stmts = append(h.stmts, statement{SQL: q.SQL, Args: q.Arguments, Trip: h.trip})
+	}
+	return ctx
+}
+
+func (*captureTracer) TraceBatchQuery(context.Context, *pgx.Conn, pgx.TraceBatchQueryData) {}
+func (*captureTracer) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData)     {}
+
+func (h *captureTracer) take() transaction {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	t := h.stmts
-	h.stmts, h.trip, h.held = nil, 0, 0
+	h.stmts, h.trip = nil, 0
 	return t
 }
 
 // capture serves requests with the server's own handler, in this process, on a database
-// handle carrying a capture hook, and returns the statements of each request: floor (a)
+// pool carrying a capture tracer, and returns the statements of each request: floor (a)
 // replays them. Each workload gets up to perWorkload transactions, for as many targets, so
 // that the replay spreads over rows as the server's load does.
 func capture(ctx context.Context, url string, box *secrets.Box, secret []byte, d dataset, perWorkload int) (map[string][]transaction, error) {
+	hook := &captureTracer{}
+	database.QueryTracer = hook // the pool Open opens takes it; no other pool is opened here
 	db, err := database.Open(ctx, url)
+	database.QueryTracer = nil
 	if err != nil {
 		return nil, err
 	}
 	defer db.Close()
-	hook := &captureHook{sent: database.Sent(db.DB)}
-	db.AddQueryHook(hook)
 	verifier, err := auth.NewVerifier(auth.Config{HS256Secret: secret})
 	if err != nil {
 		return nil, err
@@ -109,6 +102,7 @@ func capture(ctx context.Context, url string, box *secrets.Box, secret []byte, d
 	logger := slog.New(slog.NewJSONHandler(io.Discard, nil))
 	h := middleware.Log(logger, "/query", verifier.Middleware(
 		graph.NewHandler(&graph.Resolver{Store: &models.Store{DB: db, Secrets: box}, Logger: logger}, graph.DefaultOptions)))
+	hook.take() // what Open sent
 	out := map[string][]transaction{}
 	for _, w := range workloads {
 		n := min(perWorkload, w.targets(d))
@@ -121,14 +115,18 @@ func capture(ctx context.Context, url string, box *secrets.Box, secret []byte, d
 			if err := w.ok(rec.Body.Bytes()); rec.Code != http.StatusOK || err != nil {
 				return nil, fmt.Errorf("capture %s: status %d: %v", w.Name, rec.Code, err)
 			}
-			out[w.Name] = append(out[w.Name], hook.take())
+			tx := hook.take()
+			if strings.HasPrefix(w.Name, "update") && !tx.whole() {
+				return nil, fmt.Errorf("capture %s: the update's BEGIN or COMMIT was not seen: %s", w.Name, tx.describe())
+			}
+			out[w.Name] = append(out[w.Name], tx)
 		}
 	}
 	return out, nil
 }
 
-// describe summarises a transaction for the report: each statement's first words, round
-// trips apart by "|".
+// describe summarises a transaction for the report: each statement's first word, with
+// "(prepared)" when it has bound values, round trips apart by "|".
 func (t transaction) describe() string {
 	var parts []string
 	for i, s := range t {
@@ -140,7 +138,7 @@ func (t transaction) describe() string {
 		if len(f) > 0 {
 			word = strings.ToUpper(f[0])
 		}
-		if s.Args != nil {
+		if len(values(s.Args)) > 0 {
 			word += "(prepared)"
 		}
 		parts = append(parts, word)
@@ -148,9 +146,27 @@ func (t transaction) describe() string {
 	return strings.Join(parts, " ")
 }
 
-// replay runs a transaction on conn as the server ran it: the same statements in the same
-// protocol (conn sends statements without arguments with the simple protocol, as the
-// server's pool does) and the same round trips (the statements of one trip in one batch),
+// whole tells whether t begins with BEGIN and ends with COMMIT, as an update's transaction
+// does, so that the replay's locks last as long as the server's.
+func (t transaction) whole() bool {
+	word := func(s statement) string { return strings.ToUpper(strings.SplitN(s.SQL, " ", 2)[0]) }
+	return len(t) > 1 && word(t[0]) == "BEGIN" && word(t[len(t)-1]) == "COMMIT"
+}
+
+// values are a statement's bound values: its arguments after a query-mode option.
+func values(args []any) []any {
+	if len(args) > 0 {
+		if _, ok := args[0].(pgx.QueryExecMode); ok {
+			return args[1:]
+		}
+	}
+	return args
+}
+
+// replay runs a transaction on conn as the server ran it: the same statements, BEGIN and
+// COMMIT included, in the same protocol (a statement sent on its own in the mode the server's
+// pool gave it, a batch in the connection's mode, pgx's statement cache, as the server's
+// pipelined batches) and the same round trips (the statements of one trip in one batch),
 // reading every row.
 func replay(ctx context.Context, conn *pgx.Conn, t transaction) error {
 	for len(t) > 0 {
@@ -166,8 +182,6 @@ func replay(ctx context.Context, conn *pgx.Conn, t transaction) error {
 			}
 			continue
 		}
-		// A batch runs in the connection's mode, pgx's statement cache, as the server's
-		// pipelined batches do.
 		b := &pgx.Batch{}
 		var sent []string // each queued statement, for errors
 		for _, s := range trip {
@@ -203,14 +217,14 @@ func replay(ctx context.Context, conn *pgx.Conn, t transaction) error {
 	return nil
 }
 
-// replayOne sends one statement in its own round trip: without arguments with the simple
-// protocol, with arguments prepared, as the server's pool does.
+// replayOne sends one statement in its own round trip, in the mode the server's pool sent it
+// (its arguments' first); one without arguments with the simple protocol, as pgx sends it.
 func replayOne(ctx context.Context, conn *pgx.Conn, s statement) error {
-	mode := pgx.QueryExecModeSimpleProtocol
-	if s.Args != nil {
-		mode = pgx.QueryExecModeCacheStatement
+	args := s.Args
+	if len(args) == 0 {
+		args = []any{pgx.QueryExecModeSimpleProtocol}
 	}
-	rows, err := conn.Query(ctx, s.SQL, append([]any{mode}, s.Args...)...)
+	rows, err := conn.Query(ctx, s.SQL, args...)
 	if err != nil {
 		return err
 	}

@@ -16,8 +16,9 @@
 //	             (only for workloads whose answers are large enough to be compressed)
 //	server-exec  the same requests to a second server whose DATABASE_URL says
 //	             default_query_exec_mode=exec, as behind PgBouncer before 1.21
-//	(a)          the same SQL transactions the server sends (captured by a Bun query hook
-//	             from the server's own handler), replayed over pgx from this process
+//	(a)          the same SQL transactions the server sends, BEGIN and COMMIT included
+//	             (captured by a pgx tracer on the pool of the server's own handler),
+//	             replayed over pgx from this process in the same round trips
 //	(b)          the best SQL for the same effect: one prepared statement, one round trip
 //
 // It reports, per workload and concurrency, medians over the reps: requests per second,

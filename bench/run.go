@@ -222,7 +222,7 @@ func run(ctx context.Context, opt *options) error {
 	if opt.smoke {
 		perWorkload = 100
 	}
-	progress("capturing the server's SQL (a Bun query hook on its handler, in this process)")
+	progress("capturing the server's SQL (a pgx tracer on its handler's pool, in this process)")
 	if b.captured, err = capture(ctx, b.url, box, []byte(secret), b.data, perWorkload); err != nil {
 		return err
 	}

@@ -128,12 +128,9 @@ type hot struct {
 // args are the arguments of the statement: the marker that asks for the pool's hot mode,
 // then the bound values. A statement that binds no value is refused: its values went into its
 // text.
-func (h hot) args(ctx context.Context) ([]any, error) {
+func (h hot) args() ([]any, error) {
 	if len(h.params.values) == 0 {
 		return nil, errNoArgs
-	}
-	if s, ok := ctx.Value(argsKey{}).(*argsSink); ok {
-		s.args = h.params.values
 	}
 	return append([]any{hotStatement{text: h.text}}, h.params.values...), nil
 }
@@ -141,7 +138,7 @@ func (h hot) args(ctx context.Context) ([]any, error) {
 var errNoArgs = errors.New("database: a hot statement binds no value: pass its values through Params.Arg")
 
 func (h hot) ExecContext(ctx context.Context, query string, _ ...any) (sql.Result, error) {
-	args, err := h.args(ctx)
+	args, err := h.args()
 	if err != nil {
 		return nil, err
 	}
@@ -149,7 +146,7 @@ func (h hot) ExecContext(ctx context.Context, query string, _ ...any) (sql.Resul
 }
 
 func (h hot) QueryContext(ctx context.Context, query string, _ ...any) (*sql.Rows, error) {
-	args, err := h.args(ctx)
+	args, err := h.args()
 	if err != nil {
 		return nil, err
 	}
@@ -159,26 +156,6 @@ func (h hot) QueryContext(ctx context.Context, query string, _ ...any) (*sql.Row
 // QueryRowContext cannot refuse (a *sql.Row carries no error of its own making): Bun reads
 // models through QueryContext.
 func (h hot) QueryRowContext(ctx context.Context, query string, _ ...any) *sql.Row {
-	args, _ := h.args(ctx)
+	args, _ := h.args()
 	return h.conn.QueryRowContext(ctx, query, args...)
-}
-
-type argsKey struct{}
-
-// argsSink receives the bound values of the statement run with its context.
-type argsSink struct{ args []any }
-
-// RecordArgs returns ctx in which a hot statement leaves its bound values, for
-// StatementArgs: a Bun query hook's BeforeQuery returns it, its AfterQuery reads them.
-func RecordArgs(ctx context.Context) context.Context {
-	return context.WithValue(ctx, argsKey{}, &argsSink{})
-}
-
-// StatementArgs returns the bound values of the hot statement run with ctx (from
-// RecordArgs), nil for a statement sent with its values in its text.
-func StatementArgs(ctx context.Context) []any {
-	if s, ok := ctx.Value(argsKey{}).(*argsSink); ok {
-		return s.args
-	}
-	return nil
 }

@@ -17,7 +17,7 @@ import (
 // transaction. Here the transaction is the driver's own (conn.BeginTx: its timeouts, its
 // pipelining), run on a sql.Conn; ctx must not be cancellable (context.WithoutCancel), since
 // nothing would watch it. fn's statements go through bun's query hooks; BEGIN and COMMIT,
-// which the driver folds into them, do not.
+// which the driver folds into them, do not (a pgx tracer, QueryTracer, sees them).
 func RunInTx(ctx context.Context, db *bun.DB, opts *sql.TxOptions, fn func(ctx context.Context, conn bun.Conn) error) (err error) {
 	if ctx.Done() != nil {
 		return errors.New("database: RunInTx needs a context that cannot be cancelled")
