@@ -1,6 +1,7 @@
 package models
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
@@ -173,9 +174,9 @@ func textArray(dst [][]byte, s []byte) ([][]byte, error) {
 			}
 			elem, s = buf[:w:w], s[r+1:]
 		} else {
-			end := 0
-			for end < len(s) && s[end] != ',' {
-				end++
+			end := bytes.IndexByte(s, ',')
+			if end < 0 {
+				end = len(s)
 			}
 			elem, s = s[:end:end], s[end:]
 			if string(elem) == "NULL" {
