@@ -76,11 +76,16 @@ func Log(logger *slog.Logger, route string, next http.Handler) http.Handler {
 			outcome = "refused"
 		}
 		observeOperation(req, outcome, d.Seconds())
-		logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
-			slog.String("request_id", req.ID), slog.String("method", r.Method),
-			slog.String("route", route), slog.String("operation", req.Operation),
-			slog.Int("status", rec.status), slog.Int("errors", req.Errors),
-			slog.String("outcome", outcome), slog.Float64("duration_ms", float64(d.Microseconds())/1000))
+		if h := logger.Handler(); h.Enabled(r.Context(), slog.LevelInfo) {
+			// As logger.LogAttrs, less the caller's PC (no handler here adds the source): its
+			// runtime.Callers was a quarter of the line's cost.
+			line := slog.NewRecord(time.Now(), slog.LevelInfo, "request", 0)
+			line.AddAttrs(slog.String("request_id", req.ID), slog.String("method", r.Method),
+				slog.String("route", route), slog.String("operation", req.Operation),
+				slog.Int("status", rec.status), slog.Int("errors", req.Errors),
+				slog.String("outcome", outcome), slog.Float64("duration_ms", float64(d.Microseconds())/1000))
+			_ = h.Handle(r.Context(), line)
+		}
 	})
 }
 
