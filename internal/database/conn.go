@@ -134,6 +134,9 @@ type conn struct {
 	c *connector
 	// tx is the open transaction, if any: its `set local` bounds its statements.
 	tx *txn
+	// values are the conversions of a pipelined statement's columns (valueFunc), by type and
+	// format, made once for the connection rather than for every statement.
+	values map[valueKey]func([]byte) (driver.Value, error)
 }
 
 func (c *conn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {

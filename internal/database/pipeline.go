@@ -334,7 +334,7 @@ func (r *batchRows) Next(dest []driver.Value) error {
 		fields := r.rows.FieldDescriptions()
 		r.funcs = make([]func([]byte) (driver.Value, error), len(fields))
 		for i, f := range fields {
-			r.funcs[i] = valueFunc(r.m, f.DataTypeOID, f.Format)
+			r.funcs[i] = r.t.conn.valueFunc(r.m, f.DataTypeOID, f.Format)
 		}
 	}
 	values, err := r.next()
@@ -355,9 +355,30 @@ func (r *batchRows) Next(dest []driver.Value) error {
 	return nil
 }
 
-// valueFunc converts a column of type oid to the driver.Value stdlib gives it, so that Bun
+// valueKey is a column's type and format.
+type valueKey struct {
+	oid    uint32
+	format int16
+}
+
+// valueFunc returns newValueFunc's conversion for a column of the connection's, made once.
+// A conversion is used by one statement's rows at a time, as the connection is.
+func (c *conn) valueFunc(m *pgtype.Map, oid uint32, format int16) func([]byte) (driver.Value, error) {
+	k := valueKey{oid, format}
+	f, ok := c.values[k]
+	if !ok {
+		if c.values == nil {
+			c.values = map[valueKey]func([]byte) (driver.Value, error){}
+		}
+		f = newValueFunc(m, oid, format)
+		c.values[k] = f
+	}
+	return f
+}
+
+// newValueFunc converts a column of type oid to the driver.Value stdlib gives it, so that Bun
 // reads a pipelined statement's rows as any other's.
-func valueFunc(m *pgtype.Map, oid uint32, format int16) func([]byte) (driver.Value, error) {
+func newValueFunc(m *pgtype.Map, oid uint32, format int16) func([]byte) (driver.Value, error) {
 	switch oid {
 	case pgtype.BoolOID:
 		return scanAs[bool](m, oid, format, func(d bool) (driver.Value, error) { return d, nil })
