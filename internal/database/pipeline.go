@@ -221,7 +221,7 @@ func (t *txn) rows(br pgx.BatchResults) (driver.Rows, error) {
 		// timeout, say) is the query's.
 		more := rows.Next()
 		if err = rows.Err(); err == nil {
-			return &batchRows{aheadRows: aheadRows{rows: rows, skip: true, more: more}, br: br, t: t, m: t.conn.Conn.Conn().TypeMap()}, nil
+			return &batchRows{aheadRows: aheadRows{rows: rows, skip: true, more: more}, br: br, t: t}, nil
 		}
 		rows.Close()
 	}
@@ -311,7 +311,6 @@ type batchRows struct {
 	aheadRows
 	br    pgx.BatchResults
 	t     *txn
-	m     *pgtype.Map
 	funcs []func([]byte) (driver.Value, error)
 }
 
@@ -334,7 +333,7 @@ func (r *batchRows) Next(dest []driver.Value) error {
 		fields := r.rows.FieldDescriptions()
 		r.funcs = make([]func([]byte) (driver.Value, error), len(fields))
 		for i, f := range fields {
-			r.funcs[i] = r.t.conn.valueFunc(r.m, f.DataTypeOID, f.Format)
+			r.funcs[i] = r.t.conn.valueFunc(f.DataTypeOID, f.Format)
 		}
 	}
 	values, err := r.next()
@@ -361,16 +360,17 @@ type valueKey struct {
 	format int16
 }
 
-// valueFunc returns newValueFunc's conversion for a column of the connection's, made once.
-// A conversion is used by one statement's rows at a time, as the connection is.
-func (c *conn) valueFunc(m *pgtype.Map, oid uint32, format int16) func([]byte) (driver.Value, error) {
+// valueFunc returns newValueFunc's conversion for a column of the connection's, made once
+// with its type map. A conversion is used by one statement's rows at a time, as the
+// connection is.
+func (c *conn) valueFunc(oid uint32, format int16) func([]byte) (driver.Value, error) {
 	k := valueKey{oid, format}
 	f, ok := c.values[k]
 	if !ok {
 		if c.values == nil {
 			c.values = map[valueKey]func([]byte) (driver.Value, error){}
 		}
-		f = newValueFunc(m, oid, format)
+		f = newValueFunc(c.Conn.Conn().TypeMap(), oid, format)
 		c.values[k] = f
 	}
 	return f
