@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"compress/gzip"
 	"context"
@@ -8,11 +9,13 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -279,14 +282,76 @@ func bestDoer(conn *pgx.Conn, w *workload, d dataset) doer {
 // answerSizes adds up the bytes of a cell's answers: as sent and as read.
 type answerSizes struct{ wire, body atomic.Int64 }
 
+// keepAlive is one worker's HTTP/1.1 connection to the server, used from the worker's own
+// goroutine: it writes a request and reads its response there, as a browser tab's one
+// connection carries one request at a time. net/http's Transport would hand each request to
+// a connection's writer and reader goroutines and back, which costs the load generator about
+// as much CPU again, taken from the same two cores the server and PostgreSQL share; the
+// floors' pgx connections have no such hand-offs. The request and response are still
+// net/http's own (Request.Write, ReadResponse).
+// requestTimeout bounds one request of the load.
+const requestTimeout = 30 * time.Second
+
+type keepAlive struct {
+	conn net.Conn
+	r    *bufio.Reader
+	w    *bufio.Writer
+}
+
+// do sends req and returns its response, whose body the caller reads to its end and closes
+// before the next request. A failed exchange closes the connection; the next one dials again.
+func (k *keepAlive) do(ctx context.Context, req *http.Request) (*http.Response, error) {
+	if k.conn == nil {
+		var d net.Dialer
+		conn, err := d.DialContext(ctx, "tcp", req.URL.Host)
+		if err != nil {
+			return nil, err
+		}
+		k.conn, k.r, k.w = conn, bufio.NewReader(conn), bufio.NewWriter(conn)
+	}
+	// A hung server cannot hang the run: a request gets 30 s, as the Transport's client had.
+	dl := time.Now().Add(requestTimeout)
+	if d, ok := ctx.Deadline(); ok && d.Before(dl) {
+		dl = d
+	}
+	if err := k.conn.SetDeadline(dl); err != nil {
+		k.close()
+		return nil, err
+	}
+	res, err := k.exchange(req)
+	if err != nil || res.Close {
+		k.close()
+	}
+	return res, err
+}
+
+func (k *keepAlive) exchange(req *http.Request) (*http.Response, error) {
+	if err := req.Write(k.w); err != nil {
+		return nil, err
+	}
+	if err := k.w.Flush(); err != nil {
+		return nil, err
+	}
+	return http.ReadResponse(k.r, req)
+}
+
+func (k *keepAlive) close() {
+	if k.conn != nil {
+		_ = k.conn.Close()
+		k.conn = nil
+	}
+}
+
 // httpDoer returns a worker that sends the workload's requests to the server over its own
-// keep-alive connection. With gzip it asks for a compressed answer, requires one and
-// decompresses it, as a browser would; its CPU time is the load generator's.
-func httpDoer(client *http.Client, url, token string, w *workload, d dataset, gzipped bool, sizes *answerSizes) doer {
+// keep-alive connection, and a function that closes it. With gzip it asks for a compressed
+// answer, requires one and decompresses it, as a browser would; its CPU time is the load
+// generator's.
+func httpDoer(url, token string, w *workload, d dataset, gzipped bool, sizes *answerSizes) (doer, func()) {
 	targets := w.targets(d)
 	var buf []byte
 	var wire, resp bytes.Buffer
 	var zr gzip.Reader
+	conn := &keepAlive{}
 	return func(ctx context.Context, rng *rand.Rand, n uint64) error {
 		buf = w.body(buf[:0], d, rng.IntN(targets), n)
 		req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(buf))
@@ -298,7 +363,7 @@ func httpDoer(client *http.Client, url, token string, w *workload, d dataset, gz
 		if gzipped {
 			req.Header.Set("Accept-Encoding", "gzip")
 		}
-		res, err := client.Do(req)
+		res, err := conn.do(ctx, req)
 		if err != nil {
 			return err
 		}
@@ -306,6 +371,7 @@ func httpDoer(client *http.Client, url, token string, w *workload, d dataset, gz
 		_, err = wire.ReadFrom(res.Body)
 		res.Body.Close()
 		if err != nil {
+			conn.close()
 			return err
 		}
 		body, sent := wire.Bytes(), wire.Len()
@@ -327,5 +393,5 @@ func httpDoer(client *http.Client, url, token string, w *workload, d dataset, gz
 			return fmt.Errorf("status %d: %.200s", res.StatusCode, body)
 		}
 		return w.ok(body)
-	}
+	}, conn.close
 }

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"net/http"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -89,8 +88,6 @@ func (s *serverProc) idleRates(ctx context.Context, d time.Duration) (statements
 // they sent to PostgreSQL. Sequential requests on fresh data make the count a property of
 // the code, not of the load: the guard compares it with bench/expect.json.
 func (b *bench) countPass(ctx context.Context) ([]countResult, error) {
-	client := &http.Client{Timeout: 30 * time.Second}
-	defer client.CloseIdleConnections()
 	var out []countResult
 	for i, m := range b.modes() {
 		srv := b.servers[m]
@@ -101,7 +98,8 @@ func (b *bench) countPass(ctx context.Context) ([]countResult, error) {
 			return nil, err
 		}
 		for _, w := range b.opt.workloads {
-			do := httpDoer(client, srv.url+"/query", b.token, w, b.data, false, &answerSizes{})
+			do, closeConn := httpDoer(srv.url+"/query", b.token, w, b.data, false, &answerSizes{})
+			defer closeConn()
 			rng := rand.New(rand.NewPCG(19, uint64(i)))
 			// n sets the values a request writes: far from the capture's and the load's, and
 			// apart per server, so that every update changes something.

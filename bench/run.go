@@ -409,12 +409,10 @@ func (b *bench) workers(ctx context.Context, w *workload, variant string, c int,
 	}
 	switch variant {
 	case variantServer, variantGzip, variantExec:
-		tr := &http.Transport{MaxIdleConnsPerHost: c, MaxConnsPerHost: c, DisableCompression: true, IdleConnTimeout: time.Minute}
-		client := &http.Client{Transport: tr, Timeout: 30 * time.Second}
-		closers = append(closers, tr.CloseIdleConnections)
 		url := b.servers[modeOf(variant)].url + "/query"
 		for range c {
-			workers = append(workers, httpDoer(client, url, b.token, w, b.data, variant == variantGzip, sizes))
+			do, closeConn := httpDoer(url, b.token, w, b.data, variant == variantGzip, sizes)
+			workers, closers = append(workers, do), append(closers, closeConn)
 		}
 	default:
 		for range c {
