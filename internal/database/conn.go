@@ -14,7 +14,9 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/shopspring/decimal"
 )
 
 // The pool's connections are pgx's database/sql connections (stdlib) with two changes, so
@@ -255,7 +257,8 @@ func (c *conn) hotMode(args []driver.NamedValue) []driver.NamedValue {
 // tries again, for every UUID sent. So where the mode describes statements, a UUID, or a list
 // of them, goes as its bytes. Where it does not (exec, simple_protocol), pgx sends a parameter
 // of unknown type as text and has no text form of a list of driver.Valuers: a list of UUIDs
-// goes as a text[] the query casts to uuid[].
+// goes as a text[] the query casts to uuid[]. A decimal's driver.Valuer is its text too, which
+// a described numeric parameter fails the same way: there it goes as a pgtype.Numeric.
 func (c *connector) sendable(v any) any {
 	described := c.hot == pgx.QueryExecModeCacheStatement || c.hot == pgx.QueryExecModeCacheDescribe ||
 		c.hot == pgx.QueryExecModeDescribeExec
@@ -277,6 +280,14 @@ func (c *connector) sendable(v any) any {
 			s[i] = id.String()
 		}
 		return s
+	case decimal.Decimal:
+		if described {
+			return pgtype.Numeric{Int: v.Coefficient(), Exp: v.Exponent(), Valid: true}
+		}
+	case *decimal.Decimal:
+		if described && v != nil {
+			return pgtype.Numeric{Int: v.Coefficient(), Exp: v.Exponent(), Valid: true}
+		}
 	}
 	return v
 }
