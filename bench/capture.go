@@ -279,6 +279,9 @@ func bestDoer(conn *pgx.Conn, w *workload, d dataset) doer {
 	}
 }
 
+// requestTimeout bounds one request of the load.
+const requestTimeout = 30 * time.Second
+
 // answerSizes adds up the bytes of a cell's answers: as sent and as read.
 type answerSizes struct{ wire, body atomic.Int64 }
 
@@ -289,18 +292,15 @@ type answerSizes struct{ wire, body atomic.Int64 }
 // as much CPU again, taken from the same two cores the server and PostgreSQL share; the
 // floors' pgx connections have no such hand-offs. The request and response are still
 // net/http's own (Request.Write, ReadResponse).
-// requestTimeout bounds one request of the load.
-const requestTimeout = 30 * time.Second
-
 type keepAlive struct {
 	conn net.Conn
 	r    *bufio.Reader
 	w    *bufio.Writer
 }
 
-// do sends req and returns its response, whose body the caller reads to its end and closes
-// before the next request. A failed exchange closes the connection; the next one dials again.
-func (k *keepAlive) do(ctx context.Context, req *http.Request) (*http.Response, error) {
+// do sends req and reads its response, the body into body. A failed exchange, or an answer
+// that closes the connection, closes it; the next request dials again.
+func (k *keepAlive) do(ctx context.Context, req *http.Request, body *bytes.Buffer) (*http.Response, error) {
 	if k.conn == nil {
 		var d net.Dialer
 		conn, err := d.DialContext(ctx, "tcp", req.URL.Host)
@@ -309,30 +309,36 @@ func (k *keepAlive) do(ctx context.Context, req *http.Request) (*http.Response, 
 		}
 		k.conn, k.r, k.w = conn, bufio.NewReader(conn), bufio.NewWriter(conn)
 	}
-	// A hung server cannot hang the run: a request gets 30 s, as the Transport's client had.
-	dl := time.Now().Add(requestTimeout)
-	if d, ok := ctx.Deadline(); ok && d.Before(dl) {
-		dl = d
-	}
-	if err := k.conn.SetDeadline(dl); err != nil {
-		k.close()
-		return nil, err
-	}
-	res, err := k.exchange(req)
+	res, err := k.exchange(ctx, req, body)
 	if err != nil || res.Close {
 		k.close()
 	}
 	return res, err
 }
 
-func (k *keepAlive) exchange(req *http.Request) (*http.Response, error) {
+func (k *keepAlive) exchange(ctx context.Context, req *http.Request, body *bytes.Buffer) (*http.Response, error) {
+	// A hung server cannot hang the run: a request gets 30 s, as the Transport's client had.
+	dl := time.Now().Add(requestTimeout)
+	if d, ok := ctx.Deadline(); ok && d.Before(dl) {
+		dl = d
+	}
+	if err := k.conn.SetDeadline(dl); err != nil {
+		return nil, err
+	}
 	if err := req.Write(k.w); err != nil {
 		return nil, err
 	}
 	if err := k.w.Flush(); err != nil {
 		return nil, err
 	}
-	return http.ReadResponse(k.r, req)
+	res, err := http.ReadResponse(k.r, req)
+	if err != nil {
+		return nil, err
+	}
+	body.Reset()
+	_, err = body.ReadFrom(res.Body)
+	res.Body.Close()
+	return res, err
 }
 
 func (k *keepAlive) close() {
@@ -363,15 +369,8 @@ func httpDoer(url, token string, w *workload, d dataset, gzipped bool, sizes *an
 		if gzipped {
 			req.Header.Set("Accept-Encoding", "gzip")
 		}
-		res, err := conn.do(ctx, req)
+		res, err := conn.do(ctx, req, &wire)
 		if err != nil {
-			return err
-		}
-		wire.Reset()
-		_, err = wire.ReadFrom(res.Body)
-		res.Body.Close()
-		if err != nil {
-			conn.close()
 			return err
 		}
 		body, sent := wire.Bytes(), wire.Len()
