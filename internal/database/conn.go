@@ -285,8 +285,8 @@ func (c *connector) sendable(v any) any {
 			return pgtype.Numeric{Int: v.Coefficient(), Exp: v.Exponent(), Valid: true}
 		}
 	case *decimal.Decimal:
-		if described && v != nil {
-			return pgtype.Numeric{Int: v.Coefficient(), Exp: v.Exponent(), Valid: true}
+		if v != nil {
+			return c.sendable(*v)
 		}
 	}
 	return v
